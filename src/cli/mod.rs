@@ -1,0 +1,423 @@
+//! The command line: parses arguments (clap), calls the library, prints results, and maps
+//! outcomes to exit codes.
+//!
+//! Exit codes: 0 success; 1 a check failed (`validate`); 2 bad input (arguments, task or bug
+//! files, unknown model or run); 3 harness trouble (some attempts ended in a harness error, or
+//! the run store failed): rerun with `--resume RUN --retry-errors` once fixed.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::report;
+use crate::run::{execute, RunError, RunEvent, RunOptions};
+use crate::store::{list_runs, AttemptOutcome, RunStore};
+use crate::task::Catalog;
+use crate::validate;
+
+/// Exit code: a validation check failed.
+pub const EXIT_CHECK_FAILED: u8 = 1;
+/// Exit code: bad input.
+pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code: harness trouble.
+pub const EXIT_HARNESS: u8 = 3;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "refbench",
+    version,
+    about = "Evaluate language models on multi-file refactorings of legacy codebases, with a seeded race in a file the task never names."
+)]
+struct Cli {
+    /// Project root holding repos-fixtures/, seeded-bugs/ and harness/ (default: the nearest
+    /// ancestor of the current directory that has repos-fixtures/).
+    #[arg(long, global = true, env = "REFBENCH_ROOT")]
+    root: Option<PathBuf>,
+    /// Where runs are stored (default: ROOT/runs).
+    #[arg(long, global = true, env = "REFBENCH_RUNS_DIR")]
+    runs_dir: Option<PathBuf>,
+    /// Cache for materialized bases and build caches (default: ~/.cache/refbench).
+    #[arg(long, global = true, env = "REFBENCH_CACHE")]
+    cache_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Evaluate models on tasks (default: the built-in references gold and empty on every task).
+    Run(RunArgs),
+    /// Check that tasks are sound: gold resolves, empty does not, hidden tests fail on the base,
+    /// visible tests pass on it, each seeded bug's detector fails on the base and passes on gold.
+    Validate {
+        /// Task ids or globs (default: all).
+        tasks: Vec<String>,
+    },
+    /// List tasks, seeded bugs or runs.
+    List {
+        /// What to list.
+        #[arg(value_enum, default_value_t = ListWhat::Tasks)]
+        what: ListWhat,
+    },
+    /// Show a run's leaderboard and verdicts (`latest` for the newest run).
+    Show {
+        /// The run id.
+        run: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ShowFormat::Table)]
+        format: ShowFormat,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// Task ids or globs over FIXTURE/TASK (repeatable; default: all).
+    #[arg(long = "task", short = 't')]
+    tasks: Vec<String>,
+    /// Models to evaluate (repeatable; default: gold and empty).
+    #[arg(long = "model", short = 'm')]
+    models: Vec<String>,
+    /// Samples per task and model.
+    #[arg(long, default_value_t = 1)]
+    samples: u32,
+    /// Continue an interrupted run: attempts already recorded are skipped.
+    #[arg(long, value_name = "RUN_ID", conflicts_with_all = ["tasks", "models", "samples"])]
+    resume: Option<String>,
+    /// With --resume, run attempts that ended in a harness error again.
+    #[arg(long, requires = "resume")]
+    retry_errors: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ListWhat {
+    Tasks,
+    Bugs,
+    Runs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ShowFormat {
+    /// Leaderboard and verdict table.
+    Table,
+    /// Verdict table as tab-separated values.
+    Tsv,
+    /// Every attempt record as JSON lines.
+    Json,
+    /// summary.md.
+    Markdown,
+}
+
+fn find_root(given: Option<PathBuf>) -> PathBuf {
+    if let Some(root) = given {
+        return root;
+    }
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    cwd.ancestors()
+        .find(|d| d.join("repos-fixtures").is_dir())
+        .map(Path::to_path_buf)
+        .unwrap_or(cwd)
+}
+
+fn load_catalog(root: &Path) -> Result<Catalog, ExitCode> {
+    Catalog::load(root).map_err(|errors| {
+        for e in &errors {
+            eprintln!("error: {e}");
+        }
+        eprintln!(
+            "{} problem(s) in task or bug files; fix them and run `refbench validate` again",
+            errors.len()
+        );
+        ExitCode::from(EXIT_BAD_INPUT)
+    })
+}
+
+fn run_error(e: RunError) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(match e {
+        RunError::Store(crate::store::StoreError::NotFound { .. }) => EXIT_BAD_INPUT,
+        RunError::Store(_) | RunError::Inputs { .. } => EXIT_HARNESS,
+        _ => EXIT_BAD_INPUT,
+    })
+}
+
+/// Progress on stderr: a bar on a terminal, one plain line per attempt elsewhere (CI logs).
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    total: usize,
+    index: usize,
+}
+
+impl Progress {
+    fn new() -> Self {
+        Progress {
+            bar: None,
+            total: 0,
+            index: 0,
+        }
+    }
+
+    fn event(&mut self, event: RunEvent<'_>) {
+        match event {
+            RunEvent::Started {
+                run_id,
+                total,
+                done,
+            } => {
+                self.total = total;
+                self.index = done;
+                eprintln!(
+                    "run {run_id}: {total} attempts{}",
+                    if done > 0 {
+                        format!(", {done} already recorded")
+                    } else {
+                        String::new()
+                    }
+                );
+                if std::io::stderr().is_terminal() {
+                    let bar = indicatif::ProgressBar::new(total as u64);
+                    bar.set_style(
+                        indicatif::ProgressStyle::with_template(
+                            "{bar:30} {pos}/{len} {elapsed_precise} {msg}",
+                        )
+                        .expect("valid template"),
+                    );
+                    bar.set_position(done as u64);
+                    self.bar = Some(bar);
+                }
+            }
+            RunEvent::AttemptStarted { key } => {
+                if let Some(bar) = &self.bar {
+                    bar.set_message(format!("{} {} #{}", key.task, key.model, key.sample));
+                }
+            }
+            RunEvent::AttemptFinished { record } => {
+                self.index += 1;
+                let line = format!(
+                    "[{}/{}] {} {} #{}: {} ({:.1} s){}",
+                    self.index,
+                    self.total,
+                    record.key.task,
+                    record.key.model,
+                    record.key.sample,
+                    record.outcome,
+                    record.timing.total_ms as f64 / 1000.0,
+                    record
+                        .error
+                        .as_deref()
+                        .map(|e| format!(": {e}"))
+                        .unwrap_or_default()
+                );
+                match &self.bar {
+                    Some(bar) => {
+                        bar.println(line);
+                        bar.inc(1);
+                    }
+                    None => eprintln!("{line}"),
+                }
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn write_reports(store: &RunStore) -> Result<Vec<crate::store::AttemptRecord>, ExitCode> {
+    let harness = |e: crate::store::StoreError| {
+        eprintln!("error: {e}");
+        ExitCode::from(EXIT_HARNESS)
+    };
+    let meta = store.meta().map_err(harness)?;
+    let records = store.attempts().map_err(harness)?;
+    store
+        .write_file("summary.md", &report::render_summary_md(&meta, &records))
+        .map_err(harness)?;
+    Ok(records)
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("REFBENCH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let root = find_root(cli.root);
+    let runs_dir = cli.runs_dir.unwrap_or_else(|| root.join("runs"));
+    let cache_dir = cli
+        .cache_dir
+        .unwrap_or_else(crate::materialize::default_cache_dir);
+    match cli.command {
+        Command::Run(args) => {
+            let catalog = match load_catalog(&root) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            let options = RunOptions {
+                tasks: args.tasks,
+                models: if args.models.is_empty() {
+                    vec!["gold".into(), "empty".into()]
+                } else {
+                    args.models
+                },
+                samples: args.samples,
+                runs_dir,
+                cache_dir,
+                resume: args.resume,
+                retry_errors: args.retry_errors,
+                id_prefix: "run".into(),
+            };
+            let mut progress = Progress::new();
+            let result = execute(&catalog, &options, &mut |e| progress.event(e));
+            progress.finish();
+            let store = match result {
+                Ok(s) => s,
+                Err(e) => return run_error(e),
+            };
+            let records = match write_reports(&store) {
+                Ok(r) => r,
+                Err(code) => return code,
+            };
+            let meta = store.meta().expect("meta was readable a moment ago");
+            println!("{}", report::render_leaderboard(&meta, &records));
+            println!("run directory: {}", store.dir().display());
+            let errors = records
+                .iter()
+                .filter(|r| r.outcome == AttemptOutcome::Error)
+                .count();
+            if errors > 0 {
+                eprintln!("warning: {errors} attempt(s) ended in a harness error (see `refbench show {}`); after fixing the cause: refbench run --resume {} --retry-errors", meta.run_id, meta.run_id);
+                return ExitCode::from(EXIT_HARNESS);
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Validate { tasks } => {
+            let catalog = match load_catalog(&root) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            let options = RunOptions {
+                tasks,
+                models: vec!["gold".into(), "empty".into()],
+                samples: 1,
+                runs_dir,
+                cache_dir,
+                resume: None,
+                retry_errors: false,
+                id_prefix: "validate".into(),
+            };
+            let mut progress = Progress::new();
+            let result = execute(&catalog, &options, &mut |e| progress.event(e));
+            progress.finish();
+            let store = match result {
+                Ok(s) => s,
+                Err(e) => return run_error(e),
+            };
+            let records = match write_reports(&store) {
+                Ok(r) => r,
+                Err(code) => return code,
+            };
+            let meta = store.meta().expect("meta was readable a moment ago");
+            let checks = validate::checks(&catalog, &meta.tasks, &records);
+            let failed = checks.iter().filter(|c| !c.ok).count();
+            for c in &checks {
+                println!(
+                    "{} {}: {} ({})",
+                    if c.ok { "ok  " } else { "FAIL" },
+                    c.task,
+                    c.name,
+                    c.detail
+                );
+            }
+            println!(
+                "\n{} checks, {} failed; logs in {}",
+                checks.len(),
+                failed,
+                store.dir().display()
+            );
+            if failed > 0 {
+                ExitCode::from(EXIT_CHECK_FAILED)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Command::List { what } => {
+            if let ListWhat::Runs = what {
+                for run in list_runs(&runs_dir) {
+                    println!("{run}");
+                }
+                return ExitCode::SUCCESS;
+            }
+            let catalog = match load_catalog(&root) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            match what {
+                ListWhat::Tasks => {
+                    for t in catalog.tasks.values() {
+                        let bugs: Vec<&str> = t.seeded_bugs.iter().map(|b| b.0.as_str()).collect();
+                        println!(
+                            "{}\t{}\t{} F2P, {} P2P\tbugs: {}\t{}",
+                            t.id,
+                            t.language,
+                            t.fail_to_pass.len(),
+                            t.pass_to_pass.len(),
+                            bugs.join(","),
+                            t.title
+                        );
+                    }
+                }
+                ListWhat::Bugs => {
+                    for b in catalog.bugs.values() {
+                        println!("{}\t{}\t{}\t{}", b.id, b.kind, b.file, b.description);
+                    }
+                }
+                ListWhat::Runs => unreachable!("handled above"),
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Show { run, format } => {
+            let run_id = if run == "latest" {
+                match list_runs(&runs_dir).pop() {
+                    Some(r) => r,
+                    None => {
+                        eprintln!("error: no runs under {}", runs_dir.display());
+                        return ExitCode::from(EXIT_BAD_INPUT);
+                    }
+                }
+            } else {
+                run
+            };
+            let store = match RunStore::open(&runs_dir, &run_id) {
+                Ok(s) => s,
+                Err(e) => return run_error(RunError::Store(e)),
+            };
+            let (meta, records) = match store.meta().and_then(|m| store.attempts().map(|r| (m, r)))
+            {
+                Ok(x) => x,
+                Err(e) => return run_error(RunError::Store(e)),
+            };
+            match format {
+                ShowFormat::Table => {
+                    println!("{}", report::render_leaderboard(&meta, &records));
+                    println!("{}", report::render_verdicts(&records));
+                }
+                ShowFormat::Tsv => print!("{}", report::render_verdicts_tsv(&records)),
+                ShowFormat::Json => {
+                    for r in &records {
+                        println!("{}", serde_json::to_string(r).expect("records serialize"));
+                    }
+                }
+                ShowFormat::Markdown => print!("{}", report::render_summary_md(&meta, &records)),
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}

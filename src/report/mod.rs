@@ -1,0 +1,344 @@
+//! Report: turns stored attempt records into what people read.
+//!
+//! In: a run's [`RunMeta`] and [`AttemptRecord`]s, as read back from the store (reports never
+//! see anything the store does not hold, so `refbench show` on an old run prints what the run
+//! printed). Out: the terminal leaderboard, the verdict table (one row per attempt, stable
+//! order), and `summary.md` (GitHub-flavoured Markdown for `$GITHUB_STEP_SUMMARY`).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use crate::score::{DetectorStatus, TestGrade};
+use crate::store::{AttemptOutcome, AttemptRecord, RunMeta};
+
+/// One model's row on the leaderboard.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModelRow {
+    /// Model name.
+    pub model: String,
+    /// Attempts recorded.
+    pub attempts: usize,
+    /// Resolved attempts.
+    pub resolved: usize,
+    /// Tests FULL / PARTIAL / NO among scored attempts.
+    pub full: usize,
+    /// PARTIAL count.
+    pub partial: usize,
+    /// NO count.
+    pub no: usize,
+    /// Scored attempts in which every detector passed.
+    pub races_fixed: usize,
+    /// Attempts whose edit did not apply.
+    pub apply_failed: usize,
+    /// Harness errors (excluded from the rate).
+    pub errors: usize,
+}
+
+impl ModelRow {
+    /// Resolved over attempts that were graded (errors excluded: they say nothing of the model).
+    pub fn resolve_rate(&self) -> Option<f64> {
+        let graded = self.attempts - self.errors;
+        (graded > 0).then(|| self.resolved as f64 / graded as f64)
+    }
+}
+
+/// Aggregates records per model, in the run's model order.
+pub fn leaderboard(meta: &RunMeta, records: &[AttemptRecord]) -> Vec<ModelRow> {
+    let mut rows: BTreeMap<&str, ModelRow> = BTreeMap::new();
+    for r in records {
+        let row = rows.entry(&r.key.model).or_insert_with(|| ModelRow {
+            model: r.key.model.clone(),
+            ..Default::default()
+        });
+        row.attempts += 1;
+        match r.outcome {
+            AttemptOutcome::Resolved => row.resolved += 1,
+            AttemptOutcome::ApplyFailed => row.apply_failed += 1,
+            AttemptOutcome::Error => row.errors += 1,
+            AttemptOutcome::Unresolved => {}
+        }
+        if let Some(v) = &r.verdict {
+            match v.tests.grade {
+                TestGrade::Full => row.full += 1,
+                TestGrade::Partial => row.partial += 1,
+                TestGrade::No => row.no += 1,
+            }
+            if v.detectors
+                .iter()
+                .all(|d| d.status == DetectorStatus::Passed)
+            {
+                row.races_fixed += 1;
+            }
+        }
+    }
+    let mut out: Vec<ModelRow> = meta
+        .models
+        .iter()
+        .filter_map(|m| rows.remove(m.as_str()))
+        .collect();
+    out.extend(rows.into_values());
+    out
+}
+
+fn pct(rate: Option<f64>) -> String {
+    rate.map(|r| format!("{:.1}%", r * 100.0))
+        .unwrap_or_else(|| "n/a".into())
+}
+
+fn render_table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| -> String {
+        let mut s = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i > 0 {
+                s.push_str("  ");
+            }
+            let pad = widths[i] - cell.chars().count();
+            // Left-align the first column, right-align numbers.
+            if i == 0 {
+                s.push_str(cell);
+                s.push_str(&" ".repeat(pad));
+            } else {
+                s.push_str(&" ".repeat(pad));
+                s.push_str(cell);
+            }
+        }
+        s.trim_end().to_string()
+    };
+    let mut out = line(header.iter().map(|h| h.to_string()).collect());
+    out.push('\n');
+    out.push_str(&line(widths.iter().map(|w| "-".repeat(*w)).collect()));
+    out.push('\n');
+    for row in rows {
+        out.push_str(&line(row.clone()));
+        out.push('\n');
+    }
+    out
+}
+
+const LEADERBOARD_HEADER: [&str; 10] = [
+    "model",
+    "attempts",
+    "resolved",
+    "rate",
+    "FULL",
+    "PARTIAL",
+    "NO",
+    "race fixed",
+    "apply failed",
+    "errors",
+];
+
+fn leaderboard_cells(row: &ModelRow) -> Vec<String> {
+    vec![
+        row.model.clone(),
+        row.attempts.to_string(),
+        row.resolved.to_string(),
+        pct(row.resolve_rate()),
+        row.full.to_string(),
+        row.partial.to_string(),
+        row.no.to_string(),
+        row.races_fixed.to_string(),
+        row.apply_failed.to_string(),
+        row.errors.to_string(),
+    ]
+}
+
+/// The terminal leaderboard.
+pub fn render_leaderboard(meta: &RunMeta, records: &[AttemptRecord]) -> String {
+    let rows: Vec<Vec<String>> = leaderboard(meta, records)
+        .iter()
+        .map(leaderboard_cells)
+        .collect();
+    let mut out = format!(
+        "run {}  ({} tasks x {} models x {} samples, sandbox: {})\n\n",
+        meta.run_id,
+        meta.tasks.len(),
+        meta.models.len(),
+        meta.samples,
+        meta.sandbox
+    );
+    out.push_str(&render_table(&LEADERBOARD_HEADER, &rows));
+    out
+}
+
+/// One row per attempt: task, model, sample, outcome, tests, F2P, P2P, detectors.
+pub fn verdict_rows(records: &[AttemptRecord]) -> Vec<Vec<String>> {
+    records
+        .iter()
+        .map(|r| {
+            let (grade, f2p, p2p) = match &r.verdict {
+                Some(v) => (
+                    v.tests.grade.to_string(),
+                    format!("{}/{}", v.tests.f2p.0, v.tests.f2p.1),
+                    format!("{}/{}", v.tests.p2p.0, v.tests.p2p.1),
+                ),
+                None => ("-".into(), "-".into(), "-".into()),
+            };
+            let detectors = match &r.verdict {
+                Some(v) if !v.detectors.is_empty() => v
+                    .detectors
+                    .iter()
+                    .map(|d| d.status.to_string())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                Some(_) => "none".into(),
+                None => "-".into(),
+            };
+            vec![
+                r.key.task.0.clone(),
+                r.key.model.clone(),
+                r.key.sample.to_string(),
+                r.outcome.to_string(),
+                grade,
+                f2p,
+                p2p,
+                detectors,
+            ]
+        })
+        .collect()
+}
+
+const VERDICT_HEADER: [&str; 8] = [
+    "task",
+    "model",
+    "sample",
+    "outcome",
+    "tests",
+    "F2P",
+    "P2P",
+    "detectors",
+];
+
+/// The verdict table for the terminal.
+pub fn render_verdicts(records: &[AttemptRecord]) -> String {
+    render_table(&VERDICT_HEADER, &verdict_rows(records))
+}
+
+/// The verdict table as tab-separated values with a header line (stable; for scripts and tests).
+pub fn render_verdicts_tsv(records: &[AttemptRecord]) -> String {
+    let mut out = VERDICT_HEADER.join("\t");
+    out.push('\n');
+    for row in verdict_rows(records) {
+        out.push_str(&row.join("\t"));
+        out.push('\n');
+    }
+    out
+}
+
+fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn md_table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut out = format!(
+        "| {} |\n|{}\n",
+        header.join(" | "),
+        "---|".repeat(header.len())
+    );
+    for row in rows {
+        let cells: Vec<String> = row.iter().map(|c| md_escape(c)).collect();
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
+    }
+    out
+}
+
+/// `summary.md`: leaderboard and verdicts as GitHub-flavoured Markdown.
+pub fn render_summary_md(meta: &RunMeta, records: &[AttemptRecord]) -> String {
+    let mut out = format!("## refbench run `{}`\n\n", meta.run_id);
+    let _ = writeln!(
+        out,
+        "{} tasks x {} models x {} samples; refbench {}{}; sandbox: {}\n",
+        meta.tasks.len(),
+        meta.models.len(),
+        meta.samples,
+        meta.refbench_version,
+        meta.refbench_commit
+            .as_deref()
+            .map(|c| format!(" ({})", &c[..c.len().min(12)]))
+            .unwrap_or_default(),
+        meta.sandbox
+    );
+    let rows: Vec<Vec<String>> = leaderboard(meta, records)
+        .iter()
+        .map(leaderboard_cells)
+        .collect();
+    out.push_str("### Leaderboard\n\n");
+    out.push_str(&md_table(&LEADERBOARD_HEADER, &rows));
+    out.push_str("\nResolved = hidden and visible tests all pass (FULL) and every seeded race detector passes. Harness errors are excluded from the rate.\n\n");
+    out.push_str("### Attempts\n\n");
+    out.push_str(&md_table(&VERDICT_HEADER, &verdict_rows(records)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::SandboxMode;
+    use crate::store::{AttemptKey, Timing};
+    use crate::task::TaskId;
+
+    fn rec(model: &str, outcome: AttemptOutcome) -> AttemptRecord {
+        AttemptRecord {
+            key: AttemptKey {
+                task: TaskId("f/t".into()),
+                model: model.into(),
+                sample: 0,
+            },
+            outcome,
+            apply: None,
+            verdict: None,
+            usage: None,
+            error: None,
+            base_fingerprint: None,
+            timing: Timing::default(),
+            finished_at: String::new(),
+        }
+    }
+
+    fn meta() -> RunMeta {
+        RunMeta {
+            run_id: "r".into(),
+            created_at: String::new(),
+            refbench_version: "0".into(),
+            refbench_commit: None,
+            tasks: vec![TaskId("f/t".into())],
+            models: vec!["gold".into(), "empty".into()],
+            samples: 1,
+            task_fingerprints: Default::default(),
+            sandbox: SandboxMode::ProcessGroup,
+        }
+    }
+
+    #[test]
+    fn leaderboard_counts_and_excludes_errors_from_rate() {
+        let records = vec![
+            rec("gold", AttemptOutcome::Resolved),
+            rec("empty", AttemptOutcome::Unresolved),
+            rec("empty", AttemptOutcome::Error),
+        ];
+        let rows = leaderboard(&meta(), &records);
+        assert_eq!(rows[0].model, "gold");
+        assert_eq!(rows[0].resolve_rate(), Some(1.0));
+        assert_eq!(rows[1].attempts, 2);
+        assert_eq!(rows[1].errors, 1);
+        assert_eq!(rows[1].resolve_rate(), Some(0.0));
+        let text = render_leaderboard(&meta(), &records);
+        assert!(text.contains("100.0%"));
+    }
+
+    #[test]
+    fn summary_is_a_markdown_table() {
+        let md = render_summary_md(&meta(), &[rec("gold", AttemptOutcome::Resolved)]);
+        assert!(md.contains("| model | attempts |"));
+        assert!(md.contains("|---|---|"));
+        assert!(md.contains("| gold | 1 | 1 | 100.0% |"));
+    }
+}

@@ -1,0 +1,347 @@
+//! The run loop: plans the attempts of a run (tasks x models x samples), skips those already
+//! recorded, and for each of the rest wires the stages materialize -> ask -> apply -> score and
+//! hands the record to the store. It owns no stage's logic and never formats output: it emits
+//! [`RunEvent`]s that the caller's observer turns into progress lines or bars.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::materialize::{inputs_fingerprint, materialize_base, Base, MaterializeError};
+use crate::model::{Model, ModelError};
+use crate::patch::{apply_reply, ApplyStatus};
+use crate::sandbox::SandboxMode;
+use crate::score::{score_attempt, DetectorStatus, Toolchain};
+use crate::store::{
+    AttemptKey, AttemptOutcome, AttemptRecord, RunMeta, RunStore, StoreError, Timing,
+};
+use crate::task::{Catalog, Task, TaskId};
+
+/// Why a run could not start or continue (each attempt's own failures are outcomes instead).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// A `--task` pattern matched nothing or was invalid.
+    #[error("{0}")]
+    Selection(String),
+    /// A `--model` name is unknown.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// The store failed; the run stops so nothing is lost silently.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Fingerprinting a task's inputs failed.
+    #[error("task {task}: {source}")]
+    Inputs {
+        /// The task.
+        task: TaskId,
+        /// The cause.
+        source: MaterializeError,
+    },
+    /// Resuming a run whose inputs changed.
+    #[error("cannot resume run {run}: {reason}; start a new run instead")]
+    ResumeMismatch {
+        /// The run.
+        run: String,
+        /// What differs.
+        reason: String,
+    },
+    /// Bad option values.
+    #[error("{0}")]
+    Options(String),
+}
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Task globs (empty: all).
+    pub tasks: Vec<String>,
+    /// Model names.
+    pub models: Vec<String>,
+    /// Samples per task and model.
+    pub samples: u32,
+    /// Where runs are stored.
+    pub runs_dir: PathBuf,
+    /// refbench's cache (bases, build caches).
+    pub cache_dir: PathBuf,
+    /// Continue this run instead of starting one.
+    pub resume: Option<String>,
+    /// On resume, run errored attempts again.
+    pub retry_errors: bool,
+    /// Id prefix for a new run (`run`, `validate`).
+    pub id_prefix: String,
+}
+
+/// Progress of a run, for observers.
+#[derive(Debug)]
+pub enum RunEvent<'a> {
+    /// The plan is known.
+    Started {
+        /// The run id.
+        run_id: &'a str,
+        /// Attempts in the plan.
+        total: usize,
+        /// Of those, already recorded (resume).
+        done: usize,
+    },
+    /// An attempt begins.
+    AttemptStarted {
+        /// Which.
+        key: &'a AttemptKey,
+    },
+    /// An attempt was recorded durably.
+    AttemptFinished {
+        /// Its record.
+        record: &'a AttemptRecord,
+    },
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+fn new_run_id(prefix: &str) -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let stamp = now
+        .format(time::macros::format_description!(
+            "[year][month][day]-[hour][minute][second]"
+        ))
+        .unwrap_or_default();
+    // A short suffix keeps ids unique when two runs start in the same second.
+    let salt = (now.nanosecond() ^ std::process::id().rotate_left(16)) & 0xffff;
+    format!("{stamp}-{prefix}-{salt:04x}")
+}
+
+fn refbench_commit(root: &std::path::Path) -> Option<String> {
+    let repo = git2::Repository::discover(root).ok()?;
+    let id = repo.head().ok()?.peel_to_commit().ok()?.id().to_string();
+    let dirty = repo
+        .statuses(None)
+        .map(|s| s.iter().any(|e| !e.status().is_ignored()))
+        .unwrap_or(false);
+    Some(if dirty { format!("{id}-dirty") } else { id })
+}
+
+/// Runs (or resumes) a run. Returns the store with every planned attempt recorded.
+pub fn execute(
+    catalog: &Catalog,
+    options: &RunOptions,
+    on_event: &mut dyn FnMut(RunEvent<'_>),
+) -> Result<RunStore, RunError> {
+    let (mut store, meta) = match &options.resume {
+        Some(run_id) => {
+            let store = RunStore::open(&options.runs_dir, run_id)?;
+            let meta = store.meta()?;
+            check_resumable(catalog, &meta)?;
+            (store, meta)
+        }
+        None => {
+            if options.samples == 0 {
+                return Err(RunError::Options("--samples must be at least 1".into()));
+            }
+            if options.models.is_empty() {
+                return Err(RunError::Options("no model given".into()));
+            }
+            for name in &options.models {
+                Model::resolve(name)?;
+            }
+            let tasks = catalog
+                .select(&options.tasks)
+                .map_err(RunError::Selection)?;
+            let mut task_fingerprints = BTreeMap::new();
+            for task in &tasks {
+                let fp = inputs_fingerprint(task, &catalog.bugs_of(task)).map_err(|source| {
+                    RunError::Inputs {
+                        task: task.id.clone(),
+                        source,
+                    }
+                })?;
+                task_fingerprints.insert(task.id.clone(), fp);
+            }
+            let meta = RunMeta {
+                run_id: new_run_id(&options.id_prefix),
+                created_at: now_rfc3339(),
+                refbench_version: env!("CARGO_PKG_VERSION").to_string(),
+                refbench_commit: refbench_commit(&catalog.root),
+                tasks: tasks.iter().map(|t| t.id.clone()).collect(),
+                models: options.models.clone(),
+                samples: options.samples,
+                task_fingerprints,
+                sandbox: SandboxMode::ProcessGroup,
+            };
+            (RunStore::create(&options.runs_dir, &meta)?, meta)
+        }
+    };
+
+    let mut plan = Vec::new();
+    for task in &meta.tasks {
+        for model in &meta.models {
+            for sample in 0..meta.samples {
+                plan.push(AttemptKey {
+                    task: task.clone(),
+                    model: model.clone(),
+                    sample,
+                });
+            }
+        }
+    }
+    let finished = store.finished(!options.retry_errors)?;
+    let todo: Vec<&AttemptKey> = plan.iter().filter(|k| !finished.contains(k)).collect();
+    on_event(RunEvent::Started {
+        run_id: &meta.run_id,
+        total: plan.len(),
+        done: plan.len() - todo.len(),
+    });
+
+    let toolchain = Toolchain {
+        root: catalog.root.clone(),
+        cache_dir: options.cache_dir.clone(),
+        worker: 0,
+    };
+    let mut bases: HashMap<TaskId, Result<Base, String>> = HashMap::new();
+    for key in todo {
+        on_event(RunEvent::AttemptStarted { key });
+        let task = &catalog.tasks[&key.task];
+        let model = Model::resolve(&key.model)?;
+        let (record, artifacts) = run_attempt(
+            catalog,
+            task,
+            &model,
+            key.sample,
+            &toolchain,
+            &mut bases,
+            &options.cache_dir,
+        );
+        store.record(&record, &artifacts)?;
+        on_event(RunEvent::AttemptFinished { record: &record });
+    }
+    Ok(store)
+}
+
+fn check_resumable(catalog: &Catalog, meta: &RunMeta) -> Result<(), RunError> {
+    for name in &meta.models {
+        Model::resolve(name)?;
+    }
+    for id in &meta.tasks {
+        let mismatch = |reason: String| RunError::ResumeMismatch {
+            run: meta.run_id.clone(),
+            reason,
+        };
+        let task = catalog
+            .tasks
+            .get(id)
+            .ok_or_else(|| mismatch(format!("task {id} no longer exists")))?;
+        let now = inputs_fingerprint(task, &catalog.bugs_of(task)).map_err(|source| {
+            RunError::Inputs {
+                task: id.clone(),
+                source,
+            }
+        })?;
+        if meta.task_fingerprints.get(id) != Some(&now) {
+            return Err(mismatch(format!("task {id} (its fixture, files, gold patch, hidden tests or bugs) changed since the run started")));
+        }
+    }
+    Ok(())
+}
+
+/// Runs one attempt end to end. Never fails: harness trouble becomes an `Error` outcome with
+/// the message, so the run goes on with the next attempt.
+pub fn run_attempt(
+    catalog: &Catalog,
+    task: &Task,
+    model: &Model,
+    sample: u32,
+    toolchain: &Toolchain,
+    bases: &mut HashMap<TaskId, Result<Base, String>>,
+    cache_dir: &std::path::Path,
+) -> (AttemptRecord, Vec<(String, String)>) {
+    let started = Instant::now();
+    let key = AttemptKey {
+        task: task.id.clone(),
+        model: model.name().to_string(),
+        sample,
+    };
+    let mut timing = Timing::default();
+    let mut artifacts: Vec<(String, String)> = Vec::new();
+    let mut record = AttemptRecord {
+        key,
+        outcome: AttemptOutcome::Error,
+        apply: None,
+        verdict: None,
+        usage: None,
+        error: None,
+        base_fingerprint: None,
+        timing: Timing::default(),
+        finished_at: String::new(),
+    };
+    let bugs = catalog.bugs_of(task);
+    let result = (|| -> Result<(), String> {
+        let t = Instant::now();
+        let base = bases
+            .entry(task.id.clone())
+            .or_insert_with(|| {
+                materialize_base(task, &bugs, cache_dir)
+                    .map_err(|e| format!("materializing the base: {e}"))
+            })
+            .clone()?;
+        record.base_fingerprint = Some(base.fingerprint.clone());
+        let work = tempfile::Builder::new()
+            .prefix("refbench-attempt-")
+            .tempdir()
+            .map_err(|e| format!("creating the attempt directory: {e}"))?;
+        let repo = work.path().join("repo");
+        let scratch = work.path().join("scratch");
+        base.checkout(&repo)
+            .map_err(|e| format!("checking out the base: {e}"))?;
+        timing.materialize_ms = t.elapsed().as_millis() as u64;
+
+        let t = Instant::now();
+        let reply = model.ask(task, sample).map_err(|e| e.to_string())?;
+        timing.ask_ms = t.elapsed().as_millis() as u64;
+        artifacts.push(("reply.txt".into(), reply.text.clone()));
+        record.usage = reply.usage.clone();
+
+        let t = Instant::now();
+        let applied = apply_reply(&repo, &reply.text, &|p| task.is_protected(p))
+            .map_err(|e| e.to_string())?;
+        timing.apply_ms = t.elapsed().as_millis() as u64;
+        artifacts.push(("model.patch".into(), applied.patch.clone()));
+        let failed = applied.status == ApplyStatus::Failed;
+        record.apply = Some(applied);
+        if failed {
+            record.outcome = AttemptOutcome::ApplyFailed;
+            return Ok(());
+        }
+
+        let scored =
+            score_attempt(task, &bugs, &repo, &scratch, toolchain).map_err(|e| e.to_string())?;
+        timing.tests_ms = scored.verdict.tests.duration_ms;
+        timing.detectors_ms = scored.verdict.detectors.iter().map(|d| d.duration_ms).sum();
+        artifacts.extend(scored.logs);
+        record.outcome = if scored.verdict.resolved {
+            AttemptOutcome::Resolved
+        } else {
+            AttemptOutcome::Unresolved
+        };
+        debug_assert!(
+            !scored.verdict.resolved
+                || scored
+                    .verdict
+                    .detectors
+                    .iter()
+                    .all(|d| d.status == DetectorStatus::Passed)
+        );
+        record.verdict = Some(scored.verdict);
+        Ok(())
+    })();
+    if let Err(message) = result {
+        record.outcome = AttemptOutcome::Error;
+        artifacts.push(("error.txt".into(), message.clone()));
+        record.error = Some(message);
+    }
+    timing.total_ms = started.elapsed().as_millis() as u64;
+    record.timing = timing;
+    record.finished_at = now_rfc3339();
+    (record, artifacts)
+}

@@ -1,0 +1,511 @@
+//! Score: runs hidden tests and seeded-bug detectors on a patched attempt and grades it.
+//!
+//! In: the attempt's repository (base + applied reply, protected files restored), the [`Task`]
+//! and its [`SeededBug`]s, and a [`Toolchain`] saying where the language tools and caches are.
+//! Out: a [`Scored`] attempt: the [`Verdict`] (per-test statuses, the FAIL_TO_PASS and
+//! PASS_TO_PASS sets, the [`TestGrade`], per-detector [`DetectorStatus`], resolved) and the logs
+//! to keep as artifacts; or a [`ScoreError`] when the harness itself could not run the tests
+//! (never recorded as a model failure).
+//!
+//! Steps, as in SWE-bench: copy the task's hidden/ files in; run the language's test command in
+//! the sandbox; parse its machine-readable output ([`parse`]); grade the status map against the
+//! task's lists ([`grade`]). A test missing from the output counts as failed, so a build failure
+//! fails every test. Then, for each seeded bug, copy its detector/ files in and run its command:
+//! exit 0 within the limit means no race was found; anything else (failure, crash, timeout: a
+//! hang is a deadlock) means the bug is still there.
+
+pub mod parse;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::materialize::overlay_files;
+use crate::sandbox::{run_command, CommandOutput, CommandSpec, SandboxError};
+use crate::task::{BugId, Language, SeededBug, Task, TestId};
+pub use parse::TestStatus;
+
+/// Output kept per command, per stream.
+const OUTPUT_CAP: usize = 256 * 1024;
+
+/// Harness failures while scoring.
+#[derive(Debug, thiserror::Error)]
+pub enum ScoreError {
+    /// The sandbox could not run a command.
+    #[error(transparent)]
+    Sandbox(#[from] SandboxError),
+    /// Copying hidden tests or detectors failed.
+    #[error("copying {what}: {source}")]
+    Overlay {
+        /// hidden tests or which detector.
+        what: String,
+        /// The cause.
+        source: crate::materialize::MaterializeError,
+    },
+    /// The test runner itself is missing or broken on this machine.
+    #[error("the {language} test runner could not run: {detail}")]
+    Runner {
+        /// Which language.
+        language: Language,
+        /// What it printed.
+        detail: String,
+    },
+}
+
+/// Where the language toolchains and their caches are. Everything here is environment the
+/// sandbox passes to test commands on purpose; nothing secret.
+#[derive(Debug, Clone)]
+pub struct Toolchain {
+    /// The refbench project root (its `harness/python` goes on PYTHONPATH).
+    pub root: PathBuf,
+    /// refbench's cache directory (cargo target dirs live below it).
+    pub cache_dir: PathBuf,
+    /// Worker slot, so parallel workers never share a cargo target dir.
+    pub worker: usize,
+}
+
+impl Toolchain {
+    fn env(&self, task: &Task) -> Vec<(String, String)> {
+        let mut env = vec![("NO_COLOR".to_string(), "1".to_string())];
+        match task.language {
+            Language::Python => {
+                let harness = self.root.join("harness").join("python");
+                env.push(("PYTHONPATH".into(), harness.display().to_string()));
+                env.push(("PYTHONDONTWRITEBYTECODE".into(), "1".into()));
+                env.push(("PYTHONHASHSEED".into(), "0".into()));
+            }
+            Language::Rust => {
+                let home = std::env::var("HOME").unwrap_or_default();
+                let cargo_home =
+                    std::env::var("CARGO_HOME").unwrap_or_else(|_| format!("{home}/.cargo"));
+                let rustup_home =
+                    std::env::var("RUSTUP_HOME").unwrap_or_else(|_| format!("{home}/.rustup"));
+                // One target dir per fixture and worker: attempts in it run one after another,
+                // and every checkout is newer than the last build, so cargo rebuilds the
+                // fixture crate and reuses its dependencies.
+                let target = self
+                    .cache_dir
+                    .join("cargo-target")
+                    .join(format!("{}-w{}", task.fixture, self.worker));
+                env.push(("CARGO_HOME".into(), cargo_home));
+                env.push(("RUSTUP_HOME".into(), rustup_home));
+                env.push(("CARGO_TARGET_DIR".into(), target.display().to_string()));
+                env.push(("CARGO_NET_OFFLINE".into(), "true".into()));
+                env.push(("CARGO_TERM_COLOR".into(), "never".into()));
+                env.push(("CARGO_INCREMENTAL".into(), "0".into()));
+            }
+        }
+        env
+    }
+}
+
+/// Which list of the task a test belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TestKind {
+    /// Hidden test that must go from failing to passing.
+    FailToPass,
+    /// Visible test that must keep passing.
+    PassToPass,
+}
+
+/// One graded test.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestResult {
+    /// The test id.
+    pub id: TestId,
+    /// Its list.
+    pub kind: TestKind,
+    /// Its status.
+    pub status: TestStatus,
+}
+
+/// SWE-bench's resolution levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum TestGrade {
+    /// Every FAIL_TO_PASS and PASS_TO_PASS test passes.
+    Full,
+    /// Some but not all FAIL_TO_PASS pass; every PASS_TO_PASS passes.
+    Partial,
+    /// Anything else.
+    No,
+}
+
+impl std::fmt::Display for TestGrade {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TestGrade::Full => "FULL",
+            TestGrade::Partial => "PARTIAL",
+            TestGrade::No => "NO",
+        })
+    }
+}
+
+/// What a detector found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DetectorStatus {
+    /// Exit 0 within the limit: no race found.
+    Passed,
+    /// Non-zero exit or a signal: the race (or a build break) is there.
+    Failed,
+    /// Ran out of time: counted as a hang, i.e. detected.
+    TimedOut,
+}
+
+impl std::fmt::Display for DetectorStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DetectorStatus::Passed => "passed",
+            DetectorStatus::Failed => "failed",
+            DetectorStatus::TimedOut => "timed-out",
+        })
+    }
+}
+
+/// One detector run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DetectorResult {
+    /// The bug it looks for.
+    pub bug: BugId,
+    /// What it found.
+    pub status: DetectorStatus,
+    /// `exit 1`, `timed out after 60.0 s`, ...
+    pub detail: String,
+    /// Wall time.
+    pub duration_ms: u64,
+}
+
+/// The grade of the test suite.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestsVerdict {
+    /// FULL / PARTIAL / NO.
+    pub grade: TestGrade,
+    /// Every test of both lists with its status, FAIL_TO_PASS first, each list in task order.
+    pub tests: Vec<TestResult>,
+    /// FAIL_TO_PASS passing / total.
+    pub f2p: (usize, usize),
+    /// PASS_TO_PASS passing / total.
+    pub p2p: (usize, usize),
+    /// The build failed (no test binary ran).
+    pub build_failed: bool,
+    /// The test command hit its time limit.
+    pub timed_out: bool,
+    /// How the test command ended.
+    pub detail: String,
+    /// Wall time of the test command.
+    pub duration_ms: u64,
+}
+
+/// The verdict on one attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// The test suite.
+    pub tests: TestsVerdict,
+    /// One per seeded bug, in the task's order.
+    pub detectors: Vec<DetectorResult>,
+    /// FULL and every detector passed.
+    pub resolved: bool,
+}
+
+/// A verdict with the logs to keep.
+#[derive(Debug, Clone)]
+pub struct Scored {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// (artifact file name, contents).
+    pub logs: Vec<(String, String)>,
+}
+
+/// Grades a status map against the task's lists, SWE-bench style.
+pub fn grade(
+    task: &Task,
+    statuses: &parse::StatusMap,
+) -> (TestGrade, Vec<TestResult>, (usize, usize), (usize, usize)) {
+    let lookup = |id: &TestId| statuses.get(id).copied().unwrap_or(TestStatus::Missing);
+    let mut tests = Vec::new();
+    for id in &task.fail_to_pass {
+        tests.push(TestResult {
+            id: id.clone(),
+            kind: TestKind::FailToPass,
+            status: lookup(id),
+        });
+    }
+    for id in &task.pass_to_pass {
+        tests.push(TestResult {
+            id: id.clone(),
+            kind: TestKind::PassToPass,
+            status: lookup(id),
+        });
+    }
+    let count = |kind: TestKind| {
+        let of_kind = tests.iter().filter(|t| t.kind == kind);
+        let total = of_kind.clone().count();
+        let passed = of_kind.filter(|t| t.status.is_pass()).count();
+        (passed, total)
+    };
+    let f2p = count(TestKind::FailToPass);
+    let p2p = count(TestKind::PassToPass);
+    let grade = if f2p.0 == f2p.1 && p2p.0 == p2p.1 {
+        TestGrade::Full
+    } else if f2p.0 > 0 && p2p.0 == p2p.1 {
+        TestGrade::Partial
+    } else {
+        TestGrade::No
+    };
+    (grade, tests, f2p, p2p)
+}
+
+/// Formats a command's output as an artifact log, the runner's output between markers and the
+/// exit status apart.
+pub fn format_log(argv: &[String], out: &CommandOutput) -> String {
+    let mut log = format!("$ {}\n>>>>> Start Test Output\n", argv.join(" "));
+    log.push_str(&out.stdout);
+    if !out.stdout.ends_with('\n') && !out.stdout.is_empty() {
+        log.push('\n');
+    }
+    log.push_str(">>>>> End Test Output\n");
+    if !out.stderr.is_empty() {
+        log.push_str(">>>>> Start Stderr\n");
+        log.push_str(&out.stderr);
+        if !out.stderr.ends_with('\n') {
+            log.push('\n');
+        }
+        log.push_str(">>>>> End Stderr\n");
+    }
+    log.push_str(&format!(
+        "status: {} ({} ms)\n",
+        out.describe(),
+        out.duration_ms
+    ));
+    log
+}
+
+/// Runs the task's test suite (hidden tests already in place) and grades it.
+pub fn run_tests(
+    task: &Task,
+    repo: &Path,
+    scratch: &Path,
+    toolchain: &Toolchain,
+) -> Result<(TestsVerdict, String), ScoreError> {
+    let junit = scratch.join("junit.xml");
+    let argv: Vec<String> = match task.language {
+        Language::Python => vec![
+            "python3".into(),
+            "-m".into(),
+            "pytest".into(),
+            "-p".into(),
+            "no:cacheprovider".into(),
+            "-o".into(),
+            "junit_family=xunit1".into(),
+            format!("--junitxml={}", junit.display()),
+        ],
+        Language::Rust => vec!["cargo".into(), "test".into(), "--no-fail-fast".into()],
+    };
+    let spec = CommandSpec {
+        argv: argv.clone(),
+        cwd: repo.to_path_buf(),
+        scratch: scratch.join("tests"),
+        env: toolchain.env(task),
+        timeout: Duration::from_secs(task.timeouts.tests),
+        output_cap: OUTPUT_CAP,
+        merge_output: true,
+    };
+    let out = run_command(&spec)?;
+    let log = format_log(&argv, &out);
+    let (statuses, build_failed) = match task.language {
+        Language::Python => {
+            let statuses = match std::fs::read_to_string(&junit) {
+                Ok(xml) => {
+                    parse::parse_pytest_junit(&xml).map_err(|detail| ScoreError::Runner {
+                        language: task.language,
+                        detail,
+                    })?
+                }
+                Err(_) if out.stdout.contains("No module named pytest") => {
+                    return Err(ScoreError::Runner {
+                        language: task.language,
+                        detail: "pytest is not installed for python3 (pip install pytest)".into(),
+                    })
+                }
+                // No report at all (killed, crashed at start-up): every test is missing.
+                Err(_) => parse::StatusMap::new(),
+            };
+            (statuses, false)
+        }
+        Language::Rust => {
+            let report = parse::parse_libtest(&out.stdout);
+            let offline_failure = [
+                "failed to get `",
+                "failed to load source for dependency",
+                "--offline was specified",
+                "no matching package named",
+            ]
+            .iter()
+            .any(|needle| out.stdout.contains(needle));
+            if report.binaries_run == 0 && offline_failure && !report.compile_error {
+                return Err(ScoreError::Runner {
+                    language: task.language,
+                    detail: "cargo could not resolve the fixture's dependencies offline; they are fetched when the base is materialized (check network access to crates.io and CARGO_HOME)".into(),
+                });
+            }
+            (report.statuses, report.binaries_run == 0 && !out.success())
+        }
+    };
+    let (grade, tests, f2p, p2p) = grade(task, &statuses);
+    Ok((
+        TestsVerdict {
+            grade,
+            tests,
+            f2p,
+            p2p,
+            build_failed,
+            timed_out: out.timed_out,
+            detail: out.describe(),
+            duration_ms: out.duration_ms,
+        },
+        log,
+    ))
+}
+
+/// Runs one seeded bug's detector (its files already in place).
+pub fn run_detector(
+    task: &Task,
+    bug: &SeededBug,
+    repo: &Path,
+    scratch: &Path,
+    toolchain: &Toolchain,
+) -> Result<(DetectorResult, String), ScoreError> {
+    let timeout = bug.detector.timeout.min(task.timeouts.detector);
+    let spec = CommandSpec {
+        argv: bug.detector.command.clone(),
+        cwd: repo.to_path_buf(),
+        scratch: scratch.join(format!("detector-{}", bug.id.0.replace('/', "__"))),
+        env: toolchain.env(task),
+        timeout: Duration::from_secs(timeout),
+        output_cap: OUTPUT_CAP,
+        merge_output: true,
+    };
+    let out = run_command(&spec)?;
+    let status = if out.timed_out {
+        DetectorStatus::TimedOut
+    } else if out.success() {
+        DetectorStatus::Passed
+    } else {
+        DetectorStatus::Failed
+    };
+    let log = format_log(&bug.detector.command, &out);
+    Ok((
+        DetectorResult {
+            bug: bug.id.clone(),
+            status,
+            detail: out.describe(),
+            duration_ms: out.duration_ms,
+        },
+        log,
+    ))
+}
+
+/// Scores an attempt: hidden tests, then each detector.
+pub fn score_attempt(
+    task: &Task,
+    bugs: &[&SeededBug],
+    repo: &Path,
+    scratch: &Path,
+    toolchain: &Toolchain,
+) -> Result<Scored, ScoreError> {
+    overlay_files(&task.hidden_dir(), repo).map_err(|source| ScoreError::Overlay {
+        what: "hidden tests".into(),
+        source,
+    })?;
+    let (tests, test_log) = run_tests(task, repo, scratch, toolchain)?;
+    let mut logs = vec![("tests.log".to_string(), test_log)];
+    let mut detectors = Vec::new();
+    for bug in bugs {
+        overlay_files(&bug.detector_dir(), repo).map_err(|source| ScoreError::Overlay {
+            what: format!("the detector of {}", bug.id),
+            source,
+        })?;
+        let (result, log) = run_detector(task, bug, repo, scratch, toolchain)?;
+        logs.push((format!("detector-{}.log", bug.id.0.replace('/', "__")), log));
+        detectors.push(result);
+    }
+    let resolved = tests.grade == TestGrade::Full
+        && detectors.iter().all(|d| d.status == DetectorStatus::Passed);
+    Ok(Scored {
+        verdict: Verdict {
+            tests,
+            detectors,
+            resolved,
+        },
+        logs,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::task::{Language, Task, Timeouts};
+
+    fn task(f2p: &[&str], p2p: &[&str]) -> Task {
+        Task {
+            id: crate::task::TaskId("f/t".into()),
+            fixture: "f".into(),
+            language: Language::Python,
+            title: "t".into(),
+            statement: "s".into(),
+            requirements: vec![],
+            interface: "i".into(),
+            seeded_bugs: vec![],
+            fail_to_pass: f2p.iter().map(|s| TestId(s.to_string())).collect(),
+            pass_to_pass: p2p.iter().map(|s| TestId(s.to_string())).collect(),
+            protected: vec![],
+            protected_set: globset::GlobSet::empty(),
+            gold_patch: String::new(),
+            timeouts: Timeouts::default(),
+            dir: PathBuf::new(),
+            repo_dir: PathBuf::new(),
+            file: PathBuf::new(),
+            text: String::new(),
+        }
+    }
+
+    fn statuses(pairs: &[(&str, TestStatus)]) -> parse::StatusMap {
+        pairs
+            .iter()
+            .map(|(k, v)| (TestId(k.to_string()), *v))
+            .collect()
+    }
+
+    #[test]
+    fn grading_follows_swe_bench() {
+        let t = task(&["a::f1", "a::f2"], &["a::p1"]);
+        use TestStatus::*;
+        let full = statuses(&[("a::f1", Passed), ("a::f2", Passed), ("a::p1", Passed)]);
+        assert_eq!(grade(&t, &full).0, TestGrade::Full);
+        let partial = statuses(&[("a::f1", Passed), ("a::f2", Failed), ("a::p1", Passed)]);
+        assert_eq!(grade(&t, &partial).0, TestGrade::Partial);
+        let p2p_broken = statuses(&[("a::f1", Passed), ("a::f2", Passed), ("a::p1", Failed)]);
+        assert_eq!(grade(&t, &p2p_broken).0, TestGrade::No);
+        let none = statuses(&[("a::f1", Failed), ("a::f2", Skipped), ("a::p1", Passed)]);
+        assert_eq!(grade(&t, &none).0, TestGrade::No);
+    }
+
+    #[test]
+    fn a_missing_test_counts_as_failed() {
+        let t = task(&["a::f1"], &["a::p1"]);
+        let (g, tests, f2p, _) = grade(&t, &statuses(&[("a::f1", TestStatus::Passed)]));
+        assert_eq!(g, TestGrade::No);
+        assert_eq!(tests[1].status, TestStatus::Missing);
+        assert_eq!(f2p, (1, 1));
+    }
+
+    #[test]
+    fn a_skipped_required_test_is_not_a_pass() {
+        let t = task(&["a::f1"], &[]);
+        let (g, ..) = grade(&t, &statuses(&[("a::f1", TestStatus::Skipped)]));
+        assert_eq!(g, TestGrade::No);
+    }
+}
