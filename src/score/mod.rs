@@ -300,6 +300,9 @@ pub fn run_tests(
             "no:cacheprovider".into(),
             "-o".into(),
             "junit_family=xunit1".into(),
+            // One hidden test module that does not import (the interface is missing) must not
+            // stop pytest from running, and grading, every other test.
+            "--continue-on-collection-errors".into(),
             format!("--junitxml={}", junit.display()),
         ],
         Language::Rust => vec!["cargo".into(), "test".into(), "--no-fail-fast".into()],
@@ -314,7 +317,7 @@ pub fn run_tests(
         merge_output: true,
     };
     let out = run_command(&spec)?;
-    let log = format_log(&argv, &out);
+    let mut log = format_log(&argv, &out);
     let (statuses, build_failed) = match task.language {
         Language::Python => {
             let statuses = match std::fs::read_to_string(&junit) {
@@ -336,7 +339,7 @@ pub fn run_tests(
             (statuses, false)
         }
         Language::Rust => {
-            let report = parse::parse_libtest(&out.stdout);
+            let mut report = parse::parse_libtest(&out.stdout);
             let offline_failure = [
                 "failed to get `",
                 "failed to load source for dependency",
@@ -350,6 +353,18 @@ pub fn run_tests(
                     language: task.language,
                     detail: "cargo could not resolve the fixture's dependencies offline; they are fetched when the base is materialized (check network access to crates.io and CARGO_HOME)".into(),
                 });
+            }
+            // cargo stops at the first test target that does not compile, even with
+            // --no-fail-fast. A hidden test file that does not compile (the model's interface
+            // is wrong) must fail its own tests, not hide every other target's results: run
+            // the targets one by one. A broken library still fails every target.
+            if report.compile_error && !out.timed_out {
+                let remaining = Duration::from_secs(task.timeouts.tests)
+                    .saturating_sub(Duration::from_millis(out.duration_ms));
+                let (per_target, target_log) =
+                    run_rust_targets(task, repo, scratch, toolchain, remaining)?;
+                log.push_str(&target_log);
+                report = per_target;
             }
             (report.statuses, report.binaries_run == 0 && !out.success())
         }
@@ -368,6 +383,73 @@ pub fn run_tests(
         },
         log,
     ))
+}
+
+/// Test targets of a Rust fixture: `--lib` when src/lib.rs exists, then `--test NAME` for each
+/// tests/NAME.rs and tests/NAME/main.rs, sorted.
+fn rust_test_targets(repo: &Path) -> Vec<Vec<String>> {
+    let mut targets = Vec::new();
+    if repo.join("src/lib.rs").is_file() {
+        targets.push(vec!["--lib".to_string()]);
+    }
+    let mut names: Vec<String> = std::fs::read_dir(repo.join("tests"))
+        .map(|rd| {
+            rd.flatten()
+                .filter_map(|e| {
+                    let path = e.path();
+                    if path.extension().is_some_and(|x| x == "rs") && path.is_file() {
+                        path.file_stem().map(|s| s.to_string_lossy().into_owned())
+                    } else if path.join("main.rs").is_file() {
+                        Some(e.file_name().to_string_lossy().into_owned())
+                    } else {
+                        None
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    for name in names {
+        targets.push(vec!["--test".to_string(), name]);
+    }
+    targets
+}
+
+fn run_rust_targets(
+    task: &Task,
+    repo: &Path,
+    scratch: &Path,
+    toolchain: &Toolchain,
+    budget: Duration,
+) -> Result<(parse::LibtestReport, String), ScoreError> {
+    let started = std::time::Instant::now();
+    let mut merged = parse::LibtestReport::default();
+    let mut log = String::from("\n# a test target did not compile: running targets one by one\n");
+    for (i, target) in rust_test_targets(repo).into_iter().enumerate() {
+        let remaining = budget.saturating_sub(started.elapsed());
+        if remaining.is_zero() {
+            log.push_str("# time limit reached; remaining targets not run\n");
+            break;
+        }
+        let mut argv: Vec<String> = vec!["cargo".into(), "test".into(), "--no-fail-fast".into()];
+        argv.extend(target);
+        let spec = CommandSpec {
+            argv: argv.clone(),
+            cwd: repo.to_path_buf(),
+            scratch: scratch.join(format!("tests-target-{i}")),
+            env: toolchain.env(task),
+            timeout: remaining,
+            output_cap: OUTPUT_CAP,
+            merge_output: true,
+        };
+        let out = run_command(&spec)?;
+        log.push_str(&format_log(&argv, &out));
+        let report = parse::parse_libtest(&out.stdout);
+        merged.binaries_run += report.binaries_run;
+        merged.compile_error |= report.compile_error;
+        merged.statuses.extend(report.statuses);
+    }
+    Ok((merged, log))
 }
 
 /// Runs one seeded bug's detector (its files already in place).

@@ -1,0 +1,162 @@
+//! Shared helpers for the integration tests: a small project root built on the fly (so error
+//! paths can be tested on broken copies), and the real binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The real refbench binary.
+pub fn refbench() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_refbench"))
+}
+
+/// The refbench checkout (holds the real fixtures).
+pub fn project_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn write(root: &Path, rel: &str, content: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, content).unwrap();
+}
+
+/// A unified diff (git style, a/ b/ prefixes) turning `before` into `after`, made by libgit2.
+pub fn make_patch(before: &[(&str, &str)], after: &[(&str, &str)]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    for (p, c) in before {
+        write(dir.path(), p, c);
+    }
+    let repo = git2::Repository::init(dir.path()).unwrap();
+    let mut index = repo.index().unwrap();
+    index
+        .add_all(["*"].iter(), git2::IndexAddOption::DEFAULT, None)
+        .unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    for (p, _) in before {
+        std::fs::remove_file(dir.path().join(p)).unwrap();
+    }
+    for (p, c) in after {
+        write(dir.path(), p, c);
+    }
+    let mut opts = git2::DiffOptions::new();
+    opts.include_untracked(true)
+        .show_untracked_content(true)
+        .recurse_untracked_dirs(true);
+    let diff = repo
+        .diff_tree_to_workdir(Some(&tree), Some(&mut opts))
+        .unwrap();
+    let mut out = String::new();
+    diff.print(git2::DiffFormat::Patch, |_, _, line| {
+        let content = std::str::from_utf8(line.content()).unwrap();
+        match line.origin() {
+            '+' | '-' | ' ' => {
+                out.push(line.origin());
+                out.push_str(content);
+            }
+            _ => out.push_str(content),
+        }
+        true
+    })
+    .unwrap();
+    out
+}
+
+const OPS: &str = "def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    return a * b\n";
+const OPS_GOLD: &str = "def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    return a * b\n\n\ndef sub(a, b):\n    return a - b\n";
+const COUNTER: &str = "import threading\n\n\nclass Counter:\n    def __init__(self):\n        self._lock = threading.Lock()\n        self.value = 0\n\n    def incr(self):\n        with self._lock:\n            self.value += 1\n";
+const COUNTER_BUGGY: &str = "import threading\n\n\nclass Counter:\n    def __init__(self):\n        self._lock = threading.Lock()\n        self.value = 0\n\n    def incr(self):\n        self.value += 1\n";
+const TEST_OPS: &str = "from calc.ops import add, mul\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\ndef test_mul():\n    assert mul(2, 3) == 6\n";
+const TEST_SUB: &str = "from calc.ops import sub\n\n\ndef test_sub():\n    assert sub(5, 3) == 2\n";
+/// A stand-in detector for harness tests: it checks the source for the lock. Real fixtures use
+/// systematic interleaving (harness/python); this one only has to be deterministic and fast.
+const DETECTOR: &str = "import pathlib, sys\nsrc = pathlib.Path('calc/counter.py').read_text()\nif 'with self._lock' not in src:\n    print('race: Counter.incr updates value without the lock')\n    sys.exit(1)\nprint('no race found')\n";
+
+pub const TASK_TOML: &str = r#"id = "add-sub"
+fixture = "mini"
+language = "python"
+title = "Add subtraction"
+statement = "The calculator cannot subtract. Add it."
+requirements = ["calc.ops.sub(a, b) returns a - b"]
+interface = "calc.ops.sub(a: int, b: int) -> int"
+seeded_bugs = ["mini/counter-lost-update"]
+fail_to_pass = ["tests/test_sub.py::test_sub"]
+pass_to_pass = ["tests/test_ops.py::test_add", "tests/test_ops.py::test_mul"]
+protected = ["tests/**", "detectors/**", "pytest.ini"]
+
+[timeouts]
+tests = 120
+detector = 60
+"#;
+
+pub const BUG_TOML: &str = r#"id = "counter-lost-update"
+fixture = "mini"
+kind = "lost-update"
+file = "calc/counter.py"
+description = "Counter.incr drops its lock, so concurrent increments are lost."
+
+[detector]
+command = ["python3", "detectors/check_counter.py"]
+timeout = 30
+"#;
+
+/// Builds a project root with one small Python fixture `mini`, its task `add-sub` and bug
+/// `counter-lost-update`.
+pub fn mini_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let repo = "repos-fixtures/mini/repo";
+    write(
+        root,
+        &format!("{repo}/pytest.ini"),
+        "[pytest]\npythonpath = .\ntestpaths = tests\n",
+    );
+    write(root, &format!("{repo}/.gitignore"), "__pycache__/\n");
+    write(root, &format!("{repo}/calc/__init__.py"), "");
+    write(root, &format!("{repo}/calc/ops.py"), OPS);
+    write(root, &format!("{repo}/calc/counter.py"), COUNTER);
+    write(root, &format!("{repo}/tests/test_ops.py"), TEST_OPS);
+    let task = "repos-fixtures/mini/tasks/add-sub";
+    write(root, &format!("{task}/task.toml"), TASK_TOML);
+    write(root, &format!("{task}/hidden/tests/test_sub.py"), TEST_SUB);
+    let gold = make_patch(
+        &[("calc/ops.py", OPS), ("calc/counter.py", COUNTER_BUGGY)],
+        &[("calc/ops.py", OPS_GOLD), ("calc/counter.py", COUNTER)],
+    );
+    write(root, &format!("{task}/gold.patch"), &gold);
+    let bug = "seeded-bugs/mini/counter-lost-update";
+    write(root, &format!("{bug}/bug.toml"), BUG_TOML);
+    write(
+        root,
+        &format!("{bug}/inject.patch"),
+        &make_patch(
+            &[("calc/counter.py", COUNTER)],
+            &[("calc/counter.py", COUNTER_BUGGY)],
+        ),
+    );
+    write(
+        root,
+        &format!("{bug}/detector/detectors/check_counter.py"),
+        DETECTOR,
+    );
+    dir
+}
+
+/// Runs refbench with `--root` and private runs and cache dirs under `root`.
+pub fn refbench_in(root: &Path, args: &[&str]) -> std::process::Output {
+    refbench()
+        .arg("--root")
+        .arg(root)
+        .arg("--runs-dir")
+        .arg(root.join("runs"))
+        .arg("--cache-dir")
+        .arg(root.join("cache"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
