@@ -11,7 +11,8 @@ use crate::materialize::{inputs_fingerprint, materialize_base, Base, Materialize
 use crate::model::{Model, ModelError};
 use crate::patch::{apply_reply, ApplyStatus};
 use crate::sandbox::SandboxMode;
-use crate::score::{score_attempt, DetectorStatus, Toolchain};
+use crate::score::pyenv::prepare_python_env;
+use crate::score::{score_attempt, DetectorStatus, ScoreError, Toolchain};
 use crate::store::{
     AttemptKey, AttemptOutcome, AttemptRecord, RunMeta, RunStore, StoreError, Timing,
 };
@@ -48,6 +49,9 @@ pub enum RunError {
     /// Bad option values.
     #[error("{0}")]
     Options(String),
+    /// A language toolchain could not be prepared (nothing was graded).
+    #[error("preparing the test toolchain: {0}")]
+    Toolchain(ScoreError),
 }
 
 /// What to run.
@@ -194,10 +198,19 @@ pub fn execute(
         done: plan.len() - todo.len(),
     });
 
+    let needs_python = todo
+        .iter()
+        .any(|k| catalog.tasks[&k.task].language == crate::task::Language::Python);
+    let python_bin = if needs_python {
+        Some(prepare_python_env(&catalog.root, &options.cache_dir).map_err(RunError::Toolchain)?)
+    } else {
+        None
+    };
     let toolchain = Toolchain {
         root: catalog.root.clone(),
         cache_dir: options.cache_dir.clone(),
         worker: 0,
+        python_bin,
     };
     let mut bases: HashMap<TaskId, Result<Base, String>> = HashMap::new();
     for key in todo {

@@ -168,7 +168,7 @@ fn sigkill_midway_then_resume_matches_an_uninterrupted_run() {
         .arg("--runs-dir")
         .arg(root.join("runs"))
         .arg("--cache-dir")
-        .arg(root.join("cache"))
+        .arg(common::shared_cache())
         .args(["run", "--samples", samples])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

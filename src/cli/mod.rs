@@ -137,7 +137,7 @@ fn run_error(e: RunError) -> ExitCode {
     eprintln!("error: {e}");
     ExitCode::from(match e {
         RunError::Store(crate::store::StoreError::NotFound { .. }) => EXIT_BAD_INPUT,
-        RunError::Store(_) | RunError::Inputs { .. } => EXIT_HARNESS,
+        RunError::Store(_) | RunError::Inputs { .. } | RunError::Toolchain(_) => EXIT_HARNESS,
         _ => EXIT_BAD_INPUT,
     })
 }

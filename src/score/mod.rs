@@ -15,6 +15,7 @@
 //! hang is a deadlock) means the bug is still there.
 
 pub mod parse;
+pub mod pyenv;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -63,6 +64,9 @@ pub struct Toolchain {
     pub cache_dir: PathBuf,
     /// Worker slot, so parallel workers never share a cargo target dir.
     pub worker: usize,
+    /// `bin` of the private Python environment (see [`pyenv`]); put first on PATH for Python
+    /// fixtures. `None` uses the machine's python3.
+    pub python_bin: Option<PathBuf>,
 }
 
 impl Toolchain {
@@ -70,6 +74,10 @@ impl Toolchain {
         let mut env = vec![("NO_COLOR".to_string(), "1".to_string())];
         match task.language {
             Language::Python => {
+                if let Some(bin) = &self.python_bin {
+                    let path = std::env::var("PATH").unwrap_or_default();
+                    env.push(("PATH".into(), format!("{}:{path}", bin.display())));
+                }
                 let harness = self.root.join("harness").join("python");
                 env.push(("PYTHONPATH".into(), harness.display().to_string()));
                 env.push(("PYTHONDONTWRITEBYTECODE".into(), "1".into()));

@@ -106,6 +106,8 @@ timeout = 30
 pub fn mini_project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
+    let requirements = std::fs::read_to_string(project_root().join("harness/python/requirements.txt")).unwrap();
+    write(root, "harness/python/requirements.txt", &requirements);
     let repo = "repos-fixtures/mini/repo";
     write(
         root,
@@ -143,7 +145,13 @@ pub fn mini_project() -> tempfile::TempDir {
     dir
 }
 
-/// Runs refbench with `--root` and private runs and cache dirs under `root`.
+/// A cache shared by the tests of this build: bases are keyed by content, and the Python
+/// environment is built once instead of once per test.
+pub fn shared_cache() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("refbench-cache")
+}
+
+/// Runs refbench with `--root`, a private runs dir under `root` and the shared cache.
 pub fn refbench_in(root: &Path, args: &[&str]) -> std::process::Output {
     refbench()
         .arg("--root")
@@ -151,7 +159,7 @@ pub fn refbench_in(root: &Path, args: &[&str]) -> std::process::Output {
         .arg("--runs-dir")
         .arg(root.join("runs"))
         .arg("--cache-dir")
-        .arg(root.join("cache"))
+        .arg(shared_cache())
         .args(args)
         .output()
         .unwrap()

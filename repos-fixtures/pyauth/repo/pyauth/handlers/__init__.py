@@ -1,0 +1,1 @@
+"""HTTP handlers.  Each is ``handler(app, request, **path_params) -> Response``."""

@@ -1,0 +1,83 @@
+//! The private Python environment Python fixtures are graded in.
+//!
+//! refbench does not grade with whatever pytest the machine happens to have: it creates a
+//! virtual environment under its cache, keyed by the content of `harness/python/requirements.txt`,
+//! and installs exactly those pins into it (once, outside any sandbox: it needs PyPI). Test and
+//! detector commands then find that environment's `python3` first on PATH.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sha2::{Digest, Sha256};
+
+use super::ScoreError;
+use crate::task::Language;
+
+fn runner_error(detail: String) -> ScoreError {
+    ScoreError::Runner {
+        language: Language::Python,
+        detail,
+    }
+}
+
+fn run(cmd: &mut Command, what: &str) -> Result<(), ScoreError> {
+    let out = cmd
+        .output()
+        .map_err(|e| runner_error(format!("{what}: cannot start: {e}; is python3 installed?")))?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let tail: Vec<&str> = stderr.lines().rev().take(8).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        return Err(runner_error(format!("{what} failed: {}", tail.join("\n"))));
+    }
+    Ok(())
+}
+
+/// Returns the `bin` directory of the environment for `root`'s requirements, creating it when
+/// needed.
+pub fn prepare_python_env(root: &Path, cache_dir: &Path) -> Result<PathBuf, ScoreError> {
+    let requirements = root.join("harness").join("python").join("requirements.txt");
+    let pins = std::fs::read(&requirements).map_err(|e| {
+        runner_error(format!(
+            "cannot read {}: {e}; it lists the Python packages fixtures are graded with",
+            requirements.display()
+        ))
+    })?;
+    let mut hasher = Sha256::new();
+    hasher.update(&pins);
+    let key = crate::materialize::hex(&hasher.finalize());
+    let envs = cache_dir.join("python");
+    let dir = envs.join(&key[..16]);
+    let bin = dir.join("bin");
+    if dir.join(".refbench-ok").is_file() {
+        return Ok(bin);
+    }
+    std::fs::create_dir_all(&envs)
+        .map_err(|e| runner_error(format!("creating {}: {e}", envs.display())))?;
+    let staging = envs.join(format!(".{}-{}", &key[..16], std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    run(
+        Command::new("python3").arg("-m").arg("venv").arg(&staging),
+        "creating the Python environment (python3 -m venv)",
+    )?;
+    run(
+        Command::new(staging.join("bin").join("python3"))
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+            .arg(&requirements),
+        "installing harness/python/requirements.txt with pip",
+    )?;
+    std::fs::write(staging.join(".refbench-ok"), "")
+        .map_err(|e| runner_error(format!("writing {}: {e}", staging.display())))?;
+    // Commands are run as `python3 -m ...`, so the environment works from its final path even
+    // though pip wrote the staging path into its script shebangs.
+    if std::fs::rename(&staging, &dir).is_err() {
+        let _ = std::fs::remove_dir_all(&staging);
+        if !dir.join(".refbench-ok").is_file() {
+            return Err(runner_error(format!(
+                "could not move the Python environment into {}",
+                dir.display()
+            )));
+        }
+    }
+    Ok(bin)
+}
