@@ -62,7 +62,14 @@ pub fn prepare_python_env(root: &Path, cache_dir: &Path) -> Result<PathBuf, Scor
     )?;
     run(
         Command::new(staging.join("bin").join("python3"))
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+            ])
             .arg(&requirements),
         "installing harness/python/requirements.txt with pip",
     )?;

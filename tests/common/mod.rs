@@ -106,7 +106,8 @@ timeout = 30
 pub fn mini_project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    let requirements = std::fs::read_to_string(project_root().join("harness/python/requirements.txt")).unwrap();
+    let requirements =
+        std::fs::read_to_string(project_root().join("harness/python/requirements.txt")).unwrap();
     write(root, "harness/python/requirements.txt", &requirements);
     let repo = "repos-fixtures/mini/repo";
     write(
