@@ -27,6 +27,7 @@ pub mod patch;
 pub mod report;
 pub mod run;
 pub mod sandbox;
+pub mod scaffold;
 pub mod score;
 pub mod store;
 pub mod task;

@@ -11,7 +11,6 @@ use crate::materialize::{inputs_fingerprint, materialize_base, Base, Materialize
 use crate::model::{Model, ModelError};
 use crate::patch::{apply_reply, ApplyStatus};
 use crate::sandbox::SandboxMode;
-use crate::score::pyenv::prepare_python_env;
 use crate::score::{score_attempt, DetectorStatus, ScoreError, Toolchain};
 use crate::store::{
     AttemptKey, AttemptOutcome, AttemptRecord, RunMeta, RunStore, StoreError, Timing,
@@ -201,17 +200,8 @@ pub fn execute(
     let needs_python = todo
         .iter()
         .any(|k| catalog.tasks[&k.task].language == crate::task::Language::Python);
-    let python_bin = if needs_python {
-        Some(prepare_python_env(&catalog.root, &options.cache_dir).map_err(RunError::Toolchain)?)
-    } else {
-        None
-    };
-    let toolchain = Toolchain {
-        root: catalog.root.clone(),
-        cache_dir: options.cache_dir.clone(),
-        worker: 0,
-        python_bin,
-    };
+    let toolchain = Toolchain::prepare(&catalog.root, &options.cache_dir, 0, needs_python)
+        .map_err(RunError::Toolchain)?;
     let mut bases: HashMap<TaskId, Result<Base, String>> = HashMap::new();
     for key in todo {
         on_event(RunEvent::AttemptStarted { key });

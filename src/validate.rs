@@ -189,3 +189,139 @@ pub fn checks(catalog: &Catalog, tasks: &[TaskId], records: &[AttemptRecord]) ->
     }
     out
 }
+
+/// How one detector behaved over repeated runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DetectorStats {
+    /// The task whose base and gold were used.
+    pub task: TaskId,
+    /// The bug.
+    pub bug: crate::task::BugId,
+    /// Its kind.
+    pub kind: crate::task::BugKind,
+    /// Runs on each tree.
+    pub runs: u32,
+    /// Runs on the base that found the bug.
+    pub detected: u32,
+    /// Runs on gold that reported a bug (false alarms).
+    pub false_alarms: u32,
+    /// Longest single detector run, in ms.
+    pub max_ms: u64,
+    /// Median detector run, in ms.
+    pub median_ms: u64,
+}
+
+/// Runs every detector of `task` `runs` times on the base and `runs` times on the base with the
+/// gold patch applied, counting detections and false alarms.
+pub fn repeat_detectors(
+    catalog: &Catalog,
+    task: &crate::task::Task,
+    runs: u32,
+    cache_dir: &std::path::Path,
+    toolchain: &crate::score::Toolchain,
+) -> Result<Vec<DetectorStats>, String> {
+    use crate::materialize::{materialize_base, overlay_files};
+    let bugs = catalog.bugs_of(task);
+    let base = materialize_base(task, &bugs, cache_dir)
+        .map_err(|e| format!("materializing the base: {e}"))?;
+    let work = tempfile::Builder::new()
+        .prefix("refbench-repeat-")
+        .tempdir()
+        .map_err(|e| e.to_string())?;
+    let base_tree = work.path().join("base");
+    let gold_tree = work.path().join("gold");
+    base.checkout(&base_tree).map_err(|e| e.to_string())?;
+    base.checkout(&gold_tree).map_err(|e| e.to_string())?;
+    let applied =
+        crate::patch::apply_reply(&gold_tree, &task.gold_patch, &|p| task.is_protected(p))
+            .map_err(|e| e.to_string())?;
+    if applied.status != crate::patch::ApplyStatus::Exact {
+        return Err(format!(
+            "the gold patch does not apply: {}",
+            applied.reason.unwrap_or_default()
+        ));
+    }
+    let mut out = Vec::new();
+    for bug in bugs {
+        let mut times = Vec::new();
+        let mut stats = DetectorStats {
+            task: task.id.clone(),
+            bug: bug.id.clone(),
+            kind: bug.kind,
+            runs,
+            detected: 0,
+            false_alarms: 0,
+            max_ms: 0,
+            median_ms: 0,
+        };
+        for tree in [&base_tree, &gold_tree] {
+            overlay_files(&bug.detector_dir(), tree).map_err(|e| e.to_string())?;
+        }
+        // Tree by tree, so a Rust fixture is rebuilt once per tree, not once per run.
+        for (tree, on_base) in [(&base_tree, true), (&gold_tree, false)] {
+            for i in 0..runs {
+                let scratch = work.path().join(format!("scratch-{i}-{on_base}"));
+                let (result, _log) =
+                    crate::score::run_detector(task, bug, tree, &scratch, toolchain)
+                        .map_err(|e| e.to_string())?;
+                let found = result.status != DetectorStatus::Passed;
+                if on_base && found {
+                    stats.detected += 1;
+                }
+                if !on_base && found {
+                    stats.false_alarms += 1;
+                }
+                times.push(result.duration_ms);
+                let _ = std::fs::remove_dir_all(&scratch);
+            }
+        }
+        times.sort_unstable();
+        stats.max_ms = times.last().copied().unwrap_or(0);
+        stats.median_ms = times.get(times.len() / 2).copied().unwrap_or(0);
+        out.push(stats);
+    }
+    Ok(out)
+}
+
+/// Checks from repeated detector runs: every run on the base detects, no run on gold does.
+pub fn repeat_checks(stats: &[DetectorStats]) -> Vec<Check> {
+    let mut out = Vec::new();
+    for s in stats {
+        out.push(Check {
+            task: s.task.clone(),
+            name: format!(
+                "detector of {} detects the bug in every run on the base",
+                s.bug
+            ),
+            ok: s.detected == s.runs,
+            detail: format!("{}/{} runs", s.detected, s.runs),
+        });
+        out.push(Check {
+            task: s.task.clone(),
+            name: format!("detector of {} raises no false alarm on gold", s.bug),
+            ok: s.false_alarms == 0,
+            detail: format!("{}/{} false alarms", s.false_alarms, s.runs),
+        });
+    }
+    out
+}
+
+/// The detector table (Markdown) kept in docs/fixtures.md.
+pub fn render_detector_table(stats: &[DetectorStats]) -> String {
+    let mut out = String::from("| task | bug | kind | detection rate | false alarms | median | max |\n|---|---|---|---|---|---|---|\n");
+    for s in stats {
+        out.push_str(&format!(
+            "| {} | {} | {} | {}/{} | {}/{} | {:.2} s | {:.2} s |\n",
+            s.task,
+            s.bug,
+            s.kind,
+            s.detected,
+            s.runs,
+            s.false_alarms,
+            s.runs,
+            s.median_ms as f64 / 1000.0,
+            s.max_ms as f64 / 1000.0
+        ));
+    }
+    out
+}

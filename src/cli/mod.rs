@@ -13,8 +13,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::report;
 use crate::run::{execute, RunError, RunEvent, RunOptions};
+use crate::score::Toolchain;
 use crate::store::{list_runs, AttemptOutcome, RunStore};
-use crate::task::Catalog;
+use crate::task::{BugKind, Catalog, Language};
 use crate::validate;
 
 /// Exit code: a validation check failed.
@@ -54,6 +55,10 @@ enum Command {
     Validate {
         /// Task ids or globs (default: all).
         tasks: Vec<String>,
+        /// Also run every detector N times on the base and N times on gold, and require N/N
+        /// detections and no false alarm (prints the detector table).
+        #[arg(long, default_value_t = 1, value_name = "N")]
+        repeat: u32,
     },
     /// List tasks, seeded bugs or runs.
     List {
@@ -61,6 +66,20 @@ enum Command {
         #[arg(value_enum, default_value_t = ListWhat::Tasks)]
         what: ListWhat,
     },
+    /// Write a task's base (fixture + injected bugs, one commit) to DIR, to write or debug a
+    /// gold patch or a detector by hand.
+    Checkout {
+        /// FIXTURE/TASK.
+        task: String,
+        /// Destination; must not exist.
+        dir: PathBuf,
+        /// Also apply the gold patch (uncommitted, so `git diff` shows it).
+        #[arg(long)]
+        gold: bool,
+    },
+    /// Scaffold a fixture, a task or a seeded bug with commented templates.
+    #[command(subcommand)]
+    New(NewWhat),
     /// Show a run's leaderboard and verdicts (`latest` for the newest run).
     Show {
         /// The run id.
@@ -88,6 +107,34 @@ struct RunArgs {
     /// With --resume, run attempts that ended in a harness error again.
     #[arg(long, requires = "resume")]
     retry_errors: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum NewWhat {
+    /// A fixture: repos-fixtures/NAME/ with a minimal repo and a sync shim.
+    Fixture {
+        /// Folder name.
+        name: String,
+        /// The fixture's language.
+        #[arg(long, value_enum)]
+        language: Language,
+    },
+    /// A task: repos-fixtures/FIXTURE/tasks/ID/.
+    Task {
+        /// FIXTURE/ID.
+        name: String,
+    },
+    /// A seeded bug: seeded-bugs/FIXTURE/BUG/.
+    Bug {
+        /// FIXTURE/BUG.
+        name: String,
+        /// The mutation kind.
+        #[arg(long, value_enum)]
+        kind: BugKind,
+        /// The file the bug goes in, relative to the fixture's repo/.
+        #[arg(long)]
+        file: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -298,7 +345,7 @@ pub fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Command::Validate { tasks } => {
+        Command::Validate { tasks, repeat } => {
             let catalog = match load_catalog(&root) {
                 Ok(c) => c,
                 Err(code) => return code,
@@ -308,7 +355,7 @@ pub fn main() -> ExitCode {
                 models: vec!["gold".into(), "empty".into()],
                 samples: 1,
                 runs_dir,
-                cache_dir,
+                cache_dir: cache_dir.clone(),
                 resume: None,
                 retry_errors: false,
                 id_prefix: "validate".into(),
@@ -325,7 +372,47 @@ pub fn main() -> ExitCode {
                 Err(code) => return code,
             };
             let meta = store.meta().expect("meta was readable a moment ago");
-            let checks = validate::checks(&catalog, &meta.tasks, &records);
+            let mut checks = validate::checks(&catalog, &meta.tasks, &records);
+            if repeat > 1 {
+                let toolchain = match Toolchain::prepare(
+                    &catalog.root,
+                    &cache_dir,
+                    0,
+                    meta.tasks
+                        .iter()
+                        .any(|t| catalog.tasks[t].language == Language::Python),
+                ) {
+                    Ok(t) => t,
+                    Err(e) => return run_error(RunError::Toolchain(e)),
+                };
+                let mut all = Vec::new();
+                for id in &meta.tasks {
+                    eprintln!(
+                        "repeating the detectors of {id} {repeat} times on the base and on gold"
+                    );
+                    match validate::repeat_detectors(
+                        &catalog,
+                        &catalog.tasks[id],
+                        repeat,
+                        &cache_dir,
+                        &toolchain,
+                    ) {
+                        Ok(stats) => all.extend(stats),
+                        Err(e) => checks.push(validate::Check {
+                            task: id.clone(),
+                            name: format!("detectors run {repeat} times"),
+                            ok: false,
+                            detail: e,
+                        }),
+                    }
+                }
+                checks.extend(validate::repeat_checks(&all));
+                let table = validate::render_detector_table(&all);
+                println!("{table}");
+                if let Err(e) = store.write_file("detectors.md", &table) {
+                    return run_error(RunError::Store(e));
+                }
+            }
             let failed = checks.iter().filter(|c| !c.ok).count();
             for c in &checks {
                 println!(
@@ -382,6 +469,89 @@ pub fn main() -> ExitCode {
                 ListWhat::Runs => unreachable!("handled above"),
             }
             ExitCode::SUCCESS
+        }
+        Command::Checkout { task, dir, gold } => {
+            let catalog = match load_catalog(&root) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            let Some(task) = catalog.tasks.get(&crate::task::TaskId(task.clone())) else {
+                eprintln!("error: no task `{task}`; `refbench list` shows the tasks");
+                return ExitCode::from(EXIT_BAD_INPUT);
+            };
+            if dir.exists() {
+                eprintln!(
+                    "error: {} already exists; give a new directory",
+                    dir.display()
+                );
+                return ExitCode::from(EXIT_BAD_INPUT);
+            }
+            let base = match crate::materialize::materialize_base(
+                task,
+                &catalog.bugs_of(task),
+                &cache_dir,
+            ) {
+                Ok(b) => b,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(EXIT_HARNESS);
+                }
+            };
+            if let Err(e) = base.checkout(&dir) {
+                eprintln!("error: {e}");
+                return ExitCode::from(EXIT_HARNESS);
+            }
+            if gold {
+                match crate::patch::apply_reply(&dir, &task.gold_patch, &|_| false) {
+                    Ok(a) if a.status == crate::patch::ApplyStatus::Exact => {}
+                    Ok(a) => {
+                        eprintln!(
+                            "error: the gold patch does not apply to the base: {}",
+                            a.reason.unwrap_or_default()
+                        );
+                        return ExitCode::from(EXIT_CHECK_FAILED);
+                    }
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::from(EXIT_HARNESS);
+                    }
+                }
+            }
+            println!(
+                "{}: base of {}{}",
+                dir.display(),
+                task.id,
+                if gold {
+                    " with the gold patch applied (see git diff)"
+                } else {
+                    ""
+                }
+            );
+            ExitCode::SUCCESS
+        }
+        Command::New(what) => {
+            let made = match what {
+                NewWhat::Fixture { name, language } => {
+                    crate::scaffold::new_fixture(&root, &name, language)
+                }
+                NewWhat::Task { name } => crate::scaffold::new_task(&root, &name),
+                NewWhat::Bug { name, kind, file } => {
+                    crate::scaffold::new_bug(&root, &name, kind, &file)
+                }
+            };
+            match made {
+                Ok(files) => {
+                    for f in files {
+                        println!("created {}", f.strip_prefix(&root).unwrap_or(&f).display());
+                    }
+                    println!("next: fill in the TODOs, then `refbench validate` (docs/adding-a-bug.md walks through it)");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(EXIT_BAD_INPUT)
+                }
+            }
         }
         Command::Show { run, format } => {
             let run_id = if run == "latest" {

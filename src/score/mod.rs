@@ -70,6 +70,27 @@ pub struct Toolchain {
 }
 
 impl Toolchain {
+    /// A toolchain for worker `worker`, preparing the private Python environment when Python
+    /// tasks are to be graded.
+    pub fn prepare(
+        root: &Path,
+        cache_dir: &Path,
+        worker: usize,
+        needs_python: bool,
+    ) -> Result<Toolchain, ScoreError> {
+        let python_bin = if needs_python {
+            Some(pyenv::prepare_python_env(root, cache_dir)?)
+        } else {
+            None
+        };
+        Ok(Toolchain {
+            root: root.to_path_buf(),
+            cache_dir: cache_dir.to_path_buf(),
+            worker,
+            python_bin,
+        })
+    }
+
     fn env(&self, task: &Task) -> Vec<(String, String)> {
         let mut env = vec![("NO_COLOR".to_string(), "1".to_string())];
         match task.language {

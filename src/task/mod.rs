@@ -55,7 +55,7 @@ impl fmt::Display for TestId {
 }
 
 /// Language of a fixture; decides the test command and the result parser.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     /// pytest suites.
@@ -74,7 +74,7 @@ impl fmt::Display for Language {
 }
 
 /// Kind of a seeded concurrency bug (ConMAn-style mutation operators).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum BugKind {
     /// A check and the act that depends on it are not atomic.

@@ -1,0 +1,352 @@
+//! `refbench new`: scaffolds a fixture, a task or a seeded bug with commented templates.
+//!
+//! In: the project root, what to create and its name. Out: the folders and files, never
+//! overwriting anything that exists. The templates are deliberately incomplete where only the
+//! author can fill them in (test ids, patches): `refbench validate` then names each missing piece
+//! with its file and key, which is the guided path docs/adding-a-bug.md walks through.
+
+use std::path::{Path, PathBuf};
+
+use crate::task::{BugKind, Language};
+
+/// Scaffolding failures.
+#[derive(Debug, thiserror::Error)]
+pub enum ScaffoldError {
+    /// The name is not usable as a folder name.
+    #[error("`{0}` is not a valid name: use lowercase letters, digits, - and _ (and FIXTURE/NAME for tasks and bugs)")]
+    Name(String),
+    /// The fixture does not exist.
+    #[error(
+        "no fixture `{0}` under repos-fixtures/; create it first with `refbench new fixture {0}`"
+    )]
+    NoFixture(String),
+    /// Something is already there.
+    #[error("{0} already exists; refbench new never overwrites")]
+    Exists(PathBuf),
+    /// Filesystem trouble.
+    #[error("writing {path}: {source}")]
+    Io {
+        /// Where.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+fn valid(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+}
+
+fn split_qualified(name: &str) -> Result<(&str, &str), ScaffoldError> {
+    match name.split_once('/') {
+        Some((fixture, item)) if valid(fixture) && valid(item) => Ok((fixture, item)),
+        _ => Err(ScaffoldError::Name(name.to_string())),
+    }
+}
+
+fn write_new(path: &Path, content: &str) -> Result<(), ScaffoldError> {
+    if path.exists() {
+        return Err(ScaffoldError::Exists(path.to_path_buf()));
+    }
+    let io = |source| ScaffoldError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
+    std::fs::write(path, content).map_err(io)
+}
+
+fn fixture_language(root: &Path, fixture: &str) -> Result<Language, ScaffoldError> {
+    let repo = root.join("repos-fixtures").join(fixture).join("repo");
+    if !repo.is_dir() {
+        return Err(ScaffoldError::NoFixture(fixture.to_string()));
+    }
+    Ok(if repo.join("Cargo.toml").is_file() {
+        Language::Rust
+    } else {
+        Language::Python
+    })
+}
+
+/// Creates `repos-fixtures/NAME/` with a minimal repo for `language`. Returns the files made.
+pub fn new_fixture(
+    root: &Path,
+    name: &str,
+    language: Language,
+) -> Result<Vec<PathBuf>, ScaffoldError> {
+    if !valid(name) {
+        return Err(ScaffoldError::Name(name.to_string()));
+    }
+    let dir = root.join("repos-fixtures").join(name);
+    if dir.exists() {
+        return Err(ScaffoldError::Exists(dir));
+    }
+    let module = name.replace('-', "_");
+    let files: Vec<(String, String)> = match language {
+        Language::Python => vec![
+            ("repo/pytest.ini".into(), "[pytest]\npythonpath = .\ntestpaths = tests\n".into()),
+            ("repo/.gitignore".into(), "__pycache__/\n.pytest_cache/\n".into()),
+            (format!("repo/{module}/__init__.py"), format!("\"\"\"{name}: replace with the fixture's code.\"\"\"\n")),
+            (
+                format!("repo/{module}/sync.py"),
+                "\"\"\"Shared-state primitives. Route locks through here so detectors can find them.\"\"\"\n\nimport threading\n\nLock = threading.Lock\nRLock = threading.RLock\nCondition = threading.Condition\n".into(),
+            ),
+            ("repo/tests/test_smoke.py".into(), format!("import {module}\n\n\ndef test_imports():\n    assert {module}.__doc__\n")),
+        ],
+        Language::Rust => vec![
+            (
+                "repo/Cargo.toml".into(),
+                format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[features]\n# Detectors build with --features shuttle: src/sync.rs then re-exports shuttle's primitives.\nshuttle = [\"dep:shuttle\"]\n\n[dependencies]\nshuttle = {{ version = \"0.9\", optional = true }}\n"),
+            ),
+            ("repo/.gitignore".into(), "target/\n".into()),
+            ("repo/src/lib.rs".into(), format!("//! {name}: replace with the fixture's code.\n\npub mod sync;\n")),
+            (
+                "repo/src/sync.rs".into(),
+                "//! Every lock, atomic and thread goes through here: std normally, shuttle's models when\n//! the `shuttle` feature is on (race detectors).\n\n#[cfg(not(feature = \"shuttle\"))]\npub use std::sync::{atomic, Arc, Condvar, Mutex, RwLock};\n#[cfg(not(feature = \"shuttle\"))]\npub use std::thread;\n\n#[cfg(feature = \"shuttle\")]\npub use shuttle::sync::{atomic, Arc, Condvar, Mutex, RwLock};\n#[cfg(feature = \"shuttle\")]\npub use shuttle::thread;\n".into(),
+            ),
+            ("repo/tests/smoke.rs".into(), format!("#[test]\nfn builds() {{\n    let _ = {module}::sync::Arc::new(1);\n}}\n")),
+        ],
+    };
+    let mut made = Vec::new();
+    for (rel, content) in files {
+        let path = dir.join(rel);
+        write_new(&path, &content)?;
+        made.push(path);
+    }
+    let tasks = dir.join("tasks");
+    std::fs::create_dir_all(&tasks).map_err(|source| ScaffoldError::Io {
+        path: tasks.clone(),
+        source,
+    })?;
+    Ok(made)
+}
+
+/// Creates `repos-fixtures/FIXTURE/tasks/ID/` (`name` = `FIXTURE/ID`).
+pub fn new_task(root: &Path, name: &str) -> Result<Vec<PathBuf>, ScaffoldError> {
+    let (fixture, id) = split_qualified(name)?;
+    let language = fixture_language(root, fixture)?;
+    let dir = root
+        .join("repos-fixtures")
+        .join(fixture)
+        .join("tasks")
+        .join(id);
+    if dir.exists() {
+        return Err(ScaffoldError::Exists(dir));
+    }
+    let (f2p_example, p2p_example, protected) = match language {
+        Language::Python => (
+            "tests/test_new_api.py::test_it_works",
+            "tests/test_smoke.py::test_imports",
+            "[\"tests/**\", \"detectors/**\", \"pytest.ini\"]",
+        ),
+        Language::Rust => (
+            "tests/new_api.rs::it_works",
+            "tests/smoke.rs::builds",
+            "[\"tests/**\", \"Cargo.toml\", \"Cargo.lock\"]",
+        ),
+    };
+    let toml = format!(
+        r#"# A refbench task. Every key is documented in docs/task-format.md.
+id = "{id}"
+fixture = "{fixture}"
+language = "{language}"
+title = "TODO: one line"
+
+# What the model is told. Never name a seeded bug's file (path, file name or module path).
+statement = """
+TODO: the issue, as a maintainer would write it.
+"""
+
+requirements = [
+  "TODO: one requirement per string",
+]
+
+# Signatures the hidden tests call.
+interface = """
+TODO
+"""
+
+# FIXTURE/BUG folders under seeded-bugs/ (create one with `refbench new bug {fixture}/NAME`).
+seeded_bugs = []
+
+# Hidden tests (put them under hidden/, same paths as in the repo), e.g. "{f2p_example}".
+fail_to_pass = []
+# Visible tests that must keep passing, e.g. "{p2p_example}".
+pass_to_pass = []
+
+protected = {protected}
+
+[timeouts]
+tests = 600
+detector = 300
+"#
+    );
+    let files = [
+        (dir.join("task.toml"), toml),
+        // Empty on purpose: validate says what to put here.
+        (dir.join("gold.patch"), String::new()),
+        (
+            dir.join("hidden").join("README.md"),
+            "Files here are copied over the repo (same relative paths) before grading.\n"
+                .to_string(),
+        ),
+    ];
+    let mut made = Vec::new();
+    for (path, content) in files {
+        write_new(&path, &content)?;
+        made.push(path);
+    }
+    Ok(made)
+}
+
+/// Creates `seeded-bugs/FIXTURE/BUG/` (`name` = `FIXTURE/BUG`).
+pub fn new_bug(
+    root: &Path,
+    name: &str,
+    kind: BugKind,
+    file: &str,
+) -> Result<Vec<PathBuf>, ScaffoldError> {
+    let (fixture, id) = split_qualified(name)?;
+    let language = fixture_language(root, fixture)?;
+    let dir = root.join("seeded-bugs").join(fixture).join(id);
+    if dir.exists() {
+        return Err(ScaffoldError::Exists(dir));
+    }
+    let stem = id.replace('-', "_");
+    let (command, detector_path, detector) = match language {
+        Language::Python => (
+            format!("[\"python3\", \"-m\", \"pytest\", \"-q\", \"-p\", \"no:cacheprovider\", \"detectors/test_race_{stem}.py\"]"),
+            format!("detector/detectors/test_race_{stem}.py"),
+            format!(
+                r#""""Detector for {fixture}/{id}: explores thread interleavings systematically.
+
+refbench puts harness/python on PYTHONPATH; see harness/python/README.md for the API.
+Exit 0 (all tests pass) means no race found.
+"""
+from refbench_race import assert_no_race
+
+
+def test_no_race():
+    # TODO: build the object under test in setup, call its public API from two or three
+    # threads, and check the invariant the bug breaks. Target the bug's file so the explorer
+    # switches threads there.
+    raise NotImplementedError("write the detector: see docs/adding-a-bug.md")
+"#
+            ),
+        ),
+        Language::Rust => (
+            format!("[\"cargo\", \"test\", \"--features\", \"shuttle\", \"--test\", \"race_{stem}\"]"),
+            format!("detector/tests/race_{stem}.rs"),
+            format!(
+                r#"//! Detector for {fixture}/{id}. Built only with `--features shuttle`, when the crate's
+//! `sync` module re-exports shuttle's primitives. On failure shuttle prints the schedule;
+//! pass it to `shuttle::replay` to reproduce. See harness/rust/README.md.
+#![cfg(feature = "shuttle")]
+
+#[test]
+fn no_race() {{
+    shuttle::check_pct(
+        || {{
+            // TODO: create the shared object, spawn two or three `shuttle::thread`s calling its
+            // public API, join them, and assert the invariant the bug breaks.
+            unimplemented!("write the detector: see docs/adding-a-bug.md")
+        }},
+        1000,
+        3,
+    );
+}}
+"#
+            ),
+        ),
+    };
+    let toml = format!(
+        r#"# A seeded concurrency bug. Every key is documented in docs/task-format.md.
+id = "{id}"
+fixture = "{fixture}"
+# check-then-act | lost-update | lock-order-deadlock | lazy-init | atomicity-violation | missing-notify
+kind = "{kind}"
+# The file inject.patch changes, relative to the fixture's repo/.
+file = "{file}"
+description = "TODO: what the mutation does and what goes wrong."
+
+[detector]
+# Run from the repo root after detector/ is copied in; exit 0 = no race found.
+command = {command}
+timeout = 60
+"#
+    );
+    let files = [
+        (dir.join("bug.toml"), toml),
+        // Empty on purpose: `git diff` of the mutation goes here (see docs/adding-a-bug.md).
+        (dir.join("inject.patch"), String::new()),
+        (dir.join(detector_path), detector),
+    ];
+    let mut made = Vec::new();
+    for (path, content) in files {
+        write_new(&path, &content)?;
+        made.push(path);
+    }
+    Ok(made)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scaffolds_and_refuses_to_overwrite() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        new_fixture(root, "shop", Language::Python).unwrap();
+        assert!(root.join("repos-fixtures/shop/repo/pytest.ini").is_file());
+        assert!(matches!(
+            new_fixture(root, "shop", Language::Python),
+            Err(ScaffoldError::Exists(_))
+        ));
+        new_task(root, "shop/split-cart").unwrap();
+        let toml =
+            std::fs::read_to_string(root.join("repos-fixtures/shop/tasks/split-cart/task.toml"))
+                .unwrap();
+        assert!(toml.contains("id = \"split-cart\"") && toml.contains("language = \"python\""));
+        new_bug(
+            root,
+            "shop/cart-lost-update",
+            BugKind::LostUpdate,
+            "shop/cart.py",
+        )
+        .unwrap();
+        assert!(root.join("seeded-bugs/shop/cart-lost-update/detector/detectors/test_race_cart_lost_update.py").is_file());
+        assert!(matches!(
+            new_task(root, "nope/x"),
+            Err(ScaffoldError::NoFixture(_))
+        ));
+        assert!(matches!(
+            new_task(root, "Bad Name"),
+            Err(ScaffoldError::Name(_))
+        ));
+    }
+
+    #[test]
+    fn rust_fixture_has_the_sync_shim() {
+        let dir = tempfile::tempdir().unwrap();
+        new_fixture(dir.path(), "svc", Language::Rust).unwrap();
+        let sync = std::fs::read_to_string(dir.path().join("repos-fixtures/svc/repo/src/sync.rs"))
+            .unwrap();
+        assert!(sync.contains("shuttle::sync"));
+        new_bug(
+            dir.path(),
+            "svc/b",
+            BugKind::LockOrderDeadlock,
+            "src/lib.rs",
+        )
+        .unwrap();
+        let toml = std::fs::read_to_string(dir.path().join("seeded-bugs/svc/b/bug.toml")).unwrap();
+        assert!(toml.contains("\"--test\", \"race_b\""));
+    }
+}
