@@ -29,6 +29,7 @@ pub mod run;
 pub mod sandbox;
 pub mod scaffold;
 pub mod score;
+pub mod shard;
 pub mod store;
 pub mod task;
 pub mod validate;

@@ -72,6 +72,8 @@ pub struct RunOptions {
     pub retry_errors: bool,
     /// Id prefix for a new run (`run`, `validate`).
     pub id_prefix: String,
+    /// Evaluate only this shard of the plan.
+    pub shard: Option<crate::shard::Shard>,
 }
 
 /// Progress of a run, for observers.
@@ -172,6 +174,8 @@ pub fn execute(
                 samples: options.samples,
                 task_fingerprints,
                 sandbox: SandboxMode::ProcessGroup,
+                shard: options.shard,
+                merged_from: vec![],
             };
             (RunStore::create(&options.runs_dir, &meta)?, meta)
         }
@@ -188,6 +192,9 @@ pub fn execute(
                 });
             }
         }
+    }
+    if let Some(shard) = meta.shard {
+        plan = shard.select(&plan).into_iter().cloned().collect();
     }
     let finished = store.finished(!options.retry_errors)?;
     let todo: Vec<&AttemptKey> = plan.iter().filter(|k| !finished.contains(k)).collect();

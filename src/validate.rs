@@ -259,10 +259,13 @@ pub fn repeat_detectors(
         }
         // Tree by tree, so a Rust fixture is rebuilt once per tree, not once per run.
         for (tree, on_base) in [(&base_tree, true), (&gold_tree, false)] {
+            let slot = toolchain
+                .build_slot(task, tree)
+                .map_err(|e| e.to_string())?;
             for i in 0..runs {
                 let scratch = work.path().join(format!("scratch-{i}-{on_base}"));
                 let (result, _log) =
-                    crate::score::run_detector(task, bug, tree, &scratch, toolchain)
+                    crate::score::run_detector(task, bug, tree, &scratch, toolchain, &slot)
                         .map_err(|e| e.to_string())?;
                 let found = result.status != DetectorStatus::Passed;
                 if on_base && found {

@@ -56,6 +56,81 @@ fn default_run_and_validate_on_every_fixture_task() {
     assert_eq!(empty[3], "0.0%");
     assert!(stdout.contains("run directory: "));
 
+    // The same suite as 4 shards in parallel processes, merged: identical verdicts and
+    // leaderboard, every attempt exactly once.
+    let full_tsv = text(&run(&["show", "latest", "--format", "tsv"]).stdout);
+    let shard_runs = tempfile::tempdir().unwrap();
+    let children: Vec<_> = (1..=4)
+        .map(|i| {
+            refbench()
+                .arg("--root")
+                .arg(project_root())
+                .arg("--runs-dir")
+                .arg(shard_runs.path().join(format!("s{i}")))
+                .arg("--cache-dir")
+                .arg(shared_cache())
+                .args(["run", "--shard", &format!("{i}/4")])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut pieces = Vec::new();
+    for (i, child) in children.into_iter().enumerate() {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "shard {}: {}",
+            i + 1,
+            text(&out.stderr)
+        );
+        let dir = shard_runs.path().join(format!("s{}", i + 1));
+        let run_dir = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .next()
+            .unwrap()
+            .path();
+        pieces.push(run_dir);
+    }
+    let merged_dir = shard_runs.path().join("merged");
+    let mut merge = refbench();
+    merge.arg("merge").args(&pieces).arg("-o").arg(&merged_dir);
+    let out = merge.output().unwrap();
+    let merged_stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let merged_tsv = text(
+        &refbench()
+            .arg("--runs-dir")
+            .arg(shard_runs.path())
+            .args(["show", "merged", "--format", "tsv"])
+            .output()
+            .unwrap()
+            .stdout,
+    );
+    assert_eq!(merged_tsv, full_tsv);
+    let board = |s: &str| {
+        s.lines()
+            .skip(1)
+            .take_while(|l| !l.starts_with("run directory"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(board(&merged_stdout), board(&stdout));
+    let jsonl = std::fs::read_to_string(merged_dir.join("attempts.jsonl")).unwrap();
+    assert_eq!(jsonl.lines().count(), 2 * tasks);
+    // Merging a shard twice is refused.
+    let out = refbench()
+        .arg("merge")
+        .arg(&pieces[0])
+        .arg(&pieces[0])
+        .arg("-o")
+        .arg(shard_runs.path().join("again"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+
     let out = run(&["validate"]);
     let stdout = text(&out.stdout);
     assert!(

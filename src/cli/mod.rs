@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::report;
 use crate::run::{execute, RunError, RunEvent, RunOptions};
 use crate::score::Toolchain;
+use crate::shard::Shard;
 use crate::store::{list_runs, AttemptOutcome, RunStore};
 use crate::task::{BugKind, Catalog, Language};
 use crate::validate;
@@ -66,6 +67,15 @@ enum Command {
         #[arg(value_enum, default_value_t = ListWhat::Tasks)]
         what: ListWhat,
     },
+    /// Combine the run directories of a sharded run into one run directory and write its reports.
+    Merge {
+        /// Shard run directories.
+        #[arg(required = true)]
+        runs: Vec<PathBuf>,
+        /// The merged run directory to create.
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+    },
     /// Write a task's base (fixture + injected bugs, one commit) to DIR, to write or debug a
     /// gold patch or a detector by hand.
     Checkout {
@@ -107,6 +117,19 @@ struct RunArgs {
     /// With --resume, run attempts that ended in a harness error again.
     #[arg(long, requires = "resume")]
     retry_errors: bool,
+    /// Evaluate only shard I of N (1-based), a deterministic, balanced part of the attempts;
+    /// combine the shards' run directories with `refbench merge`.
+    #[arg(long, value_name = "I/N", conflicts_with = "resume")]
+    shard: Option<Shard>,
+    /// Take the shard from the environment: a 0-based index from REFBENCH_SHARD_INDEX,
+    /// JOB_COMPLETION_INDEX (Kubernetes) or SLURM_ARRAY_TASK_ID, and the count from
+    /// REFBENCH_SHARD_COUNT or SLURM_ARRAY_TASK_COUNT.
+    #[arg(long, conflicts_with_all = ["shard", "resume"])]
+    shard_from_env: bool,
+    /// Exit 1 when the run's resolve rate (resolved over graded attempts of every model) is
+    /// below this fraction, e.g. 0.5.
+    #[arg(long, value_name = "RATE")]
+    fail_under: Option<f64>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -171,6 +194,12 @@ fn load_catalog(root: &Path) -> Result<Catalog, ExitCode> {
     Catalog::load(root).map_err(|errors| {
         for e in &errors {
             eprintln!("error: {e}");
+            let what = if e.key.is_empty() {
+                e.message.clone()
+            } else {
+                format!("key `{}`: {}", e.key, e.message)
+            };
+            annotate(root, &e.path, e.line, &what);
         }
         eprintln!(
             "{} problem(s) in task or bug files; fix them and run `refbench validate` again",
@@ -287,6 +316,51 @@ fn write_reports(store: &RunStore) -> Result<Vec<crate::store::AttemptRecord>, E
     Ok(records)
 }
 
+/// Appends `name=value` lines to the file GitHub Actions names in `GITHUB_OUTPUT`, when set.
+fn github_outputs(pairs: &[(&str, String)]) {
+    let Some(path) = std::env::var_os("GITHUB_OUTPUT") else {
+        return;
+    };
+    let mut text = String::new();
+    for (k, v) in pairs {
+        text.push_str(&format!("{k}={v}\n"));
+    }
+    use std::io::Write;
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(text.as_bytes()));
+    if let Err(e) = written {
+        eprintln!(
+            "warning: cannot write GITHUB_OUTPUT ({}): {e}",
+            PathBuf::from(path).display()
+        );
+    }
+}
+
+/// Prints a GitHub Actions error annotation (only under GitHub Actions) for a file of the
+/// project, path relative to the root so the annotation lands on the pull request's file.
+fn annotate(root: &Path, file: &Path, line: Option<usize>, message: &str) {
+    if std::env::var_os("GITHUB_ACTIONS").is_none() {
+        return;
+    }
+    let rel = file.strip_prefix(root).unwrap_or(file);
+    // Workflow commands end at a newline; %, CR and LF are escaped as the runner expects.
+    let escape = |s: &str| {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    };
+    let prop = |s: &str| escape(s).replace(':', "%3A").replace(',', "%2C");
+    println!(
+        "::error file={},line={}::{}",
+        prop(&rel.display().to_string()),
+        line.unwrap_or(1),
+        escape(message)
+    );
+}
+
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let filter = tracing_subscriber::EnvFilter::try_from_env("REFBENCH_LOG")
@@ -303,6 +377,25 @@ pub fn main() -> ExitCode {
         .unwrap_or_else(crate::materialize::default_cache_dir);
     match cli.command {
         Command::Run(args) => {
+            let shard = if args.shard_from_env {
+                match Shard::from_env(|k| std::env::var(k).ok()) {
+                    Ok(s) => Some(s),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::from(EXIT_BAD_INPUT);
+                    }
+                }
+            } else {
+                args.shard
+            };
+            if let Some(rate) = args.fail_under {
+                if !(0.0..=1.0).contains(&rate) {
+                    eprintln!(
+                        "error: --fail-under expects a fraction between 0 and 1, found {rate}"
+                    );
+                    return ExitCode::from(EXIT_BAD_INPUT);
+                }
+            }
             let catalog = match load_catalog(&root) {
                 Ok(c) => c,
                 Err(code) => return code,
@@ -320,6 +413,7 @@ pub fn main() -> ExitCode {
                 resume: args.resume,
                 retry_errors: args.retry_errors,
                 id_prefix: "run".into(),
+                shard,
             };
             let mut progress = Progress::new();
             let result = execute(&catalog, &options, &mut |e| progress.event(e));
@@ -335,6 +429,21 @@ pub fn main() -> ExitCode {
             let meta = store.meta().expect("meta was readable a moment ago");
             println!("{}", report::render_leaderboard(&meta, &records));
             println!("run directory: {}", store.dir().display());
+            let rate = report::overall_resolve_rate(&records);
+            github_outputs(&[
+                ("run-id", meta.run_id.clone()),
+                ("run-dir", store.dir().display().to_string()),
+                (
+                    "resolve-rate",
+                    rate.map(|r| format!("{r:.4}")).unwrap_or_default(),
+                ),
+            ]);
+            if let (Some(min), Some(rate)) = (args.fail_under, rate) {
+                if rate < min {
+                    eprintln!("resolve rate {rate:.4} is below --fail-under {min}");
+                    return ExitCode::from(EXIT_CHECK_FAILED);
+                }
+            }
             let errors = records
                 .iter()
                 .filter(|r| r.outcome == AttemptOutcome::Error)
@@ -359,6 +468,7 @@ pub fn main() -> ExitCode {
                 resume: None,
                 retry_errors: false,
                 id_prefix: "validate".into(),
+                shard: None,
             };
             let mut progress = Progress::new();
             let result = execute(&catalog, &options, &mut |e| progress.event(e));
@@ -414,6 +524,36 @@ pub fn main() -> ExitCode {
                 }
             }
             let failed = checks.iter().filter(|c| !c.ok).count();
+            for c in checks.iter().filter(|c| !c.ok) {
+                let task = &catalog.tasks[&c.task];
+                // A detector check points at the bug's [detector] table; the rest at the task.
+                let bug = task
+                    .seeded_bugs
+                    .iter()
+                    .filter_map(|b| catalog.bugs.get(b))
+                    .find(|b| c.name.contains(&b.id.0));
+                match bug {
+                    Some(b) => {
+                        let text = std::fs::read_to_string(&b.file_path).unwrap_or_default();
+                        let line = text
+                            .lines()
+                            .position(|l| l.trim() == "[detector]")
+                            .map(|i| i + 1);
+                        annotate(
+                            &root,
+                            &b.file_path,
+                            line,
+                            &format!("{}: {}: {}", c.task, c.name, c.detail),
+                        );
+                    }
+                    None => annotate(
+                        &root,
+                        &task.file,
+                        Some(1),
+                        &format!("{}: {}", c.name, c.detail),
+                    ),
+                }
+            }
             for c in &checks {
                 println!(
                     "{} {}: {} ({})",
@@ -470,6 +610,42 @@ pub fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Command::Merge { runs, output } => match crate::shard::merge_runs(&runs, &output) {
+            Ok(merged) => {
+                let records = match write_reports(&merged.store) {
+                    Ok(r) => r,
+                    Err(code) => return code,
+                };
+                let meta = merged.store.meta().expect("meta was readable a moment ago");
+                println!("{}", report::render_leaderboard(&meta, &records));
+                println!("run directory: {}", merged.store.dir().display());
+                github_outputs(&[
+                    ("run-id", meta.run_id.clone()),
+                    ("run-dir", merged.store.dir().display().to_string()),
+                    (
+                        "resolve-rate",
+                        report::overall_resolve_rate(&records)
+                            .map(|r| format!("{r:.4}"))
+                            .unwrap_or_default(),
+                    ),
+                ]);
+                if !merged.missing.is_empty() {
+                    eprintln!("warning: {} planned attempt(s) are in no shard (first: {}); was a shard left out?", merged.missing.len(), merged.missing[0].id());
+                    return ExitCode::from(EXIT_HARNESS);
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(match e {
+                    crate::shard::MergeError::Store(
+                        crate::store::StoreError::Io { .. }
+                        | crate::store::StoreError::Sqlite { .. },
+                    ) => EXIT_HARNESS,
+                    _ => EXIT_BAD_INPUT,
+                })
+            }
+        },
         Command::Checkout { task, dir, gold } => {
             let catalog = match load_catalog(&root) {
                 Ok(c) => c,

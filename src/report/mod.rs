@@ -80,6 +80,19 @@ pub fn leaderboard(meta: &RunMeta, records: &[AttemptRecord]) -> Vec<ModelRow> {
     out
 }
 
+/// Resolved over graded attempts (harness errors excluded) across every model of the run.
+pub fn overall_resolve_rate(records: &[AttemptRecord]) -> Option<f64> {
+    let graded = records
+        .iter()
+        .filter(|r| r.outcome != AttemptOutcome::Error)
+        .count();
+    let resolved = records
+        .iter()
+        .filter(|r| r.outcome == AttemptOutcome::Resolved)
+        .count();
+    (graded > 0).then(|| resolved as f64 / graded as f64)
+}
+
 fn pct(rate: Option<f64>) -> String {
     rate.map(|r| format!("{:.1}%", r * 100.0))
         .unwrap_or_else(|| "n/a".into())
@@ -156,11 +169,14 @@ pub fn render_leaderboard(meta: &RunMeta, records: &[AttemptRecord]) -> String {
         .map(leaderboard_cells)
         .collect();
     let mut out = format!(
-        "run {}  ({} tasks x {} models x {} samples, sandbox: {})\n\n",
+        "run {}  ({} tasks x {} models x {} samples{}, sandbox: {})\n\n",
         meta.run_id,
         meta.tasks.len(),
         meta.models.len(),
         meta.samples,
+        meta.shard
+            .map(|s| format!(", shard {s}"))
+            .unwrap_or_default(),
         meta.sandbox
     );
     out.push_str(&render_table(&LEADERBOARD_HEADER, &rows));
@@ -314,6 +330,8 @@ mod tests {
             samples: 1,
             task_fingerprints: Default::default(),
             sandbox: SandboxMode::ProcessGroup,
+            shard: None,
+            merged_from: vec![],
         }
     }
 

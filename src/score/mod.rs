@@ -69,7 +69,95 @@ pub struct Toolchain {
     pub python_bin: Option<PathBuf>,
 }
 
+/// Exclusive use of a build cache (a cargo target dir) while an attempt's tree is built and
+/// tested. Dropping it releases the lock.
+///
+/// cargo decides whether the fixture crate is fresh by comparing source mtimes with its last
+/// build in that target dir, and two attempts' trees are the same package to it. So a target
+/// dir is only ever used by one attempt at a time (an flock, across processes too), and the
+/// tree's files are stamped with the current time when the slot is taken: every attempt is
+/// rebuilt from its own sources, while dependencies (shuttle) stay compiled.
+pub struct BuildSlot {
+    target_dir: Option<PathBuf>,
+    _lock: Option<nix::fcntl::Flock<std::fs::File>>,
+}
+
+impl BuildSlot {
+    /// A slot for languages without a build cache.
+    pub fn none() -> BuildSlot {
+        BuildSlot {
+            target_dir: None,
+            _lock: None,
+        }
+    }
+}
+
+fn touch_tree(dir: &Path, now: std::time::SystemTime) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        if entry.file_name() == ".git" || kind.is_symlink() {
+            continue;
+        }
+        if kind.is_dir() {
+            touch_tree(&entry.path(), now)?;
+        } else {
+            std::fs::File::options()
+                .write(true)
+                .open(entry.path())?
+                .set_modified(now)?;
+        }
+    }
+    Ok(())
+}
+
 impl Toolchain {
+    /// Takes a build slot for grading `task` in `repo`: for Rust, the first free cargo target
+    /// dir of the fixture (`cargo-target/FIXTURE-wN`), waiting for `-w0` if all are taken.
+    pub fn build_slot(&self, task: &Task, repo: &Path) -> Result<BuildSlot, ScoreError> {
+        if task.language != Language::Rust {
+            return Ok(BuildSlot::none());
+        }
+        use nix::fcntl::{Flock, FlockArg};
+        let root = self.cache_dir.join("cargo-target");
+        let runner = |detail: String| ScoreError::Runner {
+            language: task.language,
+            detail,
+        };
+        std::fs::create_dir_all(&root)
+            .map_err(|e| runner(format!("creating {}: {e}", root.display())))?;
+        let open = |n: usize| {
+            let path = root.join(format!("{}-w{n}.lock", task.fixture));
+            std::fs::File::options()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)
+                .map_err(|e| runner(format!("opening {}: {e}", path.display())))
+        };
+        let mut chosen = None;
+        for n in self.worker..self.worker + 16 {
+            if let Ok(lock) = Flock::lock(open(n)?, FlockArg::LockExclusiveNonblock) {
+                chosen = Some((n, lock));
+                break;
+            }
+        }
+        let (n, lock) = match chosen {
+            Some(c) => c,
+            None => {
+                let lock = Flock::lock(open(self.worker)?, FlockArg::LockExclusive)
+                    .map_err(|(_, e)| runner(format!("locking a build cache: {e}")))?;
+                (self.worker, lock)
+            }
+        };
+        touch_tree(repo, std::time::SystemTime::now())
+            .map_err(|e| runner(format!("stamping {}: {e}", repo.display())))?;
+        Ok(BuildSlot {
+            target_dir: Some(root.join(format!("{}-w{n}", task.fixture))),
+            _lock: Some(lock),
+        })
+    }
+
     /// A toolchain for worker `worker`, preparing the private Python environment when Python
     /// tasks are to be graded.
     pub fn prepare(
@@ -91,7 +179,7 @@ impl Toolchain {
         })
     }
 
-    fn env(&self, task: &Task) -> Vec<(String, String)> {
+    fn env(&self, task: &Task, slot: &BuildSlot) -> Vec<(String, String)> {
         let mut env = vec![("NO_COLOR".to_string(), "1".to_string())];
         match task.language {
             Language::Python => {
@@ -110,16 +198,11 @@ impl Toolchain {
                     std::env::var("CARGO_HOME").unwrap_or_else(|_| format!("{home}/.cargo"));
                 let rustup_home =
                     std::env::var("RUSTUP_HOME").unwrap_or_else(|_| format!("{home}/.rustup"));
-                // One target dir per fixture and worker: attempts in it run one after another,
-                // and every checkout is newer than the last build, so cargo rebuilds the
-                // fixture crate and reuses its dependencies.
-                let target = self
-                    .cache_dir
-                    .join("cargo-target")
-                    .join(format!("{}-w{}", task.fixture, self.worker));
                 env.push(("CARGO_HOME".into(), cargo_home));
                 env.push(("RUSTUP_HOME".into(), rustup_home));
-                env.push(("CARGO_TARGET_DIR".into(), target.display().to_string()));
+                if let Some(target) = &slot.target_dir {
+                    env.push(("CARGO_TARGET_DIR".into(), target.display().to_string()));
+                }
                 env.push(("CARGO_NET_OFFLINE".into(), "true".into()));
                 env.push(("CARGO_TERM_COLOR".into(), "never".into()));
                 env.push(("CARGO_INCREMENTAL".into(), "0".into()));
@@ -318,6 +401,7 @@ pub fn run_tests(
     repo: &Path,
     scratch: &Path,
     toolchain: &Toolchain,
+    slot: &BuildSlot,
 ) -> Result<(TestsVerdict, String), ScoreError> {
     let junit = scratch.join("junit.xml");
     let argv: Vec<String> = match task.language {
@@ -340,7 +424,7 @@ pub fn run_tests(
         argv: argv.clone(),
         cwd: repo.to_path_buf(),
         scratch: scratch.join("tests"),
-        env: toolchain.env(task),
+        env: toolchain.env(task, slot),
         timeout: Duration::from_secs(task.timeouts.tests),
         output_cap: OUTPUT_CAP,
         merge_output: true,
@@ -391,7 +475,7 @@ pub fn run_tests(
                 let remaining = Duration::from_secs(task.timeouts.tests)
                     .saturating_sub(Duration::from_millis(out.duration_ms));
                 let (per_target, target_log) =
-                    run_rust_targets(task, repo, scratch, toolchain, remaining)?;
+                    run_rust_targets(task, repo, scratch, toolchain, slot, remaining)?;
                 log.push_str(&target_log);
                 report = per_target;
             }
@@ -449,6 +533,7 @@ fn run_rust_targets(
     repo: &Path,
     scratch: &Path,
     toolchain: &Toolchain,
+    slot: &BuildSlot,
     budget: Duration,
 ) -> Result<(parse::LibtestReport, String), ScoreError> {
     let started = std::time::Instant::now();
@@ -466,7 +551,7 @@ fn run_rust_targets(
             argv: argv.clone(),
             cwd: repo.to_path_buf(),
             scratch: scratch.join(format!("tests-target-{i}")),
-            env: toolchain.env(task),
+            env: toolchain.env(task, slot),
             timeout: remaining,
             output_cap: OUTPUT_CAP,
             merge_output: true,
@@ -488,13 +573,14 @@ pub fn run_detector(
     repo: &Path,
     scratch: &Path,
     toolchain: &Toolchain,
+    slot: &BuildSlot,
 ) -> Result<(DetectorResult, String), ScoreError> {
     let timeout = bug.detector.timeout.min(task.timeouts.detector);
     let spec = CommandSpec {
         argv: bug.detector.command.clone(),
         cwd: repo.to_path_buf(),
         scratch: scratch.join(format!("detector-{}", bug.id.0.replace('/', "__"))),
-        env: toolchain.env(task),
+        env: toolchain.env(task, slot),
         timeout: Duration::from_secs(timeout),
         output_cap: OUTPUT_CAP,
         merge_output: true,
@@ -531,7 +617,8 @@ pub fn score_attempt(
         what: "hidden tests".into(),
         source,
     })?;
-    let (tests, test_log) = run_tests(task, repo, scratch, toolchain)?;
+    let slot = toolchain.build_slot(task, repo)?;
+    let (tests, test_log) = run_tests(task, repo, scratch, toolchain, &slot)?;
     let mut logs = vec![("tests.log".to_string(), test_log)];
     let mut detectors = Vec::new();
     for bug in bugs {
@@ -539,7 +626,7 @@ pub fn score_attempt(
             what: format!("the detector of {}", bug.id),
             source,
         })?;
-        let (result, log) = run_detector(task, bug, repo, scratch, toolchain)?;
+        let (result, log) = run_detector(task, bug, repo, scratch, toolchain, &slot)?;
         logs.push((format!("detector-{}.log", bug.id.0.replace('/', "__")), log));
         detectors.push(result);
     }

@@ -176,6 +176,12 @@ pub struct RunMeta {
     pub task_fingerprints: BTreeMap<TaskId, String>,
     /// The containment used for tests and detectors.
     pub sandbox: SandboxMode,
+    /// The shard this run evaluates, when it is one piece of a sharded run.
+    #[serde(default)]
+    pub shard: Option<crate::shard::Shard>,
+    /// Run ids of the shards a merged run was made from.
+    #[serde(default)]
+    pub merged_from: Vec<String>,
 }
 
 /// An open run directory.
@@ -552,6 +558,8 @@ mod tests {
             samples: 1,
             task_fingerprints: BTreeMap::new(),
             sandbox: SandboxMode::ProcessGroup,
+            shard: None,
+            merged_from: vec![],
         }
     }
 
