@@ -85,6 +85,22 @@ fn run_prints_leaderboard_and_records_every_attempt() {
         "{log}"
     );
     assert!(run.join("summary.md").is_file());
+
+    let out = refbench_in(project.path(), &["show", "latest", "--attempt", "gold"]);
+    let detail = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(detail.contains("outcome: resolved"), "{detail}");
+    assert!(
+        detail.contains("F2P passed   tests/test_sub.py::test_sub"),
+        "{detail}"
+    );
+    assert!(
+        detail.contains("detector mini/counter-lost-update: passed"),
+        "{detail}"
+    );
+    let out = refbench_in(project.path(), &["show", "latest", "--attempt", "mini"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("matches 2 attempts"));
 }
 
 #[test]

@@ -97,6 +97,10 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = ShowFormat::Table)]
         format: ShowFormat,
+        /// Show one attempt in detail (an id from the verdict table's first three columns,
+        /// FIXTURE__TASK__MODEL__sN, or a unique substring of it).
+        #[arg(long)]
+        attempt: Option<String>,
     },
 }
 
@@ -729,7 +733,11 @@ pub fn main() -> ExitCode {
                 }
             }
         }
-        Command::Show { run, format } => {
+        Command::Show {
+            run,
+            format,
+            attempt,
+        } => {
             let run_id = if run == "latest" {
                 match list_runs(&runs_dir).pop() {
                     Some(r) => r,
@@ -750,6 +758,39 @@ pub fn main() -> ExitCode {
                 Ok(x) => x,
                 Err(e) => return run_error(RunError::Store(e)),
             };
+            if let Some(wanted) = attempt {
+                let hits: Vec<_> = records
+                    .iter()
+                    .filter(|r| r.key.id().contains(&wanted))
+                    .collect();
+                let [record] = hits.as_slice() else {
+                    let ids: Vec<String> = hits.iter().map(|r| r.key.id()).collect();
+                    eprintln!(
+                        "error: --attempt {wanted} matches {} attempts{}; give a longer id",
+                        hits.len(),
+                        if ids.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({})", ids.join(", "))
+                        }
+                    );
+                    return ExitCode::from(EXIT_BAD_INPUT);
+                };
+                match format {
+                    ShowFormat::Json => println!(
+                        "{}",
+                        serde_json::to_string_pretty(record).expect("records serialize")
+                    ),
+                    _ => print!(
+                        "{}",
+                        report::render_attempt(
+                            record,
+                            &store.dir().join("artifacts").join(record.key.id())
+                        )
+                    ),
+                }
+                return ExitCode::SUCCESS;
+            }
             match format {
                 ShowFormat::Table => {
                     println!("{}", report::render_leaderboard(&meta, &records));

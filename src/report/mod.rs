@@ -247,6 +247,82 @@ pub fn render_verdicts_tsv(records: &[AttemptRecord]) -> String {
     out
 }
 
+/// One attempt in detail: outcome, apply result, every test and detector, artifact paths.
+pub fn render_attempt(r: &AttemptRecord, artifacts: &std::path::Path) -> String {
+    let mut out = format!(
+        "attempt {}  ({} {} #{})\noutcome: {}\n",
+        r.key.id(),
+        r.key.task,
+        r.key.model,
+        r.key.sample,
+        r.outcome
+    );
+    if let Some(e) = &r.error {
+        let _ = writeln!(out, "harness error: {e}");
+    }
+    if let Some(a) = &r.apply {
+        let _ = writeln!(
+            out,
+            "apply: {}{}; {} files, +{} -{} lines{}",
+            a.status,
+            a.reason
+                .as_deref()
+                .map(|x| format!(" ({x})"))
+                .unwrap_or_default(),
+            a.hygiene.files_touched,
+            a.hygiene.lines_added,
+            a.hygiene.lines_removed,
+            if a.protected_touched.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; protected files restored: {}",
+                    a.protected_touched.join(", ")
+                )
+            }
+        );
+    }
+    if let Some(v) = &r.verdict {
+        let _ = writeln!(
+            out,
+            "tests: {} (FAIL_TO_PASS {}/{}, PASS_TO_PASS {}/{}; {}{})",
+            v.tests.grade,
+            v.tests.f2p.0,
+            v.tests.f2p.1,
+            v.tests.p2p.0,
+            v.tests.p2p.1,
+            v.tests.detail,
+            if v.tests.build_failed {
+                ", build failed"
+            } else {
+                ""
+            }
+        );
+        for t in &v.tests.tests {
+            let kind = match t.kind {
+                crate::score::TestKind::FailToPass => "F2P",
+                crate::score::TestKind::PassToPass => "P2P",
+            };
+            let _ = writeln!(out, "  {kind} {:<8} {}", t.status.to_string(), t.id);
+        }
+        for d in &v.detectors {
+            let _ = writeln!(
+                out,
+                "detector {}: {} ({}, {} ms)",
+                d.bug, d.status, d.detail, d.duration_ms
+            );
+        }
+    }
+    let t = &r.timing;
+    let _ = writeln!(
+        out,
+        "time: {} ms (materialize {}, ask {}, apply {}, tests {}, detectors {})",
+        t.total_ms, t.materialize_ms, t.ask_ms, t.apply_ms, t.tests_ms, t.detectors_ms
+    );
+    let _ = writeln!(out, "artifacts: {}", artifacts.display());
+    out
+}
+
 fn md_escape(s: &str) -> String {
     s.replace('|', "\\|")
         .replace('<', "&lt;")

@@ -36,7 +36,17 @@ fn run(cmd: &mut Command, what: &str) -> Result<(), ScoreError> {
 /// Returns the `bin` directory of the environment for `root`'s requirements, creating it when
 /// needed.
 pub fn prepare_python_env(root: &Path, cache_dir: &Path) -> Result<PathBuf, ScoreError> {
-    let requirements = root.join("harness").join("python").join("requirements.txt");
+    prepare_env_from(
+        &root.join("harness").join("python").join("requirements.txt"),
+        cache_dir,
+    )
+}
+
+/// Returns the `bin` directory of a virtual environment holding exactly the pins in
+/// `requirements`, creating it under `cache_dir/python/` when needed (keyed by the file's
+/// content, so changing a pin makes a new environment).
+pub fn prepare_env_from(requirements: &Path, cache_dir: &Path) -> Result<PathBuf, ScoreError> {
+    let requirements = requirements.to_path_buf();
     let pins = std::fs::read(&requirements).map_err(|e| {
         runner_error(format!(
             "cannot read {}: {e}; it lists the Python packages fixtures are graded with",
