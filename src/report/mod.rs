@@ -5,6 +5,8 @@
 //! printed). Out: the terminal leaderboard, the verdict table (one row per attempt, stable
 //! order), and `summary.md` (GitHub-flavoured Markdown for `$GITHUB_STEP_SUMMARY`).
 
+pub mod stats;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -134,11 +136,12 @@ fn render_table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-const LEADERBOARD_HEADER: [&str; 10] = [
+const LEADERBOARD_HEADER: [&str; 11] = [
     "model",
     "attempts",
     "resolved",
     "rate",
+    "95% CI",
     "FULL",
     "PARTIAL",
     "NO",
@@ -147,12 +150,26 @@ const LEADERBOARD_HEADER: [&str; 10] = [
     "errors",
 ];
 
-fn leaderboard_cells(row: &ModelRow) -> Vec<String> {
+/// The Wilson score interval of the resolve rate over tasks. Only with one sample per task:
+/// several samples of one task are not independent trials, and pass@k is their statistic.
+fn wilson_cell(row: &ModelRow, samples: u32) -> String {
+    if samples != 1 {
+        return "n/a".into();
+    }
+    let graded = (row.attempts - row.errors) as u64;
+    match stats::wilson_interval(row.resolved as u64, graded, 0.95) {
+        Some((lo, hi)) => format!("{:.1}-{:.1}%", lo * 100.0, hi * 100.0),
+        None => "n/a".into(),
+    }
+}
+
+fn leaderboard_cells(row: &ModelRow, samples: u32) -> Vec<String> {
     vec![
         row.model.clone(),
         row.attempts.to_string(),
         row.resolved.to_string(),
         pct(row.resolve_rate()),
+        wilson_cell(row, samples),
         row.full.to_string(),
         row.partial.to_string(),
         row.no.to_string(),
@@ -166,7 +183,7 @@ fn leaderboard_cells(row: &ModelRow) -> Vec<String> {
 pub fn render_leaderboard(meta: &RunMeta, records: &[AttemptRecord]) -> String {
     let rows: Vec<Vec<String>> = leaderboard(meta, records)
         .iter()
-        .map(leaderboard_cells)
+        .map(|row| leaderboard_cells(row, meta.samples))
         .collect();
     let mut out = format!(
         "run {}  ({} tasks x {} models x {} samples{}, sandbox: {})\n\n",
@@ -360,11 +377,11 @@ pub fn render_summary_md(meta: &RunMeta, records: &[AttemptRecord]) -> String {
     );
     let rows: Vec<Vec<String>> = leaderboard(meta, records)
         .iter()
-        .map(leaderboard_cells)
+        .map(|row| leaderboard_cells(row, meta.samples))
         .collect();
     out.push_str("### Leaderboard\n\n");
     out.push_str(&md_table(&LEADERBOARD_HEADER, &rows));
-    out.push_str("\nResolved = hidden and visible tests all pass (FULL) and every seeded race detector passes. Harness errors are excluded from the rate.\n\n");
+    out.push_str("\nResolved = hidden and visible tests all pass (FULL) and every seeded race detector passes. Harness errors are excluded from the rate. 95% CI: Wilson score interval over tasks (one sample per task).\n\n");
     out.push_str("### Attempts\n\n");
     out.push_str(&md_table(&VERDICT_HEADER, &verdict_rows(records)));
     out
