@@ -1,0 +1,3 @@
+from .registry import CacheRegion, CacheRegistry
+
+__all__ = ["CacheRegion", "CacheRegistry"]
