@@ -80,7 +80,13 @@ fn describe(record: &AttemptRecord) -> String {
 }
 
 /// Derives the checks from a run's records of `gold` and `empty`.
-pub fn checks(catalog: &Catalog, tasks: &[TaskId], records: &[AttemptRecord]) -> Vec<Check> {
+/// `artifacts` is the run's artifacts folder: failed checks name the log to read.
+pub fn checks(
+    catalog: &Catalog,
+    tasks: &[TaskId],
+    records: &[AttemptRecord],
+    artifacts: &std::path::Path,
+) -> Vec<Check> {
     let mut out = Vec::new();
     for id in tasks {
         let task = &catalog.tasks[id];
@@ -105,15 +111,34 @@ pub fn checks(catalog: &Catalog, tasks: &[TaskId], records: &[AttemptRecord]) ->
             );
             continue;
         };
+        // A harness error (a base that cannot be built, a missing runner) makes every other
+        // check meaningless: report it once.
+        let mut errored = false;
         for (model, record) in [("gold", gold), ("empty", empty)] {
             if record.outcome == AttemptOutcome::Error {
                 push(format!("{model} attempt runs"), false, describe(record));
+                errored = true;
             }
         }
+        if errored {
+            continue;
+        }
+        let log = |record: &AttemptRecord, name: &str| {
+            artifacts
+                .join(record.key.id())
+                .join(name)
+                .display()
+                .to_string()
+        };
+        let gold_ok = gold.outcome == AttemptOutcome::Resolved;
         push(
             "gold resolves the task".into(),
-            gold.outcome == AttemptOutcome::Resolved,
-            describe(gold),
+            gold_ok,
+            if gold_ok {
+                describe(gold)
+            } else {
+                format!("{}; test log: {}", describe(gold), log(gold, "tests.log"))
+            },
         );
         push(
             "empty does not resolve the task".into(),
@@ -155,6 +180,7 @@ pub fn checks(catalog: &Catalog, tasks: &[TaskId], records: &[AttemptRecord]) ->
             );
         }
         for bug in &task.seeded_bugs {
+            let det_log = format!("detector-{}.log", bug.0.replace('/', "__"));
             let status_in = |r: &AttemptRecord| {
                 r.verdict
                     .as_ref()
@@ -165,7 +191,11 @@ pub fn checks(catalog: &Catalog, tasks: &[TaskId], records: &[AttemptRecord]) ->
                 Some((status, detail, ms)) => push(
                     format!("detector of {bug} fails on the base"),
                     status != DetectorStatus::Passed,
-                    format!("{status}: {detail}, {ms} ms"),
+                    if status != DetectorStatus::Passed {
+                        format!("{status}: {detail}, {ms} ms")
+                    } else {
+                        format!("{status}: {detail}, {ms} ms; the detector does not find the bug; log: {}", log(empty, &det_log))
+                    },
                 ),
                 None => push(
                     format!("detector of {bug} fails on the base"),
@@ -177,7 +207,11 @@ pub fn checks(catalog: &Catalog, tasks: &[TaskId], records: &[AttemptRecord]) ->
                 Some((status, detail, ms)) => push(
                     format!("detector of {bug} passes on gold"),
                     status == DetectorStatus::Passed,
-                    format!("{status}: {detail}, {ms} ms"),
+                    if status == DetectorStatus::Passed {
+                        format!("{status}: {detail}, {ms} ms")
+                    } else {
+                        format!("{status}: {detail}, {ms} ms; either gold does not fix the race or the detector fails on correct code (an unfinished template fails everywhere); log: {}", log(gold, &det_log))
+                    },
                 ),
                 None => push(
                     format!("detector of {bug} passes on gold"),
@@ -222,6 +256,7 @@ pub fn repeat_detectors(
     runs: u32,
     cache_dir: &std::path::Path,
     toolchain: &crate::score::Toolchain,
+    unexpected_logs: &std::path::Path,
 ) -> Result<Vec<DetectorStats>, String> {
     use crate::materialize::{materialize_base, overlay_files};
     let bugs = catalog.bugs_of(task);
@@ -274,10 +309,26 @@ pub fn repeat_detectors(
             stats.warmup_ms = stats.warmup_ms.max(result.duration_ms);
             for i in 0..runs {
                 let scratch = work.path().join(format!("scratch-{i}-{on_base}"));
-                let (result, _log) =
+                let (result, log) =
                     crate::score::run_detector(task, bug, tree, &scratch, toolchain, &slot)
                         .map_err(|e| e.to_string())?;
                 let found = result.status != DetectorStatus::Passed;
+                // Keep the log of every run that went the wrong way: a miss on the base or a
+                // false alarm on gold is what someone will need to read.
+                if found != on_base {
+                    let name = format!(
+                        "{}__{}__{}-{i}.log",
+                        task.id.0.replace('/', "__"),
+                        bug.id.0.replace('/', "__"),
+                        if on_base {
+                            "base-missed"
+                        } else {
+                            "gold-false-alarm"
+                        }
+                    );
+                    let _ = std::fs::create_dir_all(unexpected_logs);
+                    let _ = std::fs::write(unexpected_logs.join(name), log);
+                }
                 if on_base && found {
                     stats.detected += 1;
                 }
@@ -307,7 +358,10 @@ pub fn repeat_checks(stats: &[DetectorStats]) -> Vec<Check> {
                 s.bug
             ),
             ok: s.detected == s.runs,
-            detail: format!("{}/{} runs", s.detected, s.runs),
+            detail: format!(
+                "{}/{} runs; logs of misses under repeat-logs/ in the run",
+                s.detected, s.runs
+            ),
         });
         out.push(Check {
             task: s.task.clone(),

@@ -136,9 +136,20 @@ fn validate_passes_on_a_sound_task_and_fails_with_a_line_per_broken_check() {
         stdout.contains("FAIL mini/add-sub: gold resolves the task"),
         "{stdout}"
     );
+    let line = stdout
+        .lines()
+        .find(|l| {
+            l.starts_with("FAIL mini/add-sub: detector of mini/counter-lost-update passes on gold")
+        })
+        .unwrap_or_else(|| panic!("{stdout}"));
+    // The failed check names the log to read, and the log holds the detector's finding.
+    let log = line.rsplit("log: ").next().unwrap().trim_end_matches(')');
+    assert!(Path::new(log).is_file(), "{line}");
     assert!(
-        stdout.contains("FAIL mini/add-sub: detector of mini/counter-lost-update passes on gold"),
-        "{stdout}"
+        std::fs::read_to_string(log)
+            .unwrap()
+            .contains("race: Counter.incr"),
+        "{log}"
     );
 }
 

@@ -195,8 +195,12 @@ fn find_root(given: Option<PathBuf>) -> PathBuf {
 }
 
 fn load_catalog(root: &Path) -> Result<Catalog, ExitCode> {
-    Catalog::load(root).map_err(|errors| {
-        for e in &errors {
+    Catalog::load(root).map_err(|errors| report_load_errors(root, &errors))
+}
+
+fn report_load_errors(root: &Path, errors: &[crate::task::FileError]) -> ExitCode {
+    {
+        for e in errors {
             eprintln!("error: {e}");
             let what = if e.key.is_empty() {
                 e.message.clone()
@@ -206,11 +210,11 @@ fn load_catalog(root: &Path) -> Result<Catalog, ExitCode> {
             annotate(root, &e.path, e.line, &what);
         }
         eprintln!(
-            "{} problem(s) in task or bug files; fix them and run `refbench validate` again",
+            "{} problem(s) in task or bug files; fix them and run the command again",
             errors.len()
         );
         ExitCode::from(EXIT_BAD_INPUT)
-    })
+    }
 }
 
 fn run_error(e: RunError) -> ExitCode {
@@ -486,7 +490,12 @@ pub fn main() -> ExitCode {
                 Err(code) => return code,
             };
             let meta = store.meta().expect("meta was readable a moment ago");
-            let mut checks = validate::checks(&catalog, &meta.tasks, &records);
+            let mut checks = validate::checks(
+                &catalog,
+                &meta.tasks,
+                &records,
+                &store.dir().join("artifacts"),
+            );
             if repeat > 1 {
                 let toolchain = match Toolchain::prepare(
                     &catalog.root,
@@ -510,6 +519,7 @@ pub fn main() -> ExitCode {
                         repeat,
                         &cache_dir,
                         &toolchain,
+                        &store.dir().join("repeat-logs"),
                     ) {
                         Ok(stats) => all.extend(stats),
                         Err(e) => checks.push(validate::Check {
@@ -586,10 +596,8 @@ pub fn main() -> ExitCode {
                 }
                 return ExitCode::SUCCESS;
             }
-            let catalog = match load_catalog(&root) {
-                Ok(c) => c,
-                Err(code) => return code,
-            };
+            // Show what loads even while one file is broken; the exit code still says so.
+            let (catalog, errors) = Catalog::load_partial(&root);
             match what {
                 ListWhat::Tasks => {
                     for t in catalog.tasks.values() {
@@ -611,6 +619,9 @@ pub fn main() -> ExitCode {
                     }
                 }
                 ListWhat::Runs => unreachable!("handled above"),
+            }
+            if !errors.is_empty() {
+                return report_load_errors(&root, &errors);
             }
             ExitCode::SUCCESS
         }

@@ -308,6 +308,17 @@ fn file_name(p: &Path) -> String {
 impl Catalog {
     /// Loads every task and bug under `root`. Returns all problems found, not just the first.
     pub fn load(root: &Path) -> Result<Catalog, Vec<FileError>> {
+        let (catalog, errors) = Catalog::load_partial(root);
+        if errors.is_empty() {
+            Ok(catalog)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Loads what loads: the valid tasks and bugs, and every problem found (for listings that
+    /// should still show the rest while one file is being written).
+    pub fn load_partial(root: &Path) -> (Catalog, Vec<FileError>) {
         let mut errors = Vec::new();
         let mut catalog = Catalog {
             root: root.to_path_buf(),
@@ -321,7 +332,7 @@ impl Catalog {
                 "",
                 "expected a folder of fixtures here; run refbench from the project root or pass --root",
             ));
-            return Err(errors);
+            return (catalog, errors);
         }
         for bug_fixture in sorted_subdirs(&root.join("seeded-bugs")) {
             for bug_dir in sorted_subdirs(&bug_fixture) {
@@ -343,11 +354,7 @@ impl Catalog {
                 }
             }
         }
-        if errors.is_empty() {
-            Ok(catalog)
-        } else {
-            Err(errors)
-        }
+        (catalog, errors)
     }
 
     /// Tasks whose id matches any of `patterns` (globs over `FIXTURE/ID`, or a bare fixture or
@@ -434,6 +441,13 @@ fn load_bug(root: &Path, dir: &Path) -> Result<SeededBug, FileError> {
             ),
         ));
     }
+    if is_template(&raw.description) {
+        return Err(invalid(
+            "description",
+            "still holds the template's TODO; say what the mutation does and what goes wrong"
+                .into(),
+        ));
+    }
     if raw.description.trim().is_empty() {
         return Err(invalid(
             "description",
@@ -485,6 +499,11 @@ fn load_bug(root: &Path, dir: &Path) -> Result<SeededBug, FileError> {
         dir: dir.to_path_buf(),
         file_path: path,
     })
+}
+
+/// Text left as `refbench new` wrote it.
+fn is_template(text: &str) -> bool {
+    text.trim_start().starts_with("TODO")
 }
 
 fn read_patch(path: &Path) -> Result<String, FileError> {
@@ -579,6 +598,24 @@ fn load_task(dir: &Path, bugs: &BTreeMap<BugId, SeededBug>) -> Result<Task, File
                 "expected non-empty text, found an empty string".into(),
             ));
         }
+    }
+    for (key, value) in [
+        ("title", &raw.title),
+        ("statement", &raw.statement),
+        ("interface", &raw.interface),
+    ] {
+        if is_template(value) {
+            return Err(invalid(
+                key,
+                "still holds the template's TODO; write the real text".into(),
+            ));
+        }
+    }
+    if let Some(i) = raw.requirements.iter().position(|r| is_template(r)) {
+        return Err(invalid(
+            &format!("requirements[{i}]"),
+            "still holds the template's TODO; write the real requirement".into(),
+        ));
     }
     if raw.requirements.is_empty() || raw.requirements.iter().any(|r| r.trim().is_empty()) {
         return Err(invalid(
