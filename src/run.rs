@@ -316,7 +316,9 @@ pub fn run_attempt(
         let applied = apply_reply(&repo, &reply.text, &|p| task.is_protected(p))
             .map_err(|e| e.to_string())?;
         timing.apply_ms = t.elapsed().as_millis() as u64;
-        artifacts.push(("model.patch".into(), applied.patch.clone()));
+        // The patch is kept once, as an artifact; the record keeps the outcome.
+        let mut applied = applied;
+        artifacts.push(("model.patch".into(), std::mem::take(&mut applied.patch)));
         let failed = applied.status == ApplyStatus::Failed;
         record.apply = Some(applied);
         if failed {

@@ -67,6 +67,19 @@ enum Command {
         #[arg(value_enum, default_value_t = ListWhat::Tasks)]
         what: ListWhat,
     },
+    /// Write a run's reports again from its store: summary.md, report.html, junit.xml,
+    /// predictions.jsonl (`latest` for the newest run).
+    Report {
+        /// The run id.
+        run: String,
+    },
+    /// Show what changed between two runs, attempt by attempt.
+    Compare {
+        /// The earlier run.
+        run_a: String,
+        /// The later run.
+        run_b: String,
+    },
     /// Combine the run directories of a sharded run into one run directory and write its reports.
     Merge {
         /// Shard run directories.
@@ -316,12 +329,25 @@ fn write_reports(store: &RunStore) -> Result<Vec<crate::store::AttemptRecord>, E
         eprintln!("error: {e}");
         ExitCode::from(EXIT_HARNESS)
     };
-    let meta = store.meta().map_err(harness)?;
     let records = store.attempts().map_err(harness)?;
-    store
-        .write_file("summary.md", &report::render_summary_md(&meta, &records))
-        .map_err(harness)?;
+    report::write_reports(store).map_err(harness)?;
     Ok(records)
+}
+
+/// Opens a run by id, `latest` meaning the newest.
+fn open_run(runs_dir: &Path, run: &str) -> Result<RunStore, ExitCode> {
+    let run_id = if run == "latest" {
+        match list_runs(runs_dir).pop() {
+            Some(r) => r,
+            None => {
+                eprintln!("error: no runs under {}", runs_dir.display());
+                return Err(ExitCode::from(EXIT_BAD_INPUT));
+            }
+        }
+    } else {
+        run.to_string()
+    };
+    RunStore::open(runs_dir, &run_id).map_err(|e| run_error(RunError::Store(e)))
 }
 
 /// Appends `name=value` lines to the file GitHub Actions names in `GITHUB_OUTPUT`, when set.
@@ -623,6 +649,37 @@ pub fn main() -> ExitCode {
             if !errors.is_empty() {
                 return report_load_errors(&root, &errors);
             }
+            ExitCode::SUCCESS
+        }
+        Command::Report { run } => {
+            let store = match open_run(&runs_dir, &run) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            match report::write_reports(&store) {
+                Ok(paths) => {
+                    for p in paths {
+                        println!("wrote {}", p.display());
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => run_error(RunError::Store(e)),
+            }
+        }
+        Command::Compare { run_a, run_b } => {
+            let load = |run: &str| -> Result<_, ExitCode> {
+                let store = open_run(&runs_dir, run)?;
+                let meta = store.meta().map_err(|e| run_error(RunError::Store(e)))?;
+                let records = store
+                    .attempts()
+                    .map_err(|e| run_error(RunError::Store(e)))?;
+                Ok((meta, records))
+            };
+            let (a, b) = match (load(&run_a), load(&run_b)) {
+                (Ok(a), Ok(b)) => (a, b),
+                (Err(code), _) | (_, Err(code)) => return code,
+            };
+            print!("{}", report::render_compare(&a.0, &a.1, &b.0, &b.1));
             ExitCode::SUCCESS
         }
         Command::Merge { runs, output } => match crate::shard::merge_runs(&runs, &output) {

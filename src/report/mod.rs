@@ -5,6 +5,9 @@
 //! printed). Out: the terminal leaderboard, the verdict table (one row per attempt, stable
 //! order), and `summary.md` (GitHub-flavoured Markdown for `$GITHUB_STEP_SUMMARY`).
 
+pub mod analysis;
+pub mod html;
+pub mod junit;
 pub mod stats;
 
 use std::collections::BTreeMap;
@@ -387,6 +390,119 @@ pub fn render_summary_md(meta: &RunMeta, records: &[AttemptRecord]) -> String {
     out
 }
 
+/// GitHub refuses step summaries over 1 MiB; summary.md stays below this.
+pub const SUMMARY_LIMIT: usize = 1024 * 1024 - 4096;
+
+/// `summary.md` kept under [`SUMMARY_LIMIT`]: when the attempts table would not fit, it is cut
+/// at a whole row with a note saying where the rest is.
+pub fn render_summary_md_capped(meta: &RunMeta, records: &[AttemptRecord]) -> String {
+    let full = render_summary_md(meta, records);
+    if full.len() <= SUMMARY_LIMIT {
+        return full;
+    }
+    let note = format!("\n_The attempts table was cut to stay under GitHub's 1 MiB limit; every attempt is in report.html and `refbench show {}`._\n", meta.run_id);
+    let mut end = SUMMARY_LIMIT - note.len();
+    while !full.is_char_boundary(end) {
+        end -= 1;
+    }
+    let cut = full[..end].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    format!("{}{note}", &full[..cut])
+}
+
+/// Writes every report file of a run (summary.md, report.html, junit.xml, predictions.jsonl)
+/// from what the store holds. Returns their paths.
+pub fn write_reports(
+    store: &crate::store::RunStore,
+) -> Result<Vec<std::path::PathBuf>, crate::store::StoreError> {
+    let meta = store.meta()?;
+    let records = store.attempts()?;
+    let artifacts = store.dir().join("artifacts");
+    Ok(vec![
+        store.write_file("summary.md", &render_summary_md_capped(&meta, &records))?,
+        store.write_file(
+            "report.html",
+            &html::render_html(&meta, &records, &artifacts),
+        )?,
+        store.write_file("junit.xml", &junit::render_junit(&meta, &records))?,
+        store.write_file(
+            "predictions.jsonl",
+            &junit::render_predictions(&records, &artifacts),
+        )?,
+    ])
+}
+
+/// What changed between two runs, per task, model and sample: every attempt whose outcome
+/// differs (or that only one run has), then each model's resolve rate in both.
+pub fn render_compare(
+    a: &RunMeta,
+    ra: &[AttemptRecord],
+    b: &RunMeta,
+    rb: &[AttemptRecord],
+) -> String {
+    use std::collections::BTreeSet;
+    let key = |r: &AttemptRecord| (r.key.task.0.clone(), r.key.model.clone(), r.key.sample);
+    let in_a: BTreeMap<_, &AttemptRecord> = ra.iter().map(|r| (key(r), r)).collect();
+    let in_b: BTreeMap<_, &AttemptRecord> = rb.iter().map(|r| (key(r), r)).collect();
+    let keys: BTreeSet<_> = in_a.keys().chain(in_b.keys()).cloned().collect();
+    let describe = |r: Option<&&AttemptRecord>| match r {
+        None => "-".to_string(),
+        Some(r) => match &r.verdict {
+            Some(v) => format!(
+                "{} ({}, race {})",
+                r.outcome,
+                v.tests.grade,
+                if v.detectors
+                    .iter()
+                    .all(|d| d.status == DetectorStatus::Passed)
+                {
+                    "fixed"
+                } else {
+                    "present"
+                }
+            ),
+            None => r.outcome.to_string(),
+        },
+    };
+    let mut rows = Vec::new();
+    let mut same = 0;
+    for k in &keys {
+        let (x, y) = (in_a.get(k), in_b.get(k));
+        let dx = describe(x);
+        let dy = describe(y);
+        if dx == dy {
+            same += 1;
+            continue;
+        }
+        rows.push(vec![k.0.clone(), k.1.clone(), k.2.to_string(), dx, dy]);
+    }
+    let mut out = format!("comparing {} (A) with {} (B)\n\n", a.run_id, b.run_id);
+    if rows.is_empty() {
+        out.push_str(&format!("no attempt changed ({same} compared)\n"));
+    } else {
+        out.push_str(&render_table(&["task", "model", "sample", "A", "B"], &rows));
+        out.push_str(&format!("\n{} changed, {same} unchanged\n", rows.len()));
+    }
+    let models: BTreeSet<&String> = a.models.iter().chain(b.models.iter()).collect();
+    let mut rate_rows = Vec::new();
+    for m in models {
+        let rate = |recs: &[AttemptRecord]| {
+            let graded = recs
+                .iter()
+                .filter(|r| &r.key.model == m && r.outcome != AttemptOutcome::Error)
+                .count();
+            let resolved = recs
+                .iter()
+                .filter(|r| &r.key.model == m && r.outcome == AttemptOutcome::Resolved)
+                .count();
+            (graded > 0).then(|| resolved as f64 / graded as f64)
+        };
+        rate_rows.push(vec![m.clone(), pct(rate(ra)), pct(rate(rb))]);
+    }
+    out.push('\n');
+    out.push_str(&render_table(&["model", "rate A", "rate B"], &rate_rows));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -451,5 +567,20 @@ mod tests {
         assert!(md.contains("| model | attempts |"));
         assert!(md.contains("|---|---|"));
         assert!(md.contains("| gold | 1 | 1 | 100.0% |"));
+    }
+
+    #[test]
+    fn summary_stays_under_githubs_limit() {
+        let mut records = Vec::new();
+        for i in 0..20_000 {
+            let mut r = rec("gold", AttemptOutcome::Resolved);
+            r.key.task = TaskId(format!("fixture/a-rather-long-task-name-{i:05}"));
+            records.push(r);
+        }
+        assert!(render_summary_md(&meta(), &records).len() > 1024 * 1024);
+        let capped = render_summary_md_capped(&meta(), &records);
+        assert!(capped.len() <= SUMMARY_LIMIT, "{}", capped.len());
+        assert!(capped.contains("was cut to stay under GitHub's 1 MiB limit"));
+        assert!(capped.contains("| gold | 20000 | 20000 |"));
     }
 }

@@ -1,0 +1,135 @@
+//! `junit.xml` and `predictions.jsonl`: the run in formats other tools read.
+//!
+//! In: the run's metadata, records and artifacts folder. Out: JUnit XML with one testcase per
+//! task and model (it passes when every sample resolved; a harness error is an `<error>`, any
+//! other unresolved sample a `<failure>` saying why), and SWE-bench predictions, one JSON line
+//! per attempt with `instance_id`, `model_name_or_path` and `model_patch` (plus `sample`).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use super::html::esc;
+use crate::store::{AttemptOutcome, AttemptRecord, RunMeta};
+
+fn why(r: &AttemptRecord) -> String {
+    if let Some(e) = &r.error {
+        return format!("harness error: {e}");
+    }
+    if let Some(a) = r.apply.as_ref().filter(|a| a.reason.is_some()) {
+        return format!(
+            "edit {}: {}",
+            a.status,
+            a.reason.as_deref().unwrap_or_default()
+        );
+    }
+    match &r.verdict {
+        Some(v) => {
+            let races: Vec<String> = v
+                .detectors
+                .iter()
+                .filter(|d| d.status != crate::score::DetectorStatus::Passed)
+                .map(|d| format!("{} {}", d.bug, d.status))
+                .collect();
+            format!(
+                "tests {} (FAIL_TO_PASS {}/{}, PASS_TO_PASS {}/{}){}",
+                v.tests.grade,
+                v.tests.f2p.0,
+                v.tests.f2p.1,
+                v.tests.p2p.0,
+                v.tests.p2p.1,
+                if races.is_empty() {
+                    String::new()
+                } else {
+                    format!("; race detectors: {}", races.join(", "))
+                }
+            )
+        }
+        None => r.outcome.to_string(),
+    }
+}
+
+/// JUnit XML for the run.
+pub fn render_junit(meta: &RunMeta, records: &[AttemptRecord]) -> String {
+    let mut cases = String::new();
+    let (mut tests, mut failures, mut errors) = (0, 0, 0);
+    let mut total_secs = 0.0;
+    for model in &meta.models {
+        for task in &meta.tasks {
+            let mine: Vec<&AttemptRecord> = records
+                .iter()
+                .filter(|r| &r.key.task == task && &r.key.model == model)
+                .collect();
+            if mine.is_empty() {
+                continue;
+            }
+            tests += 1;
+            let secs: f64 = mine.iter().map(|r| r.timing.total_ms as f64 / 1000.0).sum();
+            total_secs += secs;
+            let _ = write!(
+                cases,
+                "    <testcase classname=\"{}\" name=\"{}\" time=\"{secs:.3}\"",
+                esc(model),
+                esc(&task.0)
+            );
+            let errored: Vec<&&AttemptRecord> = mine
+                .iter()
+                .filter(|r| r.outcome == AttemptOutcome::Error)
+                .collect();
+            let failed: Vec<&&AttemptRecord> = mine
+                .iter()
+                .filter(|r| {
+                    r.outcome != AttemptOutcome::Error && r.outcome != AttemptOutcome::Resolved
+                })
+                .collect();
+            let detail = |rs: &[&&AttemptRecord]| {
+                rs.iter()
+                    .map(|r| format!("sample {}: {}", r.key.sample, why(r)))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            if !errored.is_empty() {
+                errors += 1;
+                let _ = write!(
+                    cases,
+                    ">\n      <error message=\"{}\" type=\"harness\">{}</error>\n    </testcase>\n",
+                    esc(&why(errored[0])),
+                    esc(&detail(&errored))
+                );
+            } else if !failed.is_empty() {
+                failures += 1;
+                let _ = write!(
+                    cases,
+                    ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
+                    esc(&why(failed[0])),
+                    failed[0].outcome,
+                    esc(&detail(&failed))
+                );
+            } else {
+                cases.push_str("/>\n");
+            }
+        }
+    }
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"refbench\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{total_secs:.3}\">\n  <testsuite name=\"refbench run {}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\" time=\"{total_secs:.3}\" timestamp=\"{}\">\n{cases}  </testsuite>\n</testsuites>\n",
+        esc(&meta.run_id),
+        esc(meta.created_at.trim_end_matches('Z'))
+    )
+}
+
+/// SWE-bench predictions, one line per attempt, in record order.
+pub fn render_predictions(records: &[AttemptRecord], artifacts: &Path) -> String {
+    let mut out = String::new();
+    for r in records {
+        let patch = std::fs::read_to_string(artifacts.join(r.key.id()).join("model.patch"))
+            .unwrap_or_default();
+        let line = serde_json::json!({
+            "instance_id": r.key.task.0,
+            "model_name_or_path": r.key.model,
+            "model_patch": patch,
+            "sample": r.key.sample,
+        });
+        out.push_str(&line.to_string());
+        out.push('\n');
+    }
+    out
+}
