@@ -28,55 +28,7 @@ pub struct Check {
 }
 
 fn describe(record: &AttemptRecord) -> String {
-    if let Some(e) = &record.error {
-        return format!("harness error: {e}");
-    }
-    if let Some(a) = &record.apply {
-        if let Some(reason) = &a.reason {
-            return format!("patch {}: {reason}", a.status);
-        }
-    }
-    match &record.verdict {
-        Some(v) => {
-            let failing: Vec<String> = v
-                .tests
-                .tests
-                .iter()
-                .filter(|t| !t.status.is_pass())
-                .take(5)
-                .map(|t| format!("{} {}", t.id, t.status))
-                .collect();
-            let dets: Vec<String> = v
-                .detectors
-                .iter()
-                .map(|d| format!("{} {}", d.bug, d.status))
-                .collect();
-            format!(
-                "tests {} (F2P {}/{}, P2P {}/{}{}){}{}",
-                v.tests.grade,
-                v.tests.f2p.0,
-                v.tests.f2p.1,
-                v.tests.p2p.0,
-                v.tests.p2p.1,
-                if v.tests.build_failed {
-                    ", build failed"
-                } else {
-                    ""
-                },
-                if failing.is_empty() {
-                    String::new()
-                } else {
-                    format!("; not passing: {}", failing.join(", "))
-                },
-                if dets.is_empty() {
-                    String::new()
-                } else {
-                    format!("; detectors: {}", dets.join(", "))
-                },
-            )
-        }
-        None => record.outcome.to_string(),
-    }
+    crate::report::explain(record)
 }
 
 /// Derives the checks from a run's records of `gold` and `empty`.

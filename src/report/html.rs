@@ -182,26 +182,7 @@ fn attempt_section(r: &AttemptRecord, artifacts: &Path) -> String {
         let _ = write!(s, "<p class=\"warn\">harness error: {}</p>", esc(e));
     }
     if let Some(a) = &r.apply {
-        let _ = write!(
-            s,
-            "<p>edit: {}{}; {} files, +{} &minus;{} lines{}</p>",
-            a.status,
-            a.reason
-                .as_deref()
-                .map(|x| format!(" ({})", esc(x)))
-                .unwrap_or_default(),
-            a.hygiene.files_touched,
-            a.hygiene.lines_added,
-            a.hygiene.lines_removed,
-            if a.protected_touched.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "; protected files restored: {}",
-                    esc(&a.protected_touched.join(", "))
-                )
-            }
-        );
+        let _ = write!(s, "<p>edit: {}</p>", esc(&super::describe_apply(a)));
     }
     if let Some(v) = &r.verdict {
         let _ = write!(s, "<h3>Tests: {} (FAIL_TO_PASS {}/{}, PASS_TO_PASS {}/{})</h3><table class=\"tests\"><tr><th>test</th><th>list</th><th>status</th></tr>", v.tests.grade, v.tests.f2p.0, v.tests.f2p.1, v.tests.p2p.0, v.tests.p2p.1);

@@ -12,40 +12,7 @@ use super::html::esc;
 use crate::store::{AttemptOutcome, AttemptRecord, RunMeta};
 
 fn why(r: &AttemptRecord) -> String {
-    if let Some(e) = &r.error {
-        return format!("harness error: {e}");
-    }
-    if let Some(a) = r.apply.as_ref().filter(|a| a.reason.is_some()) {
-        return format!(
-            "edit {}: {}",
-            a.status,
-            a.reason.as_deref().unwrap_or_default()
-        );
-    }
-    match &r.verdict {
-        Some(v) => {
-            let races: Vec<String> = v
-                .detectors
-                .iter()
-                .filter(|d| d.status != crate::score::DetectorStatus::Passed)
-                .map(|d| format!("{} {}", d.bug, d.status))
-                .collect();
-            format!(
-                "tests {} (FAIL_TO_PASS {}/{}, PASS_TO_PASS {}/{}){}",
-                v.tests.grade,
-                v.tests.f2p.0,
-                v.tests.f2p.1,
-                v.tests.p2p.0,
-                v.tests.p2p.1,
-                if races.is_empty() {
-                    String::new()
-                } else {
-                    format!("; race detectors: {}", races.join(", "))
-                }
-            )
-        }
-        None => r.outcome.to_string(),
-    }
+    super::explain(r)
 }
 
 /// JUnit XML for the run.

@@ -267,6 +267,71 @@ pub fn render_verdicts_tsv(records: &[AttemptRecord]) -> String {
     out
 }
 
+/// The edit stage's result in one line: status, reason, size, protected files restored.
+pub fn describe_apply(a: &crate::patch::Applied) -> String {
+    let reason = a
+        .reason
+        .as_deref()
+        .map(|x| format!(" ({x})"))
+        .unwrap_or_default();
+    let protected = if a.protected_touched.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; protected files restored: {}",
+            a.protected_touched.join(", ")
+        )
+    };
+    format!(
+        "{}{reason}; {} files, +{} -{} lines{protected}",
+        a.status, a.hygiene.files_touched, a.hygiene.lines_added, a.hygiene.lines_removed
+    )
+}
+
+/// Why an attempt ended as it did, in one line: the harness error, the edit that failed, or the
+/// test grade with the first tests not passing and each detector's status.
+pub fn explain(record: &AttemptRecord) -> String {
+    if let Some(e) = &record.error {
+        return format!("harness error: {e}");
+    }
+    if let Some(a) = &record.apply {
+        if let Some(reason) = &a.reason {
+            return format!("patch {}: {reason}", a.status);
+        }
+    }
+    let Some(v) = &record.verdict else {
+        return record.outcome.to_string();
+    };
+    let failing: Vec<String> = v
+        .tests
+        .tests
+        .iter()
+        .filter(|t| !t.status.is_pass())
+        .take(5)
+        .map(|t| format!("{} {}", t.id, t.status))
+        .collect();
+    let dets: Vec<String> = v
+        .detectors
+        .iter()
+        .map(|d| format!("{} {}", d.bug, d.status))
+        .collect();
+    let mut out = format!(
+        "tests {} (F2P {}/{}, P2P {}/{}",
+        v.tests.grade, v.tests.f2p.0, v.tests.f2p.1, v.tests.p2p.0, v.tests.p2p.1
+    );
+    if v.tests.build_failed {
+        out.push_str(", build failed");
+    }
+    out.push(')');
+    if !failing.is_empty() {
+        out.push_str(&format!("; not passing: {}", failing.join(", ")));
+    }
+    if !dets.is_empty() {
+        out.push_str(&format!("; detectors: {}", dets.join(", ")));
+    }
+    out
+}
+
 /// One attempt in detail: outcome, apply result, every test and detector, artifact paths.
 pub fn render_attempt(r: &AttemptRecord, artifacts: &std::path::Path) -> String {
     let mut out = format!(
@@ -281,26 +346,7 @@ pub fn render_attempt(r: &AttemptRecord, artifacts: &std::path::Path) -> String 
         let _ = writeln!(out, "harness error: {e}");
     }
     if let Some(a) = &r.apply {
-        let _ = writeln!(
-            out,
-            "apply: {}{}; {} files, +{} -{} lines{}",
-            a.status,
-            a.reason
-                .as_deref()
-                .map(|x| format!(" ({x})"))
-                .unwrap_or_default(),
-            a.hygiene.files_touched,
-            a.hygiene.lines_added,
-            a.hygiene.lines_removed,
-            if a.protected_touched.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "; protected files restored: {}",
-                    a.protected_touched.join(", ")
-                )
-            }
-        );
+        let _ = writeln!(out, "apply: {}", describe_apply(a));
     }
     if let Some(v) = &r.verdict {
         let _ = writeln!(

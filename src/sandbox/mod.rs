@@ -311,10 +311,17 @@ mod tests {
             .parse()
             .unwrap();
         // The background sleep was in the group and must be gone (reaped by init or a zombie).
-        let alive = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .map(|s| !s.contains(") Z"))
-            .unwrap_or(false);
-        assert!(!alive, "background child {pid} survived the timeout");
+        // SIGKILL is delivered asynchronously: allow the kernel a moment to finish it.
+        let alive = || {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .map(|s| !s.contains(") Z") && !s.contains(") X"))
+                .unwrap_or(false)
+        };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while alive() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(!alive(), "background child {pid} survived the timeout");
     }
 
     #[test]
