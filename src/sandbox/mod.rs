@@ -529,11 +529,18 @@ mod tests {
             .trim()
             .parse()
             .unwrap();
-        // The background sleep was in the group and must be gone (reaped by init or a zombie).
-        let alive = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .map(|s| !s.contains(") Z"))
-            .unwrap_or(false);
-        assert!(!alive, "background child {pid} survived the timeout");
+        // The background sleep was in the group and must be gone (reaped by init or a zombie);
+        // SIGKILL is delivered asynchronously, so give it a moment.
+        let alive = || {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .map(|s| !s.contains(") Z"))
+                .unwrap_or(false)
+        };
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while alive() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(!alive(), "background child {pid} survived the timeout");
     }
 
     #[test]
@@ -560,6 +567,45 @@ mod tests {
         assert!(out.stdout.len() < 1200);
         assert!(out.stdout.contains("bytes of output cut here"));
         assert!(out.stdout.starts_with("abcdefgh"));
+    }
+
+    /// The layers themselves; the whole suite of hostile tests is tests/sandbox_adversarial.rs.
+    #[test]
+    fn full_sandbox_refuses_writes_outside_and_network_and_kills_daemons() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let canary = outside.path().join("canary");
+        let mut s = spec(
+            dir.path(),
+            &[
+                "sh",
+                "-c",
+                &format!(
+                    "echo x > {}; echo write=$?; setsid sleep 600 & echo $$",
+                    canary.display()
+                ),
+            ],
+            10_000,
+        );
+        s.sandbox = SandboxMode::Full;
+        let out = run_command(&s).unwrap();
+        assert!(!canary.exists(), "{out:?}");
+        assert!(
+            out.stdout.contains("write=1") || out.stdout.contains("write=2"),
+            "{out:?}"
+        );
+        // PID 1 of its own namespace.
+        assert!(out.stdout.lines().any(|l| l == "1"), "{out:?}");
+        let mut s = spec(
+            dir.path(),
+            &["python3", "-c", "import socket; socket.socket()"],
+            10_000,
+        );
+        s.sandbox = SandboxMode::Full;
+        let out = run_command(&s).unwrap();
+        assert_eq!(out.exit_code, Some(1), "{out:?}");
+        assert!(out.stderr.contains("Permission denied"), "{out:?}");
+        assert_eq!(out.limit, Some(LimitHit::Denied));
     }
 
     #[test]
