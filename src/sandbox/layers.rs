@@ -444,7 +444,7 @@ impl Confinement {
 impl ChildSetup {
     /// Applies the layers to the calling (freshly forked) process. Only syscalls.
     pub(crate) fn enter(&mut self) -> std::io::Result<()> {
-        use std::io::{Error, ErrorKind};
+        use std::io::Error;
         // Die with the worker thread that spawned us (refbench killed, even by SIGKILL).
         if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) } != 0 {
             return Err(Error::last_os_error());
@@ -461,28 +461,20 @@ impl ChildSetup {
         if self.privileged {
             enter_namespaces_and_drop_capabilities()?;
         }
+        // Only the errno reaches the parent (std passes it through a pipe), so each layer
+        // fails with its own: EINVAL entered twice, EOPNOTSUPP Landlock not fully enforced,
+        // the kernel's errno otherwise.
         let ruleset = self
             .ruleset
             .take()
-            .ok_or_else(|| Error::new(ErrorKind::Other, "sandbox entered twice"))?;
+            .ok_or_else(|| Error::from_raw_os_error(libc::EINVAL))?;
         match ruleset.restrict_self() {
             Ok(status) if status.ruleset == RulesetStatus::FullyEnforced && status.no_new_privs => {
             }
-            Ok(_) => {
-                return Err(Error::new(
-                    ErrorKind::PermissionDenied,
-                    "landlock ruleset not fully enforced",
-                ))
-            }
-            Err(_) => {
-                return Err(Error::new(
-                    ErrorKind::Other,
-                    "landlock restrict_self failed",
-                ))
-            }
+            Ok(_) => return Err(Error::from_raw_os_error(libc::EOPNOTSUPP)),
+            Err(_) => return Err(Error::last_os_error()),
         }
-        seccompiler::apply_filter(&self.filter)
-            .map_err(|_| Error::new(ErrorKind::Other, "installing the seccomp filter failed"))?;
+        seccompiler::apply_filter(&self.filter).map_err(|_| Error::last_os_error())?;
         Ok(())
     }
 }
