@@ -5,12 +5,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use crate::materialize::{inputs_fingerprint, materialize_base, Base, MaterializeError};
 use crate::model::{Model, ModelError};
 use crate::patch::{apply_reply, ApplyStatus};
-use crate::sandbox::SandboxMode;
+use crate::sandbox::{SandboxError, SandboxMode};
 use crate::score::{score_attempt, DetectorStatus, ScoreError, Toolchain};
 use crate::store::{
     AttemptKey, AttemptOutcome, AttemptRecord, RunMeta, RunStore, StoreError, Timing,
@@ -51,6 +53,9 @@ pub enum RunError {
     /// A language toolchain could not be prepared (nothing was graded).
     #[error("preparing the test toolchain: {0}")]
     Toolchain(ScoreError),
+    /// The sandbox cannot run on this host (nothing was graded).
+    #[error(transparent)]
+    Sandbox(#[from] SandboxError),
 }
 
 /// What to run.
@@ -74,6 +79,17 @@ pub struct RunOptions {
     pub id_prefix: String,
     /// Evaluate only this shard of the plan.
     pub shard: Option<crate::shard::Shard>,
+    /// Attempts run at once (at least 1).
+    pub jobs: usize,
+    /// Containment of test and detector commands (a resumed run keeps its recorded mode).
+    pub sandbox: SandboxMode,
+}
+
+/// The number of cores, the default of `--jobs`.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
 }
 
 /// Progress of a run, for observers.
@@ -173,7 +189,7 @@ pub fn execute(
                 models: options.models.clone(),
                 samples: options.samples,
                 task_fingerprints,
-                sandbox: SandboxMode::ProcessGroup,
+                sandbox: options.sandbox,
                 shard: options.shard,
                 merged_from: vec![],
             };
@@ -204,29 +220,135 @@ pub fn execute(
         done: plan.len() - todo.len(),
     });
 
+    // Runs recorded before the full sandbox existed are finished with it.
+    let sandbox = match meta.sandbox {
+        SandboxMode::None => SandboxMode::None,
+        SandboxMode::Full | SandboxMode::ProcessGroup => SandboxMode::Full,
+    };
+    if sandbox == SandboxMode::Full && !todo.is_empty() {
+        crate::sandbox::check_host()?;
+    }
+    if options.jobs == 0 {
+        return Err(RunError::Options("--jobs must be at least 1".into()));
+    }
     let needs_python = todo
         .iter()
         .any(|k| catalog.tasks[&k.task].language == crate::task::Language::Python);
-    let toolchain = Toolchain::prepare(&catalog.root, &options.cache_dir, 0, needs_python)
+    let mut toolchain = Toolchain::prepare(&catalog.root, &options.cache_dir, 0, needs_python)
         .map_err(RunError::Toolchain)?;
-    let mut bases: HashMap<TaskId, Result<Base, String>> = HashMap::new();
-    for key in todo {
-        on_event(RunEvent::AttemptStarted { key });
-        let task = &catalog.tasks[&key.task];
-        let model = Model::resolve(&key.model)?;
-        let (record, artifacts) = run_attempt(
-            catalog,
-            task,
-            &model,
-            key.sample,
-            &toolchain,
-            &mut bases,
-            &options.cache_dir,
-        );
-        store.record(&record, &artifacts)?;
-        on_event(RunEvent::AttemptFinished { record: &record });
-    }
+    toolchain.sandbox = sandbox;
+    run_pool(catalog, options, &toolchain, &todo, &mut store, on_event)?;
     Ok(store)
+}
+
+/// What a worker tells the thread that owns the store.
+enum WorkerMessage<'k> {
+    Started(&'k AttemptKey),
+    Finished(Box<(AttemptRecord, Vec<(String, String)>)>),
+    Failed(RunError),
+}
+
+/// Runs `todo` on `options.jobs` worker threads. The calling thread is the store's only
+/// writer: workers send each finished attempt over a channel, and it is recorded durably
+/// before the observer hears of it, so an interrupted run resumes exactly where it stopped.
+/// A store failure stops the workers after their current attempt.
+fn run_pool(
+    catalog: &Catalog,
+    options: &RunOptions,
+    toolchain: &Toolchain,
+    todo: &[&AttemptKey],
+    store: &mut RunStore,
+    on_event: &mut dyn FnMut(RunEvent<'_>),
+) -> Result<(), RunError> {
+    let jobs = options.jobs.clamp(1, todo.len().max(1));
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    // One base per task for the whole pool: the first worker to need it materializes it, the
+    // others wait for it instead of building the same base at the same time.
+    type SharedBase = Arc<OnceLock<Result<Base, String>>>;
+    let shared_bases: Mutex<HashMap<TaskId, SharedBase>> = Mutex::new(HashMap::new());
+    let (tx, rx) = mpsc::channel::<WorkerMessage<'_>>();
+    std::thread::scope(|scope| -> Result<(), RunError> {
+        for worker in 0..jobs {
+            let tx = tx.clone();
+            let (next, stop, shared_bases) = (&next, &stop, &shared_bases);
+            let mut toolchain = toolchain.clone();
+            // Each worker starts its build-slot search at its own index.
+            toolchain.worker = worker;
+            scope.spawn(move || {
+                let mut bases: HashMap<TaskId, Result<Base, String>> = HashMap::new();
+                while !stop.load(Ordering::SeqCst) {
+                    let Some(key) = todo.get(next.fetch_add(1, Ordering::SeqCst)).copied() else {
+                        break;
+                    };
+                    if tx.send(WorkerMessage::Started(key)).is_err() {
+                        break;
+                    }
+                    let task = &catalog.tasks[&key.task];
+                    let model = match Model::resolve(&key.model) {
+                        Ok(m) => m,
+                        Err(e) => {
+                            let _ = tx.send(WorkerMessage::Failed(e.into()));
+                            break;
+                        }
+                    };
+                    if !bases.contains_key(&task.id) {
+                        let cell = shared_bases
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .entry(task.id.clone())
+                            .or_default()
+                            .clone();
+                        let base = cell.get_or_init(|| {
+                            materialize_base(task, &catalog.bugs_of(task), &options.cache_dir)
+                                .map_err(|e| format!("materializing the base: {e}"))
+                        });
+                        bases.insert(task.id.clone(), base.clone());
+                    }
+                    let finished = run_attempt(
+                        catalog,
+                        task,
+                        &model,
+                        key.sample,
+                        &toolchain,
+                        &mut bases,
+                        &options.cache_dir,
+                    );
+                    if tx
+                        .send(WorkerMessage::Finished(Box::new(finished)))
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut failure = None;
+        for message in rx {
+            if failure.is_some() {
+                continue;
+            }
+            match message {
+                WorkerMessage::Started(key) => on_event(RunEvent::AttemptStarted { key }),
+                WorkerMessage::Finished(finished) => {
+                    let (record, artifacts) = *finished;
+                    match store.record(&record, &artifacts) {
+                        Ok(()) => on_event(RunEvent::AttemptFinished { record: &record }),
+                        Err(e) => {
+                            stop.store(true, Ordering::SeqCst);
+                            failure = Some(RunError::from(e));
+                        }
+                    }
+                }
+                WorkerMessage::Failed(e) => {
+                    stop.store(true, Ordering::SeqCst);
+                    failure = Some(e);
+                }
+            }
+        }
+        failure.map_or(Ok(()), Err)
+    })
 }
 
 fn check_resumable(catalog: &Catalog, meta: &RunMeta) -> Result<(), RunError> {

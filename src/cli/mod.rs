@@ -60,6 +60,14 @@ enum Command {
         /// detections and no false alarm (prints the detector table).
         #[arg(long, default_value_t = 1, value_name = "N")]
         repeat: u32,
+        /// Attempts run at once (default: the number of cores).
+        #[arg(long, value_name = "N")]
+        jobs: Option<usize>,
+        /// Containment of tests and detectors: `full` (Landlock, seccomp, PID and network
+        /// namespaces, rlimits; refused where a layer is missing) or `none` (recorded, and
+        /// shown in every report).
+        #[arg(long, value_enum, default_value_t = SandboxArg::Full)]
+        sandbox: SandboxArg,
     },
     /// List tasks, seeded bugs or runs.
     List {
@@ -147,6 +155,30 @@ struct RunArgs {
     /// below this fraction, e.g. 0.5.
     #[arg(long, value_name = "RATE")]
     fail_under: Option<f64>,
+    /// Attempts run at once (default: the number of cores).
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+    /// Containment of tests and detectors: `full` (Landlock, seccomp, PID and network
+    /// namespaces, rlimits; refused where a layer is missing) or `none` (recorded, and
+    /// shown in every report).
+    #[arg(long, value_enum, default_value_t = SandboxArg::Full)]
+    sandbox: SandboxArg,
+}
+
+/// `--sandbox` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SandboxArg {
+    Full,
+    None,
+}
+
+impl From<SandboxArg> for crate::sandbox::SandboxMode {
+    fn from(arg: SandboxArg) -> Self {
+        match arg {
+            SandboxArg::Full => crate::sandbox::SandboxMode::Full,
+            SandboxArg::None => crate::sandbox::SandboxMode::None,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -234,7 +266,10 @@ fn run_error(e: RunError) -> ExitCode {
     eprintln!("error: {e}");
     ExitCode::from(match e {
         RunError::Store(crate::store::StoreError::NotFound { .. }) => EXIT_BAD_INPUT,
-        RunError::Store(_) | RunError::Inputs { .. } | RunError::Toolchain(_) => EXIT_HARNESS,
+        RunError::Store(_)
+        | RunError::Inputs { .. }
+        | RunError::Toolchain(_)
+        | RunError::Sandbox(_) => EXIT_HARNESS,
         _ => EXIT_BAD_INPUT,
     })
 }
@@ -448,6 +483,8 @@ pub fn main() -> ExitCode {
                 retry_errors: args.retry_errors,
                 id_prefix: "run".into(),
                 shard,
+                jobs: args.jobs.unwrap_or_else(crate::run::default_jobs),
+                sandbox: args.sandbox.into(),
             };
             let mut progress = Progress::new();
             let result = execute(&catalog, &options, &mut |e| progress.event(e));
@@ -488,7 +525,12 @@ pub fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Command::Validate { tasks, repeat } => {
+        Command::Validate {
+            tasks,
+            repeat,
+            jobs,
+            sandbox,
+        } => {
             let catalog = match load_catalog(&root) {
                 Ok(c) => c,
                 Err(code) => return code,
@@ -503,6 +545,8 @@ pub fn main() -> ExitCode {
                 retry_errors: false,
                 id_prefix: "validate".into(),
                 shard: None,
+                jobs: jobs.unwrap_or_else(crate::run::default_jobs),
+                sandbox: sandbox.into(),
             };
             let mut progress = Progress::new();
             let result = execute(&catalog, &options, &mut |e| progress.event(e));
@@ -523,7 +567,7 @@ pub fn main() -> ExitCode {
                 &store.dir().join("artifacts"),
             );
             if repeat > 1 {
-                let toolchain = match Toolchain::prepare(
+                let mut toolchain = match Toolchain::prepare(
                     &catalog.root,
                     &cache_dir,
                     0,
@@ -534,6 +578,7 @@ pub fn main() -> ExitCode {
                     Ok(t) => t,
                     Err(e) => return run_error(RunError::Toolchain(e)),
                 };
+                toolchain.sandbox = meta.sandbox;
                 let mut all = Vec::new();
                 for id in &meta.tasks {
                     eprintln!(

@@ -1,22 +1,35 @@
 //! Sandbox: runs one test or detector command of an attempt, contained and time-limited.
 //!
 //! In: a [`CommandSpec`] (argv, working directory, the attempt's private home and temp dirs,
-//! extra environment, a wall-clock limit, an output cap). Out: a [`CommandOutput`] (exit code or
-//! signal, whether the limit was hit, captured stdout/stderr with a marked cut, duration), or a
-//! [`SandboxError`] when the command could not be started at all (a harness error, never a
-//! model failure).
+//! extra environment and writable paths, a wall-clock limit, resource [`Limits`], an output cap,
+//! the [`SandboxMode`]). Out: a [`CommandOutput`] (exit code or signal, which limit ended it,
+//! captured stdout/stderr with a marked cut, duration), or a [`SandboxError`] when the command
+//! could not be started at all, including a layer missing on the host (a harness error, never
+//! a model failure).
 //!
-//! Layers in this version ([`SandboxMode::ProcessGroup`]):
+//! Layers of [`SandboxMode::Full`], following what OpenAI's Codex CLI does on Linux (see
+//! [`layers`] for how each is applied):
 //! - the environment is rebuilt from an allow-list: no API keys or tokens reach a test; HOME and
 //!   TMPDIR point into the attempt;
-//! - the command runs in a fresh process group; on timeout, and after it exits, the whole group
-//!   is killed (SIGKILL), so ordinary children do not outlive it;
+//! - Landlock: read and execute everywhere, write only below the working directory, the scratch
+//!   directory and the caller's extra paths (the attempt's cargo target dir); no TCP bind or
+//!   connect. The ruleset must report `FullyEnforced`, else the command is refused;
+//! - seccomp: `socket()` is refused (EACCES) for every domain but AF_UNIX;
+//! - new PID and network namespaces (`unshare`): when the command ends or is killed, every
+//!   process it started dies with it, `setsid` daemons included; only a down `lo` inside;
+//! - rlimits: address space, CPU time, file size, open files, no core dumps; and a bound on
+//!   processes: a pids cgroup per command when running as root (where RLIMIT_NPROC is ignored),
+//!   RLIMIT_NPROC otherwise;
+//! - a fresh process group, killed (SIGKILL) on timeout and after the command exits;
 //! - stdout and stderr go to files in the attempt (never pipes a stray child could hold open)
 //!   and are read back capped: the first and last part kept, the cut marked.
 //!
-//! Not yet here (tracked by the sandboxing issue): Landlock, seccomp or a network namespace,
-//! rlimits, and a PID namespace that also kills `setsid` daemons. Every run records the mode it
-//! used so reports can show it.
+//! Where a layer is missing the command is refused with [`SandboxError::LayerMissing`], naming
+//! the layer and how to enable it. [`SandboxMode::None`] (the user's explicit `--sandbox none`)
+//! keeps only the allow-listed environment, the process group, the timeout and the output cap;
+//! runs record the mode and reports show it.
+
+pub mod layers;
 
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -26,17 +39,90 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 /// Which containment a run used. Recorded with the run and shown in reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum SandboxMode {
-    /// Process group, timeout, environment allow-list, output cap.
+    /// Every layer: Landlock, seccomp, PID and network namespaces, rlimits, pids bound,
+    /// process group, environment allow-list, output cap.
+    #[default]
+    Full,
+    /// Chosen explicitly with `--sandbox none`: environment allow-list, process group,
+    /// timeout and output cap only. The code under test can reach the network and write
+    /// anywhere refbench can.
+    None,
+    /// Runs recorded before the full sandbox existed: process group, timeout, environment
+    /// allow-list, output cap.
     ProcessGroup,
 }
 
 impl std::fmt::Display for SandboxMode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
+            SandboxMode::Full => "full",
+            SandboxMode::None => "none (unsandboxed)",
             SandboxMode::ProcessGroup => "process-group",
+        })
+    }
+}
+
+/// Resource limits of one command (per process, except `processes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// RLIMIT_AS: a runaway allocation fails (Python raises MemoryError, Rust aborts).
+    pub address_space_bytes: u64,
+    /// RLIMIT_CPU: SIGXCPU after this much CPU time.
+    pub cpu_seconds: u64,
+    /// RLIMIT_FSIZE: SIGXFSZ when a file (captured output included) grows past this.
+    pub file_size_bytes: u64,
+    /// RLIMIT_NOFILE.
+    pub open_files: u64,
+    /// Processes and threads the command may have at once.
+    pub processes: u64,
+}
+
+impl Limits {
+    /// The defaults for a command with this wall-clock limit: 4 GiB of address space, CPU
+    /// time twice the wall limit (two cores) plus 10 s, 256 MiB per file, 4096 open files,
+    /// 512 processes and threads.
+    pub fn for_timeout(timeout: Duration) -> Limits {
+        Limits {
+            address_space_bytes: 4 << 30,
+            cpu_seconds: timeout.as_secs() * 2 + 10,
+            file_size_bytes: 256 << 20,
+            open_files: 4096,
+            processes: 512,
+        }
+    }
+}
+
+/// Which limit ended a command, when one did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LimitHit {
+    /// The wall-clock limit: killed.
+    Timeout,
+    /// RLIMIT_CPU (SIGXCPU or SIGKILL after it).
+    CpuTime,
+    /// RLIMIT_FSIZE (SIGXFSZ): too much output or too large a file.
+    FileSize,
+    /// The process bound: a fork was refused.
+    Processes,
+    /// The address-space limit: an allocation failed (seen in the output).
+    Memory,
+    /// The sandbox refused a write outside the attempt, a socket or a connection (seen in the
+    /// output as EACCES).
+    Denied,
+}
+
+impl std::fmt::Display for LimitHit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            LimitHit::Timeout => "wall-clock limit",
+            LimitHit::CpuTime => "CPU-time limit",
+            LimitHit::FileSize => "file-size limit",
+            LimitHit::Processes => "process limit",
+            LimitHit::Memory => "memory limit",
+            LimitHit::Denied => "sandbox denial",
         })
     }
 }
@@ -69,6 +155,12 @@ pub struct CommandSpec {
     /// Send stderr into stdout's file, so the two keep their relative order (cargo prints
     /// `Running ...` on stderr and libtest its results on stdout).
     pub merge_output: bool,
+    /// Directories the command may write besides `cwd` and `scratch` (a cargo target dir).
+    pub writable: Vec<PathBuf>,
+    /// Resource limits.
+    pub limits: Limits,
+    /// Containment.
+    pub sandbox: SandboxMode,
 }
 
 /// What a command did.
@@ -86,6 +178,9 @@ pub struct CommandOutput {
     pub stderr: String,
     /// Wall time.
     pub duration_ms: u64,
+    /// The limit that ended it, when one did.
+    #[serde(default)]
+    pub limit: Option<LimitHit>,
 }
 
 impl CommandOutput {
@@ -94,9 +189,10 @@ impl CommandOutput {
         !self.timed_out && self.exit_code == Some(0)
     }
 
-    /// A one-line description: `exit 1`, `killed by signal 9`, `timed out after 30 s`.
+    /// A one-line description: `exit 1`, `killed by signal 9`, `timed out after 30 s`,
+    /// `killed by signal 25 (file-size limit)`.
     pub fn describe(&self) -> String {
-        if self.timed_out {
+        let status = if self.timed_out {
             format!("timed out after {:.1} s", self.duration_ms as f64 / 1000.0)
         } else if let Some(code) = self.exit_code {
             format!("exit {code}")
@@ -104,6 +200,10 @@ impl CommandOutput {
             format!("killed by signal {sig}")
         } else {
             "ended without status".into()
+        };
+        match self.limit {
+            Some(limit) if limit != LimitHit::Timeout => format!("{status} ({limit})"),
+            _ => status,
         }
     }
 }
@@ -132,6 +232,19 @@ pub enum SandboxError {
     /// An empty argv.
     #[error("empty command")]
     EmptyCommand,
+    /// A sandbox layer is not available on this host (or failed to apply).
+    #[error("sandbox layer `{layer}` is not available: {how}; to run without any sandbox (the code under test can then reach the network and write anywhere), pass --sandbox none")]
+    LayerMissing {
+        /// landlock, seccomp, pid and network namespaces, pids cgroup.
+        layer: String,
+        /// What failed and how to enable it.
+        how: String,
+    },
+}
+
+/// Checks that every layer of [`SandboxMode::Full`] is available here (cached per process).
+pub fn check_host() -> Result<(), SandboxError> {
+    layers::host_support().map(|_| ())
 }
 
 /// Runs `spec` and waits for it, at most `spec.timeout`.
@@ -139,7 +252,9 @@ pub fn run_command(spec: &CommandSpec) -> Result<CommandOutput, SandboxError> {
     let (program, args) = spec.argv.split_first().ok_or(SandboxError::EmptyCommand)?;
     let home = spec.scratch.join("home");
     let tmp = spec.scratch.join("tmp");
-    for dir in [&home, &tmp] {
+    // Writable directories must exist before Landlock opens them (cargo would otherwise
+    // create its target dir through a temporary sibling, outside what it may write).
+    for dir in [&home, &tmp].into_iter().chain(&spec.writable) {
         std::fs::create_dir_all(dir).map_err(|source| SandboxError::Io {
             action: "creating",
             path: dir.clone(),
@@ -167,30 +282,71 @@ pub fn run_command(spec: &CommandSpec) -> Result<CommandOutput, SandboxError> {
         create(&err_path)?
     };
 
-    let mut cmd = Command::new(program);
+    let mut env: Vec<(std::ffi::OsString, std::ffi::OsString)> = Vec::new();
+    for key in PASS_THROUGH {
+        if let Some(v) = std::env::var_os(key) {
+            env.push((key.into(), v));
+        }
+    }
+    env.push(("HOME".into(), home.clone().into()));
+    env.push(("TMPDIR".into(), tmp.clone().into()));
+    for (k, v) in &spec.env {
+        env.push((k.into(), v.into()));
+    }
+    // The program is looked up here, on the PATH the command will see, so a missing one is a
+    // spawn error rather than an exit code of the namespace wrapper.
+    let path_var = env
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "PATH")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let resolved =
+        resolve_program(program, &path_var, &spec.cwd).ok_or_else(|| SandboxError::Spawn {
+            program: program.clone(),
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        })?;
+
+    let (confinement, mut cmd) = match spec.sandbox {
+        SandboxMode::Full => {
+            let mut writable: Vec<&Path> = vec![&spec.cwd, &spec.scratch];
+            writable.extend(spec.writable.iter().map(PathBuf::as_path));
+            let (confinement, mut setup) = layers::Confinement::prepare(&writable, &spec.limits)?;
+            let mut cmd = Command::new(&confinement.prefix[0]);
+            cmd.args(&confinement.prefix[1..]).arg(&resolved);
+            use std::os::unix::process::CommandExt;
+            // SAFETY: `enter` only makes syscalls (write, setrlimit, prctl, landlock, seccomp)
+            // on data prepared before the fork.
+            unsafe {
+                cmd.pre_exec(move || setup.enter());
+            }
+            (Some(confinement), cmd)
+        }
+        SandboxMode::None | SandboxMode::ProcessGroup => (None, Command::new(&resolved)),
+    };
     cmd.args(args)
         .current_dir(&spec.cwd)
         .env_clear()
+        .envs(env)
         .stdin(Stdio::null())
         .stdout(stdout_file)
         .stderr(stderr_file);
-    for key in PASS_THROUGH {
-        if let Some(v) = std::env::var_os(key) {
-            cmd.env(key, v);
-        }
-    }
-    cmd.env("HOME", &home).env("TMPDIR", &tmp);
-    for (k, v) in &spec.env {
-        cmd.env(k, v);
-    }
     {
         use std::os::unix::process::CommandExt;
         cmd.process_group(0);
     }
     let start = Instant::now();
-    let mut child = cmd.spawn().map_err(|source| SandboxError::Spawn {
-        program: program.clone(),
-        source,
+    let mut child = cmd.spawn().map_err(|source| match spec.sandbox {
+        SandboxMode::Full => SandboxError::LayerMissing {
+            layer: "landlock, seccomp, rlimits or pids cgroup".into(),
+            how: format!(
+                "applying them to `{program}` failed ({source}); check `refbench` runs on Linux 6.10+ with Landlock enabled"
+            ),
+        },
+        _ => SandboxError::Spawn {
+            program: program.clone(),
+            source,
+        },
     })?;
     let pgid = child.id() as i32;
     let status = {
@@ -215,18 +371,78 @@ pub fn run_command(spec: &CommandSpec) -> Result<CommandOutput, SandboxError> {
             (status, true)
         }
     };
-    // Children left in the group (background jobs) end with the command.
+    // Children left in the group (background jobs) end with the command; with the full
+    // sandbox the PID namespace and the pids cgroup have already taken everything else.
     kill_group(pgid);
+    let processes_hit = confinement
+        .as_ref()
+        .and_then(|c| c.cgroup())
+        .is_some_and(|c| c.limit_hit());
+    drop(confinement);
     let duration_ms = start.elapsed().as_millis() as u64;
     use std::os::unix::process::ExitStatusExt;
+    let stdout = read_capped(&out_path, spec.output_cap)?;
+    let stderr = read_capped(&err_path, spec.output_cap)?;
+    let signal = status.signal();
+    let limit = if signal == Some(libc::SIGXCPU) {
+        Some(LimitHit::CpuTime)
+    } else if signal == Some(libc::SIGXFSZ) {
+        Some(LimitHit::FileSize)
+    } else if processes_hit {
+        Some(LimitHit::Processes)
+    } else if timed_out {
+        Some(LimitHit::Timeout)
+    } else if !status.success() && spec.sandbox == SandboxMode::Full {
+        // Limits the command saw as errors rather than signals; recognised in its output.
+        let said = |needles: &[&str]| {
+            [&stdout, &stderr]
+                .iter()
+                .any(|o| needles.iter().any(|n| o.contains(n)))
+        };
+        if said(&["File too large", "file size limit exceeded"]) {
+            Some(LimitHit::FileSize)
+        } else if said(&[
+            "MemoryError",
+            "memory allocation of",
+            "Cannot allocate memory",
+        ]) {
+            Some(LimitHit::Memory)
+        } else if said(&[
+            "Permission denied",
+            "PermissionError",
+            "Operation not permitted",
+        ]) {
+            Some(LimitHit::Denied)
+        } else {
+            None
+        }
+    } else {
+        None
+    };
     Ok(CommandOutput {
         exit_code: status.code(),
-        signal: status.signal(),
+        signal,
         timed_out,
-        stdout: read_capped(&out_path, spec.output_cap)?,
-        stderr: read_capped(&err_path, spec.output_cap)?,
+        stdout,
+        stderr,
         duration_ms,
+        limit,
     })
+}
+
+fn resolve_program(program: &str, path_var: &std::ffi::OsStr, cwd: &Path) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let executable = |p: &Path| {
+        p.metadata()
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if program.contains('/') {
+        let p = cwd.join(program);
+        return executable(&p).then_some(p);
+    }
+    std::env::split_paths(path_var)
+        .map(|d| d.join(program))
+        .find(|p| executable(p))
 }
 
 fn kill_group(pgid: i32) {
@@ -279,6 +495,9 @@ mod tests {
             timeout: Duration::from_millis(timeout_ms),
             output_cap: 1000,
             merge_output: false,
+            writable: vec![],
+            limits: Limits::for_timeout(Duration::from_millis(timeout_ms)),
+            sandbox: SandboxMode::None,
         }
     }
 
@@ -348,6 +567,45 @@ mod tests {
         assert!(out.stdout.len() < 1200);
         assert!(out.stdout.contains("bytes of output cut here"));
         assert!(out.stdout.starts_with("abcdefgh"));
+    }
+
+    /// The layers themselves; the whole suite of hostile tests is tests/sandbox_adversarial.rs.
+    #[test]
+    fn full_sandbox_refuses_writes_outside_and_network_and_kills_daemons() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let canary = outside.path().join("canary");
+        let mut s = spec(
+            dir.path(),
+            &[
+                "sh",
+                "-c",
+                &format!(
+                    "echo x > {}; echo write=$?; setsid sleep 600 & echo $$",
+                    canary.display()
+                ),
+            ],
+            10_000,
+        );
+        s.sandbox = SandboxMode::Full;
+        let out = run_command(&s).unwrap();
+        assert!(!canary.exists(), "{out:?}");
+        assert!(
+            out.stdout.contains("write=1") || out.stdout.contains("write=2"),
+            "{out:?}"
+        );
+        // PID 1 of its own namespace.
+        assert!(out.stdout.lines().any(|l| l == "1"), "{out:?}");
+        let mut s = spec(
+            dir.path(),
+            &["python3", "-c", "import socket; socket.socket()"],
+            10_000,
+        );
+        s.sandbox = SandboxMode::Full;
+        let out = run_command(&s).unwrap();
+        assert_eq!(out.exit_code, Some(1), "{out:?}");
+        assert!(out.stderr.contains("Permission denied"), "{out:?}");
+        assert_eq!(out.limit, Some(LimitHit::Denied));
     }
 
     #[test]

@@ -23,7 +23,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::materialize::overlay_files;
-use crate::sandbox::{run_command, CommandOutput, CommandSpec, SandboxError};
+use crate::sandbox::{run_command, CommandOutput, CommandSpec, Limits, SandboxError, SandboxMode};
 use crate::task::{BugId, Language, SeededBug, Task, TestId};
 pub use parse::TestStatus;
 
@@ -67,6 +67,8 @@ pub struct Toolchain {
     /// `bin` of the private Python environment (see [`pyenv`]); put first on PATH for Python
     /// fixtures. `None` uses the machine's python3.
     pub python_bin: Option<PathBuf>,
+    /// Containment of every test and detector command.
+    pub sandbox: SandboxMode,
 }
 
 /// Exclusive use of a build cache (a cargo target dir) while an attempt's tree is built and
@@ -83,6 +85,11 @@ pub struct BuildSlot {
 }
 
 impl BuildSlot {
+    /// Directories the commands of the attempt may write besides its tree (the target dir).
+    pub fn writable(&self) -> Vec<PathBuf> {
+        self.target_dir.iter().cloned().collect()
+    }
+
     /// A slot for languages without a build cache.
     pub fn none() -> BuildSlot {
         BuildSlot {
@@ -176,6 +183,7 @@ impl Toolchain {
             cache_dir: cache_dir.to_path_buf(),
             worker,
             python_bin,
+            sandbox: SandboxMode::Full,
         })
     }
 
@@ -403,7 +411,8 @@ pub fn run_tests(
     toolchain: &Toolchain,
     slot: &BuildSlot,
 ) -> Result<(TestsVerdict, String), ScoreError> {
-    let junit = scratch.join("junit.xml");
+    // Inside the command's scratch directory: the only place besides the tree it may write.
+    let junit = scratch.join("tests").join("junit.xml");
     let argv: Vec<String> = match task.language {
         Language::Python => vec![
             "python3".into(),
@@ -428,6 +437,9 @@ pub fn run_tests(
         timeout: Duration::from_secs(task.timeouts.tests),
         output_cap: OUTPUT_CAP,
         merge_output: true,
+        writable: slot.writable(),
+        limits: Limits::for_timeout(Duration::from_secs(task.timeouts.tests)),
+        sandbox: toolchain.sandbox,
     };
     let out = run_command(&spec)?;
     let mut log = format_log(&argv, &out);
@@ -555,6 +567,9 @@ fn run_rust_targets(
             timeout: remaining,
             output_cap: OUTPUT_CAP,
             merge_output: true,
+            writable: slot.writable(),
+            limits: Limits::for_timeout(remaining),
+            sandbox: toolchain.sandbox,
         };
         let out = run_command(&spec)?;
         log.push_str(&format_log(&argv, &out));
@@ -584,6 +599,9 @@ pub fn run_detector(
         timeout: Duration::from_secs(timeout),
         output_cap: OUTPUT_CAP,
         merge_output: true,
+        writable: slot.writable(),
+        limits: Limits::for_timeout(Duration::from_secs(timeout)),
+        sandbox: toolchain.sandbox,
     };
     let out = run_command(&spec)?;
     let status = if out.timed_out {
