@@ -155,7 +155,11 @@ fn expected_tree(case: &Case, base_tree: &BTreeMap<String, Vec<u8>>) -> BTreeMap
         t.extend(tree(&exp));
     }
     for d in &case.spec.deleted {
-        assert!(t.remove(d).is_some(), "{}: deleted {d} is not in the base", case.name);
+        assert!(
+            t.remove(d).is_some(),
+            "{}: deleted {d} is not in the base",
+            case.name
+        );
     }
     t
 }
@@ -221,12 +225,18 @@ fn every_reply_in_the_corpus_has_its_expected_outcome() {
         }
         let after = tree(&repo);
         if after != expected {
-            fail(format!("resulting tree differs:\n{}", show(&after, &expected)));
+            fail(format!(
+                "resulting tree differs:\n{}",
+                show(&after, &expected)
+            ));
         }
         let outside = tree(&tmp.path().join("outside"));
-        if outside.len() != 1 || outside.get("canary.txt").map(Vec::as_slice) != Some(CANARY.as_bytes())
+        if outside.len() != 1
+            || outside.get("canary.txt").map(Vec::as_slice) != Some(CANARY.as_bytes())
         {
-            fail(format!("the canary outside the repository changed: {outside:?}"));
+            fail(format!(
+                "the canary outside the repository changed: {outside:?}"
+            ));
         }
         if Path::new(ABSOLUTE_TARGET).exists() {
             fail(format!("{ABSOLUTE_TARGET} was written"));
@@ -299,10 +309,7 @@ fn tool_applies(case: &Case, program: &str, args: &[&str]) -> bool {
 
 #[test]
 fn refbench_applies_at_least_as_many_as_git_apply_and_gnu_patch() {
-    let cases: Vec<Case> = cases()
-        .into_iter()
-        .filter(|c| c.spec.comparable)
-        .collect();
+    let cases: Vec<Case> = cases().into_iter().filter(|c| c.spec.comparable).collect();
     assert!(cases.len() >= 30, "{} comparable cases", cases.len());
     let (mut ours, mut git, mut gnu) = (0, 0, 0);
     let mut lines = Vec::new();
@@ -311,25 +318,42 @@ fn refbench_applies_at_least_as_many_as_git_apply_and_gnu_patch() {
         let repo = tmp.path().join("repo");
         let expected = expected_tree(case, &tree(&repo));
         let protected = protected_set(&case.spec.protected);
-        let applied = refbench::patch::apply_reply(&repo, &case.reply, &|p| protected.is_match(p))
-            .unwrap();
+        let applied =
+            refbench::patch::apply_reply(&repo, &case.reply, &|p| protected.is_match(p)).unwrap();
         let r = applied.status != ApplyStatus::Failed && tree(&repo) == expected;
         let g = tool_applies(case, "git", &["apply"]);
         let p = tool_applies(
             case,
             "patch",
-            &["-p1", "--fuzz=3", "--batch", "--forward", "--no-backup-if-mismatch", "-i"],
+            &[
+                "-p1",
+                "--fuzz=3",
+                "--batch",
+                "--forward",
+                "--no-backup-if-mismatch",
+                "-i",
+            ],
         );
         ours += r as usize;
         git += g as usize;
         gnu += p as usize;
-        lines.push(format!("{:45} refbench {:5} git {:5} patch {:5}", case.name, r, g, p));
+        lines.push(format!(
+            "{:45} refbench {:5} git {:5} patch {:5}",
+            case.name, r, g, p
+        ));
     }
     println!("{}", lines.join("\n"));
     println!(
         "applied correctly out of {}: refbench {ours}, git apply {git}, GNU patch --fuzz=3 {gnu}",
         cases.len()
     );
-    assert!(ours >= git && ours >= gnu, "refbench {ours}, git {git}, patch {gnu}");
-    assert_eq!(ours, cases.len(), "every comparable case has a correct application");
+    assert!(
+        ours >= git && ours >= gnu,
+        "refbench {ours}, git {git}, patch {gnu}"
+    );
+    assert_eq!(
+        ours,
+        cases.len(),
+        "every comparable case has a correct application"
+    );
 }

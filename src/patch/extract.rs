@@ -114,14 +114,19 @@ fn fences<'a>(lines: &[&'a str]) -> Vec<Fence<'a>> {
             body.push(lines[j]);
             j += 1;
         }
-        out.push(Fence { info, open: i, body });
+        out.push(Fence {
+            info,
+            open: i,
+            body,
+        });
         i = j + 1;
     }
     out
 }
 
 fn looks_like_diff(text: &str) -> bool {
-    text.lines().any(|l| l.starts_with("@@") || l.starts_with("diff --git "))
+    text.lines()
+        .any(|l| l.starts_with("@@") || l.starts_with("diff --git "))
         || text
             .lines()
             .zip(text.lines().skip(1))
@@ -157,7 +162,10 @@ pub fn path_from_line(line: &str) -> Option<String> {
             t = r.trim();
         }
     }
-    let t = t.trim_end_matches(':').trim_matches(|c| c == '*' || c == '`').trim();
+    let t = t
+        .trim_end_matches(':')
+        .trim_matches(|c| c == '*' || c == '`')
+        .trim();
     plausible_path(t).then(|| t.to_string())
 }
 

@@ -91,7 +91,8 @@ pub fn norm(line: &str) -> String {
     line.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn positions(file: &[String], old: &[&str], eq: &dyn Fn(&str, &str) -> bool) -> Vec<usize> {
+/// Where `old` occurs in `file`, line for line under `eq`.
+pub fn positions(file: &[String], old: &[&str], eq: &dyn Fn(&str, &str) -> bool) -> Vec<usize> {
     if old.is_empty() || old.len() > file.len() {
         return vec![];
     }
@@ -181,6 +182,16 @@ pub fn apply_edit(
         .filter(|(_, l)| matches!(l, HunkLine::Remove(_)))
         .map(|(k, _)| k)
         .collect();
+    let needed = match kind {
+        EditKind::Hunk => (n * 6).div_ceil(10).max(2.min(n)),
+        EditKind::Block => (n * 8).div_ceil(10).max(2.min(n)),
+    };
+    // hits[i]: file lines before i that equal some old line; bounds a window's score cheaply.
+    let old_set: std::collections::HashSet<&str> = old_norm.iter().map(String::as_str).collect();
+    let mut hits = vec![0usize; file_norm.len() + 1];
+    for (i, l) in file_norm.iter().enumerate() {
+        hits[i + 1] = hits[i] + usize::from(old_set.contains(l.as_str()));
+    }
     let mut best: Vec<Candidate> = Vec::new();
     let mut best_score = 0usize;
     for m in n.saturating_sub(2).max(1)..=n + 2 {
@@ -188,6 +199,10 @@ pub fn apply_edit(
             break;
         }
         for s in 0..=file_norm.len() - m {
+            let bound = hits[s + m] - hits[s];
+            if bound < needed || bound < best_score {
+                continue;
+            }
             let window = &file_norm[s..s + m];
             let ops = capture_diff_slices(Algorithm::Myers, &old_norm, window);
             let pairs = matched_pairs(&ops);
@@ -203,13 +218,13 @@ pub fn apply_edit(
                 best_score = score;
                 best.clear();
             }
-            best.push(Candidate { start: s, len: m, span });
+            best.push(Candidate {
+                start: s,
+                len: m,
+                span,
+            });
         }
     }
-    let needed = match kind {
-        EditKind::Hunk => (n * 6).div_ceil(10).max(2.min(n)),
-        EditKind::Block => (n * 8).div_ceil(10).max(2.min(n)),
-    };
     if best.is_empty() || best_score < needed {
         return Err(format!(
             "context not found: the best match holds {best_score} of {n} lines (at least {needed} needed)"
@@ -242,10 +257,24 @@ pub fn apply_edit(
         .collect();
     let map = IndentMap::infer(&map_pairs);
     let end = match kind {
-        EditKind::Block => {
-            splice_aligned(file, lines, chosen.start, chosen.len, kind, new_no_eol, Some(&map))
-        }
-        EditKind::Hunk => splice_fuzzy(file, lines, chosen.start, chosen.len, &pairs, &map, new_no_eol),
+        EditKind::Block => splice_aligned(
+            file,
+            lines,
+            chosen.start,
+            chosen.len,
+            kind,
+            new_no_eol,
+            Some(&map),
+        ),
+        EditKind::Hunk => splice_fuzzy(
+            file,
+            lines,
+            chosen.start,
+            chosen.len,
+            &pairs,
+            &map,
+            new_no_eol,
+        ),
     };
     Ok((
         HunkStatus::Fuzzy {
@@ -354,7 +383,10 @@ fn splice_fuzzy(
     let mut adds_before: Vec<Vec<String>> = vec![vec![]];
     for l in lines {
         match l {
-            HunkLine::Add(t) => adds_before.last_mut().expect("non-empty").push(map.apply(t)),
+            HunkLine::Add(t) => adds_before
+                .last_mut()
+                .expect("non-empty")
+                .push(map.apply(t)),
             other => {
                 old_kinds.push(matches!(other, HunkLine::Remove(_)));
                 adds_before.push(vec![]);
@@ -507,7 +539,14 @@ mod tests {
     #[test]
     fn offset_when_line_numbers_are_wrong() {
         let mut f = TextFile::parse("a\nb\nc\nd\ne\n");
-        let (st, _) = apply_edit(&mut f, &hunk(&[" c", "-d", "+D"]), Some(0), false, EditKind::Hunk).unwrap();
+        let (st, _) = apply_edit(
+            &mut f,
+            &hunk(&[" c", "-d", "+D"]),
+            Some(0),
+            false,
+            EditKind::Hunk,
+        )
+        .unwrap();
         assert_eq!(st, HunkStatus::Offset { lines: 2 });
         assert_eq!(f.render(), "a\nb\nc\nD\ne\n");
     }
@@ -515,7 +554,14 @@ mod tests {
     #[test]
     fn ambiguous_is_refused() {
         let mut f = TextFile::parse("x\ny\nx\ny\n");
-        let err = apply_edit(&mut f, &hunk(&[" x", "-y", "+z"]), None, false, EditKind::Hunk).unwrap_err();
+        let err = apply_edit(
+            &mut f,
+            &hunk(&[" x", "-y", "+z"]),
+            None,
+            false,
+            EditKind::Hunk,
+        )
+        .unwrap_err();
         assert!(err.contains("ambiguous"), "{err}");
     }
 
@@ -524,28 +570,56 @@ mod tests {
         let mut f = TextFile::parse("func f() {\n\tx := 1\n\treturn x\n}\n");
         let (st, _) = apply_edit(
             &mut f,
-            &hunk(&[" func f() {", "-    x := 1", "+    x := 2", "+    y := 3", "     return x"]),
+            &hunk(&[
+                " func f() {",
+                "-    x := 1",
+                "+    x := 2",
+                "+    y := 3",
+                "     return x",
+            ]),
             Some(0),
             false,
             EditKind::Hunk,
         )
         .unwrap();
         assert!(matches!(st, HunkStatus::Fuzzy { .. }));
-        assert_eq!(f.render(), "func f() {\n\tx := 2\n\ty := 3\n\treturn x\n}\n");
+        assert_eq!(
+            f.render(),
+            "func f() {\n\tx := 2\n\ty := 3\n\treturn x\n}\n"
+        );
     }
 
     #[test]
     fn fuzzy_keeps_file_lines_and_drops_stale_context() {
-        let mut f = TextFile::parse("def f():\n    a = 1\n    b = 2\n    return a + b\n\ndef g():\n    pass\n");
+        let mut f = TextFile::parse(
+            "def f():\n    a = 1\n    b = 2\n    return a + b\n\ndef g():\n    pass\n",
+        );
         let (st, _) = apply_edit(
             &mut f,
-            &hunk(&[" def f():", "     a = 1", "     c = 9", "-    return a + b", "+    return a * b", " ", " def g():"]),
+            &hunk(&[
+                " def f():",
+                "     a = 1",
+                "     c = 9",
+                "-    return a + b",
+                "+    return a * b",
+                " ",
+                " def g():",
+            ]),
             Some(0),
             false,
             EditKind::Hunk,
         )
         .unwrap();
-        assert!(matches!(st, HunkStatus::Fuzzy { unmatched_lines: 1, .. }), "{st:?}");
+        assert!(
+            matches!(
+                st,
+                HunkStatus::Fuzzy {
+                    unmatched_lines: 1,
+                    ..
+                }
+            ),
+            "{st:?}"
+        );
         assert_eq!(
             f.render(),
             "def f():\n    a = 1\n    b = 2\n    return a * b\n\ndef g():\n    pass\n"

@@ -20,8 +20,8 @@
 //! file are combined in order). Nothing is written unless every edit applies, so a failed reply
 //! leaves the base untouched. Then the tree is written: when every edit is a diff hunk that
 //! applied exactly or at an offset, by libgit2 (`Repository::apply` of the normalised diff,
-//! checked first, and verified against the plan); otherwise, or if libgit2 refuses, the tree is
-//! reset to HEAD and the planned contents are written. Protected files are then restored.
+//! checked first, and verified against the plan); otherwise, or if libgit2 refuses, every
+//! planned path is put back to its bytes before the reply and the planned contents are written. Protected files are then restored.
 
 pub mod extract;
 pub mod fuzzy;
@@ -267,6 +267,8 @@ pub fn apply_reply(
 
 /// One file's state while planning.
 struct Planned {
+    /// The bytes on disk before the reply, to put back if a strategy fails half-way.
+    original_bytes: Option<Vec<u8>>,
     original: Option<TextFile>,
     current: Option<TextFile>,
 }
@@ -289,7 +291,8 @@ pub fn apply_reply_with(
             ),
         ));
     }
-    let (format, edits) = extract(reply, options.format);
+    let (format, mut edits) = extract(reply, options.format);
+    resolve_stray_prefixes(repo_dir, &mut edits);
     let patch = normalised_text(&edits);
     if edits.is_empty() {
         return Ok(Applied {
@@ -316,12 +319,16 @@ pub fn apply_reply_with(
     for edit in &edits {
         for p in edit.paths() {
             if !plan.contains_key(p) {
-                let original = read_text(repo_dir, p)?;
+                let original_bytes = read_bytes(repo_dir, p)?;
+                let original = original_bytes
+                    .as_ref()
+                    .map(|b| TextFile::parse(&String::from_utf8_lossy(b)));
                 plan.insert(
                     p.to_string(),
                     Planned {
                         current: original.clone(),
                         original,
+                        original_bytes,
                     },
                 );
             }
@@ -334,9 +341,14 @@ pub fn apply_reply_with(
                 replace,
             } => {
                 sr_count += 1;
-                let st = plan_search_replace(plan.get_mut(path).expect("inserted"), search, replace);
+                let st =
+                    plan_search_replace(plan.get_mut(path).expect("inserted"), search, replace);
                 note_placeholders(path, replace.lines(), &mut placeholders);
-                let change = if plan[path].original.is_some() { "modified" } else { "added" };
+                let change = if plan[path].original.is_some() {
+                    "modified"
+                } else {
+                    "added"
+                };
                 (
                     path.clone(),
                     change,
@@ -354,7 +366,11 @@ pub fn apply_reply_with(
                 }
                 entry.current = Some(new);
                 note_placeholders(path, content.lines(), &mut placeholders);
-                let change = if entry.original.is_some() { "modified" } else { "added" };
+                let change = if entry.original.is_some() {
+                    "modified"
+                } else {
+                    "added"
+                };
                 (
                     path.clone(),
                     change,
@@ -409,10 +425,10 @@ pub fn apply_reply_with(
     let all_diffs = edits.iter().all(|e| matches!(e, Edit::Diff(_)));
     let mut strategy = Strategy::Content;
     if let (Some(repo), true, true) = (&repo, all_diffs, status <= ApplyStatus::Offset) {
-        if apply_with_git2(repo, repo_dir, &edits, &plan)? {
-            strategy = Strategy::Git2;
-        } else {
-            reset_to_head(repo)?;
+        match apply_with_git2(repo, repo_dir, &edits, &plan)? {
+            Git2Outcome::Applied => strategy = Strategy::Git2,
+            Git2Outcome::Refused => {}
+            Git2Outcome::Disagreed => put_back_originals(repo_dir, &plan)?,
         }
     }
     if strategy == Strategy::Content {
@@ -475,6 +491,21 @@ pub fn apply_reply_with(
     })
 }
 
+/// `--- a/x` / `+++ a/x` (the same prefix on both sides) is left alone by the parser; when `a/x`
+/// does not exist but `x` does, the prefix was git's.
+fn resolve_stray_prefixes(repo_dir: &Path, edits: &mut [Edit]) {
+    for edit in edits {
+        let Edit::Diff(p) = edit else { continue };
+        for path in [&mut p.old_path, &mut p.new_path].into_iter().flatten() {
+            if let Some(stripped) = path.strip_prefix("a/").or_else(|| path.strip_prefix("b/")) {
+                if !repo_dir.join(path.as_str()).exists() && repo_dir.join(stripped).is_file() {
+                    *path = stripped.to_string();
+                }
+            }
+        }
+    }
+}
+
 fn normalised_text(edits: &[Edit]) -> String {
     let mut out = String::new();
     let diffs: Vec<FilePatch> = edits
@@ -503,11 +534,7 @@ fn normalised_text(edits: &[Edit]) -> String {
     out
 }
 
-fn note_placeholders<'a>(
-    path: &str,
-    lines: impl Iterator<Item = &'a str>,
-    out: &mut Vec<String>,
-) {
+fn note_placeholders<'a>(path: &str, lines: impl Iterator<Item = &'a str>, out: &mut Vec<String>) {
     for l in lines {
         if is_placeholder(l) {
             out.push(format!("{path}: {}", l.trim()));
@@ -515,10 +542,10 @@ fn note_placeholders<'a>(
     }
 }
 
-fn read_text(repo_dir: &Path, rel: &str) -> Result<Option<TextFile>, PatchError> {
+fn read_bytes(repo_dir: &Path, rel: &str) -> Result<Option<Vec<u8>>, PatchError> {
     let abs = repo_dir.join(rel);
     match std::fs::read(&abs) {
-        Ok(bytes) => Ok(Some(TextFile::parse(&String::from_utf8_lossy(&bytes)))),
+        Ok(bytes) => Ok(Some(bytes)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         // A directory where a file is named: the edit will fail as "no such file".
         Err(e) if e.kind() == std::io::ErrorKind::IsADirectory || abs.is_dir() => Ok(None),
@@ -578,7 +605,11 @@ fn plan_diff(
                 });
             }
             if entry.current.as_ref().is_some_and(|c| *c != file) {
-                return (path, "added", one("new file", failed("the file already exists")));
+                return (
+                    path,
+                    "added",
+                    one("new file", failed("the file already exists")),
+                );
             }
             entry.current = Some(file);
             if outcomes.is_empty() {
@@ -589,7 +620,11 @@ fn plan_diff(
         (Some(old), None) => {
             let entry = plan.get_mut(old).expect("inserted");
             if entry.current.is_none() {
-                return (path, "deleted", one("delete", failed("no such file to delete")));
+                return (
+                    path,
+                    "deleted",
+                    one("delete", failed("no such file to delete")),
+                );
             }
             entry.current = None;
             (path, "deleted", one("delete", HunkStatus::Exact))
@@ -600,7 +635,11 @@ fn plan_diff(
             };
             let renamed = old != new;
             if renamed && plan[new].current.is_some() {
-                return (path, "renamed", one("rename", failed("the rename target exists")));
+                return (
+                    path,
+                    "renamed",
+                    one("rename", failed("the rename target exists")),
+                );
             }
             let mut outcomes = Vec::new();
             let mut delta: isize = 0;
@@ -625,7 +664,11 @@ fn plan_diff(
             plan.get_mut(new).expect("inserted").current = Some(file);
             (path, if renamed { "renamed" } else { "modified" }, outcomes)
         }
-        (None, None) => (path, "modified", one("diff", failed("a diff section without paths"))),
+        (None, None) => (
+            path,
+            "modified",
+            one("diff", failed("a diff section without paths")),
+        ),
     }
 }
 
@@ -692,6 +735,20 @@ fn plan_search_replace(entry: &mut Planned, search: &str, replace: &str) -> Hunk
         file.final_newline = true;
         return HunkStatus::Exact;
     }
+    // A search text that is not whole lines ("foo(1)" inside a line): a unique substring.
+    let search_lines: Vec<&str> = search.lines().collect();
+    if fuzzy::positions(&file.lines, &search_lines, &|a, b| a == b).is_empty() {
+        let text = file.lines.join("\n") + "\n";
+        let needle = search.strip_suffix('\n').unwrap_or(search);
+        if text.matches(needle).count() == 1 {
+            let with = replace.strip_suffix('\n').unwrap_or(replace);
+            let mut new = TextFile::parse(&text.replacen(needle, with, 1));
+            new.crlf = file.crlf;
+            new.final_newline = file.final_newline;
+            *file = new;
+            return HunkStatus::Exact;
+        }
+    }
     let mut lines: Vec<HunkLine> = search
         .lines()
         .map(|l| HunkLine::Remove(l.to_string()))
@@ -704,12 +761,22 @@ fn plan_search_replace(entry: &mut Planned, search: &str, replace: &str) -> Hunk
     }
 }
 
+/// What the libgit2 stage did.
+enum Git2Outcome {
+    /// Applied, and the tree matches the plan.
+    Applied,
+    /// Refused before writing anything.
+    Refused,
+    /// Wrote something that differs from the plan: the originals must be put back.
+    Disagreed,
+}
+
 fn apply_with_git2(
     repo: &git2::Repository,
     repo_dir: &Path,
     edits: &[Edit],
     plan: &BTreeMap<String, Planned>,
-) -> Result<bool, PatchError> {
+) -> Result<Git2Outcome, PatchError> {
     let diffs: Vec<FilePatch> = edits
         .iter()
         .filter_map(|e| match e {
@@ -719,26 +786,49 @@ fn apply_with_git2(
         .collect();
     let text = udiff::render_git(&diffs);
     let Ok(diff) = git2::Diff::from_buffer(text.as_bytes()) else {
-        return Ok(false);
+        return Ok(Git2Outcome::Refused);
     };
     let mut check = git2::ApplyOptions::new();
     check.check(true);
     if repo
         .apply(&diff, git2::ApplyLocation::WorkDir, Some(&mut check))
         .is_err()
-        || repo
-            .apply(&diff, git2::ApplyLocation::WorkDir, None)
-            .is_err()
     {
-        return Ok(false);
+        return Ok(Git2Outcome::Refused);
+    }
+    if repo
+        .apply(&diff, git2::ApplyLocation::WorkDir, None)
+        .is_err()
+    {
+        return Ok(Git2Outcome::Disagreed);
     }
     // libgit2 and the plan must agree; otherwise the plan (which saw every hunk land) wins.
     for (path, p) in plan {
-        if read_text(repo_dir, path)? != p.current {
-            return Ok(false);
+        let on_disk =
+            read_bytes(repo_dir, path)?.map(|b| TextFile::parse(&String::from_utf8_lossy(&b)));
+        if on_disk != p.current {
+            return Ok(Git2Outcome::Disagreed);
         }
     }
-    Ok(true)
+    Ok(Git2Outcome::Applied)
+}
+
+/// Resets every planned path to its bytes before the reply (the tree between strategies).
+fn put_back_originals(repo_dir: &Path, plan: &BTreeMap<String, Planned>) -> Result<(), PatchError> {
+    for (path, p) in plan {
+        let abs = repo_dir.join(path);
+        match &p.original_bytes {
+            Some(bytes) => std::fs::write(&abs, bytes),
+            None if abs.symlink_metadata().is_ok() => std::fs::remove_file(&abs),
+            None => Ok(()),
+        }
+        .map_err(|source| PatchError::Io {
+            action: "resetting",
+            path: path.clone(),
+            source,
+        })?;
+    }
+    Ok(())
 }
 
 fn write_plan(repo_dir: &Path, plan: &BTreeMap<String, Planned>) -> Result<(), PatchError> {
@@ -808,16 +898,6 @@ fn restore_from_head(
         })?;
     }
     Ok(())
-}
-
-fn reset_to_head(repo: &git2::Repository) -> Result<(), PatchError> {
-    let mut opts = git2::build::CheckoutBuilder::new();
-    opts.force().remove_untracked(true);
-    repo.checkout_head(Some(&mut opts))
-        .map_err(|source| PatchError::Git {
-            context: "resetting the work tree",
-            source,
-        })
 }
 
 #[cfg(test)]

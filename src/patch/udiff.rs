@@ -91,9 +91,19 @@ fn parse_hunk_header(line: &str) -> (Option<usize>, Option<(usize, usize)>) {
     for tok in inner.split_whitespace() {
         if let Some(r) = tok.strip_prefix('-') {
             old = parse_range_start(r);
-            counts.0 = Some(r.split(',').nth(1).and_then(|c| c.parse().ok()).unwrap_or(1));
+            counts.0 = Some(
+                r.split(',')
+                    .nth(1)
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(1),
+            );
         } else if let Some(r) = tok.strip_prefix('+') {
-            counts.1 = Some(r.split(',').nth(1).and_then(|c| c.parse().ok()).unwrap_or(1));
+            counts.1 = Some(
+                r.split(',')
+                    .nth(1)
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(1),
+            );
         } else if tok.starts_with("@@") {
             break;
         }
@@ -189,7 +199,10 @@ impl Pending {
 
 /// Parses every file section of a diff text; text that is not part of a diff is skipped.
 pub fn parse(text: &str) -> Vec<FilePatch> {
-    let lines: Vec<&str> = text.lines().map(|l| l.strip_suffix('\r').unwrap_or(l)).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .collect();
     let mut files = Vec::new();
     let mut cur: Option<Pending> = None;
     let mut i = 0;
@@ -212,10 +225,10 @@ pub fn parse(text: &str) -> Vec<FilePatch> {
             i += 1;
             continue;
         }
-        if line.starts_with("--- ")
-            && lines.get(i + 1).is_some_and(|n| n.starts_with("+++ "))
-        {
-            let continuing = cur.as_ref().is_some_and(|p| !p.saw_minus && p.hunks.is_empty());
+        if line.starts_with("--- ") && lines.get(i + 1).is_some_and(|n| n.starts_with("+++ ")) {
+            let continuing = cur
+                .as_ref()
+                .is_some_and(|p| !p.saw_minus && p.hunks.is_empty());
             if !continuing {
                 if let Some(p) = cur.take().and_then(Pending::finish) {
                     files.push(p);
@@ -281,9 +294,8 @@ pub fn parse(text: &str) -> Vec<FilePatch> {
                 } else if l.is_empty() {
                     body.push(HunkLine::Context(String::new()));
                 } else if l.starts_with('\\') {
-                    if matches!(body.last(), Some(HunkLine::Add(_))) {
-                        new_no_eol = true;
-                    } else if matches!(body.last(), Some(HunkLine::Context(_))) {
+                    // After a removed line it concerns the old side only.
+                    if matches!(body.last(), Some(HunkLine::Add(_) | HunkLine::Context(_))) {
                         new_no_eol = true;
                     }
                 } else {
@@ -321,8 +333,9 @@ fn note_mode(p: &mut Pending, mode: &str) {
     }
 }
 
-/// When the header's counts are met exactly at some point and a blank line follows, the rest
-/// is prose that happens to start with `-` or `+` (a markdown list after the diff).
+/// When the header's counts are met exactly at some point and what follows is a blank line and
+/// then only lines shaped like a markdown list (`- word`, `+ word`: one space, then text; code
+/// is indented by 2, 4 or a tab, or not at all), the rest is prose after the diff.
 fn cut_at_counts(body: &mut Vec<HunkLine>, counts: Option<(usize, usize)>) {
     let Some((want_old, want_new)) = counts else {
         return;
@@ -338,10 +351,16 @@ fn cut_at_counts(body: &mut Vec<HunkLine>, counts: Option<(usize, usize)>) {
             HunkLine::Add(_) => new += 1,
         }
         if old == want_old && new == want_new {
-            if matches!(body.get(k + 1), Some(HunkLine::Context(t)) if t.is_empty())
-                && body[k + 1..]
-                    .iter()
-                    .any(|l| !matches!(l, HunkLine::Context(_)))
+            let rest = &body[k + 1..];
+            let listy = |l: &HunkLine| match l {
+                HunkLine::Context(t) => t.is_empty(),
+                HunkLine::Remove(t) | HunkLine::Add(t) => {
+                    t.starts_with(' ') && t[1..].starts_with(|c: char| !c.is_whitespace())
+                }
+            };
+            if matches!(rest.first(), Some(HunkLine::Context(t)) if t.is_empty())
+                && rest.iter().any(|l| !matches!(l, HunkLine::Context(_)))
+                && rest.iter().all(listy)
             {
                 body.truncate(k + 1);
             }
@@ -354,8 +373,16 @@ fn cut_at_counts(body: &mut Vec<HunkLine>, counts: Option<(usize, usize)>) {
 pub fn render_git(files: &[FilePatch]) -> String {
     let mut out = String::new();
     for f in files {
-        let old = f.old_path.as_deref().or(f.new_path.as_deref()).unwrap_or("");
-        let new = f.new_path.as_deref().or(f.old_path.as_deref()).unwrap_or("");
+        let old = f
+            .old_path
+            .as_deref()
+            .or(f.new_path.as_deref())
+            .unwrap_or("");
+        let new = f
+            .new_path
+            .as_deref()
+            .or(f.old_path.as_deref())
+            .unwrap_or("");
         out.push_str(&format!("diff --git a/{old} b/{new}\n"));
         if f.old_path.is_none() {
             out.push_str("new file mode 100644\n");
@@ -379,9 +406,15 @@ pub fn render_git(files: &[FilePatch]) -> String {
             let old_n = h.old_lines().len();
             let new_n = h.new_lines().len();
             let start = h.old_start.unwrap_or(1);
-            let old_start = if old_n == 0 { start.saturating_sub(0) } else { start.max(1) };
+            let old_start = if old_n == 0 {
+                start.saturating_sub(0)
+            } else {
+                start.max(1)
+            };
             let new_start = if new_n == 0 { 0 } else { old_start.max(1) };
-            out.push_str(&format!("@@ -{old_start},{old_n} +{new_start},{new_n} @@\n"));
+            out.push_str(&format!(
+                "@@ -{old_start},{old_n} +{new_start},{new_n} @@\n"
+            ));
             for l in &h.lines {
                 let (m, t) = match l {
                     HunkLine::Context(t) => (' ', t),
@@ -425,6 +458,13 @@ mod tests {
     fn markdown_list_after_a_hunk_is_not_part_of_it() {
         let files = parse("--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n a\n-b\n+c\n\n- changed b to c\n");
         assert_eq!(files[0].hunks[0].lines.len(), 3);
+    }
+
+    #[test]
+    fn a_miscounted_hunk_keeps_its_edits_after_a_blank_line() {
+        let files =
+            parse("--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n a\n-b\n+c\n\n-    d = 1\n+    d = 2\n");
+        assert_eq!(files[0].hunks[0].lines.len(), 6);
     }
 
     #[test]
