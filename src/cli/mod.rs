@@ -11,6 +11,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod apply;
+
 use crate::report;
 use crate::run::{execute, RunError, RunEvent, RunOptions};
 use crate::score::Toolchain;
@@ -107,6 +109,18 @@ enum Command {
         /// Also apply the gold patch (uncommitted, so `git diff` shows it).
         #[arg(long)]
         gold: bool,
+    },
+    /// Apply a model reply to a folder and print the per-file and per-hunk outcome, to try the
+    /// edit extractor by hand (exit 1 when the reply does not apply).
+    Apply {
+        /// The reply text (as the model wrote it).
+        reply: PathBuf,
+        /// The folder to change (a git repository to restore files on failure).
+        #[arg(long)]
+        repo: PathBuf,
+        /// The edit format to read the reply in.
+        #[arg(long, value_enum, default_value_t = crate::patch::EditFormat::Auto)]
+        format: crate::patch::EditFormat,
     },
     /// Scaffold a fixture, a task or a seeded bug with commented templates.
     #[command(subcommand)]
@@ -763,6 +777,11 @@ pub fn main() -> ExitCode {
                 })
             }
         },
+        Command::Apply {
+            reply,
+            repo,
+            format,
+        } => apply::apply_command(&reply, &repo, format),
         Command::Checkout { task, dir, gold } => {
             let catalog = match load_catalog(&root) {
                 Ok(c) => c,

@@ -1,0 +1,5 @@
+def report(rows):
+    total = 0
+    for r in rows:
+        total += r
+    return round(total, 2)

@@ -1,0 +1,3 @@
+"""Stock levels per warehouse, shared by the order workflow and the restock job."""
+
+# ... rest of the file unchanged ...
