@@ -11,6 +11,14 @@ handed over only at *scheduling points*:
 At each scheduling point the run asks its *chooser* (see ``_strategies``)
 which enabled thread continues.  Because the choice sequence fully determines
 the interleaving, a run can be replayed from the recorded decisions.
+
+The OS threads are pooled (``WorkerPool``): one exploration starts one worker
+per managed thread and reuses it for every schedule.  Starting, handshaking
+with and joining fresh threads for every schedule used to cost about as many
+OS-level wake-ups as the schedule itself, which made the wall-clock time of a
+long exploration balloon on a loaded machine.  Per schedule the only
+wake-ups left are the ones the interleaving needs: exploring thread -> first
+thread, every switch, last thread -> exploring thread.
 """
 
 from __future__ import annotations
@@ -70,12 +78,13 @@ class ScheduleRun:
         # Real (never patched) primitives.  ``mutex`` guards the scheduler
         # state; each thread waits for its turn on its own ``gate`` (a lock
         # held while the thread may not run), so a switch wakes one thread.
+        # The gates belong to the pool's workers (set by ``execute``).  A gate
+        # is only a wake-up hint: ``current`` (under ``mutex``) says who may
+        # run, and a woken thread re-checks it.
         self.mutex = _thread.allocate_lock()
-        self.gates = [_thread.allocate_lock() for _ in self.names]
-        for gate in self.gates:
-            gate.acquire()
-        self._all_ready = threading.Event()
+        self.gates = []
         self._settled = threading.Event()    # all threads done, or aborted
+        self._all_done = threading.Event()   # every thread has left the run
         self.state = [RUNNABLE] * self.n
         self.waiting_for = [None] * self.n   # primitive a blocked thread waits on
         self.timed = [False] * self.n        # blocked with a timeout: may give up
@@ -91,7 +100,6 @@ class ScheduleRun:
         self.points = []       # (enabled, current_or_None, chosen) at those points
         self.errors = {}       # tid -> formatted traceback
         self.steps = 0
-        self._ready = 0
 
     # ------------------------------------------------------------------
     # helpers (all *_locked methods require self.mutex to be held)
@@ -109,14 +117,13 @@ class ScheduleRun:
             self.outcome_detail = detail
         # Open every closed gate: waiting threads wake up, see ``aborted`` and unwind.
         for gate in self.gates:
-            if gate.locked():
-                gate.release()
+            _open(gate)
         self._settled.set()
 
     def _grant_locked(self, tid):
         """Let ``tid`` run (it is waiting on, or about to wait on, its gate)."""
         self.current = tid
-        self.gates[tid].release()
+        _open(self.gates[tid])
 
     def _deadlock_detail_locked(self):
         lines = []
@@ -246,14 +253,17 @@ class ScheduleRun:
 
         return global_
 
-    def _thread_main(self, me, fn, state):
+    def _thread_main(self, me, fn, state, worker):
+        """Run managed thread ``me`` of this schedule on ``worker`` (a pool thread).
+
+        Returns whether the worker must exit (it was retired while this
+        schedule ran, see ``execute``).
+        """
         _tls.ctx = (self, me)
         try:
             with self.mutex:
+                worker.job = None
                 self.idents[threading.get_ident()] = me
-                self._ready += 1
-                if self._ready == self.n:
-                    self._all_ready.set()
                 self._wait_turn_locked(me)
             sys.settrace(self._make_tracer(me))
             try:
@@ -265,12 +275,14 @@ class ScheduleRun:
         except BaseException:  # noqa: BLE001 - report anything the thread raised
             self.errors[me] = traceback.format_exc()
         finally:
+            sys.settrace(None)
             _tls.ctx = None
             with self.mutex:
                 self.state[me] = DONE
                 self.waiting_for[me] = None
                 if all(s == DONE for s in self.state):
                     self.current = None
+                    self._all_done.set()
                     self._settled.set()
                 elif not self.aborted:
                     nxt = self._pick_locked(None)
@@ -278,27 +290,27 @@ class ScheduleRun:
                         self._abort_locked(Outcome.DEADLOCK, self._deadlock_detail_locked())
                     else:
                         self._grant_locked(nxt)
+                return worker.retired
 
     # ------------------------------------------------------------------
     # called from the exploring (main) thread
 
-    def execute(self, fns, state):
-        threads = []
-        for i, fn in enumerate(fns):
-            t = threading.Thread(
-                target=self._thread_main, args=(i, fn, state),
-                name=f"refbench-race-{self.names[i]}", daemon=True,
-            )
-            threads.append(t)
-        for t in threads:
-            t.start()
+    def execute(self, fns, state, pool=None):
+        """Run one schedule of ``fns`` on the workers of ``pool`` (a private pool if None)."""
+        if pool is None:
+            with WorkerPool(len(fns)) as own:
+                return self.execute(fns, state, own)
+        workers = pool.workers
+        if len(workers) != self.n:
+            raise ValueError(f"pool has {len(workers)} workers for {self.n} threads")
         deadline = time.monotonic() + self.timeout
-        if not self._all_ready.wait(self.timeout):
-            with self.mutex:
-                self._abort_locked(Outcome.TIMEOUT, "threads did not start in time")
         with self.mutex:
-            if not self.aborted:
-                self._grant_locked(self._pick_locked(None))
+            self.gates = [w.gate for w in workers]
+            for i, (w, fn) in enumerate(zip(workers, fns)):
+                w.job = (self, i, fn, state)
+            # No start-up handshake is needed: a worker that is granted before
+            # it reaches its gate finds its gate open (or ``current == me``).
+            self._grant_locked(self._pick_locked(None))
         if not self._settled.wait(max(0.0, deadline - time.monotonic())):
             with self.mutex:
                 if not self._settled.is_set():
@@ -312,13 +324,94 @@ class ScheduleRun:
                         "(blocked on a primitive the scheduler does not control, "
                         "or looping outside target files?)",
                     )
-        # Join backstop: aborted threads unwind via _Abort; a thread stuck in an
-        # uncontrolled blocking call is left behind (it is a daemon thread).
-        join_deadline = time.monotonic() + min(1.0, max(self.timeout, 0.1))
-        for t in threads:
-            t.join(max(0.0, join_deadline - time.monotonic()))
-        self.finished = True
+        # Backstop: aborted threads unwind via _Abort.  A worker still inside
+        # this schedule afterwards (stuck in an uncontrolled blocking call) is
+        # retired and replaced, so it can never run a later schedule.
+        if not self._all_done.is_set():
+            self._all_done.wait(min(1.0, max(self.timeout, 0.1)))
+        with self.mutex:
+            for i in range(self.n):
+                if self.state[i] != DONE:
+                    pool.retire(i)
+            self.finished = True
         return self
+
+
+def _open(gate):
+    """Release ``gate`` unless it is already open (a pending wake-up).
+
+    Called with the run's mutex held.  Only the gate's owner acquires it, and
+    it re-checks ``current`` after every wake-up, so an extra open gate only
+    costs a spurious wake-up, never a lost one or a double release.
+    """
+    if gate.locked():
+        try:
+            gate.release()
+        except RuntimeError:  # pragma: no cover - opened concurrently
+            pass
+
+
+_STOP = object()
+
+
+class _Worker:
+    """A pooled OS thread that runs one managed thread per schedule."""
+
+    def __init__(self, slot):
+        self.slot = slot
+        self.gate = _thread.allocate_lock()
+        self.gate.acquire()
+        self.job = None          # (run, tid, fn, state) or _STOP
+        self.retired = False
+        self.thread = threading.Thread(target=self._main, name=f"refbench-race-worker-{slot}",
+                                       daemon=True)
+        self.thread.start()
+
+    def _main(self):
+        while True:
+            self.gate.acquire()
+            job = self.job
+            if job is None:      # spurious wake-up (a gate left open by an aborted run)
+                continue
+            if job is _STOP:
+                return
+            run, tid, fn, state = job
+            if run._thread_main(tid, fn, state, self):
+                return
+
+
+class WorkerPool:
+    """One reusable worker thread per managed thread, for a whole exploration."""
+
+    def __init__(self, n):
+        self.workers = [_Worker(i) for i in range(n)]
+        self._retired = []
+
+    def retire(self, slot):
+        """Replace the worker of ``slot`` (still busy in an abandoned schedule)."""
+        old = self.workers[slot]
+        old.retired = True
+        self._retired.append(old)
+        self.workers[slot] = _Worker(slot)
+
+    def shutdown(self, timeout=1.0):
+        for w in self.workers:
+            w.job = _STOP
+            if w.gate.locked():
+                try:
+                    w.gate.release()
+                except RuntimeError:  # pragma: no cover
+                    pass
+        end = time.monotonic() + timeout
+        for w in self.workers:
+            w.thread.join(max(0.0, end - time.monotonic()))
+        self.workers = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.shutdown()
 
 
 def describe_wait(prim, run):

@@ -8,7 +8,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 
-from ._core import Outcome, ScheduleRun
+from ._core import Outcome, ScheduleRun, WorkerPool
 from ._patch import Patcher, TargetSet
 from ._strategies import encode, make_strategy
 
@@ -184,7 +184,10 @@ def explore(setup, threads, check=None, targets=(), *, max_schedules=500, seed=0
     start = time.monotonic()
     runs = 0
     patcher = Patcher(tset).apply()
+    pool = None
     try:
+        # One OS thread per managed thread, reused by every schedule.
+        pool = WorkerPool(len(fns))
         limit = 1 if schedule is not None else max_schedules
         while runs < limit:
             chooser = strat.next_chooser(len(fns))
@@ -194,7 +197,7 @@ def explore(setup, threads, check=None, targets=(), *, max_schedules=500, seed=0
             state = setup() if setup is not None else None
             run = ScheduleRun(names, chooser, tset, max_steps=max_steps,
                               timeout=timeout, granularity=granularity)
-            run.execute(fns, state)
+            run.execute(fns, state, pool)
             runs += 1
             strat.feedback(run, chooser)
             decisions = encode(run.decisions)
@@ -205,6 +208,8 @@ def explore(setup, threads, check=None, targets=(), *, max_schedules=500, seed=0
                 if stop_on_first:
                     break
     finally:
+        if pool is not None:
+            pool.shutdown()
         patcher.restore()
     return ExplorationResult(
         ok=not failures, schedules_run=runs, exhausted=strat.exhausted,

@@ -264,6 +264,77 @@ def test_timeout_backstop_reports_a_hang():
     assert not result.ok and result.failure.kind == TIMEOUT
 
 
+def _live_workers(wait=10.0):
+    """Worker threads still alive after giving them ``wait`` seconds to exit."""
+    for t in threading.enumerate():
+        if t.name.startswith("refbench-race"):
+            t.join(wait)
+    return [t for t in threading.enumerate() if t.name.startswith("refbench-race")]
+
+
+def test_threads_are_reused_across_schedules(monkeypatch):
+    # Regression: a fresh pair of OS threads per schedule made long explorations
+    # crawl on a loaded machine (a new thread waits for a whole CPU scheduling
+    # round before it first runs, and Thread.start() waits for that), so a
+    # detector with ~1700 schedules ran into refbench's 60 s limit.  One worker
+    # per managed thread must serve every schedule of an exploration.
+    started = []
+    real_start = threading.Thread.start
+
+    def counting_start(self):
+        started.append(self.name)
+        return real_start(self)
+
+    monkeypatch.setattr(threading.Thread, "start", counting_start)
+    setup, threads, check = transfer_case(ex.transfer_ordered)
+    result = explore(setup, threads, check, TARGET, max_schedules=200)
+    monkeypatch.undo()
+    assert result.ok, result.failure.format()
+    assert result.schedules_run > 10
+    assert len(started) <= len(threads), f"{len(started)} threads for {result.schedules_run} schedules"
+    assert not _live_workers(), "worker threads outlive the exploration"
+
+
+def test_stuck_worker_is_replaced_and_later_schedules_still_run():
+    gate = threading.Event()   # real, not controlled: the first thread hangs on it
+    calls = []
+
+    def stuck(_):
+        calls.append("stuck")
+        gate.wait()
+
+    def fine(_):
+        calls.append("fine")
+
+    try:
+        result = explore(None, [stuck, fine], None, TARGET, strategy="random", seed=1,
+                         max_schedules=3, timeout=0.3, stop_on_first=False)
+        assert result.schedules_run == 3
+        assert [f.kind for f in result.failures] == [TIMEOUT] * 3
+        # every schedule ran on a fresh worker for the stuck slot
+        assert calls.count("stuck") == 3
+        # the pool is still usable afterwards, and a clean exploration is clean
+        setup, threads, check = counter_case(ex.LockedCounter)
+        again = explore(setup, threads, check, TARGET)
+        assert again.ok and again.exhausted
+    finally:
+        gate.set()
+    assert not _live_workers()
+
+
+def test_grant_to_a_thread_whose_gate_is_already_open_is_harmless():
+    # Gates are wake-up hints: opening an open gate must neither raise nor
+    # leave a thread asleep.
+    from refbench_race._core import _open
+    import _thread
+    gate = _thread.allocate_lock()
+    gate.acquire()
+    _open(gate)
+    _open(gate)
+    assert gate.acquire(False)
+    assert not gate.acquire(False)
+
+
 def test_path_suffix_target_and_patch_restore():
     before = (ex.threading, ex.Lock, ex._REGISTRY_LOCK)
     setup, threads, check = counter_case(ex.UnsafeCounter)
