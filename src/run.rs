@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::materialize::{inputs_fingerprint, materialize_base, Base, MaterializeError};
-use crate::model::{Model, ModelError};
+use crate::model::{Model, ModelError, ModelSet, ModelSettings};
 use crate::patch::{apply_reply, ApplyStatus};
 use crate::sandbox::SandboxMode;
 use crate::score::{score_attempt, DetectorStatus, ScoreError, Toolchain};
@@ -74,6 +74,8 @@ pub struct RunOptions {
     pub id_prefix: String,
     /// Evaluate only this shard of the plan.
     pub shard: Option<crate::shard::Shard>,
+    /// refbench.toml, the response cache and `--record` (default: built-ins only).
+    pub model_settings: ModelSettings,
 }
 
 /// Progress of a run, for observers.
@@ -134,11 +136,12 @@ pub fn execute(
     options: &RunOptions,
     on_event: &mut dyn FnMut(RunEvent<'_>),
 ) -> Result<RunStore, RunError> {
+    let models = ModelSet::load(&options.model_settings)?;
     let (mut store, meta) = match &options.resume {
         Some(run_id) => {
             let store = RunStore::open(&options.runs_dir, run_id)?;
             let meta = store.meta()?;
-            check_resumable(catalog, &meta)?;
+            check_resumable(catalog, &meta, &models)?;
             (store, meta)
         }
         None => {
@@ -149,7 +152,7 @@ pub fn execute(
                 return Err(RunError::Options("no model given".into()));
             }
             for name in &options.models {
-                Model::resolve(name)?;
+                models.resolve(name)?;
             }
             let tasks = catalog
                 .select(&options.tasks)
@@ -213,7 +216,7 @@ pub fn execute(
     for key in todo {
         on_event(RunEvent::AttemptStarted { key });
         let task = &catalog.tasks[&key.task];
-        let model = Model::resolve(&key.model)?;
+        let model = models.resolve(&key.model)?;
         let (record, artifacts) = run_attempt(
             catalog,
             task,
@@ -229,9 +232,9 @@ pub fn execute(
     Ok(store)
 }
 
-fn check_resumable(catalog: &Catalog, meta: &RunMeta) -> Result<(), RunError> {
+fn check_resumable(catalog: &Catalog, meta: &RunMeta, models: &ModelSet) -> Result<(), RunError> {
     for name in &meta.models {
-        Model::resolve(name)?;
+        models.resolve(name)?;
     }
     for id in &meta.tasks {
         let mismatch = |reason: String| RunError::ResumeMismatch {
@@ -280,6 +283,7 @@ pub fn run_attempt(
         apply: None,
         verdict: None,
         usage: None,
+        ask: None,
         error: None,
         base_fingerprint: None,
         timing: Timing::default(),
@@ -307,10 +311,31 @@ pub fn run_attempt(
         timing.materialize_ms = t.elapsed().as_millis() as u64;
 
         let t = Instant::now();
-        let reply = model.ask(task, sample).map_err(|e| e.to_string())?;
+        // A stand-in until the ranked packer is wired: the repository's files in path order.
+        let context = if model.needs_context() {
+            crate::model::prompt::plain_context(&repo, crate::model::prompt::STAND_IN_CONTEXT_BYTES)
+                .map_err(|e| format!("reading the repository for the context: {e}"))?
+        } else {
+            String::new()
+        };
+        let asked = model.ask(task, sample, &context);
         timing.ask_ms = t.elapsed().as_millis() as u64;
+        let reply = match asked {
+            Ok(reply) => reply,
+            Err(e) => {
+                // The model (or its provider) failed, not the harness: recorded apart.
+                record.outcome = AttemptOutcome::ModelError;
+                artifacts.push(("error.txt".into(), e.to_string()));
+                record.error = Some(e.to_string());
+                return Ok(());
+            }
+        };
+        if let Some(prompt) = &reply.prompt {
+            artifacts.push(("prompt.txt".into(), prompt.clone()));
+        }
         artifacts.push(("reply.txt".into(), reply.text.clone()));
         record.usage = reply.usage.clone();
+        record.ask = Some(reply.info.clone());
 
         let t = Instant::now();
         let applied = apply_reply(&repo, &reply.text, &|p| task.is_protected(p))

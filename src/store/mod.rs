@@ -101,6 +101,9 @@ pub enum AttemptOutcome {
     ApplyFailed,
     /// The harness failed (infrastructure, not the model's fault); reported apart.
     Error,
+    /// The model gave no usable reply (provider error after retries, 401, quota, malformed
+    /// response, timeout); reported apart like `Error` and retried by `--retry-errors`.
+    ModelError,
 }
 
 impl std::fmt::Display for AttemptOutcome {
@@ -110,6 +113,7 @@ impl std::fmt::Display for AttemptOutcome {
             AttemptOutcome::Unresolved => "unresolved",
             AttemptOutcome::ApplyFailed => "apply-failed",
             AttemptOutcome::Error => "error",
+            AttemptOutcome::ModelError => "model-error",
         })
     }
 }
@@ -144,6 +148,9 @@ pub struct AttemptRecord {
     pub verdict: Option<Verdict>,
     /// Usage and cost, when the model reported them.
     pub usage: Option<Usage>,
+    /// How the reply was obtained: prompt template hash, stop reason, HTTP requests, cache.
+    #[serde(default)]
+    pub ask: Option<crate::model::AskInfo>,
     /// The harness error, for `Error` outcomes.
     pub error: Option<String>,
     /// Fingerprint of the base the attempt ran on.
@@ -351,7 +358,10 @@ impl RunStore {
         Ok(self
             .attempts()?
             .into_iter()
-            .filter(|r| include_errors || r.outcome != AttemptOutcome::Error)
+            .filter(|r| {
+                include_errors
+                    || !matches!(r.outcome, AttemptOutcome::Error | AttemptOutcome::ModelError)
+            })
             .map(|r| r.key)
             .collect())
     }
@@ -574,6 +584,7 @@ mod tests {
             apply: None,
             verdict: None,
             usage: None,
+            ask: None,
             error: None,
             base_fingerprint: None,
             timing: Timing::default(),
