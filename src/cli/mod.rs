@@ -857,8 +857,20 @@ fn list_models(config: Option<&Path>) -> ExitCode {
         None => Default::default(),
     };
     let mut rows = vec![
-        vec!["gold".into(), "built-in".into(), "-".into(), "-".into(), "the task's gold patch".into()],
-        vec!["empty".into(), "built-in".into(), "-".into(), "-".into(), "no change".into()],
+        vec![
+            "gold".into(),
+            "built-in".into(),
+            "-".into(),
+            "-".into(),
+            "the task's gold patch".into(),
+        ],
+        vec![
+            "empty".into(),
+            "built-in".into(),
+            "-".into(),
+            "-".into(),
+            "no change".into(),
+        ],
     ];
     for m in &config.models {
         let key = match &m.api_key_env {
@@ -880,7 +892,12 @@ fn list_models(config: Option<&Path>) -> ExitCode {
             price,
         ]);
     }
-    let width = |i: usize| rows.iter().map(|r: &Vec<String>| r[i].len()).max().unwrap_or(0);
+    let width = |i: usize| {
+        rows.iter()
+            .map(|r: &Vec<String>| r[i].len())
+            .max()
+            .unwrap_or(0)
+    };
     let widths: Vec<usize> = (0..5).map(width).collect();
     for r in &rows {
         let line: Vec<String> = r

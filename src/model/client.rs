@@ -155,7 +155,11 @@ impl HttpModel {
         let mut attempt = 0u32;
         loop {
             let result = {
-                let _permit = self.permits.acquire().await.expect("semaphore never closed");
+                let _permit = self
+                    .permits
+                    .acquire()
+                    .await
+                    .expect("semaphore never closed");
                 if let Some(rpm) = &self.rpm {
                     rpm.until_ready().await;
                 }
@@ -228,7 +232,10 @@ impl HttpModel {
                 let what = if e.is_timeout() {
                     format!("no complete response within {} s", self.entry.timeout_secs)
                 } else {
-                    format!("reading the response failed: {}", self.redact(&e.to_string()))
+                    format!(
+                        "reading the response failed: {}",
+                        self.redact(&e.to_string())
+                    )
                 };
                 return Err(Failure::Retryable(what, None));
             }

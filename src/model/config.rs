@@ -332,8 +332,10 @@ impl Config {
                     ));
                 }
             }
-            if matches!(m.provider, Provider::OpenaiChat | Provider::OpenaiResponses | Provider::Anthropic)
-                && m.api_key_env.is_none()
+            if matches!(
+                m.provider,
+                Provider::OpenaiChat | Provider::OpenaiResponses | Provider::Anthropic
+            ) && m.api_key_env.is_none()
             {
                 errors.push(err(
                     "api_key_env",
@@ -357,16 +359,28 @@ impl Config {
                 }
             }
             if m.max_concurrency == 0 {
-                errors.push(err("max_concurrency", "expected at least 1, found 0".into()));
+                errors.push(err(
+                    "max_concurrency",
+                    "expected at least 1, found 0".into(),
+                ));
             }
             if m.requests_per_minute == Some(0) {
-                errors.push(err("requests_per_minute", "expected at least 1, found 0".into()));
+                errors.push(err(
+                    "requests_per_minute",
+                    "expected at least 1, found 0".into(),
+                ));
             }
             if m.tokens_per_minute == Some(0) {
-                errors.push(err("tokens_per_minute", "expected at least 1, found 0".into()));
+                errors.push(err(
+                    "tokens_per_minute",
+                    "expected at least 1, found 0".into(),
+                ));
             }
             if m.max_output_tokens == 0 {
-                errors.push(err("max_output_tokens", "expected at least 1, found 0".into()));
+                errors.push(err(
+                    "max_output_tokens",
+                    "expected at least 1, found 0".into(),
+                ));
             }
             if m.timeout_secs == 0 {
                 errors.push(err("timeout_secs", "expected at least 1, found 0".into()));
@@ -399,7 +413,10 @@ impl Config {
                 ));
             }
             if m.token_limit_field.is_some()
-                && !matches!(m.provider, Provider::OpenaiChat | Provider::OpenaiCompatible)
+                && !matches!(
+                    m.provider,
+                    Provider::OpenaiChat | Provider::OpenaiCompatible
+                )
             {
                 errors.push(err(
                     "token_limit_field",
@@ -418,7 +435,11 @@ impl Config {
                         format!(
                             "provider {} has no sampling parameter `{k}`; known: {}",
                             m.provider,
-                            if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                            if known.is_empty() {
+                                "none".to_string()
+                            } else {
+                                known.join(", ")
+                            }
                         ),
                     ));
                 } else if !(v.is_integer() || v.is_float()) {
@@ -486,15 +507,21 @@ mod tests {
         let errors = load_text(text).unwrap_err();
         let shown: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
         assert!(
-            shown.iter().any(|s| s.contains(":11: key `model[1].api_key_env`")),
+            shown
+                .iter()
+                .any(|s| s.contains(":11: key `model[1].api_key_env`")),
             "{shown:?}"
         );
         assert!(
-            shown.iter().any(|s| s.contains(":12: key `model[1].max_concurrency`")),
+            shown
+                .iter()
+                .any(|s| s.contains(":12: key `model[1].max_concurrency`")),
             "{shown:?}"
         );
         assert!(
-            shown.iter().any(|s| s.contains(":14: key `model[1].sampling.seed`")),
+            shown
+                .iter()
+                .any(|s| s.contains(":14: key `model[1].sampling.seed`")),
             "{shown:?}"
         );
     }
@@ -503,7 +530,11 @@ mod tests {
     fn unknown_provider_is_reported_with_its_line() {
         let errors = load_text("[[model]]\nname = \"a\"\nprovider = \"openai\"\n").unwrap_err();
         assert_eq!(errors[0].line, Some(3), "{}", errors[0]);
-        assert!(errors[0].to_string().contains("openai-chat"), "{}", errors[0]);
+        assert!(
+            errors[0].to_string().contains("openai-chat"),
+            "{}",
+            errors[0]
+        );
     }
 
     #[test]

@@ -258,6 +258,8 @@ impl Shared {
     }
 }
 
+// One per model, behind an Arc: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 enum Kind {
     Gold,
     Empty,
@@ -588,7 +590,9 @@ impl ModelSet {
     }
 }
 
-fn load_replay(entry: &ModelEntry) -> Result<HashMap<(String, String, u32), RecordedReply>, ModelError> {
+fn load_replay(
+    entry: &ModelEntry,
+) -> Result<HashMap<(String, String, u32), RecordedReply>, ModelError> {
     let path = entry.file.as_ref().expect("validated: replay has a file");
     let err = |message: String| ModelError::Replay {
         model: entry.name.clone(),
@@ -601,8 +605,13 @@ fn load_replay(entry: &ModelEntry) -> Result<HashMap<(String, String, u32), Reco
         if line.trim().is_empty() {
             continue;
         }
-        let r: RecordedReply = serde_json::from_str(line)
-            .map_err(|e| err(format!("{}:{}: not a recorded reply: {e}", path.display(), i + 1)))?;
+        let r: RecordedReply = serde_json::from_str(line).map_err(|e| {
+            err(format!(
+                "{}:{}: not a recorded reply: {e}",
+                path.display(),
+                i + 1
+            ))
+        })?;
         // A later line (a re-recorded attempt) replaces an earlier one.
         replies.insert((r.task.clone(), r.model.clone(), r.sample), r);
     }
@@ -640,7 +649,9 @@ mod tests {
 
     #[test]
     fn old_usage_records_still_load() {
-        let u: Usage = serde_json::from_str(r#"{"input_tokens":1,"output_tokens":2,"cost_usd":null}"#).unwrap();
+        let u: Usage =
+            serde_json::from_str(r#"{"input_tokens":1,"output_tokens":2,"cost_usd":null}"#)
+                .unwrap();
         assert_eq!(u.cached_input_tokens, None);
     }
 }

@@ -102,7 +102,11 @@ pub fn plain_context(repo: &Path, budget_bytes: usize) -> std::io::Result<String
             Ok(t) => t,
             Err(_) => continue,
         };
-        let block = format!("## {}\n\n```\n{}\n```\n\n", file.path.display(), text.trim_end());
+        let block = format!(
+            "## {}\n\n```\n{}\n```\n\n",
+            file.path.display(),
+            text.trim_end()
+        );
         if out.len() + block.len() > budget_bytes {
             left_out.push(file.path.display().to_string());
             continue;
@@ -139,7 +143,9 @@ mod tests {
         std::fs::write(dir.path().join("a.py"), "x = 1\n").unwrap();
         std::fs::write(dir.path().join("b.py"), "y = 2\n".repeat(100)).unwrap();
         let full = plain_context(dir.path(), 1 << 20).unwrap();
-        assert!(full.contains("## a.py") && full.contains("## b.py") && !full.contains("truncated"));
+        assert!(
+            full.contains("## a.py") && full.contains("## b.py") && !full.contains("truncated")
+        );
         let cut = plain_context(dir.path(), 100).unwrap();
         assert!(cut.contains("## a.py") && !cut.contains("## b.py"), "{cut}");
         assert!(cut.contains("1 file(s) not shown: b.py"), "{cut}");

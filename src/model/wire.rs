@@ -165,7 +165,10 @@ fn parse_responses(v: &Value) -> Result<Parsed, String> {
                     text.push_str(part.get("text").and_then(Value::as_str).unwrap_or_default())
                 }
                 Some("refusal") => {
-                    refusal = part.get("refusal").and_then(Value::as_str).map(str::to_string)
+                    refusal = part
+                        .get("refusal")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
                 }
                 _ => {}
             }
@@ -259,9 +262,14 @@ pub fn error_message(body: &str) -> String {
 /// `insufficient_quota`, Anthropic's spend and credit limits.
 pub fn is_quota_exhausted(body: &str) -> bool {
     let lower = body.to_ascii_lowercase();
-    ["insufficient_quota", "spend limit", "credit balance", "billing"]
-        .iter()
-        .any(|s| lower.contains(s))
+    [
+        "insufficient_quota",
+        "spend limit",
+        "credit balance",
+        "billing",
+    ]
+    .iter()
+    .any(|s| lower.contains(s))
 }
 
 #[cfg(test)]
@@ -281,7 +289,8 @@ mod tests {
 
     #[test]
     fn chat_refusal_and_missing_usage() {
-        let body = r#"{"choices":[{"message":{"content":null,"refusal":"no"},"finish_reason":"stop"}]}"#;
+        let body =
+            r#"{"choices":[{"message":{"content":null,"refusal":"no"},"finish_reason":"stop"}]}"#;
         let p = parse_response(Provider::OpenaiChat, body).unwrap();
         assert_eq!((p.text.as_str(), p.stop), ("no", StopReason::Refusal));
         assert_eq!(p.usage, None);

@@ -86,7 +86,12 @@ pub fn leaderboard(meta: &RunMeta, records: &[AttemptRecord]) -> Vec<ModelRow> {
 pub fn overall_resolve_rate(records: &[AttemptRecord]) -> Option<f64> {
     let graded = records
         .iter()
-        .filter(|r| !matches!(r.outcome, AttemptOutcome::Error | AttemptOutcome::ModelError))
+        .filter(|r| {
+            !matches!(
+                r.outcome,
+                AttemptOutcome::Error | AttemptOutcome::ModelError
+            )
+        })
         .count();
     let resolved = records
         .iter()

@@ -360,7 +360,10 @@ impl RunStore {
             .into_iter()
             .filter(|r| {
                 include_errors
-                    || !matches!(r.outcome, AttemptOutcome::Error | AttemptOutcome::ModelError)
+                    || !matches!(
+                        r.outcome,
+                        AttemptOutcome::Error | AttemptOutcome::ModelError
+                    )
             })
             .map(|r| r.key)
             .collect())
