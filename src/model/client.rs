@@ -313,4 +313,49 @@ mod tests {
         assert_eq!(key.redact("bad key sk-test-123!"), "bad key [REDACTED]!");
         assert!(!format!("{key:?}").contains("sk-test"));
     }
+
+    fn entry(base: &str, concurrency: u32) -> ModelEntry {
+        let text = format!(
+            "[[model]]\nname = \"m\"\nprovider = \"openai-compatible\"\nmodel = \"m\"\nbase_url = \"{base}/v1\"\nmax_concurrency = {concurrency}\n"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("refbench.toml");
+        std::fs::write(&path, text).unwrap();
+        super::super::config::Config::load(&path)
+            .unwrap()
+            .models
+            .remove(0)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn max_concurrency_bounds_requests_in_flight() {
+        use wiremock::{matchers::method, Mock, MockServer, ResponseTemplate};
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_string("{}")
+                    .set_delay(Duration::from_millis(300)),
+            )
+            .mount(&server)
+            .await;
+        // With one permit, three 300 ms requests cannot overlap.
+        {
+            let model = std::sync::Arc::new(HttpModel::new(entry(&server.uri(), 1), None).unwrap());
+            let started = std::time::Instant::now();
+            let tasks: Vec<_> = (0..3)
+                .map(|_| {
+                    let model = model.clone();
+                    tokio::spawn(async move {
+                        model.send(&serde_json::json!({})).await.map(|e| e.requests)
+                    })
+                })
+                .collect();
+            for t in tasks {
+                assert_eq!(t.await.unwrap().unwrap(), 1);
+            }
+            let ms = started.elapsed().as_millis();
+            assert!(ms >= 900, "requests overlapped: {ms} ms");
+        }
+    }
 }

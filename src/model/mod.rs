@@ -413,22 +413,28 @@ impl Model {
             let hex = format!("{:x}", h.finalize());
             dir.join(&hex[..2]).join(format!("{hex}.json"))
         });
+        // An entry that no longer parses (an older format, a damaged file) is a miss.
         let cached = cache_file
             .as_ref()
-            .and_then(|f| std::fs::read_to_string(f).ok());
-        let (raw, requests, from_cache) = match cached {
-            Some(raw) => (raw, 0, true),
+            .and_then(|f| std::fs::read_to_string(f).ok())
+            .and_then(|raw| {
+                let parsed = wire::parse_response(entry.provider, &raw).ok()?;
+                Some((raw, parsed))
+            });
+        let (raw, parsed, requests, from_cache) = match cached {
+            Some((raw, parsed)) => (raw, parsed, 0, true),
             None => {
                 let exchange = http.send(&body).await?;
-                (exchange.body, exchange.requests, false)
+                let parsed =
+                    wire::parse_response(entry.provider, &exchange.body).map_err(|message| {
+                        ModelError::Malformed {
+                            model: self.name.clone(),
+                            message: http.redact(&message),
+                        }
+                    })?;
+                (exchange.body, parsed, exchange.requests, false)
             }
         };
-        let parsed = wire::parse_response(entry.provider, &raw).map_err(|message| {
-            ModelError::Malformed {
-                model: self.name.clone(),
-                message: http.redact(&message),
-            }
-        })?;
         // Only a response that parsed is cached: errors never are.
         if let (Some(file), false) = (&cache_file, from_cache) {
             if let Err(e) = write_atomic(file, raw.as_bytes()) {
