@@ -10,7 +10,7 @@ use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use crate::materialize::{inputs_fingerprint, materialize_base, Base, MaterializeError};
-use crate::model::{Model, ModelError};
+use crate::model::{Model, ModelError, ModelSet, ModelSettings};
 use crate::patch::{apply_reply, ApplyStatus};
 use crate::sandbox::{SandboxError, SandboxMode};
 use crate::score::{score_attempt, DetectorStatus, ScoreError, Toolchain};
@@ -83,6 +83,8 @@ pub struct RunOptions {
     pub jobs: usize,
     /// Containment of test and detector commands (a resumed run keeps its recorded mode).
     pub sandbox: SandboxMode,
+    /// refbench.toml, the response cache and `--record` (default: built-ins only).
+    pub model_settings: ModelSettings,
 }
 
 /// The number of cores, the default of `--jobs`.
@@ -150,11 +152,12 @@ pub fn execute(
     options: &RunOptions,
     on_event: &mut dyn FnMut(RunEvent<'_>),
 ) -> Result<RunStore, RunError> {
+    let models = ModelSet::load(&options.model_settings)?;
     let (mut store, meta) = match &options.resume {
         Some(run_id) => {
             let store = RunStore::open(&options.runs_dir, run_id)?;
             let meta = store.meta()?;
-            check_resumable(catalog, &meta)?;
+            check_resumable(catalog, &meta, &models)?;
             (store, meta)
         }
         None => {
@@ -165,7 +168,7 @@ pub fn execute(
                 return Err(RunError::Options("no model given".into()));
             }
             for name in &options.models {
-                Model::resolve(name)?;
+                models.resolve(name)?;
             }
             let tasks = catalog
                 .select(&options.tasks)
@@ -237,7 +240,9 @@ pub fn execute(
     let mut toolchain = Toolchain::prepare(&catalog.root, &options.cache_dir, 0, needs_python)
         .map_err(RunError::Toolchain)?;
     toolchain.sandbox = sandbox;
-    run_pool(catalog, options, &toolchain, &todo, &mut store, on_event)?;
+    run_pool(
+        catalog, options, &models, &toolchain, &todo, &mut store, on_event,
+    )?;
     Ok(store)
 }
 
@@ -255,6 +260,7 @@ enum WorkerMessage<'k> {
 fn run_pool(
     catalog: &Catalog,
     options: &RunOptions,
+    models: &ModelSet,
     toolchain: &Toolchain,
     todo: &[&AttemptKey],
     store: &mut RunStore,
@@ -285,7 +291,7 @@ fn run_pool(
                         break;
                     }
                     let task = &catalog.tasks[&key.task];
-                    let model = match Model::resolve(&key.model) {
+                    let model = match models.resolve(&key.model) {
                         Ok(m) => m,
                         Err(e) => {
                             let _ = tx.send(WorkerMessage::Failed(e.into()));
@@ -351,9 +357,9 @@ fn run_pool(
     })
 }
 
-fn check_resumable(catalog: &Catalog, meta: &RunMeta) -> Result<(), RunError> {
+fn check_resumable(catalog: &Catalog, meta: &RunMeta, models: &ModelSet) -> Result<(), RunError> {
     for name in &meta.models {
-        Model::resolve(name)?;
+        models.resolve(name)?;
     }
     for id in &meta.tasks {
         let mismatch = |reason: String| RunError::ResumeMismatch {
@@ -402,6 +408,7 @@ pub fn run_attempt(
         apply: None,
         verdict: None,
         usage: None,
+        ask: None,
         error: None,
         base_fingerprint: None,
         timing: Timing::default(),
@@ -429,10 +436,31 @@ pub fn run_attempt(
         timing.materialize_ms = t.elapsed().as_millis() as u64;
 
         let t = Instant::now();
-        let reply = model.ask(task, sample).map_err(|e| e.to_string())?;
+        // A stand-in until the ranked packer is wired: the repository's files in path order.
+        let context = if model.needs_context() {
+            crate::model::prompt::plain_context(&repo, crate::model::prompt::STAND_IN_CONTEXT_BYTES)
+                .map_err(|e| format!("reading the repository for the context: {e}"))?
+        } else {
+            String::new()
+        };
+        let asked = model.ask(task, sample, &context);
         timing.ask_ms = t.elapsed().as_millis() as u64;
+        let reply = match asked {
+            Ok(reply) => reply,
+            Err(e) => {
+                // The model (or its provider) failed, not the harness: recorded apart.
+                record.outcome = AttemptOutcome::ModelError;
+                artifacts.push(("error.txt".into(), e.to_string()));
+                record.error = Some(e.to_string());
+                return Ok(());
+            }
+        };
+        if let Some(prompt) = &reply.prompt {
+            artifacts.push(("prompt.txt".into(), prompt.clone()));
+        }
         artifacts.push(("reply.txt".into(), reply.text.clone()));
         record.usage = reply.usage.clone();
+        record.ask = Some(reply.info.clone());
 
         let t = Instant::now();
         let applied = apply_reply(&repo, &reply.text, &|p| task.is_protected(p))

@@ -69,7 +69,7 @@ fn default_run_and_validate_on_every_fixture_task() {
                 .arg(shard_runs.path().join(format!("s{i}")))
                 .arg("--cache-dir")
                 .arg(shared_cache())
-                .args(["run", "--shard", &format!("{i}/4")])
+                .args(["run", "--jobs", "1", "--shard", &format!("{i}/4")])
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
                 .spawn()

@@ -2,7 +2,8 @@
 //! outcomes to exit codes.
 //!
 //! Exit codes: 0 success; 1 a check failed (`validate`); 2 bad input (arguments, task or bug
-//! files, unknown model or run); 3 harness trouble (some attempts ended in a harness error, or
+//! files, refbench.toml, unknown model or run); 3 harness trouble (some attempts ended in a
+//! harness error or a model error, or
 //! the run store failed): rerun with `--resume RUN --retry-errors` once fixed.
 
 use std::io::IsTerminal;
@@ -45,6 +46,9 @@ struct Cli {
     /// Cache for materialized bases and build caches (default: ~/.cache/refbench).
     #[arg(long, global = true, env = "REFBENCH_CACHE")]
     cache_dir: Option<PathBuf>,
+    /// Model configuration (default: ROOT/refbench.toml when it exists; see docs/providers.md).
+    #[arg(long, global = true, env = "REFBENCH_CONFIG", value_name = "PATH")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -71,6 +75,9 @@ enum Command {
         #[arg(long, value_enum, default_value_t = SandboxArg::Full)]
         sandbox: SandboxArg,
     },
+    /// List the models: built-ins and refbench.toml's entries, with whether each key variable
+    /// is set (never the key).
+    Models,
     /// List tasks, seeded bugs or runs.
     List {
         /// What to list.
@@ -177,6 +184,12 @@ struct RunArgs {
     /// shown in every report).
     #[arg(long, value_enum, default_value_t = SandboxArg::Full)]
     sandbox: SandboxArg,
+    /// Append every reply to FILE (JSONL), for a `replay` model to read back.
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
+    /// Neither read nor write the response cache (every provider request is sent).
+    #[arg(long)]
+    no_cache: bool,
 }
 
 /// `--sandbox` values.
@@ -458,6 +471,9 @@ pub fn main() -> ExitCode {
     let cache_dir = cli
         .cache_dir
         .unwrap_or_else(crate::materialize::default_cache_dir);
+    let config = cli
+        .config
+        .or_else(|| Some(root.join("refbench.toml")).filter(|p| p.is_file()));
     match cli.command {
         Command::Run(args) => {
             let shard = if args.shard_from_env {
@@ -492,13 +508,18 @@ pub fn main() -> ExitCode {
                 },
                 samples: args.samples,
                 runs_dir,
-                cache_dir,
+                cache_dir: cache_dir.clone(),
                 resume: args.resume,
                 retry_errors: args.retry_errors,
                 id_prefix: "run".into(),
                 shard,
                 jobs: args.jobs.unwrap_or_else(crate::run::default_jobs),
                 sandbox: args.sandbox.into(),
+                model_settings: crate::model::ModelSettings {
+                    config: config.clone(),
+                    cache_dir: (!args.no_cache).then(|| cache_dir.clone()),
+                    record: args.record,
+                },
             };
             let mut progress = Progress::new();
             let result = execute(&catalog, &options, &mut |e| progress.event(e));
@@ -529,16 +550,24 @@ pub fn main() -> ExitCode {
                     return ExitCode::from(EXIT_CHECK_FAILED);
                 }
             }
-            let errors = records
+            let model_errors = records
                 .iter()
-                .filter(|r| r.outcome == AttemptOutcome::Error)
+                .filter(|r| r.outcome == AttemptOutcome::ModelError)
                 .count();
-            if errors > 0 {
+            if model_errors > 0 {
+                eprintln!("warning: {model_errors} attempt(s) got no usable reply from their model (outcome model-error; see `refbench show {}`); to ask again: refbench run --resume {} --retry-errors", meta.run_id, meta.run_id);
+            }
+            let errors = records.iter().filter(|r| r.outcome.is_error()).count();
+            if errors > 0 || model_errors > 0 {
+                if errors == 0 {
+                    return ExitCode::from(EXIT_HARNESS);
+                }
                 eprintln!("warning: {errors} attempt(s) ended in a harness error (see `refbench show {}`); after fixing the cause: refbench run --resume {} --retry-errors", meta.run_id, meta.run_id);
                 return ExitCode::from(EXIT_HARNESS);
             }
             ExitCode::SUCCESS
         }
+        Command::Models => list_models(config.as_deref()),
         Command::Validate {
             tasks,
             repeat,
@@ -561,6 +590,7 @@ pub fn main() -> ExitCode {
                 shard: None,
                 jobs: jobs.unwrap_or_else(crate::run::default_jobs),
                 sandbox: sandbox.into(),
+                model_settings: Default::default(),
             };
             let mut progress = Progress::new();
             let result = execute(&catalog, &options, &mut |e| progress.event(e));
@@ -939,4 +969,76 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
     }
+}
+
+/// `refbench models`: one line per model, with its key variable's state.
+fn list_models(config: Option<&Path>) -> ExitCode {
+    let config = match config {
+        Some(path) => match crate::model::config::Config::load(path) {
+            Ok(c) => c,
+            Err(errors) => {
+                for e in &errors {
+                    eprintln!("error: {e}");
+                }
+                return ExitCode::from(EXIT_BAD_INPUT);
+            }
+        },
+        None => Default::default(),
+    };
+    let mut rows = vec![
+        vec![
+            "gold".into(),
+            "built-in".into(),
+            "-".into(),
+            "-".into(),
+            "the task's gold patch".into(),
+        ],
+        vec![
+            "empty".into(),
+            "built-in".into(),
+            "-".into(),
+            "-".into(),
+            "no change".into(),
+        ],
+    ];
+    for m in &config.models {
+        let key = match &m.api_key_env {
+            Some(var) => match std::env::var(var) {
+                Ok(v) if !v.trim().is_empty() => format!("{var} (set)"),
+                _ => format!("{var} (NOT SET)"),
+            },
+            None => "-".into(),
+        };
+        let price = m
+            .price
+            .map(|p| format!("${}/${} per M in/out", p.input, p.output))
+            .unwrap_or_else(|| "no prices: cost unknown".into());
+        rows.push(vec![
+            m.name.clone(),
+            m.provider.to_string(),
+            m.model_id().to_string(),
+            key,
+            price,
+        ]);
+    }
+    let width = |i: usize| {
+        rows.iter()
+            .map(|r: &Vec<String>| r[i].len())
+            .max()
+            .unwrap_or(0)
+    };
+    let widths: Vec<usize> = (0..5).map(width).collect();
+    for r in &rows {
+        let line: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
+            .collect();
+        println!("{}", line.join("  ").trim_end());
+    }
+    match &config.path {
+        Some(p) => println!("config: {}", p.display()),
+        None => println!("config: none (pass --config PATH or add refbench.toml at the root)"),
+    }
+    ExitCode::SUCCESS
 }

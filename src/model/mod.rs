@@ -1,87 +1,217 @@
 //! Ask: gets a reply for a task from a model.
 //!
-//! In: a [`Model`] (resolved from a name), the [`Task`] and the sample index. Out: a [`Reply`]
-//! (the raw text the apply stage reads, plus token usage and cost when the model reports them),
-//! or a [`ModelError`].
+//! In: a [`Model`] (resolved by name through a [`ModelSet`], which reads `refbench.toml`), the
+//! [`Task`], the sample index and the context text the caller packed. Out: a [`Reply`] (the raw
+//! text the apply stage reads, token usage and cost, the stop reason, the prompt and its
+//! template hash), or a [`ModelError`] that the run records as a `model-error` outcome.
 //!
-//! This version has the two built-in references, which need no configuration and no context:
-//! `gold` replies with the task's gold patch, `empty` with nothing. They bound every
-//! leaderboard: gold must resolve every task, empty none. Provider clients (OpenAI, Anthropic,
-//! OpenAI-compatible, replay) and the prompt built from the packed context plug in here.
+//! Models:
+//! - built-ins `gold` (the task's gold patch) and `empty` (nothing), which need no config and
+//!   no context and bound every leaderboard;
+//! - HTTP providers (`openai-chat`, `openai-responses`, `anthropic`, `openai-compatible`),
+//!   small reqwest clients speaking each documented wire format ([`wire`]); and
+//! - `replay`, replies read back from a file written by `refbench run --record FILE`.
+//!
+//! HTTP behaviour ([`client`]): per model a semaphore (`max_concurrency`) and governor rate
+//! limiters (requests and tokens per minute); retries with jittered exponential backoff on 408,
+//! 409, 429, 5xx (529 included), timeouts and connection errors, honouring `retry-after-ms` then
+//! `retry-after`; no retry on a quota 429 (`insufficient_quota`, spend or credit limits) or
+//! other 4xx; a 401 also stops the model's later attempts without a request. Calls are async
+//! (tokio); [`Model::ask`] blocks on a runtime the set owns, so today's synchronous run loop
+//! can call it and an async loop can call [`Model::ask_async`] instead.
+//!
+//! Usage is normalised: `input_tokens` is all input (OpenAI's `prompt_tokens` already includes
+//! cached tokens; Anthropic's `input_tokens` excludes cache reads and writes, which are added);
+//! cost in USD comes from the entry's prices; a response without usage leaves usage `None`
+//! (unknown), never zero. Successful responses are cached under `CACHE/responses/`, keyed by
+//! provider, model id, the full request body and the sample index; errors are never cached, so
+//! a repeated run of a finished configuration makes no HTTP request. Keys come only from the
+//! entry's environment variable and are replaced by `[REDACTED]` in every error and reply.
+
+pub mod client;
+pub mod config;
+pub mod prompt;
+pub mod wire;
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
-use crate::task::Task;
+use crate::task::{FileError, Task};
+use client::HttpModel;
+use config::{Config, ModelEntry, Prices, Provider};
 
-/// Model-stage failures.
+/// Model-stage failures. Messages never hold an API key.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
     /// A name that is neither built in nor configured.
-    #[error("unknown model `{name}`; built-in models: gold, empty (provider models come from refbench.toml, which this version does not read yet)")]
+    #[error("unknown model `{name}`; built-in models: gold, empty{configured}")]
     Unknown {
         /// The name given.
         name: String,
+        /// The configured names, formatted for the message.
+        configured: String,
+    },
+    /// refbench.toml has problems.
+    #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
+    Config(Vec<FileError>),
+    /// The key variable is unset.
+    #[error("model {model}: environment variable {var} (its api_key_env) is not set; export the key in it")]
+    MissingKey {
+        /// The model.
+        model: String,
+        /// The variable's name.
+        var: String,
+    },
+    /// The HTTP client could not be built.
+    #[error("model {model}: cannot build the HTTP client: {message}")]
+    Client {
+        /// The model.
+        model: String,
+        /// The cause.
+        message: String,
+    },
+    /// HTTP 401: the key is wrong; the model's remaining attempts are not sent.
+    #[error("model {model}: unauthorized: {message}")]
+    Unauthorized {
+        /// The model.
+        model: String,
+        /// The provider's message.
+        message: String,
+    },
+    /// A 429 that retrying cannot fix (quota, spend or credit limit).
+    #[error("model {model}: quota exhausted (HTTP 429, not retried): {message}")]
+    Quota {
+        /// The model.
+        model: String,
+        /// The provider's message.
+        message: String,
+    },
+    /// A 4xx refusal of the request (bad parameter, no such model, forbidden).
+    #[error("model {model}: request rejected with HTTP {status} (not retried): {message}")]
+    Rejected {
+        /// The model.
+        model: String,
+        /// The status.
+        status: u16,
+        /// The provider's message.
+        message: String,
+    },
+    /// Retryable failures until the retry budget ran out.
+    #[error("model {model}: gave up after {requests} request(s): {last}")]
+    GaveUp {
+        /// The model.
+        model: String,
+        /// Requests sent.
+        requests: u32,
+        /// The last failure.
+        last: String,
+    },
+    /// A 2xx response that is not what the API documents.
+    #[error("model {model}: malformed response: {message}")]
+    Malformed {
+        /// The model.
+        model: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// An earlier attempt got a 401.
+    #[error("model {model}: not asked, an earlier request failed: {reason}")]
+    Stopped {
+        /// The model.
+        model: String,
+        /// The 401 message.
+        reason: String,
+    },
+    /// The replay file has no reply for this attempt, or cannot be read.
+    #[error("model {model}: replay: {message}")]
+    Replay {
+        /// The model.
+        model: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The `--record` file cannot be written.
+    #[error("recording replies to {path}: {message}")]
+    Record {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        message: String,
     },
 }
 
-/// A model refbench can ask.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Model {
-    /// Replies with the task's gold patch.
-    Gold,
-    /// Replies with nothing.
-    Empty,
-}
-
-impl Model {
-    /// Resolves a model name.
-    pub fn resolve(name: &str) -> Result<Model, ModelError> {
-        match name {
-            "gold" => Ok(Model::Gold),
-            "empty" => Ok(Model::Empty),
-            _ => Err(ModelError::Unknown {
-                name: name.to_string(),
-            }),
-        }
-    }
-
-    /// The name used in results.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Model::Gold => "gold",
-            Model::Empty => "empty",
-        }
-    }
-
-    /// Whether the model needs a packed context (the built-ins do not).
-    pub fn needs_context(&self) -> bool {
-        false
-    }
-
-    /// Gets the reply for `task`, sample `sample`.
-    pub fn ask(&self, task: &Task, _sample: u32) -> Result<Reply, ModelError> {
-        Ok(match self {
-            Model::Gold => Reply {
-                text: task.gold_patch.clone(),
-                usage: None,
-            },
-            Model::Empty => Reply {
-                text: String::new(),
-                usage: None,
-            },
-        })
-    }
+/// Why generation stopped, normalised across providers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StopReason {
+    /// The model finished.
+    Complete,
+    /// Cut at the output token limit.
+    Truncated,
+    /// The model declined.
+    Refusal,
+    /// The provider's content filter stopped it.
+    ContentFilter,
+    /// Anything else the provider reported.
+    Other,
 }
 
 /// Token usage and cost of one reply. Unknown fields stay `None`, never zero.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Usage {
-    /// Input tokens.
+    /// All input tokens, cached ones included.
     pub input_tokens: Option<u64>,
-    /// Output tokens.
+    /// Of the input, tokens read from the provider's prompt cache.
+    pub cached_input_tokens: Option<u64>,
+    /// Of the input, tokens written to the provider's prompt cache (Anthropic).
+    pub cache_write_tokens: Option<u64>,
+    /// Output tokens, reasoning included.
     pub output_tokens: Option<u64>,
-    /// Cost in USD.
+    /// Of the output, reasoning tokens.
+    pub reasoning_tokens: Option<u64>,
+    /// Cost in USD (unknown without prices or without input and output counts).
     pub cost_usd: Option<f64>,
+}
+
+impl Usage {
+    /// Prices the counts. Missing cache counts mean no caching; missing input or output count
+    /// leaves the cost unknown.
+    pub fn priced(mut self, prices: Option<&Prices>) -> Usage {
+        self.cost_usd = match (prices, self.input_tokens, self.output_tokens) {
+            (Some(p), Some(input), Some(output)) => {
+                let read = self.cached_input_tokens.unwrap_or(0);
+                let write = self.cache_write_tokens.unwrap_or(0);
+                let plain = input.saturating_sub(read + write);
+                let micro = plain as f64 * p.input
+                    + read as f64 * p.cache_read.unwrap_or(p.input)
+                    + write as f64 * p.cache_write.unwrap_or(p.input)
+                    + output as f64 * p.output;
+                Some(micro / 1_000_000.0)
+            }
+            _ => None,
+        };
+        self
+    }
+}
+
+/// How a reply was obtained, stored with the attempt.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AskInfo {
+    /// Hash of the prompt template (see [`prompt::template_hash`]); `None` for the built-ins.
+    pub prompt_hash: Option<String>,
+    /// Why generation stopped, when the provider said.
+    pub stop_reason: Option<StopReason>,
+    /// HTTP requests sent for this reply (retries included; 0 from the cache or a replay).
+    pub http_requests: u32,
+    /// Served from the response cache.
+    pub cached: bool,
 }
 
 /// A model's reply.
@@ -89,6 +219,445 @@ pub struct Usage {
 pub struct Reply {
     /// Raw text, as the model gave it.
     pub text: String,
-    /// Usage, when the model reports it (`None` for the built-ins).
+    /// Usage, when the model reports it (`None` for the built-ins and when unknown).
     pub usage: Option<Usage>,
+    /// How it was obtained.
+    #[serde(default)]
+    pub info: AskInfo,
+    /// The prompt sent (system, then user), for the attempt's artifacts.
+    #[serde(skip)]
+    pub prompt: Option<String>,
+}
+
+/// Options of the model stage for one run.
+#[derive(Debug, Clone, Default)]
+pub struct ModelSettings {
+    /// refbench.toml (`None`: built-ins only).
+    pub config: Option<PathBuf>,
+    /// Where the response cache lives (`None`: no cache).
+    pub cache_dir: Option<PathBuf>,
+    /// Append every reply to this JSONL file (for `replay`).
+    pub record: Option<PathBuf>,
+}
+
+struct Shared {
+    runtime: OnceLock<tokio::runtime::Runtime>,
+    cache: Option<PathBuf>,
+    recorder: Option<(PathBuf, Mutex<std::fs::File>)>,
+}
+
+impl Shared {
+    fn runtime(&self) -> &tokio::runtime::Runtime {
+        self.runtime.get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("a tokio runtime can be built")
+        })
+    }
+}
+
+// One per model, behind an Arc: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
+enum Kind {
+    Gold,
+    Empty,
+    Http(HttpModel),
+    Replay {
+        entry: ModelEntry,
+        replies: HashMap<(String, String, u32), RecordedReply>,
+    },
+}
+
+/// A model refbench can ask. Cheap to clone; clones share limits and the 401 stop.
+#[derive(Clone)]
+pub struct Model {
+    name: String,
+    kind: Arc<Kind>,
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Model({})", self.name)
+    }
+}
+
+impl PartialEq for Model {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+/// One line of a `--record` file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordedReply {
+    /// The task id.
+    pub task: String,
+    /// The model name.
+    pub model: String,
+    /// The sample index.
+    pub sample: u32,
+    /// The reply text.
+    pub text: String,
+    /// Its usage.
+    pub usage: Option<Usage>,
+    /// The template hash and stop reason.
+    #[serde(default)]
+    pub info: AskInfo,
+}
+
+impl Model {
+    /// Resolves a built-in name (`gold`, `empty`) without any configuration.
+    pub fn resolve(name: &str) -> Result<Model, ModelError> {
+        ModelSet::builtin().resolve(name)
+    }
+
+    /// The name used in results.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether the model reads a context (the built-ins and replays do not).
+    pub fn needs_context(&self) -> bool {
+        matches!(*self.kind, Kind::Http(_))
+    }
+
+    /// Gets the reply for `task`, sample `sample`, blocking. `context` is the repository text
+    /// the prompt carries (ignored by models that need none).
+    pub fn ask(&self, task: &Task, sample: u32, context: &str) -> Result<Reply, ModelError> {
+        match *self.kind {
+            Kind::Http(_) => self
+                .shared
+                .runtime()
+                .block_on(self.ask_async(task, sample, context)),
+            _ => self.finish(task, sample, self.ask_local(task, sample)?),
+        }
+    }
+
+    /// The async form of [`Model::ask`], for a caller that has its own runtime.
+    pub async fn ask_async(
+        &self,
+        task: &Task,
+        sample: u32,
+        context: &str,
+    ) -> Result<Reply, ModelError> {
+        let reply = match &*self.kind {
+            Kind::Http(http) => self.ask_http(http, task, sample, context).await?,
+            _ => self.ask_local(task, sample)?,
+        };
+        self.finish(task, sample, reply)
+    }
+
+    fn ask_local(&self, task: &Task, sample: u32) -> Result<Reply, ModelError> {
+        Ok(match &*self.kind {
+            Kind::Gold => Reply {
+                text: task.gold_patch.clone(),
+                usage: None,
+                info: AskInfo::default(),
+                prompt: None,
+            },
+            Kind::Empty => Reply {
+                text: String::new(),
+                usage: None,
+                info: AskInfo::default(),
+                prompt: None,
+            },
+            Kind::Replay { entry, replies } => {
+                let key = (task.id.0.clone(), entry.model_id().to_string(), sample);
+                let r = replies.get(&key).ok_or_else(|| ModelError::Replay {
+                    model: self.name.clone(),
+                    message: format!(
+                        "no reply recorded for task {}, model {}, sample {sample}",
+                        task.id,
+                        entry.model_id()
+                    ),
+                })?;
+                Reply {
+                    text: r.text.clone(),
+                    usage: r.usage.clone(),
+                    info: AskInfo {
+                        http_requests: 0,
+                        cached: false,
+                        ..r.info.clone()
+                    },
+                    prompt: None,
+                }
+            }
+            Kind::Http(_) => unreachable!("HTTP models are asked asynchronously"),
+        })
+    }
+
+    async fn ask_http(
+        &self,
+        http: &HttpModel,
+        task: &Task,
+        sample: u32,
+        context: &str,
+    ) -> Result<Reply, ModelError> {
+        let entry = &http.entry;
+        let prompt = prompt::build(task, context, entry.edit_format);
+        let body = wire::request_body(entry, &prompt);
+        let cache_file = self.shared.cache.as_ref().map(|dir| {
+            let mut h = Sha256::new();
+            for part in [
+                entry.provider.as_str(),
+                entry.model_id(),
+                &body.to_string(),
+                &sample.to_string(),
+            ] {
+                h.update(part.as_bytes());
+                h.update([0]);
+            }
+            let hex = format!("{:x}", h.finalize());
+            dir.join(&hex[..2]).join(format!("{hex}.json"))
+        });
+        // An entry that no longer parses (an older format, a damaged file) is a miss.
+        let cached = cache_file
+            .as_ref()
+            .and_then(|f| std::fs::read_to_string(f).ok())
+            .and_then(|raw| {
+                let parsed = wire::parse_response(entry.provider, &raw).ok()?;
+                Some((raw, parsed))
+            });
+        let (raw, parsed, requests, from_cache) = match cached {
+            Some((raw, parsed)) => (raw, parsed, 0, true),
+            None => {
+                let exchange = http.send(&body).await?;
+                let parsed =
+                    wire::parse_response(entry.provider, &exchange.body).map_err(|message| {
+                        ModelError::Malformed {
+                            model: self.name.clone(),
+                            message: http.redact(&message),
+                        }
+                    })?;
+                (exchange.body, parsed, exchange.requests, false)
+            }
+        };
+        // Only a response that parsed is cached: errors never are.
+        if let (Some(file), false) = (&cache_file, from_cache) {
+            if let Err(e) = write_atomic(file, raw.as_bytes()) {
+                tracing::warn!("cannot write the response cache {}: {e}", file.display());
+            }
+        }
+        Ok(Reply {
+            text: http.redact(&parsed.text),
+            usage: parsed.usage.map(|u| u.priced(entry.price.as_ref())),
+            info: AskInfo {
+                prompt_hash: Some(prompt.template_hash),
+                stop_reason: Some(parsed.stop),
+                http_requests: requests,
+                cached: from_cache,
+            },
+            prompt: Some(format!(
+                "### system\n\n{}\n\n### user\n\n{}",
+                prompt.system, prompt.user
+            )),
+        })
+    }
+
+    fn finish(&self, task: &Task, sample: u32, reply: Reply) -> Result<Reply, ModelError> {
+        if let Some((path, file)) = &self.shared.recorder {
+            let line = RecordedReply {
+                task: task.id.0.clone(),
+                model: self.name.clone(),
+                sample,
+                text: reply.text.clone(),
+                usage: reply.usage.clone(),
+                info: reply.info.clone(),
+            };
+            let mut json = serde_json::to_string(&line).expect("replies serialize");
+            json.push('\n');
+            let mut f = file.lock().expect("not poisoned");
+            f.write_all(json.as_bytes())
+                .and_then(|_| f.flush())
+                .map_err(|e| ModelError::Record {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })?;
+        }
+        Ok(reply)
+    }
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// The models of a run: the built-ins plus refbench.toml's entries, resolved once each so
+/// every attempt of a model shares its limits.
+pub struct ModelSet {
+    config: Config,
+    shared: Arc<Shared>,
+    resolved: Mutex<HashMap<String, Model>>,
+}
+
+impl ModelSet {
+    /// Only the built-ins; no cache, no recording.
+    pub fn builtin() -> ModelSet {
+        ModelSet {
+            config: Config::default(),
+            shared: Arc::new(Shared {
+                runtime: OnceLock::new(),
+                cache: None,
+                recorder: None,
+            }),
+            resolved: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Loads the config (when given) and opens the record file (when given).
+    pub fn load(settings: &ModelSettings) -> Result<ModelSet, ModelError> {
+        let config = match &settings.config {
+            Some(path) => Config::load(path).map_err(ModelError::Config)?,
+            None => Config::default(),
+        };
+        let recorder = match &settings.record {
+            Some(path) => {
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .map_err(|e| ModelError::Record {
+                        path: path.clone(),
+                        message: e.to_string(),
+                    })?;
+                Some((path.clone(), Mutex::new(file)))
+            }
+            None => None,
+        };
+        Ok(ModelSet {
+            config,
+            shared: Arc::new(Shared {
+                runtime: OnceLock::new(),
+                cache: settings.cache_dir.as_ref().map(|d| d.join("responses")),
+                recorder,
+            }),
+            resolved: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The model named `name` (the same instance on every call).
+    pub fn resolve(&self, name: &str) -> Result<Model, ModelError> {
+        if let Some(m) = self.resolved.lock().expect("not poisoned").get(name) {
+            return Ok(m.clone());
+        }
+        let kind = match name {
+            "gold" => Kind::Gold,
+            "empty" => Kind::Empty,
+            _ => {
+                let entry = self.config.get(name).ok_or_else(|| ModelError::Unknown {
+                    name: name.to_string(),
+                    configured: match (&self.config.path, self.config.models.len()) {
+                        (None, _) => "; no refbench.toml was found (pass --config PATH)".into(),
+                        (Some(p), 0) => format!("; {} configures none", p.display()),
+                        (Some(p), _) => format!(
+                            "; configured in {}: {}",
+                            p.display(),
+                            self.config
+                                .models
+                                .iter()
+                                .map(|m| m.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    },
+                })?;
+                match entry.provider {
+                    Provider::Replay => Kind::Replay {
+                        entry: entry.clone(),
+                        replies: load_replay(entry)?,
+                    },
+                    _ => Kind::Http(HttpModel::new(entry.clone(), client::read_key(entry)?)?),
+                }
+            }
+        };
+        let model = Model {
+            name: name.to_string(),
+            kind: Arc::new(kind),
+            shared: self.shared.clone(),
+        };
+        self.resolved
+            .lock()
+            .expect("not poisoned")
+            .insert(name.to_string(), model.clone());
+        Ok(model)
+    }
+}
+
+fn load_replay(
+    entry: &ModelEntry,
+) -> Result<HashMap<(String, String, u32), RecordedReply>, ModelError> {
+    let path = entry.file.as_ref().expect("validated: replay has a file");
+    let err = |message: String| ModelError::Replay {
+        model: entry.name.clone(),
+        message,
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| err(format!("cannot read {}: {e}", path.display())))?;
+    let mut replies = HashMap::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let r: RecordedReply = serde_json::from_str(line).map_err(|e| {
+            err(format!(
+                "{}:{}: not a recorded reply: {e}",
+                path.display(),
+                i + 1
+            ))
+        })?;
+        // A later line (a re-recorded attempt) replaces an earlier one.
+        replies.insert((r.task.clone(), r.model.clone(), r.sample), r);
+    }
+    Ok(replies)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cost_uses_each_price_and_unknown_stays_unknown() {
+        let prices = Prices {
+            input: 5.0,
+            cache_read: Some(0.5),
+            cache_write: Some(6.25),
+            output: 25.0,
+        };
+        let u = Usage {
+            input_tokens: Some(1_100_000),
+            cached_input_tokens: Some(200_000),
+            cache_write_tokens: Some(100_000),
+            output_tokens: Some(100_000),
+            ..Default::default()
+        }
+        .priced(Some(&prices));
+        assert!((u.cost_usd.unwrap() - 7.225).abs() < 1e-9, "{u:?}");
+        let unknown = Usage {
+            input_tokens: Some(10),
+            ..Default::default()
+        }
+        .priced(Some(&prices));
+        assert_eq!(unknown.cost_usd, None);
+    }
+
+    #[test]
+    fn old_usage_records_still_load() {
+        let u: Usage =
+            serde_json::from_str(r#"{"input_tokens":1,"output_tokens":2,"cost_usd":null}"#)
+                .unwrap();
+        assert_eq!(u.cached_input_tokens, None);
+    }
 }

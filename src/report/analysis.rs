@@ -92,7 +92,7 @@ fn per_task(records: &[AttemptRecord], model: &str) -> BTreeMap<TaskId, (u64, u6
     let mut out: BTreeMap<TaskId, (u64, u64)> = BTreeMap::new();
     for r in records
         .iter()
-        .filter(|r| r.key.model == model && r.outcome != AttemptOutcome::Error)
+        .filter(|r| r.key.model == model && !r.outcome.is_error())
     {
         let e = out.entry(r.key.task.clone()).or_default();
         e.1 += 1;
@@ -117,7 +117,7 @@ pub fn model_stats(meta: &RunMeta, records: &[AttemptRecord]) -> Vec<ModelStats>
         .map(|model| {
             let mine: Vec<&AttemptRecord> = records
                 .iter()
-                .filter(|r| r.key.model == model && r.outcome != AttemptOutcome::Error)
+                .filter(|r| r.key.model == model && !r.outcome.is_error())
                 .collect();
             let graded = mine.len();
             let resolved = mine
@@ -292,6 +292,7 @@ mod tests {
             apply: None,
             verdict: None,
             usage: None,
+            ask: None,
             error: None,
             base_fingerprint: None,
             timing: Timing::default(),

@@ -60,6 +60,7 @@ pub fn outcome_class(r: &AttemptRecord) -> &'static str {
         AttemptOutcome::Resolved => "resolved",
         AttemptOutcome::ApplyFailed => "apply-failed",
         AttemptOutcome::Error => "error",
+        AttemptOutcome::ModelError => "model-error",
         AttemptOutcome::Unresolved => match &r.verdict {
             Some(v) if v.tests.grade == TestGrade::Full => "race-missed",
             Some(v) if v.tests.grade == TestGrade::Partial => "partial",
@@ -68,16 +69,17 @@ pub fn outcome_class(r: &AttemptRecord) -> &'static str {
     }
 }
 
-const LEGEND: [(&str, &str); 6] = [
+const LEGEND: [(&str, &str); 7] = [
     ("resolved", "resolved"),
     ("race-missed", "tests FULL, race still there"),
     ("partial", "tests PARTIAL"),
     ("tests-failed", "tests NO"),
     ("apply-failed", "edit did not apply"),
+    ("model-error", "model or provider error"),
     ("error", "harness error"),
 ];
 
-const CSS: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:1em 2em;color:#1d2330}h1{font-size:1.5em}h2{border-bottom:1px solid #ccd;padding-bottom:.2em;margin-top:2em}table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccd;padding:.25em .6em;text-align:right}th:first-child,td:first-child{text-align:left}th{background:#eef0f6}.warn{background:#fff3cd;border:1px solid #e0b000;padding:.5em 1em}.cell a{display:inline-block;width:1.4em;height:1.4em;margin:1px;border-radius:3px;text-decoration:none}.resolved{background:#2e9e4f}.race-missed{background:#f0a020}.partial{background:#e8d44d}.tests-failed{background:#d9534f}.apply-failed{background:#8a8f99}.error{background:#7b3fa0}.legend span{display:inline-block;width:1em;height:1em;border-radius:2px;margin:0 .3em 0 1em;vertical-align:middle}pre{background:#f6f7fa;border:1px solid #dde;padding:.6em;overflow:auto;max-height:30em;font-size:12px}.add{color:#11702f;background:#e6f6ea}.del{color:#a11;background:#fbeaea}.hunk{color:#1f4fa3}.attempt{display:none}.attempt:target,body.all .attempt{display:block}.badge{padding:.1em .5em;border-radius:3px;color:#fff}code{font-size:12px}";
+const CSS: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:1em 2em;color:#1d2330}h1{font-size:1.5em}h2{border-bottom:1px solid #ccd;padding-bottom:.2em;margin-top:2em}table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccd;padding:.25em .6em;text-align:right}th:first-child,td:first-child{text-align:left}th{background:#eef0f6}.warn{background:#fff3cd;border:1px solid #e0b000;padding:.5em 1em}.cell a{display:inline-block;width:1.4em;height:1.4em;margin:1px;border-radius:3px;text-decoration:none}.resolved{background:#2e9e4f}.race-missed{background:#f0a020}.partial{background:#e8d44d}.tests-failed{background:#d9534f}.apply-failed{background:#8a8f99}.error{background:#7b3fa0}.model-error{background:#3f5fa0}.legend span{display:inline-block;width:1em;height:1em;border-radius:2px;margin:0 .3em 0 1em;vertical-align:middle}pre{background:#f6f7fa;border:1px solid #dde;padding:.6em;overflow:auto;max-height:30em;font-size:12px}.add{color:#11702f;background:#e6f6ea}.del{color:#a11;background:#fbeaea}.hunk{color:#1f4fa3}.attempt{display:none}.attempt:target,body.all .attempt{display:block}.badge{padding:.1em .5em;border-radius:3px;color:#fff}code{font-size:12px}";
 
 const JS: &str = "document.getElementById('show-all').addEventListener('change',function(e){document.body.classList.toggle('all',e.target.checked);});";
 

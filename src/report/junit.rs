@@ -38,15 +38,11 @@ pub fn render_junit(meta: &RunMeta, records: &[AttemptRecord]) -> String {
                 esc(model),
                 esc(&task.0)
             );
-            let errored: Vec<&&AttemptRecord> = mine
-                .iter()
-                .filter(|r| r.outcome == AttemptOutcome::Error)
-                .collect();
+            let errored: Vec<&&AttemptRecord> =
+                mine.iter().filter(|r| r.outcome.is_error()).collect();
             let failed: Vec<&&AttemptRecord> = mine
                 .iter()
-                .filter(|r| {
-                    r.outcome != AttemptOutcome::Error && r.outcome != AttemptOutcome::Resolved
-                })
+                .filter(|r| !r.outcome.is_error() && r.outcome != AttemptOutcome::Resolved)
                 .collect();
             let detail = |rs: &[&&AttemptRecord]| {
                 rs.iter()
@@ -58,8 +54,9 @@ pub fn render_junit(meta: &RunMeta, records: &[AttemptRecord]) -> String {
                 errors += 1;
                 let _ = write!(
                     cases,
-                    ">\n      <error message=\"{}\" type=\"harness\">{}</error>\n    </testcase>\n",
+                    ">\n      <error message=\"{}\" type=\"{}\">{}</error>\n    </testcase>\n",
                     esc(&why(errored[0])),
+                    errored[0].outcome,
                     esc(&detail(&errored))
                 );
             } else if !failed.is_empty() {

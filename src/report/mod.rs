@@ -35,7 +35,7 @@ pub struct ModelRow {
     pub races_fixed: usize,
     /// Attempts whose edit did not apply.
     pub apply_failed: usize,
-    /// Harness errors (excluded from the rate).
+    /// Harness errors and model errors (no usable reply); excluded from the rate.
     pub errors: usize,
 }
 
@@ -59,7 +59,7 @@ pub fn leaderboard(meta: &RunMeta, records: &[AttemptRecord]) -> Vec<ModelRow> {
         match r.outcome {
             AttemptOutcome::Resolved => row.resolved += 1,
             AttemptOutcome::ApplyFailed => row.apply_failed += 1,
-            AttemptOutcome::Error => row.errors += 1,
+            AttemptOutcome::Error | AttemptOutcome::ModelError => row.errors += 1,
             AttemptOutcome::Unresolved => {}
         }
         if let Some(v) = &r.verdict {
@@ -89,7 +89,12 @@ pub fn leaderboard(meta: &RunMeta, records: &[AttemptRecord]) -> Vec<ModelRow> {
 pub fn overall_resolve_rate(records: &[AttemptRecord]) -> Option<f64> {
     let graded = records
         .iter()
-        .filter(|r| r.outcome != AttemptOutcome::Error)
+        .filter(|r| {
+            !matches!(
+                r.outcome,
+                AttemptOutcome::Error | AttemptOutcome::ModelError
+            )
+        })
         .count();
     let resolved = records
         .iter()
@@ -430,7 +435,7 @@ pub fn render_summary_md(meta: &RunMeta, records: &[AttemptRecord]) -> String {
         .collect();
     out.push_str("### Leaderboard\n\n");
     out.push_str(&md_table(&LEADERBOARD_HEADER, &rows));
-    out.push_str("\nResolved = hidden and visible tests all pass (FULL) and every seeded race detector passes. Harness errors are excluded from the rate. 95% CI: Wilson score interval over tasks (one sample per task).\n\n");
+    out.push_str("\nResolved = hidden and visible tests all pass (FULL) and every seeded race detector passes. Harness errors and model errors (no usable reply from the provider) are counted under errors and excluded from the rate. 95% CI: Wilson score interval over tasks (one sample per task).\n\n");
     out.push_str("### Attempts\n\n");
     out.push_str(&md_table(&VERDICT_HEADER, &verdict_rows(records)));
     out
@@ -534,7 +539,7 @@ pub fn render_compare(
         let rate = |recs: &[AttemptRecord]| {
             let graded = recs
                 .iter()
-                .filter(|r| &r.key.model == m && r.outcome != AttemptOutcome::Error)
+                .filter(|r| &r.key.model == m && !r.outcome.is_error())
                 .count();
             let resolved = recs
                 .iter()
@@ -567,6 +572,7 @@ mod tests {
             apply: None,
             verdict: None,
             usage: None,
+            ask: None,
             error: None,
             base_fingerprint: None,
             timing: Timing::default(),

@@ -142,19 +142,35 @@ impl Toolchain {
                 .open(&path)
                 .map_err(|e| runner(format!("opening {}: {e}", path.display())))
         };
+        // Only slots that have been built are used once one exists: a fresh slot would compile
+        // every dependency (shuttle and its tree) from scratch, minutes on a busy machine. So
+        // the first attempt of a fixture builds w0, and later ones take a free built slot or
+        // wait for one. (Seeding new slots by copying a built one would add parallelism.)
+        let built: Vec<usize> = (0..64)
+            .filter(|n| root.join(format!("{}-w{n}", task.fixture)).is_dir())
+            .collect();
         let mut chosen = None;
-        for n in self.worker..self.worker + 16 {
-            if let Ok(lock) = Flock::lock(open(n)?, FlockArg::LockExclusiveNonblock) {
-                chosen = Some((n, lock));
-                break;
+        if built.is_empty() {
+            let lock = Flock::lock(open(0)?, FlockArg::LockExclusive)
+                .map_err(|(_, e)| runner(format!("locking a build cache: {e}")))?;
+            chosen = Some((0, lock));
+        } else {
+            let start = self.worker % built.len();
+            for i in 0..built.len() {
+                let n = built[(start + i) % built.len()];
+                if let Ok(lock) = Flock::lock(open(n)?, FlockArg::LockExclusiveNonblock) {
+                    chosen = Some((n, lock));
+                    break;
+                }
             }
         }
         let (n, lock) = match chosen {
             Some(c) => c,
             None => {
-                let lock = Flock::lock(open(self.worker)?, FlockArg::LockExclusive)
+                let n = built[self.worker % built.len()];
+                let lock = Flock::lock(open(n)?, FlockArg::LockExclusive)
                     .map_err(|(_, e)| runner(format!("locking a build cache: {e}")))?;
-                (self.worker, lock)
+                (n, lock)
             }
         };
         touch_tree(repo, std::time::SystemTime::now())

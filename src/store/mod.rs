@@ -101,6 +101,17 @@ pub enum AttemptOutcome {
     ApplyFailed,
     /// The harness failed (infrastructure, not the model's fault); reported apart.
     Error,
+    /// The model gave no usable reply (provider error after retries, 401, quota, malformed
+    /// response, timeout); reported apart like `Error` and retried by `--retry-errors`.
+    ModelError,
+}
+
+impl AttemptOutcome {
+    /// Harness errors and model (provider) errors say nothing about the model's skill: they are
+    /// left out of rates and can be retried.
+    pub fn is_error(self) -> bool {
+        matches!(self, AttemptOutcome::Error | AttemptOutcome::ModelError)
+    }
 }
 
 impl std::fmt::Display for AttemptOutcome {
@@ -110,6 +121,7 @@ impl std::fmt::Display for AttemptOutcome {
             AttemptOutcome::Unresolved => "unresolved",
             AttemptOutcome::ApplyFailed => "apply-failed",
             AttemptOutcome::Error => "error",
+            AttemptOutcome::ModelError => "model-error",
         })
     }
 }
@@ -144,6 +156,9 @@ pub struct AttemptRecord {
     pub verdict: Option<Verdict>,
     /// Usage and cost, when the model reported them.
     pub usage: Option<Usage>,
+    /// How the reply was obtained: prompt template hash, stop reason, HTTP requests, cache.
+    #[serde(default)]
+    pub ask: Option<crate::model::AskInfo>,
     /// The harness error, for `Error` outcomes.
     pub error: Option<String>,
     /// Fingerprint of the base the attempt ran on.
@@ -351,7 +366,13 @@ impl RunStore {
         Ok(self
             .attempts()?
             .into_iter()
-            .filter(|r| include_errors || r.outcome != AttemptOutcome::Error)
+            .filter(|r| {
+                include_errors
+                    || !matches!(
+                        r.outcome,
+                        AttemptOutcome::Error | AttemptOutcome::ModelError
+                    )
+            })
             .map(|r| r.key)
             .collect())
     }
@@ -574,6 +595,7 @@ mod tests {
             apply: None,
             verdict: None,
             usage: None,
+            ask: None,
             error: None,
             base_fingerprint: None,
             timing: Timing::default(),
