@@ -2,6 +2,12 @@
 //! recorded, and for each of the rest wires the stages materialize -> ask -> apply -> score and
 //! hands the record to the store. It owns no stage's logic and never formats output: it emits
 //! [`RunEvent`]s that the caller's observer turns into progress lines or bars.
+//!
+//! Attempts run on `--jobs` worker threads; the calling thread is the store's single writer
+//! (workers send finished records over a channel, each is recorded durably before observers
+//! hear of it), so resume after a crash works as with one worker. Each worker starts its search
+//! for a free cargo build slot at its own index. Before anything runs, the sandbox checks the
+//! host (a missing layer stops the run unless `--sandbox none`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;

@@ -249,8 +249,8 @@ fn hostile_tests_are_contained_and_the_run_goes_on() {
         "{}",
         detail("fork-bomb")
     );
-    // Two timeouts of 8 s on two workers, plus the rest: well under the sum of every limit.
-    assert!(elapsed < Duration::from_secs(120), "took {elapsed:?}");
+    // Every attempt ended within its own limit (above); the whole run must not hang either.
+    assert!(elapsed < Duration::from_secs(300), "took {elapsed:?}");
 
     assert_eq!(std::fs::read_to_string(&canary).unwrap(), "untouched\n");
     assert_eq!(
