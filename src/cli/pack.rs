@@ -45,7 +45,9 @@ pub(super) fn pack_command(
             match catalog.tasks.get(&TaskId(id.to_string())) {
                 Some(t) => pack::task_text(t),
                 None => {
-                    eprintln!("error: no task `{id}`; `refbench list` shows the tasks (FIXTURE/TASK)");
+                    eprintln!(
+                        "error: no task `{id}`; `refbench list` shows the tasks (FIXTURE/TASK)"
+                    );
                     return ExitCode::from(EXIT_BAD_INPUT);
                 }
             }

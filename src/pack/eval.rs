@@ -113,8 +113,8 @@ pub fn eval_task(
                 .is_some_and(|f| matches!(f.mode, Mode::Full | Mode::Outline))
         };
         let full = |p: &str| packed.file(p).is_some_and(|f| f.mode == Mode::Full);
-        let fits = packed.files.iter().filter(|f| f.mode == Mode::Full).count()
-            == packed.files_walked;
+        let fits =
+            packed.files.iter().filter(|f| f.mode == Mode::Full).count() == packed.files_walked;
         rows.push(EvalRow {
             task: id.clone(),
             budget,

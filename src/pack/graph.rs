@@ -28,14 +28,89 @@ pub const MAX_CANDIDATES: usize = 30;
 
 /// Names so common that a by-name match says little.
 const COMMON_NAMES: &[&str] = &[
-    "new", "get", "set", "default", "from", "into", "clone", "fmt", "run", "main", "call",
-    "update", "len", "is_empty", "iter", "next", "push", "insert", "remove", "contains", "map",
-    "unwrap", "expect", "to_string", "as_ref", "eq", "hash", "drop", "deref", "build", "init",
-    "close", "open", "read", "write", "send", "recv", "lock", "load", "store", "add", "with",
-    "self", "Self", "Ok", "Err", "Some", "None", "Result", "Option", "Vec", "String", "Box", "str",
-    "list", "dict", "int", "bool", "type", "object", "print", "super", "isinstance", "getattr",
-    "setattr", "hasattr", "range", "items", "keys", "values", "append", "format", "join", "split",
-    "Exception", "ValueError", "TypeError", "KeyError", "copy", "save", "delete", "filter", "all",
+    "new",
+    "get",
+    "set",
+    "default",
+    "from",
+    "into",
+    "clone",
+    "fmt",
+    "run",
+    "main",
+    "call",
+    "update",
+    "len",
+    "is_empty",
+    "iter",
+    "next",
+    "push",
+    "insert",
+    "remove",
+    "contains",
+    "map",
+    "unwrap",
+    "expect",
+    "to_string",
+    "as_ref",
+    "eq",
+    "hash",
+    "drop",
+    "deref",
+    "build",
+    "init",
+    "close",
+    "open",
+    "read",
+    "write",
+    "send",
+    "recv",
+    "lock",
+    "load",
+    "store",
+    "add",
+    "with",
+    "self",
+    "Self",
+    "Ok",
+    "Err",
+    "Some",
+    "None",
+    "Result",
+    "Option",
+    "Vec",
+    "String",
+    "Box",
+    "str",
+    "list",
+    "dict",
+    "int",
+    "bool",
+    "type",
+    "object",
+    "print",
+    "super",
+    "isinstance",
+    "getattr",
+    "setattr",
+    "hasattr",
+    "range",
+    "items",
+    "keys",
+    "values",
+    "append",
+    "format",
+    "join",
+    "split",
+    "Exception",
+    "ValueError",
+    "TypeError",
+    "KeyError",
+    "copy",
+    "save",
+    "delete",
+    "filter",
+    "all",
 ];
 
 /// One file of the graph.
@@ -166,7 +241,11 @@ impl Graph {
     /// Resolved imports made by files matching `glob` (`app/**`, `src/auth/*.rs`).
     pub fn imports_from(&self, pattern: &str) -> Result<Vec<&ImportEdge>, globset::Error> {
         let m = glob(pattern)?;
-        Ok(self.imports.iter().filter(|e| m.is_match(&e.from)).collect())
+        Ok(self
+            .imports
+            .iter()
+            .filter(|e| m.is_match(&e.from))
+            .collect())
     }
 
     /// Resolved imports of files matching `glob`.
@@ -196,7 +275,10 @@ impl Graph {
     }
 
     /// References to the symbol with this qualified path.
-    pub fn references_to<'a>(&'a self, symbol: &'a str) -> impl Iterator<Item = &'a SymbolRef> + 'a {
+    pub fn references_to<'a>(
+        &'a self,
+        symbol: &'a str,
+    ) -> impl Iterator<Item = &'a SymbolRef> + 'a {
         self.symbol_refs.iter().filter(move |r| r.symbol == symbol)
     }
 
@@ -508,8 +590,7 @@ impl<'a> Resolver<'a> {
             return Some((f, None));
         }
         let segs = &imp.path;
-        let (crate_src, base, rest): (String, Vec<String>, &[String]) = match segs[0].as_str()
-        {
+        let (crate_src, base, rest): (String, Vec<String>, &[String]) = match segs[0].as_str() {
             "crate" => (here.crate_src.clone(), Vec::new(), &segs[1..]),
             "self" => (here.crate_src.clone(), here.module.clone(), &segs[1..]),
             "super" => {
@@ -527,8 +608,8 @@ impl<'a> Resolver<'a> {
                 None => (here.crate_src.clone(), here.module.clone(), &segs[..]),
             },
         };
-        let is_relative_fallback =
-            !matches!(segs[0].as_str(), "crate" | "self" | "super") && !self.crates.contains_key(&segs[0]);
+        let is_relative_fallback = !matches!(segs[0].as_str(), "crate" | "self" | "super")
+            && !self.crates.contains_key(&segs[0]);
         let mut found = None;
         for k in (0..=rest.len()).rev() {
             let mut m = base.clone();
@@ -646,7 +727,9 @@ pub fn build(root: &std::path::Path, files: &[SourceFile]) -> Graph {
                         "{}{}{}",
                         ".".repeat(imp.level as usize),
                         imp.path.join("."),
-                        name.as_deref().map(|n| format!(" import {n}")).unwrap_or_default()
+                        name.as_deref()
+                            .map(|n| format!(" import {n}"))
+                            .unwrap_or_default()
                     ),
                 };
                 if imp.kind != ImportKind::Path {
@@ -736,10 +819,8 @@ pub fn build(root: &std::path::Path, files: &[SourceFile]) -> Graph {
     let mut edges = Vec::with_capacity(pair.len());
     let mut out_edges = vec![Vec::new(); n];
     for ((from, to), (imports_count, names)) in pair {
-        let names: Vec<(String, f64)> = names
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
+        let names: Vec<(String, f64)> =
+            names.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
         let weight = imports_count as f64 + names.iter().map(|(_, w)| w).sum::<f64>();
         out_edges[from].push(edges.len());
         edges.push(FileEdge {

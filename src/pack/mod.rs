@@ -208,7 +208,11 @@ pub fn pack_dir(repo: &Path, task_text: &str, options: &PackOptions) -> Result<P
 /// Packs `repo_dir` for `task` under `budget` tokens, with the parse cache in refbench's
 /// default cache directory. This is what the run loop calls for provider models.
 pub fn pack_task(repo_dir: &Path, task: &Task, budget: usize) -> Result<Packed, PackError> {
-    pack_dir(repo_dir, &task_text(task), &PackOptions::with_budget(budget))
+    pack_dir(
+        repo_dir,
+        &task_text(task),
+        &PackOptions::with_budget(budget),
+    )
 }
 
 #[cfg(test)]

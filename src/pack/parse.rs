@@ -23,7 +23,13 @@ const EXTRACTOR_VERSION: &str = "pack-facts-v1";
 pub fn cache_salt() -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
-    for part in [EXTRACTOR_VERSION, RUST_DEFS, RUST_REFS, PYTHON_DEFS, PYTHON_REFS] {
+    for part in [
+        EXTRACTOR_VERSION,
+        RUST_DEFS,
+        RUST_REFS,
+        PYTHON_DEFS,
+        PYTHON_REFS,
+    ] {
         h.update(part.as_bytes());
         h.update([0]);
     }
@@ -392,9 +398,9 @@ fn scope_of(node: Node<'_>, src: &[u8]) -> Vec<String> {
     let mut cur = node.parent();
     while let Some(n) = cur {
         let name = match n.kind() {
-            "class_definition" | "trait_item" | "mod_item" => {
-                n.child_by_field_name("name").map(|c| text(c, src).to_string())
-            }
+            "class_definition" | "trait_item" | "mod_item" => n
+                .child_by_field_name("name")
+                .map(|c| text(c, src).to_string()),
             "impl_item" => n
                 .child_by_field_name("type")
                 .map(|c| impl_name(text(c, src))),

@@ -88,9 +88,10 @@ pub fn rank(graph: &Graph, task_text: &str) -> Vec<Ranked> {
 
     let mut stems: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, f) in files.iter().enumerate() {
-        let module_named = f.module.as_deref().is_some_and(|m| {
-            (m.contains('.') || m.contains("::")) && contains_word(task_text, m)
-        });
+        let module_named = f
+            .module
+            .as_deref()
+            .is_some_and(|m| (m.contains('.') || m.contains("::")) && contains_word(task_text, m));
         if task_text.contains(&f.path) || module_named {
             seed[i] += 4.0;
             named[i] = true;

@@ -27,6 +27,8 @@ pub enum Mode {
 }
 
 const HEADER: &str = "# Repository map\n\nFiles ranked by relevance to the task: full text first, then outlines (⋮ marks elided lines), then the names of other files.\n";
+/// Files in a row that may fail to fit in one mode before that mode is given up.
+const MAX_MISSES: usize = 25;
 const NAMES_HEADER: &str = "\n## Other files\n\n";
 
 /// Tokens of `text` in o200k_base.
@@ -113,7 +115,10 @@ pub fn outline(file: &SourceFile) -> Option<String> {
         for l in d.line as usize..=end.min(lines.len()) {
             keep[l] = true;
         }
-        if file.lang == Some(Lang::Rust) && d.end_line > end as u32 && (d.end_line as usize) <= lines.len() {
+        if file.lang == Some(Lang::Rust)
+            && d.end_line > end as u32
+            && (d.end_line as usize) <= lines.len()
+        {
             // The closing brace of a block keeps the outline readable.
             let closing = lines[d.end_line as usize - 1].trim();
             if closing == "}" || closing == "};" {
@@ -161,16 +166,20 @@ pub fn render(root: &Path, files: &[SourceFile], ranked: &[Ranked], budget: usiz
         let mut names = Vec::new();
         let mut all_full = true;
         let (full_cap, outline_cap) = caps.unwrap_or((budget, budget));
+        // Counting tokens costs time: after this many files in a row that did not fit in a
+        // mode, stop trying that mode (a large tree would otherwise be tokenized whole).
+        let (mut full_misses, mut outline_misses) = (0, 0);
         for (rank, r) in ranked.iter().enumerate() {
             let file = &files[r.file];
             let room = full_cap.saturating_sub(used);
-            // A token is rarely more than 12 bytes of source: skip counting what cannot fit.
-            if (file.bytes as usize) <= room.saturating_mul(12) {
+            // A token is rarely more than 8 bytes of source: skip counting what cannot fit.
+            if full_misses < MAX_MISSES && (file.bytes as usize) <= room.saturating_mul(8) {
                 if let Some(text) = full_text(root, file) {
                     let s = code_section(&file.path, "", &text);
                     let t = count_tokens(&s);
                     if used + t <= full_cap {
                         used += t;
+                        full_misses = 0;
                         sections.push(Section {
                             file: r.file,
                             rank,
@@ -182,12 +191,14 @@ pub fn render(root: &Path, files: &[SourceFile], ranked: &[Ranked], budget: usiz
                     }
                 }
             }
+            full_misses += 1;
             all_full = false;
             if caps.is_none() {
                 break;
             }
-            if let Some(o) = outline(file) {
-                if o.len() <= outline_cap.saturating_sub(used).saturating_mul(12) {
+            if let Some(o) = outline(file).filter(|_| outline_misses < MAX_MISSES) {
+                outline_misses += 1;
+                if o.len() <= outline_cap.saturating_sub(used).saturating_mul(8) {
                     let s = code_section(&file.path, " (outline)", &o);
                     let t = count_tokens(&s);
                     if used + t <= outline_cap {
@@ -199,6 +210,7 @@ pub fn render(root: &Path, files: &[SourceFile], ranked: &[Ranked], budget: usiz
                             text: s,
                             tokens: t,
                         });
+                        outline_misses = 0;
                         continue;
                     }
                 }

@@ -72,7 +72,10 @@ fn rust_mod_use_and_impl_trait_for() {
     assert!(e.names.iter().any(|(n, _)| n == "Authenticator"), "{e:?}");
     // The struct is a symbol with its module path.
     let s = g.symbol("auth::service::AuthService").unwrap();
-    assert_eq!((s.kind, s.file.as_str(), s.line), (SymbolKind::Struct, "src/auth/service.rs", 3));
+    assert_eq!(
+        (s.kind, s.file.as_str(), s.line),
+        (SymbolKind::Struct, "src/auth/service.rs", 3)
+    );
     let m = g.symbol("auth::service::AuthService::check").unwrap();
     assert_eq!(m.kind, SymbolKind::Method);
     assert!(g
@@ -107,14 +110,14 @@ fn python_relative_imports_packages_and_base_classes() {
         imports(&g, "app/models/__init__.py"),
         vec![(1, "app/models/user.py".into())]
     );
-    assert_eq!(imports(&g, "main.py"), vec![(1, "app/auth/service.py".into())]);
+    assert_eq!(
+        imports(&g, "main.py"),
+        vec![(1, "app/auth/service.py".into())]
+    );
     // The base class resolves through the import to the file that defines it.
     let e = edge(&g, "app/auth/service.py", "app/models/user.py").unwrap();
     assert!(e.names.iter().any(|(n, _)| n == "Base"), "{e:?}");
-    assert_eq!(
-        g.symbol("app.auth.service.login").map(|s| s.line),
-        Some(8)
-    );
+    assert_eq!(g.symbol("app.auth.service.login").map(|s| s.line), Some(8));
     assert_eq!(
         g.symbol("app.models.user.User").map(|s| s.kind),
         Some(SymbolKind::Class)
@@ -124,11 +127,23 @@ fn python_relative_imports_packages_and_base_classes() {
 #[test]
 fn name_collisions_follow_imports_and_discount_by_name() {
     let dir = tree(&[
-        ("a/store.py", "class Store:\n    def save(self):\n        pass\n"),
-        ("b/store.py", "class Store:\n    def save(self):\n        pass\n"),
-        ("a/use.py", "from a.store import Store\n\ndef f():\n    return Store()\n"),
+        (
+            "a/store.py",
+            "class Store:\n    def save(self):\n        pass\n",
+        ),
+        (
+            "b/store.py",
+            "class Store:\n    def save(self):\n        pass\n",
+        ),
+        (
+            "a/use.py",
+            "from a.store import Store\n\ndef f():\n    return Store()\n",
+        ),
         ("c/other.py", "def g(x):\n    return Store()\n"),
-        ("c/private.py", "def _helper():\n    pass\n\ndef shared():\n    pass\n"),
+        (
+            "c/private.py",
+            "def _helper():\n    pass\n\ndef shared():\n    pass\n",
+        ),
         ("c/caller.py", "def h():\n    _helper()\n    shared()\n"),
     ]);
     let g = graph_of(dir.path());
@@ -224,7 +239,13 @@ fn the_task_pulls_named_files_and_their_dependencies_up() {
     assert_eq!(packed.files[0].reason, "named in the task");
     // m5 imports m6: the dependency ranks right after it.
     assert_eq!(packed.files[1].path, "pkg/m6.py");
-    let outlined = packed.files.iter().find(|f| f.mode == Mode::Outline).unwrap();
-    assert!(packed.text.contains(&format!("## {} (outline)", outlined.path)));
+    let outlined = packed
+        .files
+        .iter()
+        .find(|f| f.mode == Mode::Outline)
+        .unwrap();
+    assert!(packed
+        .text
+        .contains(&format!("## {} (outline)", outlined.path)));
     assert!(packed.text.contains("⋮"));
 }

@@ -96,7 +96,11 @@ fn skipped_by_path(rel: &str) -> bool {
 
 /// Generated or minified text, judged on content.
 fn skipped_by_content(text: &str) -> bool {
-    let head: String = text.chars().take(600).collect::<String>().to_ascii_lowercase();
+    let head: String = text
+        .chars()
+        .take(600)
+        .collect::<String>()
+        .to_ascii_lowercase();
     if head.contains("@generated")
         || head.contains("do not edit")
         || head.contains("automatically generated")
