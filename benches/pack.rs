@@ -121,6 +121,8 @@ struct Measured {
     stdout: Vec<u8>,
 }
 
+// The child is reaped with wait4 (for its rusage), which clippy cannot see.
+#[allow(clippy::zombie_processes)]
 fn measure(tree: &Path, cache: &Path) -> Measured {
     let start = Instant::now();
     let child = Command::new(env!("CARGO_BIN_EXE_refbench"))

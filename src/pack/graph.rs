@@ -657,6 +657,9 @@ fn qualify(module: &Option<String>, lang: Lang, scope: &[String], name: &str) ->
     parts.join(sep)
 }
 
+/// Imports counted and weight per name, for one (from, to) file pair while building.
+type PairEdge<'a> = (u32, BTreeMap<&'a str, f64>);
+
 /// Builds the graph of `files` (sorted by path) under `root`.
 pub fn build(root: &std::path::Path, files: &[SourceFile]) -> Graph {
     let resolver = Resolver::new(root, files);
@@ -702,7 +705,7 @@ pub fn build(root: &std::path::Path, files: &[SourceFile]) -> Graph {
 
     let mut imports = Vec::new();
     // (from, to) -> (imports, name -> weight)
-    let mut pair: BTreeMap<(usize, usize), (u32, BTreeMap<&str, f64>)> = BTreeMap::new();
+    let mut pair: BTreeMap<(usize, usize), PairEdge<'_>> = BTreeMap::new();
     let mut symbol_refs = Vec::new();
     for (i, f) in files.iter().enumerate() {
         let (Some(facts), Some(lang)) = (&f.facts, f.lang) else {

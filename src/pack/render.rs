@@ -112,9 +112,10 @@ pub fn outline(file: &SourceFile) -> Option<String> {
     let mut keep = vec![false; lines.len() + 1];
     for d in &facts.defs {
         let end = d.sig_end.max(d.line).min(d.line + 5) as usize;
-        for l in d.line as usize..=end.min(lines.len()) {
-            keep[l] = true;
-        }
+        let first = (d.line as usize).min(lines.len() + 1);
+        keep[first..=end.min(lines.len()).max(first - 1)]
+            .iter_mut()
+            .for_each(|k| *k = true);
         if file.lang == Some(Lang::Rust)
             && d.end_line > end as u32
             && (d.end_line as usize) <= lines.len()
