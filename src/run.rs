@@ -442,10 +442,12 @@ pub fn run_attempt(
         timing.materialize_ms = t.elapsed().as_millis() as u64;
 
         let t = Instant::now();
-        // A stand-in until the ranked packer is wired: the repository's files in path order.
+        // What the model sees of the repository: ranked for this task, under an exact token
+        // budget (the built-ins and replays need none).
         let context = if model.needs_context() {
-            crate::model::prompt::plain_context(&repo, crate::model::prompt::STAND_IN_CONTEXT_BYTES)
-                .map_err(|e| format!("reading the repository for the context: {e}"))?
+            let packed = crate::pack::pack_task(&repo, task, crate::pack::DEFAULT_CONTEXT_BUDGET)
+                .map_err(|e| format!("packing the repository for the context: {e}"))?;
+            packed.text
         } else {
             String::new()
         };

@@ -13,6 +13,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod apply;
+mod pack;
 
 use crate::report;
 use crate::run::{execute, RunError, RunEvent, RunOptions};
@@ -116,6 +117,36 @@ enum Command {
         /// Also apply the gold patch (uncommitted, so `git diff` shows it).
         #[arg(long)]
         gold: bool,
+    },
+    /// Pack a repository for a model: ranked files in full, outlines, names, under a token
+    /// budget (o200k_base, counted exactly).
+    Pack {
+        /// The repository folder.
+        dir: PathBuf,
+        /// Rank for this task (FIXTURE/TASK): files and identifiers its text names seed it.
+        #[arg(long)]
+        task: Option<String>,
+        /// Token budget.
+        #[arg(long, default_value_t = 8192)]
+        budget: usize,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = pack::PackFormat::Md)]
+        format: pack::PackFormat,
+    },
+    /// Print a repository's dependency graph (files, symbols, imports, references).
+    Graph {
+        /// The repository folder.
+        dir: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = pack::GraphFormat::Json)]
+        format: pack::GraphFormat,
+    },
+    /// Measure the packer on every fixture task at 8k, 16k and 32k tokens: recall of the
+    /// files the gold patch touches, and whether each seeded bug's file is shown in full.
+    PackEval {
+        /// Also write the table to this file (e.g. docs/pack-eval.md).
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
     },
     /// Apply a model reply to a folder and print the per-file and per-hunk outcome, to try the
     /// edit extractor by hand (exit 1 when the reply does not apply).
@@ -812,6 +843,16 @@ pub fn main() -> ExitCode {
             repo,
             format,
         } => apply::apply_command(&reply, &repo, format),
+        Command::Pack {
+            dir,
+            task,
+            budget,
+            format,
+        } => pack::pack_command(&root, &cache_dir, &dir, task.as_deref(), budget, format),
+        Command::Graph { dir, format } => pack::graph_command(&cache_dir, &dir, format),
+        Command::PackEval { output } => {
+            pack::pack_eval_command(&root, &cache_dir, output.as_deref())
+        }
         Command::Checkout { task, dir, gold } => {
             let catalog = match load_catalog(&root) {
                 Ok(c) => c,

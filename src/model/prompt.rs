@@ -2,15 +2,10 @@
 //! the context and the edit-format instructions. The template's hash is stored with every
 //! attempt and run, so results made with different prompts are never silently compared.
 
-use std::path::Path;
-
 use sha2::{Digest, Sha256};
 
 use super::config::EditFormat;
 use crate::task::Task;
-
-/// Byte budget of the stand-in context ([`plain_context`]), about 100k tokens.
-pub const STAND_IN_CONTEXT_BYTES: usize = 400_000;
 
 /// Bumped whenever [`SYSTEM`] or [`USER`] change meaning.
 pub const TEMPLATE_VERSION: &str = "refbench-prompt-v1";
@@ -90,39 +85,6 @@ pub fn build(task: &Task, context: &str, format: EditFormat) -> Prompt {
     }
 }
 
-/// A stand-in context until the ranked packer is wired: the repository's text files in path
-/// order, each under a `## path` heading in a fence, cut at `budget_bytes` with a note saying
-/// which files were left out.
-pub fn plain_context(repo: &Path, budget_bytes: usize) -> std::io::Result<String> {
-    let inventory = crate::pack::inventory(repo)?;
-    let mut out = String::new();
-    let mut left_out = Vec::new();
-    for file in &inventory.files {
-        let text = match std::fs::read_to_string(repo.join(&file.path)) {
-            Ok(t) => t,
-            Err(_) => continue,
-        };
-        let block = format!(
-            "## {}\n\n```\n{}\n```\n\n",
-            file.path.display(),
-            text.trim_end()
-        );
-        if out.len() + block.len() > budget_bytes {
-            left_out.push(file.path.display().to_string());
-            continue;
-        }
-        out.push_str(&block);
-    }
-    if !left_out.is_empty() {
-        out.push_str(&format!(
-            "(context truncated at {budget_bytes} bytes; {} file(s) not shown: {})\n",
-            left_out.len(),
-            left_out.join(", ")
-        ));
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,19 +97,5 @@ mod tests {
         let mut h = Sha256::new();
         h.update(b"other");
         assert_ne!(a, format!("{:x}", h.finalize())[..16]);
-    }
-
-    #[test]
-    fn context_is_cut_at_the_budget_and_says_so() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("a.py"), "x = 1\n").unwrap();
-        std::fs::write(dir.path().join("b.py"), "y = 2\n".repeat(100)).unwrap();
-        let full = plain_context(dir.path(), 1 << 20).unwrap();
-        assert!(
-            full.contains("## a.py") && full.contains("## b.py") && !full.contains("truncated")
-        );
-        let cut = plain_context(dir.path(), 100).unwrap();
-        assert!(cut.contains("## a.py") && !cut.contains("## b.py"), "{cut}");
-        assert!(cut.contains("1 file(s) not shown: b.py"), "{cut}");
     }
 }

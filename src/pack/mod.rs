@@ -1,113 +1,223 @@
 //! Pack: decides what of a repository the model sees.
 //!
-//! In: an attempt's base repository and its task. Out: a [`Context`], the files the prompt
-//! will carry, each with its language and size.
+//! In: a repository directory and (optionally) the task's text. Out: a [`Packed`] context, the
+//! Markdown text the prompt carries (never over the token budget, counted exactly with
+//! o200k_base on the final text) and one [`PackedFile`] per file with its rank, reason, mode
+//! (full, outline, name) and token count. Also the dependency [`Graph`] on its own, which the
+//! scoring stage reuses for architectural rules.
 //!
-//! This version inventories the repository (honouring `.gitignore`, skipping binary files and
-//! files over [`MAX_FILE_BYTES`]) in path order. The built-in references (`gold`, `empty`) need
-//! no context, so the run loop does not call it for them. Tree-sitter parsing, the
-//! definition/reference graph, task-aware ranking and the exact token budget are the packer
-//! work still to come; until then no provider model can be asked, so nothing is ever scored on
-//! an unranked context.
+//! ```text
+//! walk     ignore-crate walk (.gitignore honoured); vendored, locale, binary, generated,
+//!          minified and oversized files left out                             walk.rs
+//! parse    Rust and Python in parallel (rayon) with tree-sitter; queries in queries/*.scm,
+//!          compiled once per language; facts cached by content hash          parse.rs
+//! graph    imports resolved to files, references to definers, per file pair  graph.rs
+//! rank     personalised PageRank seeded by what the task names               rank.rs
+//! render   full files, outlines, names, under the budget                     render.rs
+//! ```
+//!
+//! Output is deterministic: every collection that reaches it is ordered (paths, lines), ties
+//! in rank go by path, and the cache only ever changes speed, not results.
+//!
+//! ```no_run
+//! # fn demo(task: &refbench::task::Task) -> Result<(), refbench::pack::PackError> {
+//! let packed = refbench::pack::pack_task(std::path::Path::new("repo"), task, 16_384)?;
+//! assert!(packed.tokens <= 16_384);
+//! # Ok(()) }
+//! ```
+
+pub mod eval;
+pub mod graph;
+pub mod parse;
+pub mod rank;
+pub mod render;
+pub mod walk;
 
 use std::path::{Path, PathBuf};
 
-use crate::task::Language;
+use serde::Serialize;
 
-/// Files larger than this are left out of a context.
-pub const MAX_FILE_BYTES: u64 = 512 * 1024;
+pub use graph::{FileEdge, FileNode, Graph, ImportEdge, Symbol, SymbolRef};
+pub use parse::{RefKind, SymbolKind};
+pub use render::{count_tokens, Mode};
+pub use walk::{LoadStats, MAX_FILE_BYTES};
 
-/// One file of a context.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContextFile {
+use crate::task::Task;
+
+/// A language the packer parses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// `.rs`
+    Rust,
+    /// `.py`, `.pyi`
+    Python,
+}
+
+/// Errors of the packer.
+#[derive(Debug, thiserror::Error)]
+pub enum PackError {
+    /// The directory to pack does not exist or is not a directory.
+    #[error("{path}: not a directory; pass the repository folder to pack")]
+    NotADirectory {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// Walking the tree failed.
+    #[error("walking {path}: {message}")]
+    Walk {
+        /// The root.
+        path: PathBuf,
+        /// The cause.
+        message: String,
+    },
+}
+
+/// Packing options.
+#[derive(Debug, Clone)]
+pub struct PackOptions {
+    /// Token budget of the rendered text.
+    pub budget: usize,
+    /// Parse cache folder (`None`: no cache).
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl PackOptions {
+    /// `budget` tokens, cache under the default refbench cache dir.
+    pub fn with_budget(budget: usize) -> PackOptions {
+        PackOptions {
+            budget,
+            cache_dir: Some(default_parse_cache()),
+        }
+    }
+}
+
+/// The parse cache under refbench's cache directory.
+pub fn default_parse_cache() -> PathBuf {
+    parse_cache_in(&crate::materialize::default_cache_dir())
+}
+
+/// The parse cache under a given refbench cache directory.
+pub fn parse_cache_in(cache_dir: &Path) -> PathBuf {
+    cache_dir.join("pack-facts")
+}
+
+/// One file of a pack.
+#[derive(Debug, Clone, Serialize)]
+pub struct PackedFile {
     /// Path relative to the repo root.
-    pub path: PathBuf,
-    /// Its language, when refbench parses it.
-    pub language: Option<Language>,
-    /// Size in bytes.
-    pub bytes: u64,
+    pub path: String,
+    /// 1-based rank.
+    pub rank: usize,
+    /// PageRank score.
+    pub score: f64,
+    /// Why it ranks there.
+    pub reason: String,
+    /// What the text shows of it.
+    pub mode: Mode,
+    /// Tokens of its section.
+    pub tokens: usize,
 }
 
-/// What the model will see.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Context {
-    /// Files, in path order.
-    pub files: Vec<ContextFile>,
+/// A packed context.
+#[derive(Debug, Clone, Serialize)]
+pub struct Packed {
+    /// The budget asked for.
+    pub budget: usize,
+    /// Exact o200k_base tokens of `text` (never above `budget`).
+    pub tokens: usize,
+    /// Files in the text, in output order.
+    pub files: Vec<PackedFile>,
+    /// Files walked (sources and others).
+    pub files_walked: usize,
+    /// Sources parsed now and taken from the cache.
+    #[serde(skip)]
+    pub load: LoadStats,
+    /// The Markdown the model sees.
+    pub text: String,
 }
 
-/// The language refbench parses a path as.
-pub fn language_of(path: &Path) -> Option<Language> {
-    match path.extension().and_then(|e| e.to_str()) {
-        Some("py") => Some(Language::Python),
-        Some("rs") => Some(Language::Rust),
-        _ => None,
+impl Packed {
+    /// The entry for `path`, if the pack includes it.
+    pub fn file(&self, path: &str) -> Option<&PackedFile> {
+        self.files.iter().find(|f| f.path == path)
     }
 }
 
-/// Inventories `repo`: text files under the size limit, `.gitignore` honoured, `.git` skipped.
-pub fn inventory(repo: &Path) -> std::io::Result<Context> {
-    let mut files = Vec::new();
-    let walker = ignore::WalkBuilder::new(repo)
-        .hidden(false)
-        .require_git(false)
-        .filter_entry(|e| e.file_name() != ".git")
-        .build();
-    for entry in walker {
-        let entry = entry.map_err(|e| std::io::Error::other(e.to_string()))?;
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
-            continue;
-        }
-        let bytes = entry
-            .metadata()
-            .map_err(|e| std::io::Error::other(e.to_string()))?
-            .len();
-        if bytes > MAX_FILE_BYTES || looks_binary(entry.path())? {
-            continue;
-        }
-        let rel = entry
-            .path()
-            .strip_prefix(repo)
-            .expect("walk stays under its root")
-            .to_path_buf();
-        files.push(ContextFile {
-            language: language_of(&rel),
-            path: rel,
-            bytes,
-        });
+/// The text of a task that seeds the ranking: title, statement, requirements, interface.
+pub fn task_text(task: &Task) -> String {
+    let mut t = format!("{}\n{}\n", task.title, task.statement);
+    for r in &task.requirements {
+        t.push_str(r);
+        t.push('\n');
     }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(Context { files })
+    t.push_str(&task.interface);
+    t
 }
 
-fn looks_binary(path: &Path) -> std::io::Result<bool> {
-    use std::io::Read;
-    let mut buf = [0u8; 4096];
-    let n = std::fs::File::open(path)?.read(&mut buf)?;
-    Ok(buf[..n].contains(&0))
+/// Loads and parses `repo` and builds its graph.
+pub fn load_graph(
+    repo: &Path,
+    cache_dir: Option<&Path>,
+) -> Result<(Vec<walk::SourceFile>, Graph, LoadStats), PackError> {
+    let walked = walk::walk(repo)?;
+    let cache = walk::ParseCache::new(cache_dir.map(Path::to_path_buf));
+    let (files, stats) = walk::load(repo, walked, &cache);
+    let graph = graph::build(repo, &files);
+    Ok((files, graph, stats))
+}
+
+/// The dependency graph of `repo`.
+pub fn build_graph(repo: &Path, cache_dir: Option<&Path>) -> Result<Graph, PackError> {
+    load_graph(repo, cache_dir).map(|(_, g, _)| g)
+}
+
+/// Packs `repo` for a task described by `task_text` (empty: no task, uniform ranking).
+pub fn pack_dir(repo: &Path, task_text: &str, options: &PackOptions) -> Result<Packed, PackError> {
+    // Loading the tokenizer's vocabulary takes a while: do it beside the parse.
+    let warm = std::thread::spawn(|| count_tokens(""));
+    let (files, graph, load) = load_graph(repo, options.cache_dir.as_deref())?;
+    let ranked = rank::rank(&graph, task_text);
+    let _ = warm.join();
+    let rendered = render::render(repo, &files, &ranked, options.budget);
+    let packed_files = rendered
+        .sections
+        .iter()
+        .map(|s| {
+            let r = &ranked[s.rank];
+            PackedFile {
+                path: files[s.file].path.clone(),
+                rank: s.rank + 1,
+                score: r.score,
+                reason: r.reason.to_string(),
+                mode: s.mode,
+                tokens: s.tokens,
+            }
+        })
+        .collect();
+    Ok(Packed {
+        budget: options.budget,
+        tokens: rendered.tokens,
+        files: packed_files,
+        files_walked: files.len(),
+        load,
+        text: rendered.text,
+    })
+}
+
+/// Token budget of the context a provider model is given (o200k_base tokens of the packed
+/// text; the prompt's statement, requirements, interface and instructions come on top).
+pub const DEFAULT_CONTEXT_BUDGET: usize = 32_000;
+
+/// Packs `repo_dir` for `task` under `budget` tokens, with the parse cache in refbench's
+/// default cache directory. This is what the run loop calls for provider models.
+pub fn pack_task(repo_dir: &Path, task: &Task, budget: usize) -> Result<Packed, PackError> {
+    pack_dir(
+        repo_dir,
+        &task_text(task),
+        &PackOptions::with_budget(budget),
+    )
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn inventory_honours_gitignore_and_skips_binaries() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        std::fs::write(root.join(".gitignore"), "target/\n").unwrap();
-        std::fs::create_dir_all(root.join("target")).unwrap();
-        std::fs::write(root.join("target/out.rs"), "fn x() {}").unwrap();
-        std::fs::create_dir_all(root.join("src")).unwrap();
-        std::fs::write(root.join("src/lib.rs"), "pub fn f() {}").unwrap();
-        std::fs::write(root.join("app.py"), "x = 1").unwrap();
-        std::fs::write(root.join("blob.bin"), [0u8, 1, 2]).unwrap();
-        let ctx = inventory(root).unwrap();
-        let paths: Vec<String> = ctx
-            .files
-            .iter()
-            .map(|f| f.path.display().to_string())
-            .collect();
-        assert_eq!(paths, vec![".gitignore", "app.py", "src/lib.rs"]);
-        assert_eq!(ctx.files[1].language, Some(Language::Python));
-    }
-}
+mod tests;

@@ -1,0 +1,200 @@
+//! Packer benchmark on two real trees, fetched from the registries at bench time into a
+//! scratch folder (never committed):
+//!
+//! - Django 5.1's sdist: `pip download --no-deps --no-binary :all: django==5.1`
+//! - a `cargo vendor` of a dummy crate depending on tokio, syn, regex, serde, clap, hyper, rayon
+//!
+//! For each tree it runs the release `refbench pack DIR --budget 8192` as a child process:
+//! once with an empty parse cache (cold), then five times warm, and reports the source files
+//! and lines, cold and median warm wall time, peak RSS (from wait4's rusage), and whether the
+//! five warm outputs are byte-identical.
+//!
+//! `cargo bench --bench pack` (scratch: target/pack-bench, or $REFBENCH_BENCH_DIR).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BUDGET: &str = "8192";
+const WARM_RUNS: usize = 5;
+
+fn scratch() -> PathBuf {
+    std::env::var_os("REFBENCH_BENCH_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/pack-bench"))
+}
+
+fn run(cmd: &mut Command, what: &str) {
+    let status = cmd
+        .status()
+        .unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
+    assert!(status.success(), "{what} failed: {status}");
+}
+
+fn django(scratch: &Path) -> PathBuf {
+    let tree = scratch.join("Django-5.1");
+    if !tree.is_dir() {
+        let dl = scratch.join("dl");
+        run(
+            Command::new("pip")
+                .args([
+                    "download",
+                    "--no-deps",
+                    "--no-binary",
+                    ":all:",
+                    "django==5.1",
+                    "-d",
+                ])
+                .arg(&dl),
+            "pip download django==5.1",
+        );
+        run(
+            Command::new("tar")
+                .arg("xzf")
+                .arg(dl.join("Django-5.1.tar.gz"))
+                .arg("-C")
+                .arg(scratch),
+            "unpacking Django-5.1.tar.gz",
+        );
+    }
+    tree
+}
+
+fn rust_vendor(scratch: &Path) -> PathBuf {
+    let tree = scratch.join("vendor");
+    if !tree.is_dir() {
+        let dummy = scratch.join("dummy");
+        std::fs::create_dir_all(dummy.join("src")).unwrap();
+        std::fs::write(
+            dummy.join("Cargo.toml"),
+            r#"[package]
+name = "pack-bench-dummy"
+version = "0.0.0"
+edition = "2021"
+publish = false
+
+[dependencies]
+tokio = { version = "1", features = ["full"] }
+syn = { version = "2", features = ["full"] }
+regex = "1"
+serde = { version = "1", features = ["derive"] }
+clap = { version = "4", features = ["derive"] }
+hyper = { version = "1", features = ["full"] }
+rayon = "1"
+
+[workspace]
+"#,
+        )
+        .unwrap();
+        std::fs::write(dummy.join("src/lib.rs"), "").unwrap();
+        run(
+            Command::new("cargo")
+                .args(["vendor", "--quiet"])
+                .arg(&tree)
+                .current_dir(&dummy)
+                .stdout(Stdio::null()),
+            "cargo vendor",
+        );
+    }
+    tree
+}
+
+/// Files and lines of the sources the packer parses.
+fn census(tree: &Path) -> (usize, usize) {
+    let mut files = 0;
+    let mut lines = 0;
+    for entry in ignore::WalkBuilder::new(tree).build().flatten() {
+        let p = entry.path();
+        if matches!(p.extension().and_then(|e| e.to_str()), Some("py" | "rs")) {
+            if let Ok(t) = std::fs::read_to_string(p) {
+                files += 1;
+                lines += t.lines().count();
+            }
+        }
+    }
+    (files, lines)
+}
+
+struct Measured {
+    wall: Duration,
+    max_rss_kib: i64,
+    stdout: Vec<u8>,
+}
+
+// The child is reaped with wait4 (for its rusage), which clippy cannot see.
+#[allow(clippy::zombie_processes)]
+fn measure(tree: &Path, cache: &Path) -> Measured {
+    let start = Instant::now();
+    let child = Command::new(env!("CARGO_BIN_EXE_refbench"))
+        .arg("--cache-dir")
+        .arg(cache)
+        .arg("pack")
+        .arg(tree)
+        .args(["--budget", BUDGET])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("refbench starts");
+    let pid = child.id() as libc::pid_t;
+    let mut stdout = Vec::new();
+    {
+        use std::io::Read;
+        let mut out = child.stdout.expect("piped");
+        out.read_to_end(&mut stdout).expect("read stdout");
+    }
+    let mut status = 0;
+    // SAFETY: wait4 on our own child's pid with valid out-pointers.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = start.elapsed();
+    assert_eq!(rc, pid, "wait4");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "refbench pack {} failed",
+        tree.display()
+    );
+    Measured {
+        wall,
+        max_rss_kib: usage.ru_maxrss,
+        stdout,
+    }
+}
+
+fn bench(name: &str, tree: &Path) {
+    let (files, lines) = census(tree);
+    let cache = tempfile::tempdir().expect("temp cache");
+    let cold = measure(tree, cache.path());
+    let mut warm: Vec<Measured> = (0..WARM_RUNS)
+        .map(|_| measure(tree, cache.path()))
+        .collect();
+    let identical = warm.iter().all(|m| m.stdout == cold.stdout);
+    let peak = warm
+        .iter()
+        .map(|m| m.max_rss_kib)
+        .max()
+        .unwrap_or(0)
+        .max(cold.max_rss_kib);
+    warm.sort_by_key(|m| m.wall);
+    let median = warm[WARM_RUNS / 2].wall;
+    println!(
+        "{name}: {files} files, {lines} lines; cold {:.2} s, warm {:.2} s (median of {WARM_RUNS}, min {:.2} s), peak RSS {} MB, output identical across runs: {}",
+        cold.wall.as_secs_f64(),
+        median.as_secs_f64(),
+        warm[0].wall.as_secs_f64(),
+        peak / 1024,
+        if identical { "yes" } else { "NO" }
+    );
+}
+
+fn main() {
+    // `cargo test --benches` runs this binary too; only measure under `cargo bench`.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let dir = scratch();
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let django = django(&dir);
+    let vendor = rust_vendor(&dir);
+    bench("django-5.1", &django);
+    bench("rust-vendor", &vendor);
+}
