@@ -679,6 +679,10 @@ async fn a_401_stops_the_models_remaining_attempts_and_the_key_is_never_written(
                 &config,
                 &[
                     "--no-cache",
+                    // One worker: with several, attempts already in flight when the 401
+                    // arrives are sent too; the promise is that none is sent after it.
+                    "--jobs",
+                    "1",
                     "--model",
                     "bad-key",
                     "--model",
