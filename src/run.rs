@@ -408,18 +408,7 @@ pub fn run_attempt(
     };
     let mut timing = Timing::default();
     let mut artifacts: Vec<(String, String)> = Vec::new();
-    let mut record = AttemptRecord {
-        key,
-        outcome: AttemptOutcome::Error,
-        apply: None,
-        verdict: None,
-        usage: None,
-        ask: None,
-        error: None,
-        base_fingerprint: None,
-        timing: Timing::default(),
-        finished_at: String::new(),
-    };
+    let mut record = AttemptRecord::new(key, AttemptOutcome::Error);
     let bugs = catalog.bugs_of(task);
     let result = (|| -> Result<(), String> {
         let t = Instant::now();

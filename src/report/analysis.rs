@@ -279,25 +279,17 @@ pub fn pair_tests(meta: &RunMeta, records: &[AttemptRecord]) -> Vec<PairTest> {
 mod tests {
     use super::*;
     use crate::sandbox::SandboxMode;
-    use crate::store::{AttemptKey, Timing};
+    use crate::store::AttemptKey;
 
     fn rec(task: &str, model: &str, sample: u32, outcome: AttemptOutcome) -> AttemptRecord {
-        AttemptRecord {
-            key: AttemptKey {
+        AttemptRecord::new(
+            AttemptKey {
                 task: TaskId(task.into()),
                 model: model.into(),
                 sample,
             },
             outcome,
-            apply: None,
-            verdict: None,
-            usage: None,
-            ask: None,
-            error: None,
-            base_fingerprint: None,
-            timing: Timing::default(),
-            finished_at: String::new(),
-        }
+        )
     }
 
     fn meta(samples: u32) -> RunMeta {

@@ -558,26 +558,18 @@ pub fn render_compare(
 mod tests {
     use super::*;
     use crate::sandbox::SandboxMode;
-    use crate::store::{AttemptKey, Timing};
+    use crate::store::AttemptKey;
     use crate::task::TaskId;
 
     fn rec(model: &str, outcome: AttemptOutcome) -> AttemptRecord {
-        AttemptRecord {
-            key: AttemptKey {
+        AttemptRecord::new(
+            AttemptKey {
                 task: TaskId("f/t".into()),
                 model: model.into(),
                 sample: 0,
             },
             outcome,
-            apply: None,
-            verdict: None,
-            usage: None,
-            ask: None,
-            error: None,
-            base_fingerprint: None,
-            timing: Timing::default(),
-            finished_at: String::new(),
-        }
+        )
     }
 
     fn meta() -> RunMeta {

@@ -169,6 +169,25 @@ pub struct AttemptRecord {
     pub finished_at: String,
 }
 
+impl AttemptRecord {
+    /// A record of `key` with nothing known yet: the `Error` outcome until a stage says
+    /// otherwise, so an attempt that stops early is never mistaken for a graded one.
+    pub fn new(key: AttemptKey, outcome: AttemptOutcome) -> AttemptRecord {
+        AttemptRecord {
+            key,
+            outcome,
+            apply: None,
+            verdict: None,
+            usage: None,
+            ask: None,
+            error: None,
+            base_fingerprint: None,
+            timing: Timing::default(),
+            finished_at: String::new(),
+        }
+    }
+}
+
 /// What a run evaluates and with which software; stored when it starts, checked on resume.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunMeta {
@@ -585,21 +604,14 @@ mod tests {
     }
 
     fn record(outcome: AttemptOutcome) -> AttemptRecord {
+        let key = AttemptKey {
+            task: TaskId("f/t".into()),
+            model: "gold".into(),
+            sample: 0,
+        };
         AttemptRecord {
-            key: AttemptKey {
-                task: TaskId("f/t".into()),
-                model: "gold".into(),
-                sample: 0,
-            },
-            outcome,
-            apply: None,
-            verdict: None,
-            usage: None,
-            ask: None,
-            error: None,
-            base_fingerprint: None,
-            timing: Timing::default(),
             finished_at: "2026-01-01T00:00:01Z".into(),
+            ..AttemptRecord::new(key, outcome)
         }
     }
 
