@@ -427,6 +427,19 @@ fn write_reports(store: &RunStore) -> Result<Vec<crate::store::AttemptRecord>, E
     Ok(records)
 }
 
+/// Runs `options` with progress on stderr, then writes the run's reports.
+fn execute_with_progress(
+    catalog: &Catalog,
+    options: &RunOptions,
+) -> Result<(RunStore, Vec<crate::store::AttemptRecord>), ExitCode> {
+    let mut progress = Progress::new();
+    let result = execute(catalog, options, &mut |e| progress.event(e));
+    progress.finish();
+    let store = result.map_err(run_error)?;
+    let records = write_reports(&store)?;
+    Ok((store, records))
+}
+
 /// Opens a run by id, `latest` meaning the newest.
 fn open_run(runs_dir: &Path, run: &str) -> Result<RunStore, ExitCode> {
     let run_id = if run == "latest" {
@@ -552,15 +565,8 @@ pub fn main() -> ExitCode {
                     record: args.record,
                 },
             };
-            let mut progress = Progress::new();
-            let result = execute(&catalog, &options, &mut |e| progress.event(e));
-            progress.finish();
-            let store = match result {
-                Ok(s) => s,
-                Err(e) => return run_error(e),
-            };
-            let records = match write_reports(&store) {
-                Ok(r) => r,
+            let (store, records) = match execute_with_progress(&catalog, &options) {
+                Ok(done) => done,
                 Err(code) => return code,
             };
             let meta = store.meta().expect("meta was readable a moment ago");
@@ -623,15 +629,8 @@ pub fn main() -> ExitCode {
                 sandbox: sandbox.into(),
                 model_settings: Default::default(),
             };
-            let mut progress = Progress::new();
-            let result = execute(&catalog, &options, &mut |e| progress.event(e));
-            progress.finish();
-            let store = match result {
-                Ok(s) => s,
-                Err(e) => return run_error(e),
-            };
-            let records = match write_reports(&store) {
-                Ok(r) => r,
+            let (store, records) = match execute_with_progress(&catalog, &options) {
+                Ok(done) => done,
                 Err(code) => return code,
             };
             let meta = store.meta().expect("meta was readable a moment ago");
