@@ -134,10 +134,12 @@ fn new_run_id(prefix: &str) -> String {
     let now = time::OffsetDateTime::now_utc();
     let stamp = now
         .format(time::macros::format_description!(
-            "[year][month][day]-[hour][minute][second]"
+            "[year][month][day]-[hour][minute][second][subsecond digits:3]"
         ))
         .unwrap_or_default();
-    // A short suffix keeps ids unique when two runs start in the same second.
+    // Ids sort by start time to the millisecond, so "the newest run" (`show latest`, `list
+    // runs`) is the one started last even when two start in the same second; the suffix keeps
+    // ids unique when two start in the same millisecond.
     let salt = (now.nanosecond() ^ std::process::id().rotate_left(16)) & 0xffff;
     format!("{stamp}-{prefix}-{salt:04x}")
 }
@@ -503,4 +505,21 @@ pub fn run_attempt(
     record.timing = timing;
     record.finished_at = now_rfc3339();
     (record, artifacts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::new_run_id;
+
+    #[test]
+    fn run_ids_sort_by_start_time_within_a_second() {
+        let mut ids = Vec::new();
+        for _ in 0..5 {
+            ids.push(new_run_id("run"));
+            std::thread::sleep(std::time::Duration::from_millis(3));
+        }
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(sorted, ids, "the newest run must sort last");
+    }
 }
