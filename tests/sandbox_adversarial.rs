@@ -14,7 +14,19 @@ use std::time::{Duration, Instant};
 use common::{make_patch, text, write};
 
 const FAKE_KEY: &str = "sk-refbench-adversarial-0123456789abcdef";
-const TEST_TIMEOUT_S: u64 = 8;
+/// The limit for the tasks whose job is to be stopped by the clock (the endless loop, the fork
+/// bomb, the 2 GiB flood): short, so the suite stays quick.
+const HOSTILE_TIMEOUT_S: u64 = 8;
+/// The limit for the tasks that end by themselves once contained (denied writes, a refused
+/// connection, the environment scan, the allocation). They run with `--jobs 2` beside the
+/// CPU-hungry ones, so a short limit would let a loaded machine turn their verdict into a
+/// timeout; a generous one keeps the verdict about containment, not scheduling.
+const CONTAINED_TIMEOUT_S: u64 = 120;
+
+/// Whether a task is meant to end on its time limit.
+fn ends_on_the_clock(name: &str) -> bool {
+    matches!(name, "fork-bomb" | "loop-forever" | "print-2g")
+}
 
 /// Hostile test bodies, by task name. `{canary}`, `{home}`, `{port}` are filled in.
 fn evil_tests() -> Vec<(&'static str, String)> {
@@ -71,6 +83,11 @@ fn evil_project(canary: &Path, home: &Path, port: u16) -> tempfile::TempDir {
             .replace("{home}", &home.display().to_string())
             .replace("{port}", &port.to_string());
         let task = format!("repos-fixtures/mini/tasks/evil-{name}");
+        let test_timeout = if ends_on_the_clock(name) {
+            HOSTILE_TIMEOUT_S
+        } else {
+            CONTAINED_TIMEOUT_S
+        };
         write(
             root,
             &format!("{task}/task.toml"),
@@ -88,7 +105,7 @@ pass_to_pass = ["tests/test_ops.py::test_add"]
 protected = ["detectors/**"]
 
 [timeouts]
-tests = {TEST_TIMEOUT_S}
+tests = {test_timeout}
 detector = 30
 "#
             ),
