@@ -475,8 +475,15 @@ pub fn run_attempt(
             return Ok(());
         }
 
-        let scored =
-            score_attempt(task, &bugs, &repo, &scratch, toolchain).map_err(|e| e.to_string())?;
+        let scored = score_attempt(
+            task,
+            &bugs,
+            &repo,
+            &scratch,
+            toolchain,
+            record.apply.as_ref().expect("set above"),
+        )
+        .map_err(|e| e.to_string())?;
         timing.tests_ms = scored.verdict.tests.duration_ms;
         timing.detectors_ms = scored.verdict.detectors.iter().map(|d| d.duration_ms).sum();
         artifacts.extend(scored.logs);

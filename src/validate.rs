@@ -8,7 +8,9 @@
 //! - empty does not;
 //! - on the base (empty), every FAIL_TO_PASS test fails and every PASS_TO_PASS test passes, so
 //!   the hidden tests test the change and the seeded bug is silent to the visible tests;
-//! - each seeded bug's detector fails on the base and passes on gold.
+//! - each seeded bug's detector fails on the base and passes on gold;
+//! - each architectural rule holds on gold (on the base it may hold or not: a rule such as
+//!   "this import is forbidden" can hold before the refactor).
 
 use crate::score::{DetectorStatus, TestKind};
 use crate::store::{AttemptOutcome, AttemptRecord};
@@ -130,6 +132,37 @@ pub fn checks(
                     format!("not passing: {}", p2p_failing.join(", "))
                 },
             );
+        }
+        for rule in &task.arch_rules {
+            let result = gold
+                .verdict
+                .as_ref()
+                .and_then(|v| v.rules.iter().find(|r| r.id == rule.id));
+            match result {
+                Some(r) => push(
+                    format!("rule {} holds on gold", rule.id),
+                    r.status == crate::score::RuleStatus::Holds,
+                    if r.evidence.is_empty() {
+                        rule.description.clone()
+                    } else {
+                        format!(
+                            "{}; broken by gold: {}",
+                            rule.description,
+                            r.evidence
+                                .iter()
+                                .take(3)
+                                .map(|e| e.to_string())
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        )
+                    },
+                ),
+                None => push(
+                    format!("rule {} holds on gold", rule.id),
+                    false,
+                    "the rule was not checked on gold".into(),
+                ),
+            }
         }
         for bug in &task.seeded_bugs {
             let det_log = format!("detector-{}.log", bug.0.replace('/', "__"));

@@ -411,8 +411,12 @@ fn broken_task_files_get_errors_naming_file_line_key_expected_and_found() {
         (
             TASK,
             "[timeouts]",
-            "arch_rules = [{ forbid_import = \"x\" }]\n[timeouts]",
-            &["key `arch_rules`", "cannot check architectural rules yet"],
+            "[[arch_rules]]\nid = \"r\"\nkind = \"forbid-imports\"\nfrom = \"a/**\"\nto = \"b/**\"\n[timeouts]",
+            &[
+                "key `arch_rules[0].kind`",
+                "expected one of forbid-import, layers",
+                "found \"forbid-imports\"",
+            ],
         ),
         (
             BUG,

@@ -155,6 +155,9 @@ pub struct ImportEdge {
     pub to: String,
     /// The import as written, normalised (`..models.User`, `crate::db::Pool`, `mod store`).
     pub spec: String,
+    /// Its form: `use`, `mod`, `import`, `from`, or `path` for a Rust path written in code
+    /// (`crate::db::connect()`) without a `use`.
+    pub kind: ImportKind,
 }
 
 /// All dependencies of one file on another, merged.
@@ -735,14 +738,13 @@ pub fn build(root: &std::path::Path, files: &[SourceFile]) -> Graph {
                             .unwrap_or_default()
                     ),
                 };
-                if imp.kind != ImportKind::Path {
-                    imports.push(ImportEdge {
-                        from: f.path.clone(),
-                        line: imp.line,
-                        to: files[target].path.clone(),
-                        spec,
-                    });
-                }
+                imports.push(ImportEdge {
+                    from: f.path.clone(),
+                    line: imp.line,
+                    to: files[target].path.clone(),
+                    spec,
+                    kind: imp.kind,
+                });
                 let entry = pair.entry((i, target)).or_default();
                 if imp.kind == ImportKind::Path {
                     *entry.1.entry("").or_default() += 0.5;

@@ -22,6 +22,7 @@ fn imports(g: &Graph, from: &str) -> Vec<(u32, String)> {
     g.imports_from(from)
         .unwrap()
         .into_iter()
+        .filter(|e| e.kind != crate::pack::parse::ImportKind::Path)
         .map(|e| (e.line, e.to.clone()))
         .collect()
 }

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use super::stats;
-use crate::score::{DetectorStatus, TestGrade};
+use crate::score::TestGrade;
 use crate::store::{AttemptOutcome, AttemptRecord, RunMeta};
 use crate::task::TaskId;
 
@@ -41,8 +41,14 @@ pub struct ModelStats {
     pub tests_full: Option<f64>,
     /// Share of scored attempts in which every detector passed (the race was fixed).
     pub races_fixed: Option<f64>,
+    /// Share of scored attempts in which every architectural rule held.
+    pub rules_held: Option<f64>,
+    /// Share of scored attempts whose edit raised no hygiene flag.
+    pub hygiene_clean: Option<f64>,
     /// Share of graded attempts whose edit applied.
     pub applied: Option<f64>,
+    /// Share of graded attempts whose edit applied only with the fuzzy fallback.
+    pub fuzzy: Option<f64>,
     /// Input and output tokens summed over attempts that reported them; `None` if none did.
     pub tokens: Option<(u64, u64)>,
     /// Cost in USD over attempts that reported it; `None` if none did.
@@ -159,14 +165,21 @@ pub fn model_stats(meta: &RunMeta, records: &[AttemptRecord]) -> Vec<ModelStats>
                         .is_some_and(|v| v.tests.grade == TestGrade::Full)
                 })
                 .count();
-            let fixed = scored
+            let scored_where = |f: &dyn Fn(&crate::score::Verdict) -> bool| {
+                scored
+                    .iter()
+                    .filter(|r| r.verdict.as_ref().is_some_and(f))
+                    .count()
+            };
+            let fixed = scored_where(&|v| v.races_fixed());
+            let rules_held = scored_where(&|v| v.rules_hold());
+            let hygiene_clean = scored_where(&|v| v.hygiene.is_empty());
+            let fuzzy = mine
                 .iter()
                 .filter(|r| {
-                    r.verdict.as_ref().is_some_and(|v| {
-                        v.detectors
-                            .iter()
-                            .all(|d| d.status == DetectorStatus::Passed)
-                    })
+                    r.apply
+                        .as_ref()
+                        .is_some_and(|a| a.status == crate::patch::ApplyStatus::Fuzzy)
                 })
                 .count();
             let applied = mine
@@ -204,7 +217,10 @@ pub fn model_stats(meta: &RunMeta, records: &[AttemptRecord]) -> Vec<ModelStats>
                 pass_at_k,
                 tests_full: share(full, graded),
                 races_fixed: share(fixed, scored.len()),
+                rules_held: share(rules_held, scored.len()),
+                hygiene_clean: share(hygiene_clean, scored.len()),
                 applied: share(applied, graded),
+                fuzzy: share(fuzzy, graded),
                 tokens,
                 cost_usd: cost,
                 usage_unknown: unknown,

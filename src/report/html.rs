@@ -62,16 +62,20 @@ pub fn outcome_class(r: &AttemptRecord) -> &'static str {
         AttemptOutcome::Error => "error",
         AttemptOutcome::ModelError => "model-error",
         AttemptOutcome::Unresolved => match &r.verdict {
-            Some(v) if v.tests.grade == TestGrade::Full => "race-missed",
+            Some(v) if v.tests.grade == TestGrade::Full && !v.races_fixed() => "race-missed",
+            Some(v) if v.tests.grade == TestGrade::Full && !v.rules_hold() => "rule-broken",
+            Some(v) if v.tests.grade == TestGrade::Full => "hygiene",
             Some(v) if v.tests.grade == TestGrade::Partial => "partial",
             _ => "tests-failed",
         },
     }
 }
 
-const LEGEND: [(&str, &str); 7] = [
+const LEGEND: [(&str, &str); 9] = [
     ("resolved", "resolved"),
     ("race-missed", "tests FULL, race still there"),
+    ("rule-broken", "tests FULL, race fixed, an architectural rule broken"),
+    ("hygiene", "tests FULL, race fixed, rules hold, hygiene flag"),
     ("partial", "tests PARTIAL"),
     ("tests-failed", "tests NO"),
     ("apply-failed", "edit did not apply"),
@@ -79,7 +83,7 @@ const LEGEND: [(&str, &str); 7] = [
     ("error", "harness error"),
 ];
 
-const CSS: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:1em 2em;color:#1d2330}h1{font-size:1.5em}h2{border-bottom:1px solid #ccd;padding-bottom:.2em;margin-top:2em}table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccd;padding:.25em .6em;text-align:right}th:first-child,td:first-child{text-align:left}th{background:#eef0f6}.warn{background:#fff3cd;border:1px solid #e0b000;padding:.5em 1em}.cell a{display:inline-block;width:1.4em;height:1.4em;margin:1px;border-radius:3px;text-decoration:none}.resolved{background:#2e9e4f}.race-missed{background:#f0a020}.partial{background:#e8d44d}.tests-failed{background:#d9534f}.apply-failed{background:#8a8f99}.error{background:#7b3fa0}.model-error{background:#3f5fa0}.legend span{display:inline-block;width:1em;height:1em;border-radius:2px;margin:0 .3em 0 1em;vertical-align:middle}pre{background:#f6f7fa;border:1px solid #dde;padding:.6em;overflow:auto;max-height:30em;font-size:12px}.add{color:#11702f;background:#e6f6ea}.del{color:#a11;background:#fbeaea}.hunk{color:#1f4fa3}.attempt{display:none}.attempt:target,body.all .attempt{display:block}.badge{padding:.1em .5em;border-radius:3px;color:#fff}code{font-size:12px}";
+const CSS: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:1em 2em;color:#1d2330}h1{font-size:1.5em}h2{border-bottom:1px solid #ccd;padding-bottom:.2em;margin-top:2em}table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccd;padding:.25em .6em;text-align:right}th:first-child,td:first-child{text-align:left}th{background:#eef0f6}.warn{background:#fff3cd;border:1px solid #e0b000;padding:.5em 1em}.cell a{display:inline-block;width:1.4em;height:1.4em;margin:1px;border-radius:3px;text-decoration:none}.resolved{background:#2e9e4f}.race-missed{background:#f0a020}.rule-broken{background:#c2185b}.hygiene{background:#6d9eeb}.partial{background:#e8d44d}.tests-failed{background:#d9534f}.apply-failed{background:#8a8f99}.error{background:#7b3fa0}.model-error{background:#3f5fa0}.legend span{display:inline-block;width:1em;height:1em;border-radius:2px;margin:0 .3em 0 1em;vertical-align:middle}pre{background:#f6f7fa;border:1px solid #dde;padding:.6em;overflow:auto;max-height:30em;font-size:12px}.add{color:#11702f;background:#e6f6ea}.del{color:#a11;background:#fbeaea}.hunk{color:#1f4fa3}.attempt{display:none}.attempt:target,body.all .attempt{display:block}.badge{padding:.1em .5em;border-radius:3px;color:#fff}code{font-size:12px}";
 
 const JS: &str = "document.getElementById('show-all').addEventListener('change',function(e){document.body.classList.toggle('all',e.target.checked);});";
 
@@ -227,6 +231,38 @@ fn attempt_section(r: &AttemptRecord, artifacts: &Path) -> String {
             }
         }
     }
+    if let Some(v) = &r.verdict {
+        if !v.rules.is_empty() {
+            s.push_str("<h3>Architectural rules</h3><table class=\"rules\"><tr><th>rule</th><th>status</th><th>evidence</th></tr>");
+            for rule in &v.rules {
+                let mut evidence: Vec<String> = rule
+                    .evidence
+                    .iter()
+                    .map(|e| format!("<code>{}</code>", esc(&e.to_string())))
+                    .collect();
+                if rule.more_evidence > 0 {
+                    evidence.push(format!("and {} more", rule.more_evidence));
+                }
+                let _ = write!(
+                    s,
+                    "<tr class=\"rule-{}\"><td><b>{}</b>: {}</td><td>{}</td><td>{}</td></tr>",
+                    rule.status,
+                    esc(&rule.id.0),
+                    esc(&rule.description),
+                    rule.status,
+                    evidence.join("<br>")
+                );
+            }
+            s.push_str("</table>");
+        }
+        if !v.hygiene.is_empty() {
+            s.push_str("<h3>Hygiene</h3><ul>");
+            for flag in &v.hygiene {
+                let _ = write!(s, "<li>{}</li>", esc(flag));
+            }
+            s.push_str("</ul>");
+        }
+    }
     if let Some(patch) = read(&dir.join("model.patch")).filter(|p| !p.is_empty()) {
         let _ = write!(
             s,
@@ -286,7 +322,7 @@ pub fn render_html(meta: &RunMeta, records: &[AttemptRecord], artifacts: &Path) 
     if meta.sandbox.to_string() == "none" {
         h.push_str("<p class=\"warn\">This run executed tests without a sandbox.</p>");
     }
-    h.push_str("<h2 id=\"leaderboard\">Leaderboard</h2><table id=\"leaderboard-table\"><tr><th>model</th><th>tasks</th><th>graded</th><th>resolved</th><th>rate</th><th>95% CI</th><th>pass@1 (95% CI)</th><th>pass@k</th><th>tests FULL</th><th>race fixed</th><th>edit applied</th><th>tokens in/out</th><th>cost</th><th>cost / resolved</th></tr>");
+    h.push_str("<h2 id=\"leaderboard\">Leaderboard</h2><table id=\"leaderboard-table\"><tr><th>model</th><th>tasks</th><th>graded</th><th>resolved</th><th>rate</th><th>95% CI</th><th>pass@1 (95% CI)</th><th>pass@k</th><th>tests FULL</th><th>race fixed</th><th>rules held</th><th>hygiene clean</th><th>edit applied (fuzzy)</th><th>tokens in/out</th><th>cost</th><th>cost / resolved</th></tr>");
     for s in &stats {
         let ci = s
             .wilson
@@ -321,7 +357,7 @@ pub fn render_html(meta: &RunMeta, records: &[AttemptRecord], artifacts: &Path) 
             .unwrap_or_else(|| "n/a".into());
         let _ = write!(
             h,
-            "<tr class=\"model-row\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{ci}</td><td>{p1}</td><td>{pk}</td><td>{}</td><td>{}</td><td>{}</td><td>{tokens}</td><td>{cost}</td><td>{cpr}</td></tr>",
+            "<tr class=\"model-row\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{ci}</td><td>{p1}</td><td>{pk}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} ({})</td><td>{tokens}</td><td>{cost}</td><td>{cpr}</td></tr>",
             esc(&s.model),
             s.tasks,
             s.graded,
@@ -329,10 +365,13 @@ pub fn render_html(meta: &RunMeta, records: &[AttemptRecord], artifacts: &Path) 
             pct(s.rate),
             pct(s.tests_full),
             pct(s.races_fixed),
-            pct(s.applied)
+            pct(s.rules_held),
+            pct(s.hygiene_clean),
+            pct(s.applied),
+            pct(s.fuzzy)
         );
     }
-    h.push_str("</table><p>Resolved = hidden and visible tests all pass (FULL) and every seeded race detector passes. Harness errors are excluded. 95% CI: Wilson score interval over tasks (one sample per task); pass@1: mean over tasks with a percentile bootstrap interval.</p>");
+    h.push_str("</table><p>Resolved = hidden and visible tests all pass (FULL), every seeded race detector passes, every architectural rule holds and the edit raised no hygiene flag; each dimension is shown apart. Harness errors are excluded. 95% CI: Wilson score interval over tasks (one sample per task); pass@1: mean over tasks with a percentile bootstrap interval.</p>");
     h.push_str(&chart(&stats));
     let pairs = pair_tests(meta, records);
     if !pairs.is_empty() {

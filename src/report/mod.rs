@@ -33,6 +33,10 @@ pub struct ModelRow {
     pub no: usize,
     /// Scored attempts in which every detector passed.
     pub races_fixed: usize,
+    /// Scored attempts in which every architectural rule held.
+    pub rules_held: usize,
+    /// Scored attempts with a hygiene flag (protected file changed, placeholder).
+    pub hygiene_flagged: usize,
     /// Attempts whose edit did not apply.
     pub apply_failed: usize,
     /// Harness errors and model errors (no usable reply); excluded from the rate.
@@ -68,12 +72,9 @@ pub fn leaderboard(meta: &RunMeta, records: &[AttemptRecord]) -> Vec<ModelRow> {
                 TestGrade::Partial => row.partial += 1,
                 TestGrade::No => row.no += 1,
             }
-            if v.detectors
-                .iter()
-                .all(|d| d.status == DetectorStatus::Passed)
-            {
-                row.races_fixed += 1;
-            }
+            row.races_fixed += usize::from(v.races_fixed());
+            row.rules_held += usize::from(v.rules_hold());
+            row.hygiene_flagged += usize::from(!v.hygiene.is_empty());
         }
     }
     let mut out: Vec<ModelRow> = meta
@@ -144,7 +145,7 @@ fn render_table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-const LEADERBOARD_HEADER: [&str; 11] = [
+const LEADERBOARD_HEADER: [&str; 13] = [
     "model",
     "attempts",
     "resolved",
@@ -154,6 +155,8 @@ const LEADERBOARD_HEADER: [&str; 11] = [
     "PARTIAL",
     "NO",
     "race fixed",
+    "rules held",
+    "hygiene flags",
     "apply failed",
     "errors",
 ];
@@ -182,6 +185,8 @@ fn leaderboard_cells(row: &ModelRow, samples: u32) -> Vec<String> {
         row.partial.to_string(),
         row.no.to_string(),
         row.races_fixed.to_string(),
+        row.rules_held.to_string(),
+        row.hygiene_flagged.to_string(),
         row.apply_failed.to_string(),
         row.errors.to_string(),
     ]
@@ -231,6 +236,27 @@ pub fn verdict_rows(records: &[AttemptRecord]) -> Vec<Vec<String>> {
                 Some(_) => "none".into(),
                 None => "-".into(),
             };
+            let rules = match &r.verdict {
+                Some(v) if !v.rules.is_empty() => {
+                    let held = v
+                        .rules
+                        .iter()
+                        .filter(|x| x.status == crate::score::RuleStatus::Holds)
+                        .count();
+                    format!("{held}/{}", v.rules.len())
+                }
+                Some(_) => "none".into(),
+                None => "-".into(),
+            };
+            let edit = match &r.apply {
+                Some(a) => a.status.to_string(),
+                None => "-".into(),
+            };
+            let hygiene = match &r.verdict {
+                Some(v) if !v.hygiene.is_empty() => v.hygiene.len().to_string(),
+                Some(_) => "clean".into(),
+                None => "-".into(),
+            };
             vec![
                 r.key.task.0.clone(),
                 r.key.model.clone(),
@@ -240,12 +266,15 @@ pub fn verdict_rows(records: &[AttemptRecord]) -> Vec<Vec<String>> {
                 f2p,
                 p2p,
                 detectors,
+                rules,
+                edit,
+                hygiene,
             ]
         })
         .collect()
 }
 
-const VERDICT_HEADER: [&str; 8] = [
+const VERDICT_HEADER: [&str; 11] = [
     "task",
     "model",
     "sample",
@@ -254,6 +283,9 @@ const VERDICT_HEADER: [&str; 8] = [
     "F2P",
     "P2P",
     "detectors",
+    "rules",
+    "edit",
+    "hygiene",
 ];
 
 /// The verdict table for the terminal.
@@ -334,6 +366,25 @@ pub fn explain(record: &AttemptRecord) -> String {
     if !dets.is_empty() {
         out.push_str(&format!("; detectors: {}", dets.join(", ")));
     }
+    let broken: Vec<String> = v
+        .rules
+        .iter()
+        .filter(|r| r.status == crate::score::RuleStatus::Broken)
+        .map(|r| match r.evidence.first() {
+            Some(e) => format!("{} ({e})", r.id),
+            None => r.id.to_string(),
+        })
+        .collect();
+    if !v.rules.is_empty() {
+        if broken.is_empty() {
+            out.push_str(&format!("; rules: {} hold", v.rules.len()));
+        } else {
+            out.push_str(&format!("; rules broken: {}", broken.join(", ")));
+        }
+    }
+    if !v.hygiene.is_empty() {
+        out.push_str(&format!("; hygiene: {}", v.hygiene.join(", ")));
+    }
     out
 }
 
@@ -382,6 +433,22 @@ pub fn render_attempt(r: &AttemptRecord, artifacts: &std::path::Path) -> String 
                 "detector {}: {} ({}, {} ms)",
                 d.bug, d.status, d.detail, d.duration_ms
             );
+        }
+        for rule in &v.rules {
+            let _ = writeln!(
+                out,
+                "rule {}: {} ({})",
+                rule.id, rule.status, rule.description
+            );
+            for e in &rule.evidence {
+                let _ = writeln!(out, "  {e}");
+            }
+            if rule.more_evidence > 0 {
+                let _ = writeln!(out, "  ... and {} more", rule.more_evidence);
+            }
+        }
+        for flag in &v.hygiene {
+            let _ = writeln!(out, "hygiene: {flag}");
         }
     }
     let t = &r.timing;
@@ -435,7 +502,7 @@ pub fn render_summary_md(meta: &RunMeta, records: &[AttemptRecord]) -> String {
         .collect();
     out.push_str("### Leaderboard\n\n");
     out.push_str(&md_table(&LEADERBOARD_HEADER, &rows));
-    out.push_str("\nResolved = hidden and visible tests all pass (FULL) and every seeded race detector passes. Harness errors and model errors (no usable reply from the provider) are counted under errors and excluded from the rate. 95% CI: Wilson score interval over tasks (one sample per task).\n\n");
+    out.push_str("\nResolved = hidden and visible tests all pass (FULL), every seeded race detector passes, every architectural rule holds and the edit raised no hygiene flag (a protected file changed, a placeholder for elided code). Harness errors and model errors (no usable reply from the provider) are counted under errors and excluded from the rate. 95% CI: Wilson score interval over tasks (one sample per task).\n\n");
     out.push_str("### Attempts\n\n");
     out.push_str(&md_table(&VERDICT_HEADER, &verdict_rows(records)));
     out

@@ -1,14 +1,19 @@
-//! Score: runs hidden tests and seeded-bug detectors on a patched attempt and grades it.
+//! Score: checks the architectural rules, runs hidden tests and seeded-bug detectors on a
+//! patched attempt, and grades it.
 //!
-//! In: the attempt's repository (base + applied reply, protected files restored), the [`Task`]
-//! and its [`SeededBug`]s, and a [`Toolchain`] saying where the language tools and caches are.
-//! Out: a [`Scored`] attempt: the [`Verdict`] (per-test statuses, the FAIL_TO_PASS and
-//! PASS_TO_PASS sets, the [`TestGrade`], per-detector [`DetectorStatus`], resolved) and the logs
-//! to keep as artifacts; or a [`ScoreError`] when the harness itself could not run the tests
-//! (never recorded as a model failure).
+//! In: the attempt's repository (base + applied reply, protected files restored), the
+//! [`crate::patch::Applied`] outcome, the [`Task`] (with its rules) and its [`SeededBug`]s, and
+//! a [`Toolchain`] saying where the language tools and caches are. Out: a [`Scored`] attempt:
+//! the [`Verdict`], one field per dimension (per-test statuses, the FAIL_TO_PASS and
+//! PASS_TO_PASS sets and the [`TestGrade`]; per-detector [`DetectorStatus`]; per-rule
+//! [`RuleResult`] with evidence; hygiene flags; resolved = all clean) and the logs to keep as
+//! artifacts; or a [`ScoreError`] when the harness itself could not run the tests (never
+//! recorded as a model failure).
 //!
-//! Steps, as in SWE-bench: copy the task's hidden/ files in; run the language's test command in
-//! the sandbox; parse its machine-readable output ([`parse`]); grade the status map against the
+//! Steps: check the task's rules on the dependency graph of the tree the edit left
+//! ([`rules`], the packer's graph code), before anything else is copied in. Then, as in
+//! SWE-bench: copy the task's hidden/ files in; run the language's test command in the
+//! sandbox; parse its machine-readable output ([`parse`]); grade the status map against the
 //! task's lists ([`grade`]). A test missing from the output counts as failed, so a build failure
 //! fails every test. Then, for each seeded bug, copy its detector/ files in and run its command:
 //! exit 0 within the limit means no race was found; anything else (failure, crash, timeout: a
@@ -16,6 +21,7 @@
 
 pub mod parse;
 pub mod pyenv;
+pub mod rules;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -26,6 +32,7 @@ use crate::materialize::overlay_files;
 use crate::sandbox::{run_command, CommandOutput, CommandSpec, Limits, SandboxError, SandboxMode};
 use crate::task::{BugId, Language, SeededBug, Task, TestId};
 pub use parse::TestStatus;
+pub use rules::{RuleResult, RuleStatus};
 
 /// Output kept per command, per stream.
 const OUTPUT_CAP: usize = 256 * 1024;
@@ -44,6 +51,9 @@ pub enum ScoreError {
         /// The cause.
         source: crate::materialize::MaterializeError,
     },
+    /// The tree could not be parsed for the architectural rules.
+    #[error("checking the architectural rules: {0}")]
+    Rules(crate::pack::PackError),
     /// The test runner itself is missing or broken on this machine.
     #[error("the {language} test runner could not run: {detail}")]
     Runner {
@@ -335,15 +345,53 @@ pub struct TestsVerdict {
     pub duration_ms: u64,
 }
 
-/// The verdict on one attempt.
+/// The verdict on one attempt, one field per dimension; each is reported apart.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verdict {
     /// The test suite.
     pub tests: TestsVerdict,
     /// One per seeded bug, in the task's order.
     pub detectors: Vec<DetectorResult>,
-    /// FULL and every detector passed.
+    /// One per architectural rule of the task, in the task's order.
+    #[serde(default)]
+    pub rules: Vec<RuleResult>,
+    /// Hygiene flags raised by the edit: protected files it changed (restored before grading)
+    /// and placeholder lines standing for elided code.
+    #[serde(default)]
+    pub hygiene: Vec<String>,
+    /// Every dimension clean: tests FULL, every detector passed, every rule holds, no hygiene
+    /// flag. (An edit that did not apply is never scored.)
     pub resolved: bool,
+}
+
+impl Verdict {
+    /// Every architectural rule holds (true when the task has none).
+    pub fn rules_hold(&self) -> bool {
+        self.rules.iter().all(|r| r.status == RuleStatus::Holds)
+    }
+
+    /// Every detector passed: the seeded races are fixed.
+    pub fn races_fixed(&self) -> bool {
+        self.detectors
+            .iter()
+            .all(|d| d.status == DetectorStatus::Passed)
+    }
+}
+
+/// The hygiene flags of an applied edit (see [`Verdict::hygiene`]).
+pub fn hygiene_flags(applied: &crate::patch::Applied) -> Vec<String> {
+    applied
+        .protected_touched
+        .iter()
+        .map(|p| format!("changed protected file {p} (restored)"))
+        .chain(
+            applied
+                .hygiene
+                .placeholders
+                .iter()
+                .map(|p| format!("placeholder for elided code at {p}")),
+        )
+        .collect()
 }
 
 /// A verdict with the logs to keep.
@@ -639,14 +687,24 @@ pub fn run_detector(
     ))
 }
 
-/// Scores an attempt: hidden tests, then each detector.
+/// Scores an applied attempt: architectural rules on the tree as the edit left it, then the
+/// hidden tests, then each detector.
 pub fn score_attempt(
     task: &Task,
     bugs: &[&SeededBug],
     repo: &Path,
     scratch: &Path,
     toolchain: &Toolchain,
+    applied: &crate::patch::Applied,
 ) -> Result<Scored, ScoreError> {
+    // Before the hidden tests are copied in: the rules judge the model's tree.
+    let rules = rules::check_rules(
+        &task.arch_rules,
+        repo,
+        Some(&crate::pack::parse_cache_in(&toolchain.cache_dir)),
+    )
+    .map_err(ScoreError::Rules)?;
+    let hygiene = hygiene_flags(applied);
     overlay_files(&task.hidden_dir(), repo).map_err(|source| ScoreError::Overlay {
         what: "hidden tests".into(),
         source,
@@ -664,16 +722,18 @@ pub fn score_attempt(
         logs.push((format!("detector-{}.log", bug.id.0.replace('/', "__")), log));
         detectors.push(result);
     }
-    let resolved = tests.grade == TestGrade::Full
-        && detectors.iter().all(|d| d.status == DetectorStatus::Passed);
-    Ok(Scored {
-        verdict: Verdict {
-            tests,
-            detectors,
-            resolved,
-        },
-        logs,
-    })
+    let mut verdict = Verdict {
+        tests,
+        detectors,
+        rules,
+        hygiene,
+        resolved: false,
+    };
+    verdict.resolved = verdict.tests.grade == TestGrade::Full
+        && verdict.races_fixed()
+        && verdict.rules_hold()
+        && verdict.hygiene.is_empty();
+    Ok(Scored { verdict, logs })
 }
 
 #[cfg(test)]
@@ -695,6 +755,7 @@ mod tests {
             pass_to_pass: p2p.iter().map(|s| TestId(s.to_string())).collect(),
             protected: vec![],
             protected_set: globset::GlobSet::empty(),
+            arch_rules: vec![],
             gold_patch: String::new(),
             timeouts: Timeouts::default(),
             dir: PathBuf::new(),

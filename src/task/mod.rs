@@ -9,6 +9,7 @@
 //! once, on load: the rest of the pipeline trusts a `Task` (its fixture exists, its gold patch
 //! parses, its globs compile, its statement does not name a seeded bug's file).
 
+pub mod arch;
 pub mod toml_file;
 
 use std::collections::BTreeMap;
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::{Deserialize, Serialize};
 
+pub use arch::{ArchRule, RuleId, RuleKind};
 pub use toml_file::FileError;
 
 /// Qualified task id: `FIXTURE/TASK`, unique in a project.
@@ -148,7 +150,7 @@ struct TaskFile {
     pass_to_pass: Vec<String>,
     protected: Vec<String>,
     #[serde(default)]
-    arch_rules: Vec<toml::Table>,
+    arch_rules: Vec<arch::RuleFile>,
     #[serde(default = "default_gold")]
     gold: String,
     #[serde(default)]
@@ -186,6 +188,8 @@ pub struct Task {
     pub protected: Vec<String>,
     /// Compiled `protected`.
     pub protected_set: GlobSet,
+    /// Architectural rules checked on the patched tree's dependency graph.
+    pub arch_rules: Vec<ArchRule>,
     /// The gold patch text.
     pub gold_patch: String,
     /// Time limits.
@@ -680,12 +684,7 @@ fn load_task(dir: &Path, bugs: &BTreeMap<BugId, SeededBug>) -> Result<Task, File
     let protected_set = globs
         .build()
         .map_err(|e| invalid("protected", e.to_string()))?;
-    if !raw.arch_rules.is_empty() {
-        return Err(invalid(
-            "arch_rules",
-            "expected an empty list: this version of refbench cannot check architectural rules yet, so a rule here would be silently ignored".into(),
-        ));
-    }
+    let arch_rules = arch::validate(raw.arch_rules).map_err(|(k, m)| invalid(&k, m))?;
     check_relative_path(&raw.gold).map_err(|m| invalid("gold", m))?;
     let gold_path = dir.join(&raw.gold);
     let gold_patch = read_patch(&gold_path)?;
@@ -745,6 +744,7 @@ fn load_task(dir: &Path, bugs: &BTreeMap<BugId, SeededBug>) -> Result<Task, File
         pass_to_pass,
         protected: raw.protected,
         protected_set,
+        arch_rules,
         gold_patch,
         timeouts: raw.timeouts,
         dir: dir.to_path_buf(),

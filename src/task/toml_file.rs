@@ -104,7 +104,10 @@ fn explain(message: &str) -> String {
 }
 
 /// Best-effort line number of `key` (dotted) in TOML text: the last segment at the start of a
-/// line, after the table header of the earlier segments when there is one.
+/// line, after the table header of the earlier segments when there is one. A table segment
+/// with an index (`arch_rules[2].from`) means that entry of an array of tables
+/// (`[[arch_rules]]`); when the key itself is not written there (a missing key), the entry's
+/// header line is given.
 pub fn line_of_key(text: &str, key: &str) -> Option<usize> {
     let mut segments: Vec<&str> = key.split('.').filter(|s| !s.is_empty()).collect();
     // Array indices such as `requirements[2]` point at the array's own key.
@@ -114,18 +117,44 @@ pub fn line_of_key(text: &str, key: &str) -> Option<usize> {
         }
     }
     let leaf = *segments.last()?;
-    let table: Vec<&str> = segments[..segments.len() - 1].to_vec();
+    // The table: names without indices, and the index of an array-of-tables entry.
+    let mut table: Vec<&str> = Vec::new();
+    let mut entry: Option<usize> = None;
+    for seg in &segments[..segments.len() - 1] {
+        match seg.split_once('[') {
+            Some((name, rest)) => {
+                table.push(name);
+                entry = rest.trim_end_matches(']').parse().ok();
+            }
+            None => table.push(seg),
+        }
+    }
+    let wanted = table.join(".");
     let mut in_table = table.is_empty();
+    let mut seen_entries = 0usize;
+    let mut header_line = None;
     for (idx, raw) in text.lines().enumerate() {
         let line = raw.trim_start();
         if line.starts_with('[') {
+            let is_array = line.starts_with("[[");
             let header = line
                 .trim_start_matches('[')
                 .split(']')
                 .next()
                 .unwrap_or("")
                 .trim();
-            in_table = !table.is_empty() && header == table.join(".");
+            in_table = !table.is_empty() && header == wanted;
+            if in_table {
+                if let Some(n) = entry {
+                    in_table = is_array && seen_entries == n;
+                    seen_entries += usize::from(is_array);
+                }
+                if in_table {
+                    header_line = Some(idx + 1);
+                }
+            } else if header_line.is_some() {
+                break;
+            }
             continue;
         }
         if in_table {
@@ -136,7 +165,7 @@ pub fn line_of_key(text: &str, key: &str) -> Option<usize> {
             }
         }
     }
-    None
+    header_line
 }
 
 #[cfg(test)]
@@ -195,6 +224,17 @@ mod tests {
         let text = "a = 1\n[t]\nb = 2\n[u]\nb = 3\n";
         assert_eq!(line_of_key(text, "u.b"), Some(5));
         assert_eq!(line_of_key(text, "a"), Some(1));
-        assert_eq!(line_of_key(text, "t.c"), None);
+        // A key not written in its table: the table's header.
+        assert_eq!(line_of_key(text, "t.c"), Some(2));
+        assert_eq!(line_of_key(text, "v.c"), None);
+    }
+
+    #[test]
+    fn line_of_a_key_in_an_array_of_tables() {
+        let text = "id = 1\n[[r]]\nid = \"a\"\nfrom = \"x\"\n\n[[r]]\nid = \"b\"\n[t]\nfrom = 1\n";
+        assert_eq!(line_of_key(text, "r[0].from"), Some(4));
+        assert_eq!(line_of_key(text, "r[1].id"), Some(7));
+        // Missing in the entry: its header, not a later table's key of the same name.
+        assert_eq!(line_of_key(text, "r[1].from"), Some(6));
     }
 }
