@@ -546,7 +546,7 @@ pub fn main() -> ExitCode {
             let options = RunOptions {
                 tasks: args.tasks,
                 models: if args.models.is_empty() {
-                    vec!["gold".into(), "empty".into()]
+                    default_models(config.as_deref())
                 } else {
                     args.models
                 },
@@ -1009,6 +1009,21 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
     }
+}
+
+/// The models of a run without `--model`: the references `gold` and `empty`, and the
+/// hand-written replies `examples` when refbench.toml configures them (the shipped one does),
+/// so a first run shows every verdict dimension without an API key.
+fn default_models(config: Option<&Path>) -> Vec<String> {
+    let mut models = vec!["gold".to_string(), "empty".to_string()];
+    // A config that does not load is reported when the run resolves its models.
+    let has_examples = config
+        .and_then(|p| crate::model::config::Config::load(p).ok())
+        .is_some_and(|c| c.get("examples").is_some());
+    if has_examples {
+        models.push("examples".into());
+    }
+    models
 }
 
 /// `refbench models`: one line per model, with its key variable's state.

@@ -168,7 +168,8 @@ pub struct ModelEntry {
     /// First backoff delay in milliseconds (doubled per retry, jittered, capped at 60 s).
     #[serde(default = "default_backoff")]
     pub retry_base_ms: u64,
-    /// `replay`: the JSONL file written by `--record` (relative to refbench.toml).
+    /// `replay`: the JSONL file written by `--record`, or a folder of `FIXTURE/TASK.md` replies
+    /// (relative to refbench.toml).
     pub file: Option<PathBuf>,
 }
 
@@ -302,7 +303,7 @@ impl Config {
                     if m.file.is_none() {
                         errors.push(err(
                             "file",
-                            "a replay model needs `file`, the JSONL written by `refbench run --record FILE`".into(),
+                            "a replay model needs `file`: the JSONL written by `refbench run --record FILE`, or a folder of hand-written replies FIXTURE/TASK.md".into(),
                         ));
                     }
                 }

@@ -264,10 +264,7 @@ enum Kind {
     Gold,
     Empty,
     Http(HttpModel),
-    Replay {
-        entry: ModelEntry,
-        replies: HashMap<(String, String, u32), RecordedReply>,
-    },
+    Replay { entry: ModelEntry, replies: Replies },
 }
 
 /// A model refbench can ask. Cheap to clone; clones share limits and the 401 stop.
@@ -365,15 +362,24 @@ impl Model {
                 prompt: None,
             },
             Kind::Replay { entry, replies } => {
-                let key = (task.id.0.clone(), entry.model_id().to_string(), sample);
-                let r = replies.get(&key).ok_or_else(|| ModelError::Replay {
-                    model: self.name.clone(),
-                    message: format!(
-                        "no reply recorded for task {}, model {}, sample {sample}",
-                        task.id,
-                        entry.model_id()
-                    ),
-                })?;
+                let r = replies
+                    .get(&task.id.0, entry.model_id(), sample)
+                    .ok_or_else(|| ModelError::Replay {
+                        model: self.name.clone(),
+                        message: match replies {
+                            Replies::Recorded(_) => format!(
+                                "no reply recorded for task {}, model {}, sample {sample}",
+                                task.id,
+                                entry.model_id()
+                            ),
+                            Replies::PerTask(_) => format!(
+                                "no reply for task {}: expected {}/{}.md",
+                                task.id,
+                                entry.file.as_deref().unwrap_or(Path::new("?")).display(),
+                                task.id
+                            ),
+                        },
+                    })?;
                 Reply {
                     text: r.text.clone(),
                     usage: r.usage.clone(),
@@ -596,14 +602,61 @@ impl ModelSet {
     }
 }
 
-fn load_replay(
-    entry: &ModelEntry,
-) -> Result<HashMap<(String, String, u32), RecordedReply>, ModelError> {
+/// Replies of a replay model, by (task, model, sample); or, read from a folder, one reply per
+/// task that answers every sample.
+#[derive(Debug)]
+enum Replies {
+    Recorded(HashMap<(String, String, u32), RecordedReply>),
+    PerTask(HashMap<String, String>),
+}
+
+impl Replies {
+    fn get(&self, task: &str, model: &str, sample: u32) -> Option<RecordedReply> {
+        match self {
+            Replies::Recorded(map) => map.get(&(task.into(), model.into(), sample)).cloned(),
+            Replies::PerTask(map) => map.get(task).map(|text| RecordedReply {
+                task: task.into(),
+                model: model.into(),
+                sample,
+                text: text.clone(),
+                usage: None,
+                info: AskInfo::default(),
+            }),
+        }
+    }
+}
+
+/// Reads a replay model's `file`: the JSONL written by `--record`, or a folder of hand-written
+/// replies, `FIXTURE/TASK.md` for task `FIXTURE/TASK` (the reply's whole text).
+fn load_replay(entry: &ModelEntry) -> Result<Replies, ModelError> {
     let path = entry.file.as_ref().expect("validated: replay has a file");
     let err = |message: String| ModelError::Replay {
         model: entry.name.clone(),
         message,
     };
+    if path.is_dir() {
+        let mut replies = HashMap::new();
+        let fixtures = std::fs::read_dir(path)
+            .map_err(|e| err(format!("cannot read {}: {e}", path.display())))?;
+        for fixture in fixtures.flatten().filter(|e| e.path().is_dir()) {
+            let files = std::fs::read_dir(fixture.path())
+                .map_err(|e| err(format!("cannot read {}: {e}", fixture.path().display())))?;
+            for file in files.flatten() {
+                let p = file.path();
+                let (Some(stem), Some("md")) = (
+                    p.file_stem().and_then(|s| s.to_str()),
+                    p.extension().and_then(|s| s.to_str()),
+                ) else {
+                    continue;
+                };
+                let text = std::fs::read_to_string(&p)
+                    .map_err(|e| err(format!("cannot read {}: {e}", p.display())))?;
+                let task = format!("{}/{stem}", fixture.file_name().to_string_lossy());
+                replies.insert(task, text);
+            }
+        }
+        return Ok(Replies::PerTask(replies));
+    }
     let text = std::fs::read_to_string(path)
         .map_err(|e| err(format!("cannot read {}: {e}", path.display())))?;
     let mut replies = HashMap::new();
@@ -621,7 +674,7 @@ fn load_replay(
         // A later line (a re-recorded attempt) replaces an earlier one.
         replies.insert((r.task.clone(), r.model.clone(), r.sample), r);
     }
-    Ok(replies)
+    Ok(Replies::Recorded(replies))
 }
 
 #[cfg(test)]

@@ -74,8 +74,14 @@ pub fn outcome_class(r: &AttemptRecord) -> &'static str {
 const LEGEND: [(&str, &str); 9] = [
     ("resolved", "resolved"),
     ("race-missed", "tests FULL, race still there"),
-    ("rule-broken", "tests FULL, race fixed, an architectural rule broken"),
-    ("hygiene", "tests FULL, race fixed, rules hold, hygiene flag"),
+    (
+        "rule-broken",
+        "tests FULL, race fixed, an architectural rule broken",
+    ),
+    (
+        "hygiene",
+        "tests FULL, race fixed, rules hold, hygiene flag",
+    ),
     ("partial", "tests PARTIAL"),
     ("tests-failed", "tests NO"),
     ("apply-failed", "edit did not apply"),
