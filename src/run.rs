@@ -287,8 +287,10 @@ fn run_pool(
             let tx = tx.clone();
             let (next, stop, shared_bases) = (&next, &stop, &shared_bases);
             let mut toolchain = toolchain.clone();
-            // Each worker starts its build-slot search at its own index.
+            // Each worker starts its build-slot search at its own index; a fixture keeps one
+            // build cache per worker.
             toolchain.worker = worker;
+            toolchain.slots = jobs;
             scope.spawn(move || {
                 let mut bases: HashMap<TaskId, Result<Base, String>> = HashMap::new();
                 while !stop.load(Ordering::SeqCst) {

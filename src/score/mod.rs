@@ -74,6 +74,10 @@ pub struct Toolchain {
     pub cache_dir: PathBuf,
     /// Worker slot, so parallel workers never share a cargo target dir.
     pub worker: usize,
+    /// How many cargo target dirs per fixture to keep (the number of workers): when fewer are
+    /// built, a worker that holds a built one copies it into a new one (see
+    /// [`Toolchain::build_slot`]).
+    pub slots: usize,
     /// `bin` of the private Python environment (see [`pyenv`]); put first on PATH for Python
     /// fixtures. `None` uses the machine's python3.
     pub python_bin: Option<PathBuf>,
@@ -128,6 +132,25 @@ fn touch_tree(dir: &Path, now: std::time::SystemTime) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Copies a cargo target dir to `to` (absent), through a temporary name so that a half-made
+/// copy never looks built.
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    let tmp = to.with_extension("seeding");
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp)?;
+    }
+    let status = std::process::Command::new("cp")
+        .args(["-a", "--reflink=auto"])
+        .arg(from)
+        .arg(&tmp)
+        .status()?;
+    if !status.success() {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(std::io::Error::other(format!("cp -a exited with {status}")));
+    }
+    std::fs::rename(&tmp, to)
+}
+
 impl Toolchain {
     /// Takes a build slot for grading `task` in `repo`: for Rust, the first free cargo target
     /// dir of the fixture (`cargo-target/FIXTURE-wN`), waiting for `-w0` if all are taken.
@@ -155,7 +178,7 @@ impl Toolchain {
         // Only slots that have been built are used once one exists: a fresh slot would compile
         // every dependency (shuttle and its tree) from scratch, minutes on a busy machine. So
         // the first attempt of a fixture builds w0, and later ones take a free built slot or
-        // wait for one. (Seeding new slots by copying a built one would add parallelism.)
+        // wait for one; a worker holding a built slot seeds new ones by copying it (below).
         let built: Vec<usize> = (0..64)
             .filter(|n| root.join(format!("{}-w{n}", task.fixture)).is_dir())
             .collect();
@@ -183,10 +206,29 @@ impl Toolchain {
                 (n, lock)
             }
         };
+        let dir = |n: usize| root.join(format!("{}-w{n}", task.fixture));
+        // Seed ahead: while this worker holds a built slot (so nothing writes it), copy it into
+        // a new slot, up to one per worker. cargo then finds every dependency fresh there and
+        // rebuilds only the fixture crate: about a second of copying instead of minutes of
+        // compiling, and from then on the fixture's Rust attempts run in parallel.
+        if dir(n).is_dir() && built.len() < self.slots {
+            let free = (0..64).filter(|m| !dir(*m).exists()).find_map(|m| {
+                let file = open(m).ok()?;
+                Flock::lock(file, FlockArg::LockExclusiveNonblock)
+                    .ok()
+                    .map(|l| (m, l))
+            });
+            if let Some((m, _seed_lock)) = free {
+                // Failing to seed costs parallelism, never correctness: go on without it.
+                if let Err(e) = copy_dir(&dir(n), &dir(m)) {
+                    tracing::warn!("seeding build cache {}: {e}", dir(m).display());
+                }
+            }
+        }
         touch_tree(repo, std::time::SystemTime::now())
             .map_err(|e| runner(format!("stamping {}: {e}", repo.display())))?;
         Ok(BuildSlot {
-            target_dir: Some(root.join(format!("{}-w{n}", task.fixture))),
+            target_dir: Some(dir(n)),
             _lock: Some(lock),
         })
     }
@@ -208,6 +250,7 @@ impl Toolchain {
             root: root.to_path_buf(),
             cache_dir: cache_dir.to_path_buf(),
             worker,
+            slots: 1,
             python_bin,
             sandbox: SandboxMode::Full,
         })
@@ -793,6 +836,44 @@ mod tests {
         assert_eq!(g, TestGrade::No);
         assert_eq!(tests[1].status, TestStatus::Missing);
         assert_eq!(f2p, (1, 1));
+    }
+
+    #[test]
+    fn a_held_built_slot_seeds_one_more_per_worker() {
+        let cache = tempfile::tempdir().unwrap();
+        let repo = tempfile::tempdir().unwrap();
+        std::fs::write(repo.path().join("lib.rs"), "").unwrap();
+        let mut t = task(&["a::f"], &[]);
+        t.language = Language::Rust;
+        t.fixture = "fx".into();
+        let built = cache.path().join("cargo-target/fx-w0/debug");
+        std::fs::create_dir_all(&built).unwrap();
+        std::fs::write(built.join("artifact"), "compiled").unwrap();
+        let toolchain = Toolchain {
+            root: PathBuf::new(),
+            cache_dir: cache.path().to_path_buf(),
+            worker: 0,
+            slots: 2,
+            python_bin: None,
+            sandbox: SandboxMode::Full,
+        };
+        let slot = toolchain.build_slot(&t, repo.path()).unwrap();
+        assert_eq!(
+            slot.target_dir.as_deref(),
+            Some(cache.path().join("cargo-target/fx-w0").as_path())
+        );
+        let seeded = cache.path().join("cargo-target/fx-w1/debug/artifact");
+        assert_eq!(std::fs::read_to_string(&seeded).unwrap(), "compiled");
+        // While w0 is held, the next attempt takes the seeded copy instead of waiting.
+        let other = toolchain.build_slot(&t, repo.path()).unwrap();
+        assert_eq!(
+            other.target_dir.as_deref(),
+            Some(cache.path().join("cargo-target/fx-w1").as_path())
+        );
+        drop((slot, other));
+        // Enough slots for the workers: no third copy.
+        let _again = toolchain.build_slot(&t, repo.path()).unwrap();
+        assert!(!cache.path().join("cargo-target/fx-w2").exists());
     }
 
     #[test]
