@@ -111,7 +111,7 @@ fn main() {
     if !skip.contains("jobs") {
         let mut walls = vec![];
         for jobs in ["1", "2"] {
-            let mut args = vec!["run", "--jobs", jobs];
+            let mut args = vec!["run", "-m", "gold", "-m", "empty", "--jobs", jobs];
             args.extend(&targs);
             let t = Instant::now();
             let dir = refbench(&runs, &cache, &args);
