@@ -487,6 +487,8 @@ pub fn run_attempt(
         )
         .map_err(|e| e.to_string())?;
         timing.tests_ms = scored.verdict.tests.duration_ms;
+        timing.build_ms = scored.verdict.tests.build_ms.unwrap_or(0);
+        timing.rules_ms = scored.rules_ms;
         timing.detectors_ms = scored.verdict.detectors.iter().map(|d| d.duration_ms).sum();
         artifacts.extend(scored.logs);
         record.outcome = if scored.verdict.resolved {

@@ -454,8 +454,15 @@ pub fn render_attempt(r: &AttemptRecord, artifacts: &std::path::Path) -> String 
     let t = &r.timing;
     let _ = writeln!(
         out,
-        "time: {} ms (materialize {}, ask {}, apply {}, tests {}, detectors {})",
-        t.total_ms, t.materialize_ms, t.ask_ms, t.apply_ms, t.tests_ms, t.detectors_ms
+        "time: {} ms (materialize {}, ask {}, apply {}, rules {}, tests {} of which build {}, detectors {})",
+        t.total_ms,
+        t.materialize_ms,
+        t.ask_ms,
+        t.apply_ms,
+        t.rules_ms,
+        t.tests_ms,
+        t.build_ms,
+        t.detectors_ms
     );
     let _ = writeln!(out, "artifacts: {}", artifacts.display());
     out

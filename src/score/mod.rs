@@ -386,6 +386,10 @@ pub struct TestsVerdict {
     pub detail: String,
     /// Wall time of the test command.
     pub duration_ms: u64,
+    /// The part of it spent building, as cargo reports it (Rust only; `None` when it printed
+    /// no build time, e.g. the build failed).
+    #[serde(default)]
+    pub build_ms: Option<u64>,
 }
 
 /// The verdict on one attempt, one field per dimension; each is reported apart.
@@ -442,6 +446,8 @@ pub fn hygiene_flags(applied: &crate::patch::Applied) -> Vec<String> {
 pub struct Scored {
     /// The verdict.
     pub verdict: Verdict,
+    /// Time spent parsing the tree and checking the architectural rules.
+    pub rules_ms: u64,
     /// (artifact file name, contents).
     pub logs: Vec<(String, String)>,
 }
@@ -612,6 +618,10 @@ pub fn run_tests(
             timed_out: out.timed_out,
             detail: out.describe(),
             duration_ms: out.duration_ms,
+            build_ms: match task.language {
+                Language::Rust => parse::cargo_build_ms(&out.stdout),
+                Language::Python => None,
+            },
         },
         log,
     ))
@@ -741,12 +751,14 @@ pub fn score_attempt(
     applied: &crate::patch::Applied,
 ) -> Result<Scored, ScoreError> {
     // Before the hidden tests are copied in: the rules judge the model's tree.
+    let rules_started = std::time::Instant::now();
     let rules = rules::check_rules(
         &task.arch_rules,
         repo,
         Some(&crate::pack::parse_cache_in(&toolchain.cache_dir)),
     )
     .map_err(ScoreError::Rules)?;
+    let rules_ms = rules_started.elapsed().as_millis() as u64;
     let hygiene = hygiene_flags(applied);
     overlay_files(&task.hidden_dir(), repo).map_err(|source| ScoreError::Overlay {
         what: "hidden tests".into(),
@@ -776,7 +788,11 @@ pub fn score_attempt(
         && verdict.races_fixed()
         && verdict.rules_hold()
         && verdict.hygiene.is_empty();
-    Ok(Scored { verdict, logs })
+    Ok(Scored {
+        verdict,
+        rules_ms,
+        logs,
+    })
 }
 
 #[cfg(test)]

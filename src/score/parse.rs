@@ -223,6 +223,31 @@ pub fn parse_libtest(output: &str) -> LibtestReport {
     report
 }
 
+/// The build time cargo reports before running tests (`Finished `test` profile [...] target(s)
+/// in 7.09s`, or `in 1m 02s` past a minute), in milliseconds; `None` when it printed none
+/// (the build failed or was killed).
+pub fn cargo_build_ms(output: &str) -> Option<u64> {
+    output
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            let rest = l.strip_prefix("Finished ")?;
+            let (_, time) = rest.rsplit_once(" in ")?;
+            let mut ms = 0.0;
+            for part in time.split_whitespace() {
+                if let Some(m) = part.strip_suffix('m') {
+                    ms += m.parse::<f64>().ok()? * 60_000.0;
+                } else if let Some(sec) = part.strip_suffix('s') {
+                    ms += sec.parse::<f64>().ok()? * 1000.0;
+                } else {
+                    return None;
+                }
+            }
+            Some(ms.round() as u64)
+        })
+        .next()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,5 +327,14 @@ mod tests {
         assert!(r.compile_error);
         assert!(r.statuses.is_empty());
         assert_eq!(r.binaries_run, 0);
+    }
+
+    #[test]
+    fn cargo_build_time_is_read_from_the_finished_line() {
+        let out = "   Compiling q v0.1.0 (/x)\n    Finished `test` profile [unoptimized + debuginfo] target(s) in 7.09s\n     Running unittests src/lib.rs\n";
+        assert_eq!(cargo_build_ms(out), Some(7090));
+        let long = "    Finished `test` profile [unoptimized] target(s) in 1m 02s\n";
+        assert_eq!(cargo_build_ms(long), Some(62_000));
+        assert_eq!(cargo_build_ms("error[E0425]: cannot find value\n"), None);
     }
 }

@@ -135,8 +135,14 @@ pub struct Timing {
     pub ask_ms: u64,
     /// Applying the edit.
     pub apply_ms: u64,
-    /// Test command.
+    /// Test command, build included.
     pub tests_ms: u64,
+    /// The build part of the test command, as cargo reports it (Rust; 0 otherwise).
+    #[serde(default)]
+    pub build_ms: u64,
+    /// Parsing the patched tree and checking the architectural rules.
+    #[serde(default)]
+    pub rules_ms: u64,
     /// Detector commands.
     pub detectors_ms: u64,
     /// Whole attempt.
