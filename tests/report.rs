@@ -146,6 +146,11 @@ fn html_report_is_self_contained_and_renders_in_headless_chromium() {
     assert_eq!(dom.matches("href=\"#a-mini__add-sub__").count(), 4);
     assert!(dom.contains("id=\"a-mini__add-sub__gold__s0\""));
     assert!(dom.contains("detector-log"));
+    // The rule dimension with its result (gold defines calc.ops.sub).
+    assert!(
+        dom.contains("<tr class=\"rule-holds\"><td><b>sub-in-ops</b>"),
+        "{dom}"
+    );
     assert!(dom.contains("id=\"rate-chart\""));
     // A screenshot next to the report, for people (CI keeps the run directory as an artifact).
     let shot = dir.join("report.png");
@@ -195,6 +200,11 @@ fn junit_summary_and_predictions() {
     );
     assert!(junit.contains("classname=\"empty\" name=\"mini/add-sub\""));
     assert!(junit.contains("<failure message=\"tests NO"));
+    // empty leaves the rule broken, with the evidence.
+    assert!(
+        junit.contains("rules broken: sub-in-ops (no definition of calc.ops.sub in the tree)"),
+        "{junit}"
+    );
 
     // summary.md is a GitHub table.
     let md = std::fs::read_to_string(dir.join("summary.md")).unwrap();

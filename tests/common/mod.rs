@@ -88,6 +88,12 @@ protected = ["tests/**", "detectors/**", "pytest.ini"]
 [timeouts]
 tests = 120
 detector = 60
+
+[[arch_rules]]
+id = "sub-in-ops"
+kind = "symbol-exists"
+symbol = "calc.ops.sub"
+symbol_kind = "function"
 "#;
 
 pub const BUG_TOML: &str = r#"id = "counter-lost-update"
