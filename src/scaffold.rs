@@ -185,6 +185,14 @@ protected = {protected}
 [timeouts]
 tests = 600
 detector = 300
+
+# Architectural rules on the patched tree's dependency graph (docs/task-format.md lists the
+# kinds); every rule must hold on gold. For example:
+# [[arch_rules]]
+# id = "callers-use-the-new-module"
+# kind = "forbid-import"
+# from = "src/handlers/**"
+# to = "src/legacy/**"
 "#
     );
     let files = [
