@@ -415,8 +415,23 @@ fn confined_use(
             }
         }
     }
-    // A target defined in the tree: the graph's references to it.
+    // A target defined in the tree: the graph's references to it. A method cannot be
+    // confined: `x.take()` names no type, so its calls cannot be told from every other
+    // `take`; the rule is reported broken with that explanation rather than guessed at.
     let path = normalise_symbol(target);
+    if let Some(method) = graph
+        .symbols()
+        .iter()
+        .find(|s| s.path == path && s.kind == crate::pack::SymbolKind::Method)
+    {
+        return vec![Evidence {
+            file: method.file.clone(),
+            line: Some(method.line),
+            detail: format!(
+                "{target} is a method, and calls to a method cannot be attributed to its type; confine the type (or a free function) instead"
+            ),
+        }];
+    }
     for r in graph.symbol_refs() {
         if r.symbol == path && !only_in.is_match(&r.file) {
             hits.insert((r.file.clone(), r.line, format!("uses {target}")));

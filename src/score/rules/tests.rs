@@ -368,3 +368,23 @@ fn evidence_is_capped_and_counted() {
     assert_eq!(r.more_evidence, 5);
     assert_eq!(r.evidence[0].file, "app/h00.py");
 }
+
+#[test]
+fn a_method_cannot_be_confined() {
+    let files = with(
+        RS_CRATE,
+        &[(
+            "src/broker.rs",
+            "pub struct Queue;\nimpl Queue {\n    pub fn take(&self) {}\n}\n",
+        )],
+    );
+    let (status, ev) = check(
+        &files,
+        RuleKind::ConfinedUse {
+            target: "broker::Queue::take".into(),
+            only_in: "src/broker.rs".into(),
+        },
+    );
+    assert_eq!(status, RuleStatus::Broken);
+    assert!(ev[0].contains("is a method"), "{ev:?}");
+}
