@@ -30,6 +30,115 @@ use crate::pack::{Lang, PackError};
 use crate::task::arch::kind_word;
 use crate::task::{ArchRule, RuleId, RuleKind};
 
+/// Method names of Rust's standard library that a fixture's own method may share: a call by
+/// such a name says nothing about whose method it is.
+const RUST_STD_METHODS: &[&str] = &[
+    "take",
+    "replace",
+    "swap",
+    "reserve",
+    "extend",
+    "drain",
+    "clear",
+    "truncate",
+    "retain",
+    "entry",
+    "pop",
+    "first",
+    "last",
+    "wait",
+    "notify_one",
+    "notify_all",
+    "join",
+    "spawn",
+    "borrow",
+    "borrow_mut",
+    "as_str",
+    "to_owned",
+    "parse",
+    "finish",
+    "flush",
+    "sort",
+    "reverse",
+    "count",
+    "sum",
+    "min",
+    "max",
+    "find",
+    "position",
+    "any",
+    "find_map",
+    "unwrap_or",
+    "ok",
+    "and_then",
+    "or_else",
+    "is_some",
+    "is_none",
+    "extend_from_slice",
+    "pop_front",
+    "push_back",
+    "push_front",
+    "pop_back",
+    "get_mut",
+    "or_insert",
+    "or_default",
+    "try_recv",
+    "fetch_add",
+    "compare_exchange",
+    "try_lock",
+    "split_off",
+    "first_mut",
+    "last_mut",
+];
+
+/// The same for Python's built-in types and its threading and queue modules.
+const PYTHON_STD_METHODS: &[&str] = &[
+    "append",
+    "extend",
+    "pop",
+    "clear",
+    "copy",
+    "count",
+    "index",
+    "reverse",
+    "sort",
+    "items",
+    "keys",
+    "values",
+    "setdefault",
+    "popitem",
+    "discard",
+    "union",
+    "strip",
+    "replace",
+    "startswith",
+    "endswith",
+    "lower",
+    "upper",
+    "encode",
+    "decode",
+    "acquire",
+    "release",
+    "wait",
+    "notify",
+    "notify_all",
+    "put",
+    "get_nowait",
+    "put_nowait",
+    "submit",
+    "result",
+    "cancel",
+    "done",
+    "start",
+    "is_alive",
+    "is_set",
+    "wait_for",
+    "task_done",
+    "qsize",
+    "empty",
+    "full",
+];
+
 /// Evidence kept per broken rule; the rest is counted.
 const MAX_EVIDENCE: usize = 20;
 
@@ -415,26 +524,40 @@ fn confined_use(
             }
         }
     }
-    // A target defined in the tree: the graph's references to it. A method cannot be
-    // confined: `x.take()` names no type, so its calls cannot be told from every other
-    // `take`; the rule is reported broken with that explanation rather than guessed at.
+    // A target defined in the tree: the graph's references to it. Only references that are
+    // certain count: a name imported from the target's file, or a name the tree defines once
+    // (the graph also links a call to up to three same-named definitions; a second definition
+    // makes `x.name()` ambiguous and such calls are then not counted: the rule errs towards
+    // the model). Methods are matched by name alone (`x.take()` names no type), so a method
+    // whose name is common, or shared with the standard library's, cannot be confined: the rule
+    // is reported broken with that explanation for the task's author rather than guessed at.
     let path = normalise_symbol(target);
-    if let Some(method) = graph
-        .symbols()
-        .iter()
-        .find(|s| s.path == path && s.kind == crate::pack::SymbolKind::Method)
-    {
-        return vec![Evidence {
-            file: method.file.clone(),
-            line: Some(method.line),
-            detail: format!(
-                "{target} is a method, and calls to a method cannot be attributed to its type; confine the type (or a free function) instead"
-            ),
-        }];
-    }
-    for r in graph.symbol_refs() {
-        if r.symbol == path && !only_in.is_match(&r.file) {
-            hits.insert((r.file.clone(), r.line, format!("uses {target}")));
+    if let Some(symbol) = graph.symbols().iter().find(|s| s.path == path) {
+        if symbol.kind == crate::pack::SymbolKind::Method
+            && (crate::pack::graph::name_discount(&symbol.name) < 1.0
+                || if symbol.file.ends_with(".rs") {
+                    RUST_STD_METHODS
+                } else {
+                    PYTHON_STD_METHODS
+                }
+                .contains(&symbol.name.as_str()))
+        {
+            return vec![Evidence {
+                file: symbol.file.clone(),
+                line: Some(symbol.line),
+                detail: format!(
+                    "{target} is a method with a common name, and calls are matched by name; confine its type, or a method with a distinctive name, instead"
+                ),
+            }];
+        }
+        let defined_once = graph.symbols_named(&symbol.name).count() == 1;
+        for r in graph.symbol_refs() {
+            if r.symbol == path
+                && !only_in.is_match(&r.file)
+                && (r.kind == RefKind::Import || defined_once)
+            {
+                hits.insert((r.file.clone(), r.line, format!("uses {target}")));
+            }
         }
     }
     // One item per line, the most specific wording first (imports before names and uses).
