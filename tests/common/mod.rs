@@ -172,6 +172,21 @@ pub fn refbench_in(root: &Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// Runs refbench on the real project root (its fixtures and refbench.toml), with the runs in
+/// `runs` and the shared cache.
+pub fn refbench_on_project(runs: &Path, args: &[&str]) -> std::process::Output {
+    refbench()
+        .arg("--root")
+        .arg(project_root())
+        .arg("--runs-dir")
+        .arg(runs)
+        .arg("--cache-dir")
+        .arg(shared_cache())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
