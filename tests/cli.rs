@@ -529,3 +529,22 @@ fn inject_patch_that_does_not_apply_is_a_harness_error_not_a_model_failure() {
     assert!(tsv.contains("gold\t0\terror"), "{tsv}");
     let _ = (TASK_TOML, BUG_TOML);
 }
+
+#[test]
+fn a_closed_pipe_ends_a_printing_command_quietly() {
+    use std::io::Read;
+    // More than a pipe buffer of JSON, read a little of, then the pipe is closed (`| head`).
+    let mut child = common::refbench()
+        .args(["graph", "repos-fixtures/pyshop/repo", "--format", "json"])
+        .current_dir(common::project_root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 100];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(out.status.code(), Some(101), "{stderr}");
+}

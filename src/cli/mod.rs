@@ -510,6 +510,21 @@ pub fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    // The read-only commands print for pipes (`refbench show latest --format json | head`): a
+    // closed pipe ends them quietly, as it would `cat`, instead of a panic on the next print.
+    // (Only these: the others talk to sockets and children.)
+    if matches!(
+        cli.command,
+        Command::Show { .. } | Command::List { .. } | Command::Graph { .. } | Command::Pack { .. }
+    ) {
+        // SAFETY: no other thread exists yet; restoring the default disposition is harmless.
+        let _ = unsafe {
+            nix::sys::signal::signal(
+                nix::sys::signal::Signal::SIGPIPE,
+                nix::sys::signal::SigHandler::SigDfl,
+            )
+        };
+    }
     let root = find_root(cli.root);
     let runs_dir = cli.runs_dir.unwrap_or_else(|| root.join("runs"));
     let cache_dir = cli
