@@ -9,8 +9,8 @@
 //! ```text
 //! walk     ignore-crate walk (.gitignore honoured); vendored, locale, binary, generated,
 //!          minified and oversized files left out                             walk.rs
-//! parse    Rust and Python in parallel (rayon) with tree-sitter; queries in queries/*.scm,
-//!          compiled once per language; facts cached by content hash          parse.rs
+//! parse    Rust and Python in parallel (rayon) with tree-sitter; one walk per tree does
+//!          what queries/*.scm specify; facts cached by content hash         parse.rs
 //! graph    imports resolved to files, references to definers, per file pair  graph.rs
 //! rank     personalised PageRank seeded by what the task names               rank.rs
 //! render   full files, outlines, names, under the budget                     render.rs
