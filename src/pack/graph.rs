@@ -14,6 +14,9 @@
 //!   names; names defined in more than [`MAX_CANDIDATES`] files are ignored.
 //!
 //! Names a file imports resolve to the import's target, not by name.
+//!
+//! Ranking only needs the file-level part, [`links`]: indexes and borrowed names, no symbol
+//! table. [`build`] resolves the same way and adds symbols, import edges and symbol references.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -280,10 +283,6 @@ impl Graph {
         symbol: &'a str,
     ) -> impl Iterator<Item = &'a SymbolRef> + 'a {
         self.symbol_refs.iter().filter(move |r| r.symbol == symbol)
-    }
-
-    pub(crate) fn index_of(&self, path: &str) -> Option<usize> {
-        self.file_index.get(path).copied()
     }
 
     /// The graph as JSON (files, symbols, imports, edges, symbol references).
@@ -660,15 +659,60 @@ fn qualify(module: &Option<String>, lang: Lang, scope: &[String], name: &str) ->
 /// Imports counted and weight per name, for one (from, to) file pair while building.
 type PairEdge<'a> = (u32, BTreeMap<&'a str, f64>);
 
-/// Builds the graph of `files` (sorted by path) under `root`.
-pub fn build(root: &std::path::Path, files: &[SourceFile]) -> Graph {
+/// The file-level graph by index, borrowing names from the files' facts: what ranking needs,
+/// built without the symbol table and symbol references of a [`Graph`] (which cost more than
+/// the rest of a warm pack).
+#[derive(Debug, Clone, Default)]
+pub struct FileLinks<'a> {
+    /// Paths, in file order (sorted).
+    pub paths: Vec<&'a str>,
+    /// Module paths, as [`FileNode::module`].
+    pub modules: Vec<Option<String>>,
+    /// Edges ordered by (from, to), as [`Graph::edges`].
+    pub edges: Vec<LinkEdge<'a>>,
+    /// Files defining each name (impl blocks aside), in file order.
+    pub definers: HashMap<&'a str, Vec<usize>>,
+}
+
+/// One edge of [`FileLinks`].
+#[derive(Debug, Clone)]
+pub struct LinkEdge<'a> {
+    /// The depending file.
+    pub from: usize,
+    /// The file depended on.
+    pub to: usize,
+    /// Number of resolved imports.
+    pub imports: u32,
+    /// Weight per referenced name, sorted by name.
+    pub names: Vec<(&'a str, f64)>,
+}
+
+/// What [`resolve`] records beyond the links, for a full [`Graph`].
+#[derive(Default)]
+struct Detail {
+    symbols: Vec<Symbol>,
+    imports: Vec<ImportEdge>,
+    symbol_refs: Vec<SymbolRef>,
+}
+
+/// The links of `files` (sorted by path) under `root`, for ranking.
+pub fn links<'a>(root: &std::path::Path, files: &'a [SourceFile]) -> FileLinks<'a> {
+    resolve(root, files, None)
+}
+
+/// Resolves imports and references of `files`; with `detail`, also records symbols, import
+/// edges and symbol references.
+fn resolve<'a>(
+    root: &std::path::Path,
+    files: &'a [SourceFile],
+    mut detail: Option<&mut Detail>,
+) -> FileLinks<'a> {
     let resolver = Resolver::new(root, files);
     let n = files.len();
-    let mut nodes = Vec::with_capacity(n);
-    let mut symbols = Vec::new();
+    let mut modules = Vec::with_capacity(n);
     // name -> defining files (sorted, unique)
     let mut defined_in: HashMap<&str, Vec<usize>> = HashMap::new();
-    // (file, name) -> symbol indexes
+    // (file, name) -> symbol indexes (only with detail)
     let mut symbols_by_file_name: HashMap<(usize, &str), Vec<usize>> = HashMap::new();
     for (i, f) in files.iter().enumerate() {
         let module = module_name(&f.path, f.lang);
@@ -681,32 +725,27 @@ pub fn build(root: &std::path::Path, files: &[SourceFile]) -> Graph {
                 if list.last() != Some(&i) {
                     list.push(i);
                 }
-                symbols_by_file_name
-                    .entry((i, d.name.as_str()))
-                    .or_default()
-                    .push(symbols.len());
-                symbols.push(Symbol {
-                    path: qualify(&module, lang, &d.scope, &d.name),
-                    name: d.name.clone(),
-                    kind: d.kind,
-                    file: f.path.clone(),
-                    line: d.line,
-                    end_line: d.end_line,
-                });
+                if let Some(detail) = detail.as_deref_mut() {
+                    symbols_by_file_name
+                        .entry((i, d.name.as_str()))
+                        .or_default()
+                        .push(detail.symbols.len());
+                    detail.symbols.push(Symbol {
+                        path: qualify(&module, lang, &d.scope, &d.name),
+                        name: d.name.clone(),
+                        kind: d.kind,
+                        file: f.path.clone(),
+                        line: d.line,
+                        end_line: d.end_line,
+                    });
+                }
             }
         }
-        nodes.push(FileNode {
-            path: f.path.clone(),
-            language: f.lang,
-            bytes: f.bytes,
-            module,
-        });
+        modules.push(module);
     }
 
-    let mut imports = Vec::new();
     // (from, to) -> (imports, name -> weight)
     let mut pair: BTreeMap<(usize, usize), PairEdge<'_>> = BTreeMap::new();
-    let mut symbol_refs = Vec::new();
     for (i, f) in files.iter().enumerate() {
         let (Some(facts), Some(lang)) = (&f.facts, f.lang) else {
             continue;
@@ -722,26 +761,28 @@ pub fn build(root: &std::path::Path, files: &[SourceFile]) -> Graph {
                 if target == i {
                     continue;
                 }
-                let spec = match imp.kind {
-                    ImportKind::Mod => format!("mod {}", imp.path[0]),
-                    ImportKind::Use | ImportKind::Path => imp.path.join("::"),
-                    ImportKind::Import => imp.path.join("."),
-                    ImportKind::From => format!(
-                        "{}{}{}",
-                        ".".repeat(imp.level as usize),
-                        imp.path.join("."),
-                        name.as_deref()
-                            .map(|n| format!(" import {n}"))
-                            .unwrap_or_default()
-                    ),
-                };
-                if imp.kind != ImportKind::Path {
-                    imports.push(ImportEdge {
-                        from: f.path.clone(),
-                        line: imp.line,
-                        to: files[target].path.clone(),
-                        spec,
-                    });
+                if let Some(detail) = detail.as_deref_mut() {
+                    if imp.kind != ImportKind::Path {
+                        let spec = match imp.kind {
+                            ImportKind::Mod => format!("mod {}", imp.path[0]),
+                            ImportKind::Use | ImportKind::Path => imp.path.join("::"),
+                            ImportKind::Import => imp.path.join("."),
+                            ImportKind::From => format!(
+                                "{}{}{}",
+                                ".".repeat(imp.level as usize),
+                                imp.path.join("."),
+                                name.as_deref()
+                                    .map(|n| format!(" import {n}"))
+                                    .unwrap_or_default()
+                            ),
+                        };
+                        detail.imports.push(ImportEdge {
+                            from: f.path.clone(),
+                            line: imp.line,
+                            to: files[target].path.clone(),
+                            spec,
+                        });
+                    }
                 }
                 let entry = pair.entry((i, target)).or_default();
                 if imp.kind == ImportKind::Path {
@@ -758,14 +799,16 @@ pub fn build(root: &std::path::Path, files: &[SourceFile]) -> Graph {
                         .find(|s| **s == name)
                     {
                         bound.entry(n.as_str()).or_default().insert(target);
-                        if let Some(syms) = symbols_by_file_name.get(&(target, n.as_str())) {
-                            for &s in syms {
-                                symbol_refs.push(SymbolRef {
-                                    file: f.path.clone(),
-                                    line: imp.line,
-                                    symbol: symbols[s].path.clone(),
-                                    kind: RefKind::Import,
-                                });
+                        if let Some(detail) = detail.as_deref_mut() {
+                            if let Some(syms) = symbols_by_file_name.get(&(target, n.as_str())) {
+                                for &s in syms {
+                                    detail.symbol_refs.push(SymbolRef {
+                                        file: f.path.clone(),
+                                        line: imp.line,
+                                        symbol: detail.symbols[s].path.clone(),
+                                        kind: RefKind::Import,
+                                    });
+                                }
                             }
                         }
                     }
@@ -803,13 +846,16 @@ pub fn build(root: &std::path::Path, files: &[SourceFile]) -> Graph {
             };
             for &t in &targets {
                 *pair.entry((i, t)).or_default().1.entry(name).or_default() += w;
+                let Some(detail) = detail.as_deref_mut() else {
+                    continue;
+                };
                 if resolved || targets.len() <= 3 {
                     if let Some(syms) = symbols_by_file_name.get(&(t, name)) {
                         for &s in syms {
-                            symbol_refs.push(SymbolRef {
+                            detail.symbol_refs.push(SymbolRef {
                                 file: f.path.clone(),
                                 line,
-                                symbol: symbols[s].path.clone(),
+                                symbol: detail.symbols[s].path.clone(),
                                 kind,
                             });
                         }
@@ -819,18 +865,57 @@ pub fn build(root: &std::path::Path, files: &[SourceFile]) -> Graph {
         }
     }
 
-    let mut edges = Vec::with_capacity(pair.len());
-    let mut out_edges = vec![Vec::new(); n];
-    for ((from, to), (imports_count, names)) in pair {
-        let names: Vec<(String, f64)> =
-            names.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-        let weight = imports_count as f64 + names.iter().map(|(_, w)| w).sum::<f64>();
-        out_edges[from].push(edges.len());
+    let edges = pair
+        .into_iter()
+        .map(|((from, to), (imports, names))| LinkEdge {
+            from,
+            to,
+            imports,
+            names: names.into_iter().collect(),
+        })
+        .collect();
+    FileLinks {
+        paths: files.iter().map(|f| f.path.as_str()).collect(),
+        modules,
+        edges,
+        definers: defined_in,
+    }
+}
+
+/// Builds the graph of `files` (sorted by path) under `root`.
+pub fn build(root: &std::path::Path, files: &[SourceFile]) -> Graph {
+    let mut detail = Detail::default();
+    let links = resolve(root, files, Some(&mut detail));
+    let Detail {
+        symbols,
+        mut imports,
+        mut symbol_refs,
+    } = detail;
+    let nodes: Vec<FileNode> = files
+        .iter()
+        .zip(links.modules)
+        .map(|(f, module)| FileNode {
+            path: f.path.clone(),
+            language: f.lang,
+            bytes: f.bytes,
+            module,
+        })
+        .collect();
+    let mut edges = Vec::with_capacity(links.edges.len());
+    let mut out_edges = vec![Vec::new(); files.len()];
+    for e in links.edges {
+        let names: Vec<(String, f64)> = e
+            .names
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        let weight = e.imports as f64 + names.iter().map(|(_, w)| w).sum::<f64>();
+        out_edges[e.from].push(edges.len());
         edges.push(FileEdge {
-            from: files[from].path.clone(),
-            to: files[to].path.clone(),
+            from: files[e.from].path.clone(),
+            to: files[e.to].path.clone(),
             weight,
-            imports: imports_count,
+            imports: e.imports,
             names,
         });
     }
