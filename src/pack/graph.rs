@@ -579,8 +579,12 @@ impl<'a> Resolver<'a> {
     }
 
     /// Resolves one Rust import or path: (target file, the name it brings in, if any).
-    fn rust(&self, from: &str, imp: &super::parse::Import) -> Option<(usize, Option<String>)> {
-        let here = rust_module(from);
+    fn rust(
+        &self,
+        from: &str,
+        here: &RustModule,
+        imp: &super::parse::Import,
+    ) -> Option<(usize, Option<String>)> {
         if imp.kind == ImportKind::Mod {
             let name = &imp.path[0];
             let f = self
@@ -656,6 +660,36 @@ fn qualify(module: &Option<String>, lang: Lang, scope: &[String], name: &str) ->
     parts.join(sep)
 }
 
+/// FNV-1a: the name maps are hashed hundreds of thousands of times per pack, with short
+/// keys, where std's DoS-resistant SipHash showed in profiles. Keys come from the packed
+/// repository, which is not adversarial here.
+#[derive(Debug, Clone, Copy)]
+pub struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// A `HashMap` hashed with [`Fnv`].
+pub type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+
+/// How a file uses one name: (weight by kind, count, first line, strongest kind).
+type NameUse = (f64, u32, u32, RefKind);
+
 /// Imports counted and weight per name, for one (from, to) file pair while building.
 type PairEdge<'a> = (u32, BTreeMap<&'a str, f64>);
 
@@ -671,7 +705,7 @@ pub struct FileLinks<'a> {
     /// Edges ordered by (from, to), as [`Graph::edges`].
     pub edges: Vec<LinkEdge<'a>>,
     /// Files defining each name (impl blocks aside), in file order.
-    pub definers: HashMap<&'a str, Vec<usize>>,
+    pub definers: FastMap<&'a str, Vec<usize>>,
 }
 
 /// One edge of [`FileLinks`].
@@ -711,7 +745,7 @@ fn resolve<'a>(
     let n = files.len();
     let mut modules = Vec::with_capacity(n);
     // name -> defining files (sorted, unique)
-    let mut defined_in: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut defined_in: FastMap<&str, Vec<usize>> = FastMap::default();
     // (file, name) -> symbol indexes (only with detail)
     let mut symbols_by_file_name: HashMap<(usize, &str), Vec<usize>> = HashMap::new();
     for (i, f) in files.iter().enumerate() {
@@ -751,11 +785,12 @@ fn resolve<'a>(
             continue;
         };
         // Names this file imports -> their files.
-        let mut bound: HashMap<&str, BTreeSet<usize>> = HashMap::new();
+        let mut bound: FastMap<&str, BTreeSet<usize>> = FastMap::default();
+        let here = (lang == Lang::Rust).then(|| rust_module(&f.path));
         for imp in &facts.imports {
-            let resolved: Vec<(usize, Option<String>)> = match lang {
-                Lang::Python => resolver.python(&f.path, imp),
-                Lang::Rust => resolver.rust(&f.path, imp).into_iter().collect(),
+            let resolved: Vec<(usize, Option<String>)> = match &here {
+                None => resolver.python(&f.path, imp),
+                Some(here) => resolver.rust(&f.path, here, imp).into_iter().collect(),
             };
             for (target, name) in resolved {
                 if target == i {
@@ -815,12 +850,18 @@ fn resolve<'a>(
                 }
             }
         }
-        // References grouped by name: (weight by kind, count, first line, strongest kind).
-        let mut by_name: BTreeMap<&str, (f64, u32, u32, RefKind)> = BTreeMap::new();
+        // References grouped by name, in name order: (weight by kind, count, first line,
+        // strongest kind). Facts keep references sorted by name, so groups are runs.
+        debug_assert!(facts.refs.windows(2).all(|w| w[0].name <= w[1].name));
+        let mut by_name: Vec<(&str, NameUse)> = Vec::new();
         for r in &facts.refs {
-            let e = by_name
-                .entry(r.name.as_str())
-                .or_insert((0.0, 0, r.line, r.kind));
+            let e = match by_name.last_mut() {
+                Some((name, e)) if *name == r.name => e,
+                _ => {
+                    by_name.push((r.name.as_str(), (0.0, 0, r.line, r.kind)));
+                    &mut by_name.last_mut().expect("just pushed").1
+                }
+            };
             e.0 = e.0.max(kind_weight(r.kind));
             e.1 += 1;
             if r.kind < e.3 {
@@ -832,6 +873,8 @@ fn resolve<'a>(
             let (targets, resolved): (Vec<usize>, bool) = match bound.get(name) {
                 Some(t) => (t.iter().copied().collect(), true),
                 None => match defined_in.get(name) {
+                    // Dropping this file leaves at least `len - 1`: too many, skip the copy.
+                    Some(d) if d.len() > MAX_CANDIDATES + 1 => continue,
                     Some(d) => (d.iter().copied().filter(|&t| t != i).collect(), false),
                     None => continue,
                 },

@@ -216,7 +216,10 @@ pub fn render(
             if caps.is_none() {
                 break;
             }
-            if let Some(o) = outline(file).filter(|_| outline_misses < MAX_MISSES) {
+            let o = (outline_misses < MAX_MISSES)
+                .then(|| outline(file))
+                .flatten();
+            if let Some(o) = o {
                 outline_misses += 1;
                 if o.len() <= outline_cap.saturating_sub(used).saturating_mul(8) {
                     let s = code_section(&file.path, " (outline)", &o);
