@@ -14,6 +14,9 @@
 //!   names; names defined in more than [`MAX_CANDIDATES`] files are ignored.
 //!
 //! Names a file imports resolve to the import's target, not by name.
+//!
+//! Ranking only needs the file-level part, [`links`]: indexes and borrowed names, no symbol
+//! table. [`build`] resolves the same way and adds symbols, import edges and symbol references.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -283,10 +286,6 @@ impl Graph {
         symbol: &'a str,
     ) -> impl Iterator<Item = &'a SymbolRef> + 'a {
         self.symbol_refs.iter().filter(move |r| r.symbol == symbol)
-    }
-
-    pub(crate) fn index_of(&self, path: &str) -> Option<usize> {
-        self.file_index.get(path).copied()
     }
 
     /// The graph as JSON (files, symbols, imports, edges, symbol references).
@@ -583,8 +582,12 @@ impl<'a> Resolver<'a> {
     }
 
     /// Resolves one Rust import or path: (target file, the name it brings in, if any).
-    fn rust(&self, from: &str, imp: &super::parse::Import) -> Option<(usize, Option<String>)> {
-        let here = rust_module(from);
+    fn rust(
+        &self,
+        from: &str,
+        here: &RustModule,
+        imp: &super::parse::Import,
+    ) -> Option<(usize, Option<String>)> {
         if imp.kind == ImportKind::Mod {
             let name = &imp.path[0];
             let f = self
@@ -660,18 +663,93 @@ fn qualify(module: &Option<String>, lang: Lang, scope: &[String], name: &str) ->
     parts.join(sep)
 }
 
+/// FNV-1a: the name maps are hashed hundreds of thousands of times per pack, with short
+/// keys, where std's DoS-resistant SipHash showed in profiles. Keys come from the packed
+/// repository, which is not adversarial here.
+#[derive(Debug, Clone, Copy)]
+pub struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// A `HashMap` hashed with [`Fnv`].
+pub type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+
+/// How a file uses one name: (weight by kind, count, first line, strongest kind).
+type NameUse = (f64, u32, u32, RefKind);
+
 /// Imports counted and weight per name, for one (from, to) file pair while building.
 type PairEdge<'a> = (u32, BTreeMap<&'a str, f64>);
 
-/// Builds the graph of `files` (sorted by path) under `root`.
-pub fn build(root: &std::path::Path, files: &[SourceFile]) -> Graph {
+/// The file-level graph by index, borrowing names from the files' facts: what ranking needs,
+/// built without the symbol table and symbol references of a [`Graph`] (which cost more than
+/// the rest of a warm pack).
+#[derive(Debug, Clone, Default)]
+pub struct FileLinks<'a> {
+    /// Paths, in file order (sorted).
+    pub paths: Vec<&'a str>,
+    /// Module paths, as [`FileNode::module`].
+    pub modules: Vec<Option<String>>,
+    /// Edges ordered by (from, to), as [`Graph::edges`].
+    pub edges: Vec<LinkEdge<'a>>,
+    /// Files defining each name (impl blocks aside), in file order.
+    pub definers: FastMap<&'a str, Vec<usize>>,
+}
+
+/// One edge of [`FileLinks`].
+#[derive(Debug, Clone)]
+pub struct LinkEdge<'a> {
+    /// The depending file.
+    pub from: usize,
+    /// The file depended on.
+    pub to: usize,
+    /// Number of resolved imports.
+    pub imports: u32,
+    /// Weight per referenced name, sorted by name.
+    pub names: Vec<(&'a str, f64)>,
+}
+
+/// What [`resolve`] records beyond the links, for a full [`Graph`].
+#[derive(Default)]
+struct Detail {
+    symbols: Vec<Symbol>,
+    imports: Vec<ImportEdge>,
+    symbol_refs: Vec<SymbolRef>,
+}
+
+/// The links of `files` (sorted by path) under `root`, for ranking.
+pub fn links<'a>(root: &std::path::Path, files: &'a [SourceFile]) -> FileLinks<'a> {
+    resolve(root, files, None)
+}
+
+/// Resolves imports and references of `files`; with `detail`, also records symbols, import
+/// edges and symbol references.
+fn resolve<'a>(
+    root: &std::path::Path,
+    files: &'a [SourceFile],
+    mut detail: Option<&mut Detail>,
+) -> FileLinks<'a> {
     let resolver = Resolver::new(root, files);
     let n = files.len();
-    let mut nodes = Vec::with_capacity(n);
-    let mut symbols = Vec::new();
+    let mut modules = Vec::with_capacity(n);
     // name -> defining files (sorted, unique)
-    let mut defined_in: HashMap<&str, Vec<usize>> = HashMap::new();
-    // (file, name) -> symbol indexes
+    let mut defined_in: FastMap<&str, Vec<usize>> = FastMap::default();
+    // (file, name) -> symbol indexes (only with detail)
     let mut symbols_by_file_name: HashMap<(usize, &str), Vec<usize>> = HashMap::new();
     for (i, f) in files.iter().enumerate() {
         let module = module_name(&f.path, f.lang);
@@ -684,67 +762,65 @@ pub fn build(root: &std::path::Path, files: &[SourceFile]) -> Graph {
                 if list.last() != Some(&i) {
                     list.push(i);
                 }
-                symbols_by_file_name
-                    .entry((i, d.name.as_str()))
-                    .or_default()
-                    .push(symbols.len());
-                symbols.push(Symbol {
-                    path: qualify(&module, lang, &d.scope, &d.name),
-                    name: d.name.clone(),
-                    kind: d.kind,
-                    file: f.path.clone(),
-                    line: d.line,
-                    end_line: d.end_line,
-                });
+                if let Some(detail) = detail.as_deref_mut() {
+                    symbols_by_file_name
+                        .entry((i, d.name.as_str()))
+                        .or_default()
+                        .push(detail.symbols.len());
+                    detail.symbols.push(Symbol {
+                        path: qualify(&module, lang, &d.scope, &d.name),
+                        name: d.name.clone(),
+                        kind: d.kind,
+                        file: f.path.clone(),
+                        line: d.line,
+                        end_line: d.end_line,
+                    });
+                }
             }
         }
-        nodes.push(FileNode {
-            path: f.path.clone(),
-            language: f.lang,
-            bytes: f.bytes,
-            module,
-        });
+        modules.push(module);
     }
 
-    let mut imports = Vec::new();
     // (from, to) -> (imports, name -> weight)
     let mut pair: BTreeMap<(usize, usize), PairEdge<'_>> = BTreeMap::new();
-    let mut symbol_refs = Vec::new();
     for (i, f) in files.iter().enumerate() {
         let (Some(facts), Some(lang)) = (&f.facts, f.lang) else {
             continue;
         };
         // Names this file imports -> their files.
-        let mut bound: HashMap<&str, BTreeSet<usize>> = HashMap::new();
+        let mut bound: FastMap<&str, BTreeSet<usize>> = FastMap::default();
+        let here = (lang == Lang::Rust).then(|| rust_module(&f.path));
         for imp in &facts.imports {
-            let resolved: Vec<(usize, Option<String>)> = match lang {
-                Lang::Python => resolver.python(&f.path, imp),
-                Lang::Rust => resolver.rust(&f.path, imp).into_iter().collect(),
+            let resolved: Vec<(usize, Option<String>)> = match &here {
+                None => resolver.python(&f.path, imp),
+                Some(here) => resolver.rust(&f.path, here, imp).into_iter().collect(),
             };
             for (target, name) in resolved {
                 if target == i {
                     continue;
                 }
-                let spec = match imp.kind {
-                    ImportKind::Mod => format!("mod {}", imp.path[0]),
-                    ImportKind::Use | ImportKind::Path => imp.path.join("::"),
-                    ImportKind::Import => imp.path.join("."),
-                    ImportKind::From => format!(
-                        "{}{}{}",
-                        ".".repeat(imp.level as usize),
-                        imp.path.join("."),
-                        name.as_deref()
-                            .map(|n| format!(" import {n}"))
-                            .unwrap_or_default()
-                    ),
-                };
-                imports.push(ImportEdge {
-                    from: f.path.clone(),
-                    line: imp.line,
-                    to: files[target].path.clone(),
-                    spec,
-                    kind: imp.kind,
-                });
+                if let Some(detail) = detail.as_deref_mut() {
+                    let spec = match imp.kind {
+                        ImportKind::Mod => format!("mod {}", imp.path[0]),
+                        ImportKind::Use | ImportKind::Path => imp.path.join("::"),
+                        ImportKind::Import => imp.path.join("."),
+                        ImportKind::From => format!(
+                            "{}{}{}",
+                            ".".repeat(imp.level as usize),
+                            imp.path.join("."),
+                            name.as_deref()
+                                .map(|n| format!(" import {n}"))
+                                .unwrap_or_default()
+                        ),
+                    };
+                    detail.imports.push(ImportEdge {
+                        from: f.path.clone(),
+                        line: imp.line,
+                        to: files[target].path.clone(),
+                        spec,
+                        kind: imp.kind,
+                    });
+                }
                 let entry = pair.entry((i, target)).or_default();
                 if imp.kind == ImportKind::Path {
                     *entry.1.entry("").or_default() += 0.5;
@@ -760,26 +836,34 @@ pub fn build(root: &std::path::Path, files: &[SourceFile]) -> Graph {
                         .find(|s| **s == name)
                     {
                         bound.entry(n.as_str()).or_default().insert(target);
-                        if let Some(syms) = symbols_by_file_name.get(&(target, n.as_str())) {
-                            for &s in syms {
-                                symbol_refs.push(SymbolRef {
-                                    file: f.path.clone(),
-                                    line: imp.line,
-                                    symbol: symbols[s].path.clone(),
-                                    kind: RefKind::Import,
-                                });
+                        if let Some(detail) = detail.as_deref_mut() {
+                            if let Some(syms) = symbols_by_file_name.get(&(target, n.as_str())) {
+                                for &s in syms {
+                                    detail.symbol_refs.push(SymbolRef {
+                                        file: f.path.clone(),
+                                        line: imp.line,
+                                        symbol: detail.symbols[s].path.clone(),
+                                        kind: RefKind::Import,
+                                    });
+                                }
                             }
                         }
                     }
                 }
             }
         }
-        // References grouped by name: (weight by kind, count, first line, strongest kind).
-        let mut by_name: BTreeMap<&str, (f64, u32, u32, RefKind)> = BTreeMap::new();
+        // References grouped by name, in name order: (weight by kind, count, first line,
+        // strongest kind). Facts keep references sorted by name, so groups are runs.
+        debug_assert!(facts.refs.windows(2).all(|w| w[0].name <= w[1].name));
+        let mut by_name: Vec<(&str, NameUse)> = Vec::new();
         for r in &facts.refs {
-            let e = by_name
-                .entry(r.name.as_str())
-                .or_insert((0.0, 0, r.line, r.kind));
+            let e = match by_name.last_mut() {
+                Some((name, e)) if *name == r.name => e,
+                _ => {
+                    by_name.push((r.name.as_str(), (0.0, 0, r.line, r.kind)));
+                    &mut by_name.last_mut().expect("just pushed").1
+                }
+            };
             e.0 = e.0.max(kind_weight(r.kind));
             e.1 += 1;
             if r.kind < e.3 {
@@ -791,6 +875,8 @@ pub fn build(root: &std::path::Path, files: &[SourceFile]) -> Graph {
             let (targets, resolved): (Vec<usize>, bool) = match bound.get(name) {
                 Some(t) => (t.iter().copied().collect(), true),
                 None => match defined_in.get(name) {
+                    // Dropping this file leaves at least `len - 1`: too many, skip the copy.
+                    Some(d) if d.len() > MAX_CANDIDATES + 1 => continue,
                     Some(d) => (d.iter().copied().filter(|&t| t != i).collect(), false),
                     None => continue,
                 },
@@ -805,13 +891,16 @@ pub fn build(root: &std::path::Path, files: &[SourceFile]) -> Graph {
             };
             for &t in &targets {
                 *pair.entry((i, t)).or_default().1.entry(name).or_default() += w;
+                let Some(detail) = detail.as_deref_mut() else {
+                    continue;
+                };
                 if resolved || targets.len() <= 3 {
                     if let Some(syms) = symbols_by_file_name.get(&(t, name)) {
                         for &s in syms {
-                            symbol_refs.push(SymbolRef {
+                            detail.symbol_refs.push(SymbolRef {
                                 file: f.path.clone(),
                                 line,
-                                symbol: symbols[s].path.clone(),
+                                symbol: detail.symbols[s].path.clone(),
                                 kind,
                             });
                         }
@@ -821,18 +910,57 @@ pub fn build(root: &std::path::Path, files: &[SourceFile]) -> Graph {
         }
     }
 
-    let mut edges = Vec::with_capacity(pair.len());
-    let mut out_edges = vec![Vec::new(); n];
-    for ((from, to), (imports_count, names)) in pair {
-        let names: Vec<(String, f64)> =
-            names.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-        let weight = imports_count as f64 + names.iter().map(|(_, w)| w).sum::<f64>();
-        out_edges[from].push(edges.len());
+    let edges = pair
+        .into_iter()
+        .map(|((from, to), (imports, names))| LinkEdge {
+            from,
+            to,
+            imports,
+            names: names.into_iter().collect(),
+        })
+        .collect();
+    FileLinks {
+        paths: files.iter().map(|f| f.path.as_str()).collect(),
+        modules,
+        edges,
+        definers: defined_in,
+    }
+}
+
+/// Builds the graph of `files` (sorted by path) under `root`.
+pub fn build(root: &std::path::Path, files: &[SourceFile]) -> Graph {
+    let mut detail = Detail::default();
+    let links = resolve(root, files, Some(&mut detail));
+    let Detail {
+        symbols,
+        mut imports,
+        mut symbol_refs,
+    } = detail;
+    let nodes: Vec<FileNode> = files
+        .iter()
+        .zip(links.modules)
+        .map(|(f, module)| FileNode {
+            path: f.path.clone(),
+            language: f.lang,
+            bytes: f.bytes,
+            module,
+        })
+        .collect();
+    let mut edges = Vec::with_capacity(links.edges.len());
+    let mut out_edges = vec![Vec::new(); files.len()];
+    for e in links.edges {
+        let names: Vec<(String, f64)> = e
+            .names
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        let weight = e.imports as f64 + names.iter().map(|(_, w)| w).sum::<f64>();
+        out_edges[e.from].push(edges.len());
         edges.push(FileEdge {
-            from: files[from].path.clone(),
-            to: files[to].path.clone(),
+            from: files[e.from].path.clone(),
+            to: files[e.to].path.clone(),
             weight,
-            imports: imports_count,
+            imports: e.imports,
             names,
         });
     }

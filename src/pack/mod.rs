@@ -9,8 +9,8 @@
 //! ```text
 //! walk     ignore-crate walk (.gitignore honoured); vendored, locale, binary, generated,
 //!          minified and oversized files left out                             walk.rs
-//! parse    Rust and Python in parallel (rayon) with tree-sitter; queries in queries/*.scm,
-//!          compiled once per language; facts cached by content hash          parse.rs
+//! parse    Rust and Python in parallel (rayon) with tree-sitter; one walk per tree does
+//!          what queries/*.scm specify; facts cached by content hash         parse.rs
 //! graph    imports resolved to files, references to definers, per file pair  graph.rs
 //! rank     personalised PageRank seeded by what the task names               rank.rs
 //! render   full files, outlines, names, under the budget                     render.rs
@@ -26,6 +26,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod cache;
 pub mod eval;
 pub mod graph;
 pub mod parse;
@@ -37,7 +38,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-pub use graph::{FileEdge, FileNode, Graph, ImportEdge, Symbol, SymbolRef};
+pub use graph::{FileEdge, FileLinks, FileNode, Graph, ImportEdge, LinkEdge, Symbol, SymbolRef};
 pub use parse::{RefKind, SymbolKind};
 pub use render::{count_tokens, Mode};
 pub use walk::{LoadStats, MAX_FILE_BYTES};
@@ -161,8 +162,9 @@ pub fn load_graph(
     cache_dir: Option<&Path>,
 ) -> Result<(Vec<walk::SourceFile>, Graph, LoadStats), PackError> {
     let walked = walk::walk(repo)?;
-    let cache = walk::ParseCache::new(cache_dir.map(Path::to_path_buf));
-    let (files, stats) = walk::load(repo, walked, &cache);
+    let cache = cache::ParseCache::new(cache_dir.map(Path::to_path_buf));
+    let (files, stats) = walk::load(repo, walked, &cache, false);
+    cache.flush();
     let graph = graph::build(repo, &files);
     Ok((files, graph, stats))
 }
@@ -174,12 +176,19 @@ pub fn build_graph(repo: &Path, cache_dir: Option<&Path>) -> Result<Graph, PackE
 
 /// Packs `repo` for a task described by `task_text` (empty: no task, uniform ranking).
 pub fn pack_dir(repo: &Path, task_text: &str, options: &PackOptions) -> Result<Packed, PackError> {
-    // Loading the tokenizer's vocabulary takes a while: do it beside the parse.
-    let warm = std::thread::spawn(|| count_tokens(""));
-    let (files, graph, load) = load_graph(repo, options.cache_dir.as_deref())?;
-    let ranked = rank::rank(&graph, task_text);
-    let _ = warm.join();
-    let rendered = render::render(repo, &files, &ranked, options.budget);
+    let walked = walk::walk(repo)?;
+    let cache = cache::ParseCache::new(options.cache_dir.clone());
+    let (files, load) = walk::load(repo, walked, &cache, true);
+    let (ranked, rendered) = std::thread::scope(|s| {
+        // New cache entries are written while the single-threaded stages run.
+        s.spawn(|| cache.flush());
+        let links = graph::links(repo, &files);
+        let ranked = rank::rank(&links, task_text);
+        let mut tokens = cache::TokenCache::load(options.cache_dir.as_deref());
+        let rendered = render::render(repo, &files, &ranked, options.budget, &mut tokens);
+        tokens.save();
+        (ranked, rendered)
+    });
     let packed_files = rendered
         .sections
         .iter()

@@ -1,13 +1,14 @@
 //! Tree-sitter extraction: one source file in, its [`FileFacts`] (definitions, references,
-//! imports) out. Queries live in `queries/*.scm`, are compiled once per language and shared by
-//! every thread; each thread keeps its own parser.
+//! imports) out. What is extracted is specified by the queries in `queries/*.scm`; [`extract`]
+//! does the same in one walk over the tree (running the queries cost as much as parsing), and a
+//! test runs both on real code and requires equal facts. Each thread keeps its own parser.
 
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
-use tree_sitter::{Node, Parser, Query, QueryCursor, StreamingIterator};
+use tree_sitter::{Node, Parser};
 
 use super::Lang;
 
@@ -65,6 +66,7 @@ pub enum SymbolKind {
 }
 
 impl SymbolKind {
+    #[cfg(test)]
     fn from_capture(name: &str) -> Option<SymbolKind> {
         Some(match name {
             "def.function" => SymbolKind::Function,
@@ -170,43 +172,169 @@ pub struct FileFacts {
     pub imports: Vec<Import>,
 }
 
-struct LangQueries {
-    language: tree_sitter::Language,
-    defs: Query,
-    refs: Query,
+/// Node kinds the extraction looks at (named nodes only; everything else is `Other`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Other,
+    Identifier,
+    // Rust
+    FunctionItem,
+    FunctionSignatureItem,
+    StructItem,
+    UnionItem,
+    EnumItem,
+    TraitItem,
+    ModItem,
+    ConstItem,
+    StaticItem,
+    TypeItem,
+    MacroDefinition,
+    ImplItem,
+    CallExpression,
+    ScopedIdentifier,
+    FieldExpression,
+    FieldIdentifier,
+    GenericFunction,
+    MacroInvocation,
+    StructExpression,
+    TypeIdentifier,
+    ScopedTypeIdentifier,
+    GenericType,
+    UseDeclaration,
+    // Python
+    FunctionDefinition,
+    ClassDefinition,
+    Module,
+    ExpressionStatement,
+    Assignment,
+    Call,
+    Attribute,
+    Decorator,
+    ArgumentList,
+    ExceptClause,
+    Type,
+    KeywordArgument,
+    ImportStatement,
+    ImportFromStatement,
 }
 
-fn queries(lang: Lang) -> &'static LangQueries {
-    static RUST: OnceLock<LangQueries> = OnceLock::new();
-    static PYTHON: OnceLock<LangQueries> = OnceLock::new();
-    let (cell, language, defs, refs, file) = match lang {
+impl Kind {
+    fn of_name(lang: Lang, name: &str) -> Kind {
+        use Kind::*;
+        match (lang, name) {
+            (_, "identifier") => Identifier,
+            (Lang::Rust, "function_item") => FunctionItem,
+            (Lang::Rust, "function_signature_item") => FunctionSignatureItem,
+            (Lang::Rust, "struct_item") => StructItem,
+            (Lang::Rust, "union_item") => UnionItem,
+            (Lang::Rust, "enum_item") => EnumItem,
+            (Lang::Rust, "trait_item") => TraitItem,
+            (Lang::Rust, "mod_item") => ModItem,
+            (Lang::Rust, "const_item") => ConstItem,
+            (Lang::Rust, "static_item") => StaticItem,
+            (Lang::Rust, "type_item") => TypeItem,
+            (Lang::Rust, "macro_definition") => MacroDefinition,
+            (Lang::Rust, "impl_item") => ImplItem,
+            (Lang::Rust, "call_expression") => CallExpression,
+            (Lang::Rust, "scoped_identifier") => ScopedIdentifier,
+            (Lang::Rust, "field_expression") => FieldExpression,
+            (Lang::Rust, "field_identifier") => FieldIdentifier,
+            (Lang::Rust, "generic_function") => GenericFunction,
+            (Lang::Rust, "macro_invocation") => MacroInvocation,
+            (Lang::Rust, "struct_expression") => StructExpression,
+            (Lang::Rust, "type_identifier") => TypeIdentifier,
+            (Lang::Rust, "scoped_type_identifier") => ScopedTypeIdentifier,
+            (Lang::Rust, "generic_type") => GenericType,
+            (Lang::Rust, "use_declaration") => UseDeclaration,
+            (Lang::Python, "function_definition") => FunctionDefinition,
+            (Lang::Python, "class_definition") => ClassDefinition,
+            (Lang::Python, "module") => Module,
+            (Lang::Python, "expression_statement") => ExpressionStatement,
+            (Lang::Python, "assignment") => Assignment,
+            (Lang::Python, "call") => Call,
+            (Lang::Python, "attribute") => Attribute,
+            (Lang::Python, "decorator") => Decorator,
+            (Lang::Python, "argument_list") => ArgumentList,
+            (Lang::Python, "except_clause") => ExceptClause,
+            (Lang::Python, "type") => Type,
+            (Lang::Python, "keyword_argument") => KeywordArgument,
+            (Lang::Python, "import_statement") => ImportStatement,
+            (Lang::Python, "import_from_statement") => ImportFromStatement,
+            _ => Other,
+        }
+    }
+}
+
+/// Field ids the extraction reads.
+struct Fields {
+    name: u16,
+    ty: u16,
+    trait_: u16,
+    function: u16,
+    field: u16,
+    path: u16,
+    macro_: u16,
+    argument: u16,
+    body: u16,
+    left: u16,
+    attribute: u16,
+    object: u16,
+    superclasses: u16,
+    value: u16,
+}
+
+/// A grammar with its kind and field tables, built once per language.
+struct Grammar {
+    language: tree_sitter::Language,
+    /// Indexed by node kind id.
+    kinds: Vec<Kind>,
+    fields: Fields,
+}
+
+fn grammar(lang: Lang) -> &'static Grammar {
+    static RUST: OnceLock<Grammar> = OnceLock::new();
+    static PYTHON: OnceLock<Grammar> = OnceLock::new();
+    let (cell, language) = match lang {
         Lang::Rust => (
             &RUST,
             tree_sitter::Language::from(tree_sitter_rust::LANGUAGE),
-            RUST_DEFS,
-            RUST_REFS,
-            "rust",
         ),
         Lang::Python => (
             &PYTHON,
             tree_sitter::Language::from(tree_sitter_python::LANGUAGE),
-            PYTHON_DEFS,
-            PYTHON_REFS,
-            "python",
         ),
     };
     cell.get_or_init(|| {
-        // The queries are part of the source tree and covered by tests: a failure here is a
-        // programming error, not bad input.
-        let compile = |src: &str, which: &str| {
-            Query::new(&language, src).unwrap_or_else(|e| {
-                panic!("src/pack/queries/{file}-{which}.scm does not compile: {e}")
+        let kinds = (0..language.node_kind_count())
+            .map(|id| {
+                let id = id as u16;
+                match language.node_kind_for_id(id) {
+                    Some(name) if language.node_kind_is_named(id) => Kind::of_name(lang, name),
+                    _ => Kind::Other,
+                }
             })
-        };
-        LangQueries {
-            defs: compile(defs, "defs"),
-            refs: compile(refs, "refs"),
-            language: language.clone(),
+            .collect();
+        // A field the grammar lacks gets id 0, which no child carries.
+        let field = |name: &str| language.field_id_for_name(name).map_or(0, |f| f.get());
+        Grammar {
+            kinds,
+            fields: Fields {
+                name: field("name"),
+                ty: field("type"),
+                trait_: field("trait"),
+                function: field("function"),
+                field: field("field"),
+                path: field("path"),
+                macro_: field("macro"),
+                argument: field("argument"),
+                body: field("body"),
+                left: field("left"),
+                attribute: field("attribute"),
+                object: field("object"),
+                superclasses: field("superclasses"),
+                value: field("value"),
+            },
+            language,
         }
     })
 }
@@ -217,8 +345,13 @@ thread_local! {
 
 /// Parses `source` as `lang` and extracts its facts. Syntax errors do not fail: tree-sitter
 /// recovers and whatever parsed is used.
+///
+/// One depth-first walk over the tree does what the queries of `queries/*.scm` specify (the
+/// tests compare the two on real code): running the queries cost as much as parsing, mostly in
+/// the query cursor and in `Node::parent`, which tree-sitter answers by descending from the
+/// root; the walk keeps the ancestors on a stack instead.
 pub fn extract(lang: Lang, source: &str) -> FileFacts {
-    let q = queries(lang);
+    let g = grammar(lang);
     let tree = PARSERS.with(|cell| {
         let mut parsers = cell.borrow_mut();
         let slot = match lang {
@@ -227,7 +360,7 @@ pub fn extract(lang: Lang, source: &str) -> FileFacts {
         };
         let parser = slot.get_or_insert_with(|| {
             let mut p = Parser::new();
-            p.set_language(&q.language)
+            p.set_language(&g.language)
                 .expect("grammar ABI matches the tree-sitter crate");
             p
         });
@@ -236,42 +369,100 @@ pub fn extract(lang: Lang, source: &str) -> FileFacts {
     let Some(tree) = tree else {
         return FileFacts::default();
     };
-    let root = tree.root_node();
-    let src = source.as_bytes();
-    let mut facts = FileFacts::default();
-    let mut def_name_starts = HashSet::new();
-
-    let mut cursor = QueryCursor::new();
-    let names = q.defs.capture_names();
-    let mut matches = cursor.matches(&q.defs, root, src);
-    while let Some(m) = matches.next() {
-        let mut item = None;
-        let mut name = None;
-        for c in m.captures {
-            let cap = names[c.index as usize];
-            if cap == "name" {
-                name = Some(c.node);
-            } else if let Some(kind) = SymbolKind::from_capture(cap) {
-                item = Some((c.node, kind));
+    let mut x = Extractor {
+        g,
+        src: source.as_bytes(),
+        facts: FileFacts::default(),
+        def_name_starts: HashSet::new(),
+        named_refs: Vec::new(),
+        stack: Vec::new(),
+        in_type: 0,
+    };
+    let mut cursor = tree.walk();
+    loop {
+        let node = cursor.node();
+        let kind = g
+            .kinds
+            .get(node.kind_id() as usize)
+            .copied()
+            .unwrap_or(Kind::Other);
+        if kind != Kind::Other {
+            match lang {
+                Lang::Rust => x.visit_rust(node, kind, &cursor),
+                Lang::Python => x.visit_python(node, kind, &cursor),
             }
         }
-        let (Some((node, mut kind)), Some(name_node)) = (item, name) else {
+        if cursor.goto_first_child() {
+            x.in_type += usize::from(kind == Kind::Type);
+            x.stack.push((node, kind));
             continue;
-        };
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return x.finish();
+            }
+            if let Some((_, k)) = x.stack.pop() {
+                x.in_type -= usize::from(k == Kind::Type);
+            }
+        }
+    }
+}
+
+struct Extractor<'t, 's> {
+    g: &'static Grammar,
+    src: &'s [u8],
+    facts: FileFacts,
+    /// Start bytes of definitions' names: a name being defined is not a reference.
+    def_name_starts: HashSet<usize>,
+    /// References by a name node, with the node's start byte.
+    named_refs: Vec<(usize, Ref)>,
+    /// Ancestors of the visited node, outermost first.
+    stack: Vec<(Node<'t>, Kind)>,
+    /// Python `type` nodes on the stack.
+    in_type: usize,
+}
+
+impl<'t> Extractor<'t, '_> {
+    fn kind(&self, node: Node<'_>) -> Kind {
+        self.g
+            .kinds
+            .get(node.kind_id() as usize)
+            .copied()
+            .unwrap_or(Kind::Other)
+    }
+
+    /// The child in `field` when it is of `kind`.
+    fn child_of(&self, node: Node<'t>, field: u16, kind: Kind) -> Option<Node<'t>> {
+        node.child_by_field_id(field)
+            .filter(|c| self.kind(*c) == kind)
+    }
+
+    fn named_ref(&mut self, name: Node<'_>, kind: RefKind, marker: Node<'_>) {
+        self.named_refs.push((
+            name.start_byte(),
+            Ref {
+                name: text(name, self.src).to_string(),
+                kind,
+                line: row(marker.start_position().row),
+            },
+        ));
+    }
+
+    fn def(&mut self, node: Node<'t>, name_node: Node<'_>, mut kind: SymbolKind) {
         let name = if kind == SymbolKind::Impl {
-            impl_name(text(name_node, src))
+            impl_name(text(name_node, self.src))
         } else {
-            def_name_starts.insert(name_node.start_byte());
-            text(name_node, src).to_string()
+            self.def_name_starts.insert(name_node.start_byte());
+            text(name_node, self.src).to_string()
         };
         if name.is_empty() {
-            continue;
+            return;
         }
-        let scope = scope_of(node, src);
-        if kind == SymbolKind::Function && !scope.is_empty() && in_type_scope(node) {
+        let scope = self.scope();
+        if kind == SymbolKind::Function && !scope.is_empty() && self.in_type_scope() {
             kind = SymbolKind::Method;
         }
-        facts.defs.push(Def {
+        self.facts.defs.push(Def {
             name,
             scope,
             kind,
@@ -280,94 +471,294 @@ pub fn extract(lang: Lang, source: &str) -> FileFacts {
             end_line: row(node.end_position().row),
         });
     }
-    facts.defs.sort_by_key(|d| (d.line, d.end_line));
 
-    let names = q.refs.capture_names();
-    let mut cursor = QueryCursor::new();
-    let mut matches = cursor.matches(&q.refs, root, src);
-    while let Some(m) = matches.next() {
-        let mut marker = None;
-        let mut name = None;
-        let mut path = None;
-        for c in m.captures {
-            match names[c.index as usize] {
-                "name" => name = Some(c.node),
-                "path" => path = Some(c.node),
-                other => marker = Some((other, c.node)),
+    /// Names of the enclosing classes, impls, traits and inline modules, outermost first.
+    fn scope(&self) -> Vec<String> {
+        let f = &self.g.fields;
+        self.stack
+            .iter()
+            .filter_map(|&(n, k)| match k {
+                Kind::ClassDefinition | Kind::TraitItem | Kind::ModItem => n
+                    .child_by_field_id(f.name)
+                    .map(|c| text(c, self.src).to_string()),
+                Kind::ImplItem => n
+                    .child_by_field_id(f.ty)
+                    .map(|c| impl_name(text(c, self.src))),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn in_type_scope(&self) -> bool {
+        for &(_, k) in self.stack.iter().rev() {
+            match k {
+                Kind::ClassDefinition | Kind::ImplItem | Kind::TraitItem => return true,
+                Kind::FunctionDefinition | Kind::FunctionItem | Kind::ModItem => return false,
+                _ => {}
             }
         }
-        let Some((marker, node)) = marker else {
-            continue;
+        false
+    }
+
+    fn visit_rust(&mut self, node: Node<'t>, kind: Kind, cursor: &tree_sitter::TreeCursor<'_>) {
+        use Kind::*;
+        let f = &self.g.fields;
+        let (name, ty, function) = (f.name, f.ty, f.function);
+        let def_kind = match kind {
+            FunctionItem | FunctionSignatureItem => Some((SymbolKind::Function, Identifier)),
+            StructItem | UnionItem => Some((SymbolKind::Struct, TypeIdentifier)),
+            EnumItem => Some((SymbolKind::Enum, TypeIdentifier)),
+            TraitItem => Some((SymbolKind::Trait, TypeIdentifier)),
+            ModItem => Some((SymbolKind::Module, Identifier)),
+            ConstItem | StaticItem => Some((SymbolKind::Constant, Identifier)),
+            TypeItem => Some((SymbolKind::Type, TypeIdentifier)),
+            MacroDefinition => Some((SymbolKind::Macro, Identifier)),
+            _ => None,
         };
-        let line = row(node.start_position().row);
-        let kind = match marker {
-            "ref.call" => RefKind::Call,
-            "ref.type" => RefKind::Type,
-            "ref.impl" => RefKind::Impl,
-            "ref.base" => RefKind::Base,
-            "ref.name" => RefKind::Name,
-            "ref.annotation" => {
-                collect_identifiers(node, src, &mut |n, line| {
-                    facts.refs.push(Ref {
-                        name: n.to_string(),
-                        kind: RefKind::Type,
-                        line,
-                    })
-                });
-                continue;
+        if let Some((symbol, name_kind)) = def_kind {
+            if let Some(n) = self.child_of(node, name, name_kind) {
+                self.def(node, n, symbol);
             }
-            "import.use" => {
-                if let Some(arg) = path {
-                    let mut prefix = Vec::new();
-                    expand_use_tree(arg, src, &mut prefix, line, &mut facts.imports);
-                }
-                continue;
-            }
-            "import.mod" => {
-                if let Some(n) = name {
-                    facts.imports.push(Import {
+        }
+        match kind {
+            // `mod name;` is taken at its name, after any `pub(in crate::a)` path, so that
+            // imports keep the queries' order.
+            Identifier if self.stack.last().map(|&(_, k)| k) == Some(ModItem) => {
+                let Some(&(item, _)) = self.stack.last() else {
+                    return;
+                };
+                if cursor.field_id().map(|f| f.get()) == Some(name)
+                    && item.child_by_field_id(self.g.fields.body).is_none()
+                {
+                    self.facts.imports.push(Import {
                         kind: ImportKind::Mod,
-                        line,
-                        path: vec![text(n, src).to_string()],
+                        line: row(item.start_position().row),
+                        path: vec![text(node, self.src).to_string()],
                         level: 0,
                         names: Vec::new(),
                     });
                 }
-                continue;
             }
-            "ref.path" => {
-                if let Some(p) = path {
-                    rust_code_path(p, src, line, &mut facts.imports);
+            ImplItem => {
+                if let Some(t) = node.child_by_field_id(ty).filter(|t| t.is_named()) {
+                    self.def(node, t, SymbolKind::Impl);
                 }
-                continue;
+                if let Some(t) = node.child_by_field_id(self.g.fields.trait_) {
+                    let t = match self.kind(t) {
+                        GenericType => node_field(t, ty),
+                        _ => Some(t),
+                    };
+                    let n = t.and_then(|t| match self.kind(t) {
+                        TypeIdentifier => Some(t),
+                        ScopedTypeIdentifier => self.child_of(t, name, TypeIdentifier),
+                        _ => None,
+                    });
+                    if let Some(n) = n {
+                        self.named_ref(n, RefKind::Impl, node);
+                    }
+                }
             }
-            "import.python" => {
-                python_import(node, src, line, &mut facts.imports);
-                continue;
+            CallExpression => {
+                let target = node.child_by_field_id(function).and_then(|t| {
+                    if self.kind(t) == GenericFunction {
+                        t.child_by_field_id(function)
+                    } else {
+                        Some(t)
+                    }
+                });
+                let n = target.and_then(|t| match self.kind(t) {
+                    Identifier => Some(t),
+                    ScopedIdentifier => self.child_of(t, name, Identifier),
+                    FieldExpression => self.child_of(t, self.g.fields.field, FieldIdentifier),
+                    _ => None,
+                });
+                if let Some(n) = n {
+                    self.named_ref(n, RefKind::Call, node);
+                }
             }
-            _ => continue,
-        };
-        let Some(name_node) = name else { continue };
-        if def_name_starts.contains(&name_node.start_byte()) {
-            continue;
+            MacroInvocation => {
+                if let Some(n) = self.child_of(node, self.g.fields.macro_, Identifier) {
+                    self.named_ref(n, RefKind::Call, node);
+                }
+            }
+            ScopedIdentifier | ScopedTypeIdentifier => {
+                if kind == ScopedIdentifier {
+                    if let Some(n) = self.child_of(node, self.g.fields.path, Identifier) {
+                        self.named_ref(n, RefKind::Type, node);
+                    }
+                }
+                self.code_path(node);
+            }
+            StructExpression => {
+                if let Some(n) = self.child_of(node, name, TypeIdentifier) {
+                    self.named_ref(n, RefKind::Type, node);
+                }
+            }
+            TypeIdentifier => self.named_ref(node, RefKind::Type, node),
+            UseDeclaration => {
+                let arg = node
+                    .child_by_field_id(self.g.fields.argument)
+                    .filter(|a| a.is_named());
+                if let Some(arg) = arg {
+                    let line = row(node.start_position().row);
+                    let mut prefix = Vec::new();
+                    expand_use_tree(arg, self.src, &mut prefix, line, &mut self.facts.imports);
+                }
+            }
+            _ => {}
         }
-        facts.refs.push(Ref {
-            name: text(name_node, src).to_string(),
-            kind,
-            line,
-        });
     }
-    // One reference per (name, line), keeping the strongest kind (the enum's order).
-    facts
-        .refs
-        .sort_by(|a, b| (a.line, &a.name, a.kind).cmp(&(b.line, &b.name, b.kind)));
-    facts
-        .refs
-        .dedup_by(|later, first| later.line == first.line && later.name == first.name);
-    facts.refs.sort();
-    facts.imports.sort_by_key(|i| i.line);
-    facts.imports.dedup();
-    facts
+
+    /// A `crate::`, `self::` or `super::` path in code: the outermost path node only, and not
+    /// inside a `use` (at most six levels up, as the query-era code looked).
+    fn code_path(&mut self, node: Node<'_>) {
+        let parent = self.stack.last().map(|&(_, k)| k);
+        if matches!(
+            parent,
+            Some(Kind::ScopedIdentifier | Kind::ScopedTypeIdentifier)
+        ) {
+            return;
+        }
+        let t = text(node, self.src);
+        if !(t.starts_with("crate::") || t.starts_with("super::") || t.starts_with("self::")) {
+            return;
+        }
+        if self
+            .stack
+            .iter()
+            .rev()
+            .take(6)
+            .any(|&(_, k)| k == Kind::UseDeclaration)
+        {
+            return;
+        }
+        push_code_path(t, row(node.start_position().row), &mut self.facts.imports);
+    }
+
+    fn visit_python(&mut self, node: Node<'t>, kind: Kind, cursor: &tree_sitter::TreeCursor<'_>) {
+        use Kind::*;
+        let f = &self.g.fields;
+        let (name, attribute) = (f.name, f.attribute);
+        match kind {
+            FunctionDefinition | ClassDefinition => {
+                if let Some(n) = self.child_of(node, name, Identifier) {
+                    let symbol = if kind == ClassDefinition {
+                        SymbolKind::Class
+                    } else {
+                        SymbolKind::Function
+                    };
+                    self.def(node, n, symbol);
+                }
+                if kind == ClassDefinition {
+                    if let Some(list) = self.child_of(node, f.superclasses, ArgumentList) {
+                        self.python_names_in(list, RefKind::Base, node);
+                    }
+                }
+            }
+            ExpressionStatement if self.stack.last().map(|&(_, k)| k) == Some(Module) => {
+                let mut c = node.walk();
+                let left = f.left;
+                let names: Vec<Node<'t>> = node
+                    .named_children(&mut c)
+                    .filter(|a| self.kind(*a) == Assignment)
+                    .filter_map(|a| self.child_of(a, left, Identifier))
+                    .collect();
+                for n in names {
+                    self.def(node, n, SymbolKind::Constant);
+                }
+            }
+            Call => {
+                let n = node
+                    .child_by_field_id(f.function)
+                    .and_then(|t| match self.kind(t) {
+                        Identifier => Some(t),
+                        Attribute => self.child_of(t, attribute, Identifier),
+                        _ => None,
+                    });
+                if let Some(n) = n {
+                    self.named_ref(n, RefKind::Call, node);
+                }
+            }
+            Decorator => self.python_names_in(node, RefKind::Call, node),
+            ExceptClause => self.python_names_in(node, RefKind::Type, node),
+            ArgumentList => {
+                let mut c = node.walk();
+                let names: Vec<Node<'t>> = node
+                    .named_children(&mut c)
+                    .filter(|n| self.kind(*n) == Identifier)
+                    .collect();
+                for n in names {
+                    self.named_ref(n, RefKind::Name, node);
+                }
+            }
+            KeywordArgument => {
+                if let Some(n) = self.child_of(node, f.value, Identifier) {
+                    self.named_ref(n, RefKind::Name, node);
+                }
+            }
+            // Annotations: every identifier inside a `type`, but in `a.b.C` only `C`.
+            Identifier if self.in_type > 0 => {
+                let object_of_attribute = self.stack.last().map(|&(_, k)| k) == Some(Attribute)
+                    && cursor.field_id().map(|f| f.get()) == Some(f.object);
+                if !object_of_attribute {
+                    self.facts.refs.push(Ref {
+                        name: text(node, self.src).to_string(),
+                        kind: RefKind::Type,
+                        line: row(node.start_position().row),
+                    });
+                }
+            }
+            ImportStatement | ImportFromStatement => {
+                let line = row(node.start_position().row);
+                python_import(node, self.src, line, &mut self.facts.imports);
+            }
+            _ => {}
+        }
+    }
+
+    /// `Name` and `mod.Name` children of `node` (decorators, base lists, except clauses).
+    fn python_names_in(&mut self, node: Node<'t>, kind: RefKind, marker: Node<'t>) {
+        let mut c = node.walk();
+        let attribute = self.g.fields.attribute;
+        let names: Vec<Node<'t>> = node
+            .named_children(&mut c)
+            .filter_map(|n| match self.kind(n) {
+                Kind::Identifier => Some(n),
+                Kind::Attribute => self.child_of(n, attribute, Kind::Identifier),
+                _ => None,
+            })
+            .collect();
+        for n in names {
+            self.named_ref(n, kind, marker);
+        }
+    }
+
+    fn finish(mut self) -> FileFacts {
+        let mut facts = std::mem::take(&mut self.facts);
+        facts.defs.sort_by_key(|d| (d.line, d.end_line));
+        let starts = &self.def_name_starts;
+        facts.refs.extend(
+            self.named_refs
+                .drain(..)
+                .filter(|(start, _)| !starts.contains(start))
+                .map(|(_, r)| r),
+        );
+        // One reference per (name, line), keeping the strongest kind (the enum's order).
+        facts
+            .refs
+            .sort_by(|a, b| (a.line, &a.name, a.kind).cmp(&(b.line, &b.name, b.kind)));
+        facts
+            .refs
+            .dedup_by(|later, first| later.line == first.line && later.name == first.name);
+        facts.refs.sort();
+        facts.imports.sort_by_key(|i| i.line);
+        facts.imports.dedup();
+        facts
+    }
+}
+
+fn node_field(node: Node<'_>, field: u16) -> Option<Node<'_>> {
+    node.child_by_field_id(field)
 }
 
 fn text<'a>(node: Node<'_>, src: &'a [u8]) -> &'a str {
@@ -391,78 +782,6 @@ fn impl_name(t: &str) -> String {
         .trim_start_matches('\'')
         .to_string()
 }
-
-/// Names of the enclosing classes, impls, traits and inline modules, outermost first.
-fn scope_of(node: Node<'_>, src: &[u8]) -> Vec<String> {
-    let mut scope = Vec::new();
-    let mut cur = node.parent();
-    while let Some(n) = cur {
-        let name = match n.kind() {
-            "class_definition" | "trait_item" | "mod_item" => n
-                .child_by_field_name("name")
-                .map(|c| text(c, src).to_string()),
-            "impl_item" => n
-                .child_by_field_name("type")
-                .map(|c| impl_name(text(c, src))),
-            _ => None,
-        };
-        if let Some(name) = name {
-            scope.push(name);
-        }
-        cur = n.parent();
-    }
-    scope.reverse();
-    scope
-}
-
-fn in_type_scope(node: Node<'_>) -> bool {
-    let mut cur = node.parent();
-    while let Some(n) = cur {
-        match n.kind() {
-            "class_definition" | "impl_item" | "trait_item" => return true,
-            "function_definition" | "function_item" | "mod_item" => return false,
-            _ => cur = n.parent(),
-        }
-    }
-    false
-}
-
-/// The last line of an item's header: the line before its body starts (Python `:` line) or
-/// the line holding the body's opening brace (Rust).
-fn signature_end(node: Node<'_>) -> u32 {
-    match node.child_by_field_name("body") {
-        Some(body) => match body.prev_sibling() {
-            // Python: the block follows the `:`; Rust: the body's `{` is on its first row.
-            Some(prev) if body.kind() == "block" && prev.kind() == ":" => {
-                row(prev.end_position().row)
-            }
-            _ => row(body.start_position().row),
-        },
-        None => row(node.end_position().row).min(row(node.start_position().row) + 5),
-    }
-}
-
-fn collect_identifiers(node: Node<'_>, src: &[u8], f: &mut dyn FnMut(&str, u32)) {
-    let mut cursor = node.walk();
-    let mut stack = vec![node];
-    while let Some(n) = stack.pop() {
-        if n.kind() == "identifier" {
-            // In `a.b.C` only the last part names a type.
-            let is_object = n.parent().is_some_and(|p| {
-                p.kind() == "attribute"
-                    && p.child_by_field_name("object").map(|o| o.id()) == Some(n.id())
-            });
-            if !is_object {
-                f(text(n, src), row(n.start_position().row));
-            }
-            continue;
-        }
-        for c in n.named_children(&mut cursor) {
-            stack.push(c);
-        }
-    }
-}
-
 fn path_segments(node: Node<'_>, src: &[u8]) -> Vec<String> {
     text(node, src)
         .split("::")
@@ -538,26 +857,24 @@ fn expand_use_tree(
     }
 }
 
-/// A `crate::`, `self::` or `super::` path in code (outermost path node only).
-fn rust_code_path(node: Node<'_>, src: &[u8], line: u32, out: &mut Vec<Import>) {
-    if node
-        .parent()
-        .is_some_and(|p| matches!(p.kind(), "scoped_identifier" | "scoped_type_identifier"))
-    {
-        return;
+/// The last line of an item's header: the line before its body starts (Python `:` line) or
+/// the line holding the body's opening brace (Rust).
+fn signature_end(node: Node<'_>) -> u32 {
+    match node.child_by_field_name("body") {
+        Some(body) => match body.prev_sibling() {
+            // Python: the block follows the `:`; Rust: the body's `{` is on its first row.
+            Some(prev) if body.kind() == "block" && prev.kind() == ":" => {
+                row(prev.end_position().row)
+            }
+            _ => row(body.start_position().row),
+        },
+        None => row(node.end_position().row).min(row(node.start_position().row) + 5),
     }
-    let t = text(node, src);
-    if !(t.starts_with("crate::") || t.starts_with("super::") || t.starts_with("self::")) {
-        return;
-    }
-    let mut anc = node.parent();
-    for _ in 0..6 {
-        match anc {
-            Some(a) if a.kind() == "use_declaration" => return,
-            Some(a) => anc = a.parent(),
-            None => break,
-        }
-    }
+}
+
+/// The module path of a code path's text (`crate::a::f` of `crate::a::f::<T>()`), as an
+/// import when it names something inside a module.
+fn push_code_path(t: &str, line: u32, out: &mut Vec<Import>) {
     let path: Vec<String> = t
         .split("::")
         .map(str::trim)
@@ -646,15 +963,72 @@ fn python_import(node: Node<'_>, src: &[u8], line: u32, out: &mut Vec<Import>) {
 }
 
 #[cfg(test)]
+mod oracle;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn queries_compile() {
         for lang in [Lang::Rust, Lang::Python] {
-            let q = queries(lang);
+            let q = oracle::queries(lang);
             assert!(q.defs.pattern_count() > 0 && q.refs.pattern_count() > 0);
         }
+    }
+
+    /// Sources under `root` whose walk facts differ from the queries' (path and first
+    /// difference), and how many were compared.
+    fn disagreements(root: &std::path::Path) -> (Vec<String>, usize) {
+        let mut bad = Vec::new();
+        let mut compared = 0;
+        for entry in ignore::WalkBuilder::new(root).build().flatten() {
+            let path = entry.path();
+            let Some(lang) = super::super::walk::lang_of(&path.to_string_lossy()) else {
+                continue;
+            };
+            let Ok(src) = std::fs::read_to_string(path) else {
+                continue;
+            };
+            compared += 1;
+            let (walked, queried) = (
+                extract(lang, &src),
+                oracle::extract_with_queries(lang, &src),
+            );
+            if walked != queried {
+                let what = if walked.defs != queried.defs {
+                    "defs"
+                } else if walked.refs != queried.refs {
+                    "refs"
+                } else {
+                    "imports"
+                };
+                bad.push(format!("{}: {what}", path.display()));
+            }
+        }
+        (bad, compared)
+    }
+
+    #[test]
+    fn walk_agrees_with_the_queries_on_this_repository() {
+        // This crate's Rust, the fixtures' Python and Rust, the harness's Python.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut compared = 0;
+        for dir in ["src", "repos-fixtures", "seeded-bugs", "harness"] {
+            let (bad, n) = disagreements(&root.join(dir));
+            assert!(bad.is_empty(), "{bad:#?}");
+            compared += n;
+        }
+        assert!(compared > 50, "only {compared} sources compared");
+    }
+
+    /// `REFBENCH_ORACLE_DIR=/path/to/tree cargo test --release --lib walk_agrees -- --ignored`
+    #[test]
+    #[ignore = "needs a large tree in REFBENCH_ORACLE_DIR"]
+    fn walk_agrees_with_the_queries_on_a_large_tree() {
+        let dir = std::env::var_os("REFBENCH_ORACLE_DIR").expect("REFBENCH_ORACLE_DIR");
+        let (bad, n) = disagreements(std::path::Path::new(&dir));
+        assert!(bad.is_empty(), "{} of {n} differ: {bad:#?}", bad.len());
     }
 
     #[test]

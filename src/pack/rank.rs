@@ -13,7 +13,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::graph::{name_discount, Graph, MAX_CANDIDATES};
+use super::graph::{name_discount, FileLinks, MAX_CANDIDATES};
 
 const DAMPING: f64 = 0.85;
 const ITERATIONS: usize = 60;
@@ -50,7 +50,7 @@ impl std::fmt::Display for Reason {
 /// One ranked file.
 #[derive(Debug, Clone)]
 pub struct Ranked {
-    /// Index into [`Graph::files`].
+    /// Index into the files (the same as into [`super::Graph::files`]).
     pub file: usize,
     /// PageRank score (sums to 1 over all files).
     pub score: f64,
@@ -74,10 +74,10 @@ fn contains_word(text: &str, word: &str) -> bool {
     })
 }
 
-/// Ranks every file of `graph` for a task described by `task_text` (empty: no task).
-pub fn rank(graph: &Graph, task_text: &str) -> Vec<Ranked> {
-    let files = graph.files();
-    let n = files.len();
+/// Ranks every file of `links` for a task described by `task_text` (empty: no task).
+pub fn rank(links: &FileLinks<'_>, task_text: &str) -> Vec<Ranked> {
+    let paths = &links.paths;
+    let n = paths.len();
     if n == 0 {
         return Vec::new();
     }
@@ -87,16 +87,15 @@ pub fn rank(graph: &Graph, task_text: &str) -> Vec<Ranked> {
     let mut defines: Vec<BTreeSet<String>> = vec![BTreeSet::new(); n];
 
     let mut stems: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, f) in files.iter().enumerate() {
-        let module_named = f
-            .module
+    for (i, &path) in paths.iter().enumerate() {
+        let module_named = links.modules[i]
             .as_deref()
             .is_some_and(|m| (m.contains('.') || m.contains("::")) && contains_word(task_text, m));
-        if task_text.contains(&f.path) || module_named {
+        if task_text.contains(path) || module_named {
             seed[i] += 4.0;
             named[i] = true;
         }
-        let name = f.path.rsplit('/').next().unwrap_or(&f.path);
+        let name = path.rsplit('/').next().unwrap_or(path);
         let stem = name.split('.').next().unwrap_or(name);
         if stem.len() >= 5 && !GENERIC_STEMS.contains(&stem) {
             stems.entry(stem).or_default().push(i);
@@ -110,15 +109,11 @@ pub fn rank(graph: &Graph, task_text: &str) -> Vec<Ranked> {
             }
         }
     }
-    let mut definers: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
-    for s in graph.symbols() {
-        if mentioned.contains(s.name.as_str()) {
-            if let Some(i) = graph.index_of(&s.file) {
-                definers.entry(s.name.as_str()).or_default().insert(i);
-            }
-        }
-    }
-    for (name, list) in &definers {
+    // `mentioned` is sorted, so names are visited in order; each list is sorted and unique.
+    let definers = mentioned
+        .iter()
+        .filter_map(|name| links.definers.get(name).map(|list| (*name, list)));
+    for (name, list) in definers {
         if list.len() > MAX_CANDIDATES {
             continue;
         }
@@ -137,16 +132,14 @@ pub fn rank(graph: &Graph, task_text: &str) -> Vec<Ranked> {
 
     // Weighted adjacency in both directions, in edge order (from, to sorted).
     let mut out: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
-    for e in graph.edges() {
-        let (Some(a), Some(b)) = (graph.index_of(&e.from), graph.index_of(&e.to)) else {
-            continue;
-        };
+    for e in &links.edges {
+        let (a, b) = (e.from, e.to);
         let mut w = e.imports as f64;
-        for (name, nw) in &e.names {
-            w += if mentioned.contains(name.as_str()) {
+        for &(name, nw) in &e.names {
+            w += if mentioned.contains(name) {
                 nw * MENTION_BOOST
             } else {
-                *nw
+                nw
             };
         }
         if w <= 0.0 {
@@ -202,7 +195,7 @@ pub fn rank(graph: &Graph, task_text: &str) -> Vec<Ranked> {
     ranked.sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)
-            .then_with(|| files[a.file].path.cmp(&files[b.file].path))
+            .then_with(|| paths[a.file].cmp(paths[b.file]))
     });
     ranked
 }

@@ -10,6 +10,7 @@
 
 use std::path::Path;
 
+use super::cache::TokenCache;
 use super::rank::Ranked;
 use super::walk::SourceFile;
 use super::Lang;
@@ -36,6 +37,18 @@ pub fn count_tokens(text: &str) -> usize {
     tiktoken_rs::o200k_base_singleton()
         .encode_with_special_tokens(text)
         .len()
+}
+
+/// Starts loading the tokenizer's vocabulary on a thread of its own (once per process): the
+/// load takes a good part of a second, which can overlap parsing. A count that comes before
+/// the load is done waits for it.
+pub fn warm_tokenizer() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        std::thread::spawn(|| {
+            tiktoken_rs::o200k_base_singleton();
+        });
+    });
 }
 
 /// One rendered section.
@@ -150,9 +163,15 @@ fn full_text(root: &Path, file: &SourceFile) -> Option<String> {
     (!t.contains('\0')).then_some(t)
 }
 
-/// Renders `ranked` files under `budget` tokens.
-pub fn render(root: &Path, files: &[SourceFile], ranked: &[Ranked], budget: usize) -> Rendered {
-    let header_tokens = count_tokens(HEADER);
+/// Renders `ranked` files under `budget` tokens; counts come from `tokens` when it has them.
+pub fn render(
+    root: &Path,
+    files: &[SourceFile],
+    ranked: &[Ranked],
+    budget: usize,
+    tokens: &mut TokenCache,
+) -> Rendered {
+    let header_tokens = tokens.count(HEADER);
     if header_tokens > budget {
         return Rendered {
             text: String::new(),
@@ -161,7 +180,7 @@ pub fn render(root: &Path, files: &[SourceFile], ranked: &[Ranked], budget: usiz
         };
     }
     // First try everything in full; if it does not all fit, place with caps.
-    let attempt = |caps: Option<(usize, usize)>| -> (Vec<Section>, Vec<(usize, usize)>, bool) {
+    let mut attempt = |caps: Option<(usize, usize)>| -> (Vec<Section>, Vec<(usize, usize)>, bool) {
         let mut used = header_tokens;
         let mut sections = Vec::new();
         let mut names = Vec::new();
@@ -177,7 +196,7 @@ pub fn render(root: &Path, files: &[SourceFile], ranked: &[Ranked], budget: usiz
             if full_misses < MAX_MISSES && (file.bytes as usize) <= room.saturating_mul(8) {
                 if let Some(text) = full_text(root, file) {
                     let s = code_section(&file.path, "", &text);
-                    let t = count_tokens(&s);
+                    let t = tokens.count(&s);
                     if used + t <= full_cap {
                         used += t;
                         full_misses = 0;
@@ -197,11 +216,14 @@ pub fn render(root: &Path, files: &[SourceFile], ranked: &[Ranked], budget: usiz
             if caps.is_none() {
                 break;
             }
-            if let Some(o) = outline(file).filter(|_| outline_misses < MAX_MISSES) {
+            let o = (outline_misses < MAX_MISSES)
+                .then(|| outline(file))
+                .flatten();
+            if let Some(o) = o {
                 outline_misses += 1;
                 if o.len() <= outline_cap.saturating_sub(used).saturating_mul(8) {
                     let s = code_section(&file.path, " (outline)", &o);
-                    let t = count_tokens(&s);
+                    let t = tokens.count(&s);
                     if used + t <= outline_cap {
                         used += t;
                         sections.push(Section {
@@ -229,12 +251,12 @@ pub fn render(root: &Path, files: &[SourceFile], ranked: &[Ranked], budget: usiz
     }
     let mut used = header_tokens + sections.iter().map(|s| s.tokens).sum::<usize>();
     if !names.is_empty() {
-        let ht = count_tokens(NAMES_HEADER);
+        let ht = tokens.count(NAMES_HEADER);
         if used + ht < budget {
             used += ht;
             for (rank, f) in names {
                 let line = format!("{}\n", files[f].path);
-                let t = count_tokens(&line);
+                let t = tokens.count(&line);
                 if used + t > budget {
                     break;
                 }
@@ -252,11 +274,11 @@ pub fn render(root: &Path, files: &[SourceFile], ranked: &[Ranked], budget: usiz
     // Exact count on the final text; drop trailing entries while over.
     loop {
         let text = assemble(&sections);
-        let tokens = count_tokens(&text);
-        if tokens <= budget {
+        let total = tokens.count(&text);
+        if total <= budget {
             return Rendered {
                 text,
-                tokens,
+                tokens: total,
                 sections,
             };
         }

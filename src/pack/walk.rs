@@ -1,13 +1,12 @@
 //! Walking a repository and loading its sources: which files take part, their text, and their
 //! facts (from the parse cache when the content hash is known, else parsed in parallel).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use rayon::prelude::*;
-use sha2::{Digest, Sha256};
-
+pub use super::cache::ParseCache;
 use super::parse::{self, FileFacts};
 use super::{Lang, PackError};
+use rayon::prelude::*;
 
 /// Files larger than this are left out.
 pub const MAX_FILE_BYTES: u64 = 512 * 1024;
@@ -158,65 +157,16 @@ pub fn walk(root: &Path) -> Result<Vec<(String, u64)>, PackError> {
     Ok(out)
 }
 
-/// Where parse results are cached: one JSON file per content hash.
-#[derive(Debug, Clone)]
-pub struct ParseCache {
-    dir: Option<PathBuf>,
-    salt: String,
-}
-
-impl ParseCache {
-    /// A cache under `dir` (created on first write); `None` disables caching.
-    pub fn new(dir: Option<PathBuf>) -> ParseCache {
-        ParseCache {
-            dir,
-            salt: parse::cache_salt(),
-        }
-    }
-
-    fn key(&self, lang: Lang, text: &str) -> String {
-        let mut h = Sha256::new();
-        h.update(self.salt.as_bytes());
-        h.update([lang as u8]);
-        h.update(text.as_bytes());
-        crate::materialize::hex(&h.finalize())
-    }
-
-    fn entry(&self, key: &str) -> Option<PathBuf> {
-        self.dir
-            .as_ref()
-            .map(|d| d.join(&key[..2]).join(format!("{key}.json")))
-    }
-
-    fn get(&self, key: &str) -> Option<FileFacts> {
-        let bytes = std::fs::read(self.entry(key)?).ok()?;
-        serde_json::from_slice(&bytes).ok()
-    }
-
-    fn put(&self, key: &str, facts: &FileFacts) {
-        let Some(path) = self.entry(key) else { return };
-        let Some(parent) = path.parent() else { return };
-        // The cache is an optimisation: failing to write it only costs a reparse later.
-        if std::fs::create_dir_all(parent).is_err() {
-            return;
-        }
-        let Ok(json) = serde_json::to_vec(facts) else {
-            return;
-        };
-        let tmp = parent.join(format!(".{key}.{}.tmp", std::process::id()));
-        if std::fs::write(&tmp, json).is_ok() && std::fs::rename(&tmp, &path).is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-    }
-}
-
 /// Reads every source (in parallel), takes its facts from `cache` or parses it, and returns
 /// all walked files in path order. Unreadable, non-UTF-8, generated or minified sources are
-/// dropped.
+/// dropped. New facts wait in `cache` for [`ParseCache::flush`]. With `warm_tokenizer`, the
+/// first source that has to be parsed starts loading the tokenizer beside the parse (a load
+/// that parses nothing is a warm run whose token counts are likely cached too).
 pub fn load(
     root: &Path,
     walked: Vec<(String, u64)>,
     cache: &ParseCache,
+    warm_tokenizer: bool,
 ) -> (Vec<SourceFile>, LoadStats) {
     let loaded: Vec<(Option<SourceFile>, bool)> = walked
         .into_par_iter()
@@ -244,8 +194,11 @@ pub fn load(
             let (facts, hit) = match cache.get(&key) {
                 Some(f) => (f, true),
                 None => {
+                    if warm_tokenizer {
+                        super::render::warm_tokenizer();
+                    }
                     let f = parse::extract(lang, &text);
-                    cache.put(&key, &f);
+                    cache.put(key, &f);
                     (f, false)
                 }
             };
@@ -302,7 +255,7 @@ mod tests {
         write("mini.py", &format!("x = [{}]\n", "1,".repeat(3000)));
         write("README.md", "# hi\n");
         let walked = walk(root).unwrap();
-        let (files, stats) = load(root, walked, &ParseCache::new(None));
+        let (files, stats) = load(root, walked, &ParseCache::new(None), false);
         let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
         assert_eq!(paths, vec!["README.md", "app/main.py"]);
         assert_eq!(stats.parsed, 1);
@@ -314,8 +267,9 @@ mod tests {
         let cache_dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("a.py"), "def f():\n    g()\n").unwrap();
         let cache = ParseCache::new(Some(cache_dir.path().to_path_buf()));
-        let (first, s1) = load(dir.path(), walk(dir.path()).unwrap(), &cache);
-        let (second, s2) = load(dir.path(), walk(dir.path()).unwrap(), &cache);
+        let (first, s1) = load(dir.path(), walk(dir.path()).unwrap(), &cache, false);
+        cache.flush();
+        let (second, s2) = load(dir.path(), walk(dir.path()).unwrap(), &cache, false);
         assert_eq!((s1.parsed, s1.cached), (1, 0));
         assert_eq!((s2.parsed, s2.cached), (0, 1));
         assert_eq!(first[0].facts, second[0].facts);
