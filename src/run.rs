@@ -487,7 +487,13 @@ pub fn run_attempt(
         )
         .map_err(|e| e.to_string())?;
         timing.tests_ms = scored.verdict.tests.duration_ms;
-        timing.build_ms = scored.verdict.tests.build_ms.unwrap_or(0);
+        timing.build_ms = scored.verdict.tests.build_ms.unwrap_or(0)
+            + scored
+                .verdict
+                .detectors
+                .iter()
+                .filter_map(|d| d.build_ms)
+                .sum::<u64>();
         timing.rules_ms = scored.rules_ms;
         timing.detectors_ms = scored.verdict.detectors.iter().map(|d| d.duration_ms).sum();
         artifacts.extend(scored.logs);

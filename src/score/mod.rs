@@ -365,6 +365,10 @@ pub struct DetectorResult {
     pub detail: String,
     /// Wall time.
     pub duration_ms: u64,
+    /// The part of it cargo spent building (Rust detectors; `None` otherwise or when cargo
+    /// printed no build time).
+    #[serde(default)]
+    pub build_ms: Option<u64>,
 }
 
 /// The grade of the test suite.
@@ -735,6 +739,10 @@ pub fn run_detector(
             status,
             detail: out.describe(),
             duration_ms: out.duration_ms,
+            build_ms: match task.language {
+                Language::Rust => parse::cargo_build_ms(&out.stdout),
+                Language::Python => None,
+            },
         },
         log,
     ))

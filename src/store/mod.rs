@@ -137,7 +137,8 @@ pub struct Timing {
     pub apply_ms: u64,
     /// Test command, build included.
     pub tests_ms: u64,
-    /// The build part of the test command, as cargo reports it (Rust; 0 otherwise).
+    /// The build parts of the test and detector commands, as cargo reports them (Rust; 0
+    /// otherwise).
     #[serde(default)]
     pub build_ms: u64,
     /// Parsing the patched tree and checking the architectural rules.
