@@ -283,8 +283,14 @@ fn run_pool(
     let shared_bases: Mutex<HashMap<TaskId, SharedBase>> = Mutex::new(HashMap::new());
     let (tx, rx) = mpsc::channel::<WorkerMessage<'_>>();
     std::thread::scope(|scope| -> Result<(), RunError> {
+        // Finished attempts' directories are removed on their own thread: deleting a few
+        // hundred files can take half a second on a slow disk, and the next attempt need not
+        // wait for it. The scope ends only when every directory is gone.
+        let (reap_tx, reap_rx) = mpsc::channel::<tempfile::TempDir>();
+        scope.spawn(move || reap_rx.into_iter().for_each(drop));
         for worker in 0..jobs {
             let tx = tx.clone();
+            let reap_tx = reap_tx.clone();
             let (next, stop, shared_bases) = (&next, &stop, &shared_bases);
             let mut toolchain = toolchain.clone();
             // Each worker starts its build-slot search at its own index; a fixture keeps one
@@ -321,7 +327,7 @@ fn run_pool(
                         });
                         bases.insert(task.id.clone(), base.clone());
                     }
-                    let finished = run_attempt(
+                    let (record, artifacts, work) = run_attempt(
                         catalog,
                         task,
                         &model,
@@ -330,6 +336,11 @@ fn run_pool(
                         &mut bases,
                         &options.cache_dir,
                     );
+                    if let Some(work) = work {
+                        // If the reaper is gone the directory is removed here instead.
+                        let _ = reap_tx.send(work);
+                    }
+                    let finished = (record, artifacts);
                     if tx
                         .send(WorkerMessage::Finished(Box::new(finished)))
                         .is_err()
@@ -340,6 +351,7 @@ fn run_pool(
             });
         }
         drop(tx);
+        drop(reap_tx);
         let mut failure = None;
         for message in rx {
             if failure.is_some() {
@@ -394,7 +406,8 @@ fn check_resumable(catalog: &Catalog, meta: &RunMeta, models: &ModelSet) -> Resu
 }
 
 /// Runs one attempt end to end. Never fails: harness trouble becomes an `Error` outcome with
-/// the message, so the run goes on with the next attempt.
+/// the message, so the run goes on with the next attempt. Returns the record, its artifacts,
+/// and the attempt's directory for the caller to remove (dropping it does).
 pub fn run_attempt(
     catalog: &Catalog,
     task: &Task,
@@ -403,7 +416,11 @@ pub fn run_attempt(
     toolchain: &Toolchain,
     bases: &mut HashMap<TaskId, Result<Base, String>>,
     cache_dir: &std::path::Path,
-) -> (AttemptRecord, Vec<(String, String)>) {
+) -> (
+    AttemptRecord,
+    Vec<(String, String)>,
+    Option<tempfile::TempDir>,
+) {
     let started = Instant::now();
     let key = AttemptKey {
         task: task.id.clone(),
@@ -414,6 +431,9 @@ pub fn run_attempt(
     let mut artifacts: Vec<(String, String)> = Vec::new();
     let mut record = AttemptRecord::new(key, AttemptOutcome::Error);
     let bugs = catalog.bugs_of(task);
+    let work = tempfile::Builder::new()
+        .prefix("refbench-attempt-")
+        .tempdir();
     let result = (|| -> Result<(), String> {
         let t = Instant::now();
         let base = bases
@@ -424,9 +444,8 @@ pub fn run_attempt(
             })
             .clone()?;
         record.base_fingerprint = Some(base.fingerprint.clone());
-        let work = tempfile::Builder::new()
-            .prefix("refbench-attempt-")
-            .tempdir()
+        let work = work
+            .as_ref()
             .map_err(|e| format!("creating the attempt directory: {e}"))?;
         let repo = work.path().join("repo");
         let scratch = work.path().join("scratch");
@@ -521,7 +540,7 @@ pub fn run_attempt(
     timing.total_ms = started.elapsed().as_millis() as u64;
     record.timing = timing;
     record.finished_at = now_rfc3339();
-    (record, artifacts)
+    (record, artifacts, work.ok())
 }
 
 #[cfg(test)]

@@ -197,6 +197,12 @@ fn sigkill_midway_then_resume_matches_an_uninterrupted_run() {
         .arg("--cache-dir")
         .arg(common::shared_cache())
         .args(["run", "--samples", samples])
+        // A killed run cannot remove its attempt directory: keep it inside the project.
+        .env("TMPDIR", {
+            let tmp = root.join("tmp");
+            std::fs::create_dir_all(&tmp).unwrap();
+            tmp
+        })
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
