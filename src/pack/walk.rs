@@ -126,7 +126,16 @@ pub fn walk(root: &Path) -> Result<Vec<(String, u64)>, PackError> {
     let walker = ignore::WalkBuilder::new(root)
         .hidden(true)
         .require_git(false)
-        .filter_entry(|e| e.file_name() != ".git")
+        // Folders whose files `skipped_by_path` leaves out are not entered at all (Django's
+        // locale folders alone hold thousands of files).
+        .filter_entry(|e| {
+            e.file_name() != ".git"
+                && !(e.depth() > 0
+                    && e.file_type().is_some_and(|t| t.is_dir())
+                    && e.file_name()
+                        .to_str()
+                        .is_some_and(|n| VENDORED_DIRS.contains(&n)))
+        })
         .build();
     for entry in walker {
         let entry = entry.map_err(|e| PackError::Walk {
