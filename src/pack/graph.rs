@@ -838,6 +838,8 @@ fn resolve<'a>(
     let mut edges: Vec<LinkEdge<'a>> = Vec::new();
     // This file's edges: to -> (imports, (name, weight) sorted by name).
     let mut pair: FastMap<usize, PairEdge<'_>> = FastMap::default();
+    // The files one name resolves to (reused across names).
+    let mut targets: Vec<usize> = Vec::new();
     for (i, f) in files.iter().enumerate() {
         let (Some(facts), Some(lang)) = (&f.facts, f.lang) else {
             continue;
@@ -928,12 +930,19 @@ fn resolve<'a>(
         }
         for (name, (kw, count, line, kind)) in by_name {
             let strength = kw * (count as f64).sqrt();
-            let (targets, resolved): (Vec<usize>, bool) = match bound.get(name) {
-                Some(t) => (t.iter().copied().collect(), true),
+            targets.clear();
+            let resolved = match bound.get(name) {
+                Some(t) => {
+                    targets.extend(t.iter().copied());
+                    true
+                }
                 None => match defined_in.get(name) {
                     // Dropping this file leaves at least `len - 1`: too many, skip the copy.
                     Some(d) if d.len() > MAX_CANDIDATES + 1 => continue,
-                    Some(d) => (d.iter().copied().filter(|&t| t != i).collect(), false),
+                    Some(d) => {
+                        targets.extend(d.iter().copied().filter(|&t| t != i));
+                        false
+                    }
                     None => continue,
                 },
             };
