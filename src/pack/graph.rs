@@ -442,18 +442,21 @@ struct Resolver<'a> {
     index: HashMap<&'a str, usize>,
     /// Python module suffix -> (leading folders stripped, file).
     py_modules: HashMap<String, Vec<(usize, usize)>>,
-    /// (crate src, module path) -> file.
-    rust_modules: HashMap<(String, String), usize>,
-    /// Crate name -> its src folder.
-    crates: BTreeMap<String, String>,
+    /// Crate src folder -> its index in `rust_modules`.
+    crate_ids: FastMap<String, usize>,
+    /// Per crate src folder: module path -> file.
+    rust_modules: Vec<FastMap<String, usize>>,
+    /// Crate name -> its src folder's index in `rust_modules`.
+    crates: FastMap<String, usize>,
 }
 
 impl<'a> Resolver<'a> {
     fn new(root: &std::path::Path, files: &'a [SourceFile]) -> Self {
         let mut index = HashMap::new();
         let mut py_modules: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
-        let mut rust_modules = HashMap::new();
-        let mut crates = BTreeMap::new();
+        let mut crate_ids: FastMap<String, usize> = FastMap::default();
+        let mut rust_modules: Vec<FastMap<String, usize>> = Vec::new();
+        let mut crate_srcs: BTreeMap<String, String> = BTreeMap::new();
         for (i, f) in files.iter().enumerate() {
             index.insert(f.path.as_str(), i);
             match f.lang {
@@ -469,14 +472,15 @@ impl<'a> Resolver<'a> {
                 }
                 Some(Lang::Rust) => {
                     let m = rust_module(&f.path);
-                    rust_modules.insert((m.crate_src, m.module.join("::")), i);
+                    let id = crate_id(&mut crate_ids, &mut rust_modules, m.crate_src);
+                    rust_modules[id].insert(m.module.join("::"), i);
                 }
                 None => {
                     if f.path == "Cargo.toml" || f.path.ends_with("/Cargo.toml") {
                         let dir = parent_dir(&f.path);
                         if let Ok(text) = std::fs::read_to_string(root.join(&f.path)) {
                             if let Some(name) = cargo_name(&text) {
-                                crates.entry(name).or_insert_with(|| join(dir, "src"));
+                                crate_srcs.entry(name).or_insert_with(|| join(dir, "src"));
                             }
                         }
                     }
@@ -486,13 +490,23 @@ impl<'a> Resolver<'a> {
         for v in py_modules.values_mut() {
             v.sort();
         }
+        let crates = crate_srcs
+            .into_iter()
+            .map(|(name, src)| (name, crate_id(&mut crate_ids, &mut rust_modules, src)))
+            .collect();
         Resolver {
             files,
             index,
             py_modules,
+            crate_ids,
             rust_modules,
             crates,
         }
+    }
+
+    /// The index of the crate whose src folder is `src` (one with no files if none is).
+    fn crate_of(&self, src: &str) -> Option<usize> {
+        self.crate_ids.get(src).copied()
     }
 
     fn file(&self, path: &str) -> Option<usize> {
@@ -596,31 +610,46 @@ impl<'a> Resolver<'a> {
             return Some((f, None));
         }
         let segs = &imp.path;
-        let (crate_src, base, rest): (String, Vec<String>, &[String]) = match segs[0].as_str() {
-            "crate" => (here.crate_src.clone(), Vec::new(), &segs[1..]),
-            "self" => (here.crate_src.clone(), here.module.clone(), &segs[1..]),
+        let own = self.crate_of(&here.crate_src);
+        let (crate_id, base, rest): (Option<usize>, &[String], &[String]) = match segs[0].as_str() {
+            "crate" => (own, &[], &segs[1..]),
+            "self" => (own, &here.module, &segs[1..]),
             "super" => {
-                let mut m = here.module.clone();
-                let mut i = 0;
-                while i < segs.len() && segs[i] == "super" {
-                    m.pop();
-                    i += 1;
-                }
-                (here.crate_src.clone(), m, &segs[i..])
+                let i = segs.iter().take_while(|s| *s == "super").count();
+                (
+                    own,
+                    &here.module[..here.module.len().saturating_sub(i)],
+                    &segs[i..],
+                )
             }
             first => match self.crates.get(first) {
-                Some(src) => (src.clone(), Vec::new(), &segs[1..]),
+                Some(&id) => (Some(id), &[], &segs[1..]),
                 // 2018-style relative path to a child module.
-                None => (here.crate_src.clone(), here.module.clone(), &segs[..]),
+                None => (own, &here.module, &segs[..]),
             },
         };
         let is_relative_fallback = !matches!(segs[0].as_str(), "crate" | "self" | "super")
             && !self.crates.contains_key(&segs[0]);
+        let modules = &self.rust_modules[crate_id?];
+        // The module path of base + rest[..k] is `probe[..ends[k]]`: built once, probed by
+        // prefix from the longest.
+        let mut probe = String::new();
+        let mut ends = Vec::with_capacity(rest.len() + 1);
+        for (j, seg) in base.iter().chain(rest).enumerate() {
+            if j > 0 {
+                probe.push_str("::");
+            }
+            probe.push_str(seg);
+            if j + 1 >= base.len() {
+                ends.push(probe.len());
+            }
+        }
+        if base.is_empty() {
+            ends.insert(0, 0);
+        }
         let mut found = None;
         for k in (0..=rest.len()).rev() {
-            let mut m = base.clone();
-            m.extend(rest[..k].iter().cloned());
-            if let Some(&f) = self.rust_modules.get(&(crate_src.clone(), m.join("::"))) {
+            if let Some(&f) = modules.get(&probe[..ends[k]]) {
                 if is_relative_fallback && k == 0 {
                     break;
                 }
@@ -635,6 +664,18 @@ impl<'a> Resolver<'a> {
         }
         Some((f, name))
     }
+}
+
+/// The index of crate src folder `src`, adding it if new.
+fn crate_id(
+    ids: &mut FastMap<String, usize>,
+    modules: &mut Vec<FastMap<String, usize>>,
+    src: String,
+) -> usize {
+    *ids.entry(src).or_insert_with(|| {
+        modules.push(FastMap::default());
+        modules.len() - 1
+    })
 }
 
 fn module_name(path: &str, lang: Option<Lang>) -> Option<String> {
@@ -693,8 +734,21 @@ pub type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
 /// How a file uses one name: (weight by kind, count, first line, strongest kind).
 type NameUse = (f64, u32, u32, RefKind);
 
-/// Imports counted and weight per name, for one (from, to) file pair while building.
-type PairEdge<'a> = (u32, BTreeMap<&'a str, f64>);
+/// Imports counted and weight per name (sorted by name), for one (from, to) file pair while
+/// building.
+type PairEdge<'a> = (u32, Vec<(&'a str, f64)>);
+
+/// Adds `w` to `name`'s weight. Names come in sorted order per file (the path imports' `""`
+/// first, then references grouped by name), so a name is new or the last one.
+fn add_name<'a>(names: &mut Vec<(&'a str, f64)>, name: &'a str, w: f64) {
+    match names.last_mut() {
+        Some((last, v)) if *last == name => *v += w,
+        _ => {
+            debug_assert!(names.last().is_none_or(|(last, _)| *last < name));
+            names.push((name, w));
+        }
+    }
+}
 
 /// The file-level graph by index, borrowing names from the files' facts: what ranking needs,
 /// built without the symbol table and symbol references of a [`Graph`] (which cost more than
@@ -781,12 +835,16 @@ fn resolve<'a>(
         modules.push(module);
     }
 
-    // (from, to) -> (imports, name -> weight)
-    let mut pair: BTreeMap<(usize, usize), PairEdge<'_>> = BTreeMap::new();
+    let mut edges: Vec<LinkEdge<'a>> = Vec::new();
+    // This file's edges: to -> (imports, (name, weight) sorted by name).
+    let mut pair: FastMap<usize, PairEdge<'_>> = FastMap::default();
+    // The files one name resolves to (reused across names).
+    let mut targets: Vec<usize> = Vec::new();
     for (i, f) in files.iter().enumerate() {
         let (Some(facts), Some(lang)) = (&f.facts, f.lang) else {
             continue;
         };
+
         // Names this file imports -> their files.
         let mut bound: FastMap<&str, BTreeSet<usize>> = FastMap::default();
         let here = (lang == Lang::Rust).then(|| rust_module(&f.path));
@@ -821,9 +879,9 @@ fn resolve<'a>(
                         kind: imp.kind,
                     });
                 }
-                let entry = pair.entry((i, target)).or_default();
+                let entry = pair.entry(target).or_default();
                 if imp.kind == ImportKind::Path {
-                    *entry.1.entry("").or_default() += 0.5;
+                    add_name(&mut entry.1, "", 0.5);
                 } else {
                     entry.0 += 1;
                 }
@@ -872,12 +930,19 @@ fn resolve<'a>(
         }
         for (name, (kw, count, line, kind)) in by_name {
             let strength = kw * (count as f64).sqrt();
-            let (targets, resolved): (Vec<usize>, bool) = match bound.get(name) {
-                Some(t) => (t.iter().copied().collect(), true),
+            targets.clear();
+            let resolved = match bound.get(name) {
+                Some(t) => {
+                    targets.extend(t.iter().copied());
+                    true
+                }
                 None => match defined_in.get(name) {
                     // Dropping this file leaves at least `len - 1`: too many, skip the copy.
                     Some(d) if d.len() > MAX_CANDIDATES + 1 => continue,
-                    Some(d) => (d.iter().copied().filter(|&t| t != i).collect(), false),
+                    Some(d) => {
+                        targets.extend(d.iter().copied().filter(|&t| t != i));
+                        false
+                    }
                     None => continue,
                 },
             };
@@ -890,7 +955,7 @@ fn resolve<'a>(
                 strength * name_discount(name) / targets.len() as f64
             };
             for &t in &targets {
-                *pair.entry((i, t)).or_default().1.entry(name).or_default() += w;
+                add_name(&mut pair.entry(t).or_default().1, name, w);
                 let Some(detail) = detail.as_deref_mut() else {
                     continue;
                 };
@@ -908,17 +973,17 @@ fn resolve<'a>(
                 }
             }
         }
-    }
-
-    let edges = pair
-        .into_iter()
-        .map(|((from, to), (imports, names))| LinkEdge {
-            from,
+        // In target order: edges stay ordered by (from, to).
+        let start = edges.len();
+        edges.extend(pair.drain().map(|(to, (imports, names))| LinkEdge {
+            from: i,
             to,
             imports,
-            names: names.into_iter().collect(),
-        })
-        .collect();
+            names,
+        }));
+        edges[start..].sort_unstable_by_key(|e| e.to);
+    }
+
     FileLinks {
         paths: files.iter().map(|f| f.path.as_str()).collect(),
         modules,

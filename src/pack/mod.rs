@@ -204,11 +204,16 @@ pub fn pack_dir(repo: &Path, task_text: &str, options: &PackOptions) -> Result<P
             }
         })
         .collect();
+    let files_walked = files.len();
+    // Freeing every source's text and facts takes tens of milliseconds on a large tree; the
+    // caller has what it needs, so that happens beside it (or not at all if the process ends).
+    // If no thread can be made, the closure and the files are dropped here.
+    let _ = std::thread::Builder::new().spawn(move || drop(files));
     Ok(Packed {
         budget: options.budget,
         tokens: rendered.tokens,
         files: packed_files,
-        files_walked: files.len(),
+        files_walked,
         load,
         text: rendered.text,
     })

@@ -130,8 +130,10 @@ pub fn rank(links: &FileLinks<'_>, task_text: &str) -> Vec<Ranked> {
         vec![1.0 / n as f64; n]
     };
 
-    // Weighted adjacency in both directions, in edge order (from, to sorted).
-    let mut out: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
+    // Weighted adjacency in both directions, in edge order (from, to sorted), then by target:
+    // node i's links are `adj[start[i]..start[i + 1]]`.
+    let mut weighted: Vec<(usize, usize, f64)> = Vec::with_capacity(links.edges.len());
+    let mut start = vec![0usize; n + 1];
     for e in &links.edges {
         let (a, b) = (e.from, e.to);
         let mut w = e.imports as f64;
@@ -145,12 +147,26 @@ pub fn rank(links: &FileLinks<'_>, task_text: &str) -> Vec<Ranked> {
         if w <= 0.0 {
             continue;
         }
-        out[a].push((b, w));
-        out[b].push((a, w * REVERSE));
+        weighted.push((a, b, w));
+        start[a + 1] += 1;
+        start[b + 1] += 1;
     }
-    for list in &mut out {
-        list.sort_by_key(|&(t, _)| t);
+    for i in 0..n {
+        start[i + 1] += start[i];
     }
+    let mut adj: Vec<(usize, f64)> = vec![(0, 0.0); start[n]];
+    let mut fill = start.clone();
+    for &(a, b, w) in &weighted {
+        adj[fill[a]] = (b, w);
+        fill[a] += 1;
+        adj[fill[b]] = (a, w * REVERSE);
+        fill[b] += 1;
+    }
+    for i in 0..n {
+        // Stable: links to the same target keep edge order.
+        adj[start[i]..start[i + 1]].sort_by_key(|&(t, _)| t);
+    }
+    let out: Vec<&[(usize, f64)]> = (0..n).map(|i| &adj[start[i]..start[i + 1]]).collect();
     let out_total: Vec<f64> = out.iter().map(|l| l.iter().map(|(_, w)| w).sum()).collect();
 
     let mut r = personal.clone();
@@ -164,7 +180,7 @@ pub fn rank(links: &FileLinks<'_>, task_text: &str) -> Vec<Ranked> {
                 continue;
             }
             let share = DAMPING * r[i] / out_total[i];
-            for &(t, w) in &out[i] {
+            for &(t, w) in out[i] {
                 next[t] += share * w;
             }
         }

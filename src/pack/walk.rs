@@ -110,8 +110,33 @@ fn skipped_by_content(text: &str) -> bool {
         return true;
     }
     // Minified: long lines on average, or one huge line.
-    let lines = text.lines().count().max(1);
-    text.len() / lines > 300 || text.lines().any(|l| l.len() > 5000)
+    let (lines, longest) = line_stats(text);
+    text.len() / lines.max(1) > 300 || longest > 5000
+}
+
+/// `text.lines()`'s count and longest line, in one pass.
+fn line_stats(text: &str) -> (usize, usize) {
+    let bytes = text.as_bytes();
+    let (mut count, mut longest, mut start) = (0, 0, 0);
+    for end in bytes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &b)| (b == b'\n').then_some(i))
+    {
+        let len = if end > start && bytes[end - 1] == b'\r' {
+            end - 1 - start
+        } else {
+            end - start
+        };
+        count += 1;
+        longest = longest.max(len);
+        start = end + 1;
+    }
+    if start < bytes.len() {
+        count += 1;
+        longest = longest.max(bytes.len() - start);
+    }
+    (count, longest)
 }
 
 /// Walks `root`: `.gitignore` honoured (also outside git), `.git` skipped, vendored, locale,
@@ -126,7 +151,16 @@ pub fn walk(root: &Path) -> Result<Vec<(String, u64)>, PackError> {
     let walker = ignore::WalkBuilder::new(root)
         .hidden(true)
         .require_git(false)
-        .filter_entry(|e| e.file_name() != ".git")
+        // Folders whose files `skipped_by_path` leaves out are not entered at all (Django's
+        // locale folders alone hold thousands of files).
+        .filter_entry(|e| {
+            e.file_name() != ".git"
+                && !(e.depth() > 0
+                    && e.file_type().is_some_and(|t| t.is_dir())
+                    && e.file_name()
+                        .to_str()
+                        .is_some_and(|n| VENDORED_DIRS.contains(&n)))
+        })
         .build();
     for entry in walker {
         let entry = entry.map_err(|e| PackError::Walk {
@@ -259,6 +293,26 @@ mod tests {
         let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
         assert_eq!(paths, vec!["README.md", "app/main.py"]);
         assert_eq!(stats.parsed, 1);
+    }
+
+    #[test]
+    fn line_stats_match_lines() {
+        for t in [
+            "",
+            "a",
+            "a\n",
+            "\n",
+            "ab\r\ncd",
+            "ab\r\n\r\nxyz\r",
+            "\r\n\n",
+            "x\ny\n\n",
+        ] {
+            let want = (
+                t.lines().count(),
+                t.lines().map(str::len).max().unwrap_or(0),
+            );
+            assert_eq!(line_stats(t), want, "{t:?}");
+        }
     }
 
     #[test]
