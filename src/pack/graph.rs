@@ -205,8 +205,9 @@ pub struct Graph {
     out_edges: Vec<Vec<usize>>,
 }
 
-/// A compiled glob for [`Graph`] queries.
-fn glob(pattern: &str) -> Result<globset::GlobMatcher, globset::Error> {
+/// A compiled glob for [`Graph`] queries and architectural rules: `*` stays within one path
+/// segment, `**` crosses them.
+pub(crate) fn glob(pattern: &str) -> Result<globset::GlobMatcher, globset::Error> {
     Ok(globset::GlobBuilder::new(pattern)
         .literal_separator(true)
         .build()?

@@ -622,10 +622,7 @@ pub fn run_tests(
             timed_out: out.timed_out,
             detail: out.describe(),
             duration_ms: out.duration_ms,
-            build_ms: match task.language {
-                Language::Rust => parse::cargo_build_ms(&out.stdout),
-                Language::Python => None,
-            },
+            build_ms: build_ms(task, &out),
         },
         log,
     ))
@@ -739,13 +736,18 @@ pub fn run_detector(
             status,
             detail: out.describe(),
             duration_ms: out.duration_ms,
-            build_ms: match task.language {
-                Language::Rust => parse::cargo_build_ms(&out.stdout),
-                Language::Python => None,
-            },
+            build_ms: build_ms(task, &out),
         },
         log,
     ))
+}
+
+/// The build time cargo printed in a command's output (Rust fixtures; Python has no build).
+fn build_ms(task: &Task, out: &CommandOutput) -> Option<u64> {
+    match task.language {
+        Language::Rust => parse::cargo_build_ms(&out.stdout),
+        Language::Python => None,
+    }
 }
 
 /// Scores an applied attempt: architectural rules on the tree as the edit left it, then the

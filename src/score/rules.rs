@@ -244,12 +244,8 @@ pub fn check_graph(
 }
 
 fn matcher(glob: &str) -> globset::GlobMatcher {
-    // Validated when the task was loaded.
-    globset::GlobBuilder::new(glob)
-        .literal_separator(true)
-        .build()
-        .expect("rule globs are validated on load")
-        .compile_matcher()
+    // The graph's own glob semantics; validated when the task was loaded.
+    crate::pack::graph::glob(glob).expect("rule globs are validated on load")
 }
 
 /// The dependencies rules look at: resolved imports and code paths, not `mod` declarations.
