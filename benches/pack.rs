@@ -5,9 +5,13 @@
 //! - a `cargo vendor` of a dummy crate depending on tokio, syn, regex, serde, clap, hyper, rayon
 //!
 //! For each tree it runs the release `refbench pack DIR --budget 8192` as a child process:
-//! once with an empty parse cache (cold), then five times warm, and reports the source files
-//! and lines, cold and median warm wall time, peak RSS (from wait4's rusage), and whether the
-//! five warm outputs are byte-identical.
+//! three times with an empty parse cache (cold, each in a new cache folder), then five times
+//! warm, and reports the source files and lines, cold and warm wall and CPU time (user + sys),
+//! peak RSS (from wait4's rusage), and whether all eight outputs are byte-identical.
+//!
+//! It also times the floor the issue compares against: a plain single-threaded tree-sitter
+//! parse (default allocator, nothing extracted) of exactly the sources the packer parses, so
+//! that figures from machines of different speed can be compared as multiples of it.
 //!
 //! `cargo bench --bench pack` (scratch: target/pack-bench, or $REFBENCH_BENCH_DIR).
 
@@ -117,8 +121,45 @@ fn census(tree: &Path) -> (usize, usize) {
 
 struct Measured {
     wall: Duration,
+    cpu: Duration,
     max_rss_kib: i64,
     stdout: Vec<u8>,
+}
+
+fn cpu_time(u: &libc::rusage) -> Duration {
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(u.ru_utime) + tv(u.ru_stime)
+}
+
+/// Single-threaded tree-sitter parse of the sources the packer parses: (files, time).
+fn parse_floor(tree: &Path) -> (usize, Duration) {
+    use refbench::pack::{walk, Lang};
+    let walked = walk::walk(tree).expect("walk");
+    let sources: Vec<(Lang, String)> = walked
+        .into_iter()
+        .filter_map(|(path, _)| {
+            let lang = walk::lang_of(&path)?;
+            let text = std::fs::read_to_string(tree.join(&path)).ok()?;
+            walk::parseable(&text).then_some((lang, text))
+        })
+        .collect();
+    let mut rust = tree_sitter::Parser::new();
+    rust.set_language(&tree_sitter_rust::LANGUAGE.into())
+        .expect("rust grammar");
+    let mut python = tree_sitter::Parser::new();
+    python
+        .set_language(&tree_sitter_python::LANGUAGE.into())
+        .expect("python grammar");
+    let start = Instant::now();
+    for (lang, text) in &sources {
+        let parser = match lang {
+            Lang::Rust => &mut rust,
+            Lang::Python => &mut python,
+        };
+        let tree = parser.parse(text, None).expect("parse");
+        std::hint::black_box(tree.root_node().child_count());
+    }
+    (sources.len(), start.elapsed())
 }
 
 // The child is reaped with wait4 (for its rusage), which clippy cannot see.
@@ -155,32 +196,56 @@ fn measure(tree: &Path, cache: &Path) -> Measured {
     );
     Measured {
         wall,
+        cpu: cpu_time(&usage),
         max_rss_kib: usage.ru_maxrss,
         stdout,
     }
 }
 
+const COLD_RUNS: usize = 3;
+
+/// The median and the minimum of `runs` by wall time, as "wall s (CPU s)".
+fn summary(runs: &mut [Measured]) -> String {
+    runs.sort_by_key(|m| m.wall);
+    let (med, min) = (&runs[runs.len() / 2], &runs[0]);
+    format!(
+        "{:.2} s ({:.2} s CPU; min {:.2} s)",
+        med.wall.as_secs_f64(),
+        med.cpu.as_secs_f64(),
+        min.wall.as_secs_f64()
+    )
+}
+
 fn bench(name: &str, tree: &Path) {
     let (files, lines) = census(tree);
+    let (parsed, floor) = parse_floor(tree);
+    let mut cold: Vec<Measured> = (0..COLD_RUNS)
+        .map(|_| {
+            let cache = tempfile::tempdir().expect("temp cache");
+            measure(tree, cache.path())
+        })
+        .collect();
     let cache = tempfile::tempdir().expect("temp cache");
-    let cold = measure(tree, cache.path());
+    measure(tree, cache.path());
     let mut warm: Vec<Measured> = (0..WARM_RUNS)
         .map(|_| measure(tree, cache.path()))
         .collect();
-    let identical = warm.iter().all(|m| m.stdout == cold.stdout);
-    let peak = warm
+    let first = &cold[0].stdout;
+    let identical = cold.iter().chain(&warm).all(|m| &m.stdout == first);
+    let peak = cold
         .iter()
+        .chain(&warm)
         .map(|m| m.max_rss_kib)
         .max()
-        .unwrap_or(0)
-        .max(cold.max_rss_kib);
-    warm.sort_by_key(|m| m.wall);
-    let median = warm[WARM_RUNS / 2].wall;
+        .unwrap_or(0);
+    let floor_s = floor.as_secs_f64();
+    let cold_text = summary(&mut cold);
+    let cold_ratio = cold[COLD_RUNS / 2].wall.as_secs_f64() / floor_s;
     println!(
-        "{name}: {files} files, {lines} lines; cold {:.2} s, warm {:.2} s (median of {WARM_RUNS}, min {:.2} s), peak RSS {} MB, output identical across runs: {}",
-        cold.wall.as_secs_f64(),
-        median.as_secs_f64(),
-        warm[0].wall.as_secs_f64(),
+        "{name}: {files} files, {lines} lines, {parsed} parsed; plain single-threaded parse {floor_s:.2} s\n  \
+         cold {cold_text} = {cold_ratio:.2}x the plain parse; warm {} (median of {WARM_RUNS}); \
+         peak RSS {} MB; output identical across runs: {}",
+        summary(&mut warm),
         peak / 1024,
         if identical { "yes" } else { "NO" }
     );

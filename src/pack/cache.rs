@@ -1,37 +1,63 @@
 //! The packer's on-disk caches, under the refbench cache directory's `pack-facts/`:
 //!
-//! - parse results, one small file per source content hash (`ab/abcd....facts`), in a compact
-//!   binary encoding: a JSON encoding took as long to decode on a warm pack as the rest of the
-//!   load, and to encode on a cold one. Misses are written after the load, on a thread of
-//!   their own, so a cold pack's single-threaded stages overlap the writes.
+//! - parse results by source content hash, in segment files (`*.rbs`): each pack that parsed
+//!   something writes one segment holding what it parsed, in a compact binary encoding, after
+//!   the load and on a thread of its own so that a cold pack's single-threaded stages overlap
+//!   the write. One file per pack, not one per source: creating thousands of small files cost
+//!   more than a second of kernel time on ext4 after a cache had been deleted. Past
+//!   [`MAX_SEGMENTS`] segments the writer merges them into one, keeping the newest entries up
+//!   to [`MAX_SEGMENT_BYTES`], so the cache never grows without bound.
 //! - exact o200k_base token counts by text hash (`tokens.bin`): a warm pack that renders the
 //!   same sections as before never loads the tokenizer (which takes longer than the rest of a
 //!   warm pack).
 //!
-//! Every read validates what it decodes: a damaged or foreign file is a miss, never an error.
-//! Writes go to a temporary file renamed into place, so concurrent packs see whole files.
+//! Every read validates what it decodes: a damaged, truncated or foreign file is a miss, never
+//! an error. Writes go to a temporary file renamed into place, so concurrent packs see whole
+//! files; a segment another process merged away while it was being read is a miss too.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use sha2::{Digest, Sha256};
 
 use super::parse::{self, Def, FileFacts, Import, ImportKind, Ref, RefKind, SymbolKind};
 use super::Lang;
 
+const SEGMENT_MAGIC: &[u8; 4] = b"RBS1";
 const FACTS_MAGIC: &[u8; 4] = b"RBF1";
 const TOKENS_MAGIC: &[u8; 4] = b"RBT1";
 /// The token cache starts over past this many entries (about 24 bytes each).
 const MAX_TOKEN_ENTRIES: usize = 500_000;
+/// Segments kept before the writer merges them into one.
+pub const MAX_SEGMENTS: usize = 8;
+/// Encoded facts a merged segment keeps at most (newest segments first).
+pub const MAX_SEGMENT_BYTES: u64 = 256 << 20;
+/// Bytes of one index record: key, offset, length.
+const RECORD: usize = 32 + 8 + 4;
 
-/// Where parse results are cached, keyed by content hash.
+/// A parse-cache key: SHA-256 of the extractor's salt, the language and the source text.
+pub type Key = [u8; 32];
+
+/// Where parse results are cached, keyed by content hash. A cache reads the segments present
+/// at its first lookup and does not see later writes (its own included): each pack opens one.
 #[derive(Debug)]
 pub struct ParseCache {
     dir: Option<PathBuf>,
     salt: String,
+    /// The segments present when first asked, read on the first lookup.
+    index: OnceLock<Index>,
     /// Entries parsed in this process and not written yet.
-    pending: Mutex<Vec<(String, Vec<u8>)>>,
+    pending: Mutex<Vec<(Key, Vec<u8>)>>,
+}
+
+#[derive(Debug, Default)]
+struct Index {
+    segments: Vec<File>,
+    /// key -> (segment, offset, length)
+    slots: HashMap<Key, (usize, u64, u32)>,
 }
 
 impl ParseCache {
@@ -40,33 +66,52 @@ impl ParseCache {
         ParseCache {
             dir,
             salt: parse::cache_salt(),
+            index: OnceLock::new(),
             pending: Mutex::new(Vec::new()),
         }
     }
 
     /// The key of `text` parsed as `lang`.
-    pub fn key(&self, lang: Lang, text: &str) -> String {
+    pub fn key(&self, lang: Lang, text: &str) -> Key {
         let mut h = Sha256::new();
         h.update(self.salt.as_bytes());
         h.update([lang as u8]);
         h.update(text.as_bytes());
-        crate::materialize::hex(&h.finalize())
+        h.finalize().into()
     }
 
-    fn entry(&self, key: &str) -> Option<PathBuf> {
-        self.dir
-            .as_ref()
-            .map(|d| d.join(&key[..2]).join(format!("{key}.facts")))
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| {
+            let mut index = Index::default();
+            let Some(dir) = &self.dir else { return index };
+            for (path, _) in segment_paths(dir) {
+                let Ok(file) = File::open(&path) else {
+                    continue;
+                };
+                let Some(records) = read_index(&file) else {
+                    continue;
+                };
+                let seg = index.segments.len();
+                index.segments.push(file);
+                for (key, offset, len) in records {
+                    index.slots.insert(key, (seg, offset, len));
+                }
+            }
+            index
+        })
     }
 
     /// The cached facts of `key`, if any.
-    pub fn get(&self, key: &str) -> Option<FileFacts> {
-        let bytes = std::fs::read(self.entry(key)?).ok()?;
+    pub fn get(&self, key: &Key) -> Option<FileFacts> {
+        let index = self.index();
+        let &(seg, offset, len) = index.slots.get(key)?;
+        let mut bytes = vec![0; len as usize];
+        index.segments[seg].read_exact_at(&mut bytes, offset).ok()?;
         decode_facts(&bytes)
     }
 
     /// Remembers `facts` for `key`; [`ParseCache::flush`] writes it.
-    pub fn put(&self, key: String, facts: &FileFacts) {
+    pub fn put(&self, key: Key, facts: &FileFacts) {
         if self.dir.is_some() {
             let bytes = encode_facts(facts);
             self.pending
@@ -76,28 +121,168 @@ impl ParseCache {
         }
     }
 
-    /// Writes the entries [`ParseCache::put`] remembered. Failing to write only costs a
+    /// Writes the entries [`ParseCache::put`] remembered as one new segment, then merges the
+    /// segments if there are more than [`MAX_SEGMENTS`]. Failing to write only costs a
     /// reparse later, so errors are ignored.
     pub fn flush(&self) {
         let pending = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
-        for (key, bytes) in pending {
-            if let Some(path) = self.entry(&key) {
-                write_atomically(&path, &bytes);
-            }
+        let Some(dir) = &self.dir else { return };
+        if pending.is_empty() {
+            return;
+        }
+        let entries: BTreeMap<Key, Vec<u8>> = pending.into_iter().collect();
+        if write_segment(dir, &entries).is_none() {
+            return;
+        }
+        let segments = segment_paths(dir);
+        if segments.len() > MAX_SEGMENTS {
+            merge_segments(dir, &segments);
+        }
+        remove_per_file_entries(dir);
+    }
+}
+
+/// Removes the one-file-per-source entries (`ab/abcd....facts` in two-hex-digit folders) that
+/// refbench wrote before segments; nothing reads them any more.
+fn remove_per_file_entries(dir: &Path) {
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in read.flatten() {
+        let name = entry.file_name();
+        let legacy = name.to_str().is_some_and(|n| {
+            n.len() == 2
+                && n.bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        });
+        if legacy && entry.file_type().is_ok_and(|t| t.is_dir()) {
+            let _ = std::fs::remove_dir_all(entry.path());
         }
     }
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) {
-    let Some(parent) = path.parent() else { return };
-    if std::fs::create_dir_all(parent).is_err() {
+/// The `*.rbs` files of `dir` with their modification times, newest first.
+fn segment_paths(dir: &Path) -> Vec<(PathBuf, std::time::SystemTime)> {
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(PathBuf, std::time::SystemTime)> = read
+        .flatten()
+        .filter(|e| e.file_name().to_str().is_some_and(|n| n.ends_with(".rbs")))
+        .filter_map(|e| {
+            let modified = e.metadata().ok()?.modified().ok()?;
+            Some((e.path(), modified))
+        })
+        .collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    out
+}
+
+/// A segment's index, checked against its length: `None` if damaged or foreign.
+///
+/// Layout: magic, entry count (u32 LE), that many records sorted by key (key, data offset
+/// u64 LE, data length u32 LE), then the data.
+fn read_index(file: &File) -> Option<Vec<(Key, u64, u32)>> {
+    let size = file.metadata().ok()?.len();
+    let mut head = [0u8; 8];
+    file.read_exact_at(&mut head, 0).ok()?;
+    if &head[..4] != SEGMENT_MAGIC {
+        return None;
+    }
+    let count = u32::from_le_bytes([head[4], head[5], head[6], head[7]]) as u64;
+    let data_start = 8 + count.checked_mul(RECORD as u64)?;
+    if data_start > size {
+        return None;
+    }
+    let mut raw = vec![0u8; (data_start - 8) as usize];
+    file.read_exact_at(&mut raw, 8).ok()?;
+    raw.chunks_exact(RECORD)
+        .map(|r| {
+            let key: Key = r[..32].try_into().ok()?;
+            let offset = u64::from_le_bytes(r[32..40].try_into().ok()?);
+            let len = u32::from_le_bytes(r[40..44].try_into().ok()?);
+            let end = offset.checked_add(u64::from(len))?;
+            (offset >= data_start && end <= size).then_some((key, offset, len))
+        })
+        .collect()
+}
+
+/// Writes `entries` as one segment named by a hash of its keys.
+fn write_segment(dir: &Path, entries: &BTreeMap<Key, Vec<u8>>) -> Option<()> {
+    let count = u32::try_from(entries.len()).ok()?;
+    let data_start = 8 + entries.len() * RECORD;
+    let data_len: usize = entries.values().map(Vec::len).sum();
+    let mut bytes = Vec::with_capacity(data_start + data_len);
+    bytes.extend_from_slice(SEGMENT_MAGIC);
+    bytes.extend_from_slice(&count.to_le_bytes());
+    let mut offset = data_start as u64;
+    let mut name = Sha256::new();
+    for (key, data) in entries {
+        bytes.extend_from_slice(key);
+        bytes.extend_from_slice(&offset.to_le_bytes());
+        bytes.extend_from_slice(&u32::try_from(data.len()).ok()?.to_le_bytes());
+        offset += data.len() as u64;
+        name.update(key);
+    }
+    for data in entries.values() {
+        bytes.extend_from_slice(data);
+    }
+    let name = crate::materialize::hex(&name.finalize()[..12]);
+    std::fs::create_dir_all(dir).ok()?;
+    write_atomically(&dir.join(format!("{name}.rbs")), &bytes)
+}
+
+/// Merges `segments` (newest first) into one, keeping the newest entries up to
+/// [`MAX_SEGMENT_BYTES`], and removes the ones merged.
+fn merge_segments(dir: &Path, segments: &[(PathBuf, std::time::SystemTime)]) {
+    let mut merged: BTreeMap<Key, Vec<u8>> = BTreeMap::new();
+    let mut kept_bytes = 0u64;
+    let mut read = Vec::new();
+    for (path, _) in segments {
+        let Ok(file) = File::open(path) else { continue };
+        read.push(path);
+        let Some(records) = read_index(&file) else {
+            continue;
+        };
+        for (key, offset, len) in records {
+            if merged.contains_key(&key) || kept_bytes + u64::from(len) > MAX_SEGMENT_BYTES {
+                continue;
+            }
+            let mut data = vec![0; len as usize];
+            if file.read_exact_at(&mut data, offset).is_ok() {
+                kept_bytes += u64::from(len);
+                merged.insert(key, data);
+            }
+        }
+    }
+    if write_segment(dir, &merged).is_none() {
         return;
     }
+    // The merged segment may have the name of one of its inputs (same keys): keep that one.
+    let names = |p: &PathBuf| p.file_name().map(|n| n.to_owned());
+    let merged_name = segment_paths(dir).first().and_then(|(p, _)| names(p));
+    for path in read {
+        if names(path) != merged_name {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file renamed into place.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Option<()> {
+    let parent = path.parent()?;
+    std::fs::create_dir_all(parent).ok()?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("entry");
     let tmp = parent.join(format!(".{name}.{}.tmp", std::process::id()));
-    if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, path).is_err() {
+    if std::fs::write(&tmp, bytes).is_err() {
         let _ = std::fs::remove_file(&tmp);
+        return None;
     }
+    if std::fs::rename(&tmp, path).is_err() {
+        let _ = std::fs::remove_file(&tmp);
+        return None;
+    }
+    Some(())
 }
 
 // ---- compact encoding: LEB128 integers, length-prefixed UTF-8 strings, u8 enum tags ----
@@ -346,7 +531,7 @@ impl TokenCache {
             bytes.extend_from_slice(h);
             bytes.extend_from_slice(&n.to_le_bytes());
         }
-        write_atomically(path, &bytes);
+        let _ = write_atomically(path, &bytes);
     }
 }
 
@@ -393,6 +578,59 @@ mod tests {
             assert_eq!(decode_facts(&longer), None);
         }
         assert_eq!(decode_facts(b"{\"defs\":[]}"), None);
+    }
+
+    fn facts_of(i: usize) -> FileFacts {
+        parse::extract(Lang::Python, &format!("def f{i}():\n    g{i}()\n"))
+    }
+
+    #[test]
+    fn segments_are_written_per_flush_merged_past_the_limit_and_damage_is_a_miss() {
+        let dir = tempfile::tempdir().unwrap();
+        let open = || ParseCache::new(Some(dir.path().to_path_buf()));
+        let key = |c: &ParseCache, i: usize| c.key(Lang::Python, &format!("source {i}"));
+        let segments = || segment_paths(dir.path()).len();
+        // Entries of the one-file-per-source format go at the first flush.
+        std::fs::create_dir_all(dir.path().join("ab")).unwrap();
+        std::fs::write(dir.path().join("ab/abcd.facts"), b"RBF1").unwrap();
+        // One flush, one segment, however many entries.
+        let cache = open();
+        for i in 0..3 {
+            cache.put(key(&cache, i), &facts_of(i));
+        }
+        cache.flush();
+        assert_eq!(segments(), 1);
+        assert!(!dir.path().join("ab").exists());
+        // Every further flush adds one until the limit, then they merge into one.
+        for i in 3..3 + MAX_SEGMENTS {
+            let cache = open();
+            assert_eq!(cache.get(&key(&cache, i)), None);
+            cache.put(key(&cache, i), &facts_of(i));
+            cache.flush();
+        }
+        assert_eq!(segments(), 1, "merged past {MAX_SEGMENTS} segments");
+        let cache = open();
+        for i in 0..3 + MAX_SEGMENTS {
+            assert_eq!(cache.get(&key(&cache, i)), Some(facts_of(i)), "entry {i}");
+        }
+        // A flush with nothing parsed writes nothing.
+        cache.flush();
+        assert_eq!(segments(), 1);
+        // Truncated or foreign segments are misses, not errors.
+        let (path, _) = &segment_paths(dir.path())[0];
+        let bytes = std::fs::read(path).unwrap();
+        for cut in [0, 4, 9, bytes.len() / 2, bytes.len() - 1] {
+            std::fs::write(path, &bytes[..cut]).unwrap();
+            let cache = open();
+            assert_eq!(cache.get(&key(&cache, 0)), None, "cut at {cut}");
+        }
+        std::fs::write(path, b"RBS1\xff\xff\xff\xffjunk").unwrap();
+        assert_eq!(open().get(&key(&open(), 0)), None);
+        // A disabled cache stores nothing.
+        let none = ParseCache::new(None);
+        none.put(key(&none, 0), &facts_of(0));
+        none.flush();
+        assert_eq!(none.get(&key(&none, 0)), None);
     }
 
     #[test]

@@ -93,6 +93,11 @@ fn skipped_by_path(rel: &str) -> bool {
     }
 }
 
+/// Whether the packer parses a source with this text: not binary, generated or minified.
+pub fn parseable(text: &str) -> bool {
+    !text.contains('\0') && !skipped_by_content(text)
+}
+
 /// Generated or minified text, judged on content.
 fn skipped_by_content(text: &str) -> bool {
     let head: String = text
@@ -202,55 +207,18 @@ pub fn load(
     cache: &ParseCache,
     warm_tokenizer: bool,
 ) -> (Vec<SourceFile>, LoadStats) {
-    let loaded: Vec<(Option<SourceFile>, bool)> = walked
+    // Largest first, so that no big file is left parsing on one core at the end while the
+    // other idles; results go back to path order below.
+    let mut order: Vec<(usize, (String, u64))> = walked.into_iter().enumerate().collect();
+    order.sort_by(|a, b| b.1 .1.cmp(&a.1 .1).then(a.0.cmp(&b.0)));
+    let mut loaded: Vec<(usize, (Option<SourceFile>, bool))> = order
         .into_par_iter()
-        .map(|(path, bytes)| {
-            let lang = lang_of(&path);
-            let Some(lang) = lang else {
-                return (
-                    Some(SourceFile {
-                        path,
-                        lang: None,
-                        bytes,
-                        text: None,
-                        facts: None,
-                    }),
-                    false,
-                );
-            };
-            let Ok(text) = std::fs::read_to_string(root.join(&path)) else {
-                return (None, false);
-            };
-            if text.contains('\0') || skipped_by_content(&text) {
-                return (None, false);
-            }
-            let key = cache.key(lang, &text);
-            let (facts, hit) = match cache.get(&key) {
-                Some(f) => (f, true),
-                None => {
-                    if warm_tokenizer {
-                        super::render::warm_tokenizer();
-                    }
-                    let f = parse::extract(lang, &text);
-                    cache.put(key, &f);
-                    (f, false)
-                }
-            };
-            (
-                Some(SourceFile {
-                    path,
-                    lang: Some(lang),
-                    bytes,
-                    text: Some(text),
-                    facts: Some(facts),
-                }),
-                hit,
-            )
-        })
+        .map(|(at, (path, bytes))| (at, load_one(root, path, bytes, cache, warm_tokenizer)))
         .collect();
+    loaded.sort_unstable_by_key(|(at, _)| *at);
     let mut stats = LoadStats::default();
     let mut files = Vec::with_capacity(loaded.len());
-    for (file, hit) in loaded {
+    for (_, (file, hit)) in loaded {
         if let Some(f) = file {
             if f.lang.is_some() {
                 if hit {
@@ -263,6 +231,58 @@ pub fn load(
         }
     }
     (files, stats)
+}
+
+/// One walked file: read, and for a source, its facts from `cache` or parsed; and whether
+/// they came from the cache. `None` for a source the packer leaves out.
+fn load_one(
+    root: &Path,
+    path: String,
+    bytes: u64,
+    cache: &ParseCache,
+    warm_tokenizer: bool,
+) -> (Option<SourceFile>, bool) {
+    let lang = lang_of(&path);
+    let Some(lang) = lang else {
+        return (
+            Some(SourceFile {
+                path,
+                lang: None,
+                bytes,
+                text: None,
+                facts: None,
+            }),
+            false,
+        );
+    };
+    let Ok(text) = std::fs::read_to_string(root.join(&path)) else {
+        return (None, false);
+    };
+    if !parseable(&text) {
+        return (None, false);
+    }
+    let key = cache.key(lang, &text);
+    let (facts, hit) = match cache.get(&key) {
+        Some(f) => (f, true),
+        None => {
+            if warm_tokenizer {
+                super::render::warm_tokenizer();
+            }
+            let f = parse::extract(lang, &text);
+            cache.put(key, &f);
+            (f, false)
+        }
+    };
+    (
+        Some(SourceFile {
+            path,
+            lang: Some(lang),
+            bytes,
+            text: Some(text),
+            facts: Some(facts),
+        }),
+        hit,
+    )
 }
 
 #[cfg(test)]
@@ -320,10 +340,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache_dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("a.py"), "def f():\n    g()\n").unwrap();
-        let cache = ParseCache::new(Some(cache_dir.path().to_path_buf()));
+        let open = || ParseCache::new(Some(cache_dir.path().to_path_buf()));
+        let cache = open();
         let (first, s1) = load(dir.path(), walk(dir.path()).unwrap(), &cache, false);
         cache.flush();
-        let (second, s2) = load(dir.path(), walk(dir.path()).unwrap(), &cache, false);
+        // A cache reads the segments present at its first lookup; each pack opens its own.
+        let (second, s2) = load(dir.path(), walk(dir.path()).unwrap(), &open(), false);
         assert_eq!((s1.parsed, s1.cached), (1, 0));
         assert_eq!((s2.parsed, s2.cached), (0, 1));
         assert_eq!(first[0].facts, second[0].facts);
