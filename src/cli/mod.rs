@@ -525,11 +525,15 @@ pub fn main() -> ExitCode {
             )
         };
     }
-    let root = find_root(cli.root);
-    let runs_dir = cli.runs_dir.unwrap_or_else(|| root.join("runs"));
-    let cache_dir = cli
-        .cache_dir
-        .unwrap_or_else(crate::materialize::default_cache_dir);
+    // Absolute from here on: the sandboxed commands run in attempt folders, where a relative
+    // build-cache path (CARGO_TARGET_DIR) would name a fresh folder per attempt.
+    let absolute = |p: PathBuf| std::path::absolute(&p).unwrap_or(p);
+    let root = absolute(find_root(cli.root));
+    let runs_dir = absolute(cli.runs_dir.unwrap_or_else(|| root.join("runs")));
+    let cache_dir = absolute(
+        cli.cache_dir
+            .unwrap_or_else(crate::materialize::default_cache_dir),
+    );
     let config = cli
         .config
         .or_else(|| Some(root.join("refbench.toml")).filter(|p| p.is_file()));

@@ -18,6 +18,7 @@
 //! Ranking only needs the file-level part, [`links`]: indexes and borrowed names, no symbol
 //! table. [`build`] resolves the same way and adds symbols, import edges and symbol references.
 
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
@@ -836,15 +837,22 @@ fn resolve<'a>(
         modules.push(module);
     }
 
-    let mut edges: Vec<LinkEdge<'a>> = Vec::new();
-    // This file's edges: to -> (imports, (name, weight) sorted by name).
-    let mut pair: FastMap<usize, PairEdge<'_>> = FastMap::default();
-    // The files one name resolves to (reused across names).
-    let mut targets: Vec<usize> = Vec::new();
-    for (i, f) in files.iter().enumerate() {
+    // Files are linked in parallel, each on its own; edges and details are then put
+    // together in file order.
+    let symbols: &[Symbol] = detail.as_deref().map_or(&[], |d| d.symbols.as_slice());
+    let with_detail = detail.is_some();
+    // One file's edges, in target order, and its import edges and symbol references.
+    // `pair`: this file's edges, to -> (imports, (name, weight) sorted by name); `targets`:
+    // the files one name resolves to. Both are scratch reused across files.
+    let link_file = |i: usize,
+                     pair: &mut FastMap<usize, PairEdge<'a>>,
+                     targets: &mut Vec<usize>|
+     -> (Vec<LinkEdge<'a>>, Option<Detail>) {
+        let f = &files[i];
         let (Some(facts), Some(lang)) = (&f.facts, f.lang) else {
-            continue;
+            return (Vec::new(), None);
         };
+        let mut out = with_detail.then(Detail::default);
 
         // Names this file imports -> their files.
         let mut bound: FastMap<&str, BTreeSet<usize>> = FastMap::default();
@@ -858,7 +866,7 @@ fn resolve<'a>(
                 if target == i {
                     continue;
                 }
-                if let Some(detail) = detail.as_deref_mut() {
+                if let Some(detail) = out.as_mut() {
                     let spec = match imp.kind {
                         ImportKind::Mod => format!("mod {}", imp.path[0]),
                         ImportKind::Use | ImportKind::Path => imp.path.join("::"),
@@ -895,13 +903,13 @@ fn resolve<'a>(
                         .find(|s| **s == name)
                     {
                         bound.entry(n.as_str()).or_default().insert(target);
-                        if let Some(detail) = detail.as_deref_mut() {
+                        if let Some(detail) = out.as_mut() {
                             if let Some(syms) = symbols_by_file_name.get(&(target, n.as_str())) {
                                 for &s in syms {
                                     detail.symbol_refs.push(SymbolRef {
                                         file: f.path.clone(),
                                         line: imp.line,
-                                        symbol: detail.symbols[s].path.clone(),
+                                        symbol: symbols[s].path.clone(),
                                         kind: RefKind::Import,
                                     });
                                 }
@@ -955,9 +963,9 @@ fn resolve<'a>(
             } else {
                 strength * name_discount(name) / targets.len() as f64
             };
-            for &t in &targets {
+            for &t in targets.iter() {
                 add_name(&mut pair.entry(t).or_default().1, name, w);
-                let Some(detail) = detail.as_deref_mut() else {
+                let Some(detail) = out.as_mut() else {
                     continue;
                 };
                 if resolved || targets.len() <= 3 {
@@ -966,7 +974,7 @@ fn resolve<'a>(
                             detail.symbol_refs.push(SymbolRef {
                                 file: f.path.clone(),
                                 line,
-                                symbol: detail.symbols[s].path.clone(),
+                                symbol: symbols[s].path.clone(),
                                 kind,
                             });
                         }
@@ -974,15 +982,32 @@ fn resolve<'a>(
                 }
             }
         }
-        // In target order: edges stay ordered by (from, to).
-        let start = edges.len();
-        edges.extend(pair.drain().map(|(to, (imports, names))| LinkEdge {
-            from: i,
-            to,
-            imports,
-            names,
-        }));
-        edges[start..].sort_unstable_by_key(|e| e.to);
+        let mut edges: Vec<LinkEdge<'a>> = pair
+            .drain()
+            .map(|(to, (imports, names))| LinkEdge {
+                from: i,
+                to,
+                imports,
+                names,
+            })
+            .collect();
+        edges.sort_unstable_by_key(|e| e.to);
+        (edges, out)
+    };
+    let linked: Vec<(Vec<LinkEdge<'a>>, Option<Detail>)> = (0..files.len())
+        .into_par_iter()
+        .map_init(
+            || (FastMap::default(), Vec::new()),
+            |(pair, targets), i| link_file(i, pair, targets),
+        )
+        .collect();
+    let mut edges: Vec<LinkEdge<'a>> = Vec::with_capacity(linked.iter().map(|l| l.0.len()).sum());
+    for (file_edges, file_detail) in linked {
+        edges.extend(file_edges);
+        if let (Some(detail), Some(d)) = (detail.as_deref_mut(), file_detail) {
+            detail.imports.extend(d.imports);
+            detail.symbol_refs.extend(d.symbol_refs);
+        }
     }
 
     FileLinks {

@@ -246,9 +246,12 @@ impl Toolchain {
         } else {
             None
         };
+        // Commands run in attempt folders: a relative cache path would name a new build cache
+        // inside every attempt.
+        let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
         Ok(Toolchain {
-            root: root.to_path_buf(),
-            cache_dir: cache_dir.to_path_buf(),
+            root: absolute(root),
+            cache_dir: absolute(cache_dir),
             worker,
             slots: 1,
             python_bin,
@@ -283,6 +286,11 @@ impl Toolchain {
                 env.push(("CARGO_NET_OFFLINE".into(), "true".into()));
                 env.push(("CARGO_TERM_COLOR".into(), "never".into()));
                 env.push(("CARGO_INCREMENTAL".into(), "0".into()));
+                // No debug info: nothing reads it (tests report panics by location, not
+                // backtrace), and without it rebuilding and linking the fixture crate's test
+                // binaries after a patch takes about 40% less time.
+                env.push(("CARGO_PROFILE_DEV_DEBUG".into(), "0".into()));
+                env.push(("CARGO_PROFILE_TEST_DEBUG".into(), "0".into()));
             }
         }
         env
@@ -809,6 +817,14 @@ pub fn score_attempt(
 mod tests {
     use super::*;
     use crate::task::{Language, Task, Timeouts};
+
+    #[test]
+    fn toolchain_paths_are_absolute() {
+        let t = Toolchain::prepare(Path::new("."), Path::new("rel/cache"), 0, false).unwrap();
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(t.cache_dir, cwd.join("rel/cache"));
+        assert!(t.root.is_absolute(), "{}", t.root.display());
+    }
 
     fn task(f2p: &[&str], p2p: &[&str]) -> Task {
         Task {
