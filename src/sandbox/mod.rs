@@ -334,6 +334,15 @@ pub fn run_command(spec: &CommandSpec) -> Result<CommandOutput, SandboxError> {
     {
         use std::os::unix::process::CommandExt;
         cmd.process_group(0);
+        // The command gets the host's transparent huge pages setting, not refbench's (the
+        // binary turns them off for itself; see main.rs).
+        // SAFETY: one prctl on the forked child, nothing allocated.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_THP_DISABLE, 0, 0, 0, 0);
+                Ok(())
+            });
+        }
     }
     let start = Instant::now();
     let mut child = cmd.spawn().map_err(|source| match spec.sandbox {
@@ -553,6 +562,38 @@ mod tests {
             "HOME={}",
             dir.path().join("scratch/home").display()
         )));
+    }
+
+    #[test]
+    fn commands_get_transparent_huge_pages_back() {
+        // Older kernels do not report the flag; then there is nothing to check.
+        let own = std::fs::read_to_string("/proc/self/status").unwrap();
+        if !own.contains("THP_enabled:") {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let argv = ["grep", "THP_enabled", "/proc/self/status"];
+        // As the refbench binary does for itself (inherited by forks).
+        unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) };
+        let outs: Vec<_> = [SandboxMode::None, SandboxMode::Full]
+            .into_iter()
+            .map(|sandbox| {
+                run_command(&CommandSpec {
+                    sandbox,
+                    ..spec(dir.path(), &argv, 10_000)
+                })
+            })
+            .collect();
+        unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 0, 0, 0, 0) };
+        for out in outs {
+            let out = out.unwrap();
+            assert_eq!(
+                out.stdout.split_whitespace().nth(1),
+                Some("1"),
+                "{}",
+                out.stdout
+            );
+        }
     }
 
     #[test]
