@@ -10,7 +10,7 @@
 //! host (a missing layer stops the run unless `--sandbox none`).
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::time::Instant;
@@ -286,8 +286,14 @@ fn run_pool(
         // Finished attempts' directories are removed on their own thread: deleting a few
         // hundred files can take half a second on a slow disk, and the next attempt need not
         // wait for it. The scope ends only when every directory is gone.
+        // It first removes what killed runs left behind.
         let (reap_tx, reap_rx) = mpsc::channel::<tempfile::TempDir>();
-        scope.spawn(move || reap_rx.into_iter().for_each(drop));
+        scope.spawn(move || {
+            for dir in stale_attempt_dirs(&std::env::temp_dir()) {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            reap_rx.into_iter().for_each(drop)
+        });
         for worker in 0..jobs {
             let tx = tx.clone();
             let reap_tx = reap_tx.clone();
@@ -405,6 +411,37 @@ fn check_resumable(catalog: &Catalog, meta: &RunMeta, models: &ModelSet) -> Resu
     Ok(())
 }
 
+/// Attempt folders are `ATTEMPT_PREFIX` + the refbench process id + `-` + a random suffix, in
+/// the temp dir; a run removes them when the attempt ends.
+const ATTEMPT_PREFIX: &str = "refbench-attempt-";
+
+/// Attempt folders under `tmp` whose refbench process is gone (killed before it could remove
+/// them). Folders of live processes, of other users' processes and of other names are left.
+fn stale_attempt_dirs(tmp: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(tmp) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name();
+            let Some(pid) = name
+                .to_str()
+                .and_then(|n| n.strip_prefix(ATTEMPT_PREFIX))
+                .and_then(|rest| rest.split_once('-'))
+                .and_then(|(pid, _)| pid.parse::<i32>().ok())
+                .filter(|&pid| pid > 0)
+            else {
+                return false;
+            };
+            let gone = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None)
+                == Err(nix::errno::Errno::ESRCH);
+            gone && e.file_type().is_ok_and(|t| t.is_dir())
+        })
+        .map(|e| e.path())
+        .collect()
+}
+
 /// Runs one attempt end to end. Never fails: harness trouble becomes an `Error` outcome with
 /// the message, so the run goes on with the next attempt. Returns the record, its artifacts,
 /// and the attempt's directory for the caller to remove (dropping it does).
@@ -432,7 +469,7 @@ pub fn run_attempt(
     let mut record = AttemptRecord::new(key, AttemptOutcome::Error);
     let bugs = catalog.bugs_of(task);
     let work = tempfile::Builder::new()
-        .prefix("refbench-attempt-")
+        .prefix(&format!("{ATTEMPT_PREFIX}{}-", std::process::id()))
         .tempdir();
     let result = (|| -> Result<(), String> {
         let t = Instant::now();
@@ -545,7 +582,31 @@ pub fn run_attempt(
 
 #[cfg(test)]
 mod tests {
-    use super::new_run_id;
+    use super::{new_run_id, stale_attempt_dirs, ATTEMPT_PREFIX};
+
+    #[test]
+    fn only_attempt_folders_of_ended_processes_are_stale() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let mine = std::process::id();
+        for name in [
+            format!("{ATTEMPT_PREFIX}{dead}-abc123"),
+            format!("{ATTEMPT_PREFIX}{mine}-def456"),
+            format!("{ATTEMPT_PREFIX}Xq3ZaB"),
+            format!("{ATTEMPT_PREFIX}0-abc"),
+            "someone-else".to_string(),
+        ] {
+            std::fs::create_dir(tmp.path().join(name)).unwrap();
+        }
+        std::fs::write(tmp.path().join(format!("{ATTEMPT_PREFIX}{dead}-file")), "").unwrap();
+        let stale = stale_attempt_dirs(tmp.path());
+        assert_eq!(
+            stale,
+            vec![tmp.path().join(format!("{ATTEMPT_PREFIX}{dead}-abc123"))]
+        );
+    }
 
     #[test]
     fn run_ids_sort_by_start_time_within_a_second() {
