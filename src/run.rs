@@ -161,6 +161,8 @@ pub fn execute(
     on_event: &mut dyn FnMut(RunEvent<'_>),
 ) -> Result<RunStore, RunError> {
     let models = ModelSet::load(&options.model_settings)?;
+    // Keeps `refbench cache clear` from removing bases and build caches under the attempts.
+    let _cache_in_use = crate::cache::hold(&options.cache_dir);
     let (mut store, meta) = match &options.resume {
         Some(run_id) => {
             let store = RunStore::open(&options.runs_dir, run_id)?;

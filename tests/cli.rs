@@ -554,3 +554,53 @@ fn a_closed_pipe_ends_a_printing_command_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_ne!(out.status.code(), Some(101), "{stderr}");
 }
+
+#[test]
+fn cache_list_and_clear_show_and_remove_parts() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = cache.path().to_str().unwrap();
+    // A pack fills the parse cache.
+    let out = common::refbench()
+        .args(["--cache-dir", dir, "pack", "repos-fixtures/pyshop/repo"])
+        .current_dir(common::project_root())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::create_dir_all(cache.path().join("responses")).unwrap();
+    std::fs::write(cache.path().join("responses/r.json"), "{}").unwrap();
+    let cache_cmd = |args: &[&str]| {
+        common::refbench()
+            .args(["--cache-dir", dir, "cache"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let list = cache_cmd(&["list"]);
+    let listed = String::from_utf8_lossy(&list.stdout).to_string();
+    assert!(list.status.success(), "{listed}");
+    for part in ["bases", "builds", "python", "pack", "responses", "total"] {
+        assert!(
+            listed.contains(&format!("  {part} ")),
+            "{part} missing: {listed}"
+        );
+    }
+    let pack_line = listed
+        .lines()
+        .find(|l| l.trim_start().starts_with("pack "))
+        .unwrap();
+    assert!(!pack_line.contains(" 0 files"), "{pack_line}");
+    // Without --only, everything but the paid-for replies.
+    let clear = cache_cmd(&["clear"]);
+    let cleared = String::from_utf8_lossy(&clear.stdout).to_string();
+    assert!(clear.status.success(), "{cleared}");
+    assert!(cleared.contains("cleared pack"), "{cleared}");
+    assert!(!cache.path().join("pack-facts").exists());
+    assert!(cache.path().join("responses/r.json").exists());
+    let clear = cache_cmd(&["clear", "--only", "responses"]);
+    assert!(clear.status.success());
+    assert!(!cache.path().join("responses").exists());
+}

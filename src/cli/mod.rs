@@ -163,6 +163,9 @@ enum Command {
     /// Scaffold a fixture, a task or a seeded bug with commented templates.
     #[command(subcommand)]
     New(NewWhat),
+    /// Show the cache folder's parts and sizes, or clear them.
+    #[command(subcommand)]
+    Cache(CacheWhat),
     /// Show a run's leaderboard and verdicts (`latest` for the newest run).
     Show {
         /// The run id.
@@ -239,6 +242,20 @@ impl From<SandboxArg> for crate::sandbox::SandboxMode {
     }
 }
 
+/// What `refbench cache` does.
+#[derive(Debug, Subcommand)]
+enum CacheWhat {
+    /// Each part of the cache folder with its size and what clearing it costs.
+    List,
+    /// Remove parts of the cache (refused while a run or validation uses it). Without
+    /// `--only`, everything but the cached model replies.
+    Clear {
+        /// Only these parts (repeatable); `responses` must be named to be cleared.
+        #[arg(long, value_enum)]
+        only: Vec<crate::cache::CachePart>,
+    },
+}
+
 #[derive(Debug, Subcommand)]
 enum NewWhat {
     /// A fixture: repos-fixtures/NAME/ with a minimal repo and a sync shim.
@@ -284,6 +301,62 @@ enum ShowFormat {
     Json,
     /// summary.md.
     Markdown,
+}
+
+fn cache_command(cache_dir: &Path, what: CacheWhat) -> ExitCode {
+    use crate::cache::{self, human_bytes, CachePart};
+    match what {
+        CacheWhat::List => {
+            println!("cache folder: {}", cache_dir.display());
+            let usage = cache::usage(cache_dir);
+            for u in &usage {
+                println!(
+                    "  {:<10} {:>9}  {:>7} files  {}",
+                    u.part.name(),
+                    human_bytes(u.bytes),
+                    u.files,
+                    u.part.about()
+                );
+            }
+            let total: u64 = usage.iter().map(|u| u.bytes).sum();
+            println!("  {:<10} {:>9}", "total", human_bytes(total));
+            ExitCode::SUCCESS
+        }
+        CacheWhat::Clear { only } => {
+            let parts: Vec<CachePart> = if only.is_empty() {
+                CachePart::ALL
+                    .into_iter()
+                    .filter(|p| *p != CachePart::Responses)
+                    .collect()
+            } else {
+                only
+            };
+            match cache::clear(cache_dir, &parts) {
+                Ok(cleared) => {
+                    if cleared.is_empty() {
+                        println!("nothing to clear in {}", cache_dir.display());
+                    }
+                    for u in cleared {
+                        println!(
+                            "cleared {} ({}, {} files): {}",
+                            u.part.name(),
+                            human_bytes(u.bytes),
+                            u.files,
+                            u.path.display()
+                        );
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(match e {
+                        cache::CacheError::InUse { .. } => EXIT_BAD_INPUT,
+                        _ => EXIT_HARNESS,
+                    })
+                }
+            }
+        }
+    }
 }
 
 fn find_root(given: Option<PathBuf>) -> PathBuf {
@@ -624,6 +697,7 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Models => list_models(config.as_deref()),
+        Command::Cache(what) => cache_command(&cache_dir, what),
         Command::Validate {
             tasks,
             repeat,
