@@ -207,8 +207,8 @@ fn read_index(file: &File) -> Option<Vec<(Key, u64, u32)>> {
         .collect()
 }
 
-/// Writes `entries` as one segment named by a hash of its keys.
-fn write_segment(dir: &Path, entries: &BTreeMap<Key, Vec<u8>>) -> Option<()> {
+/// Writes `entries` as one segment named by a hash of its keys; returns its path.
+fn write_segment(dir: &Path, entries: &BTreeMap<Key, Vec<u8>>) -> Option<PathBuf> {
     let count = u32::try_from(entries.len()).ok()?;
     let data_start = 8 + entries.len() * RECORD;
     let data_len: usize = entries.values().map(Vec::len).sum();
@@ -229,7 +229,9 @@ fn write_segment(dir: &Path, entries: &BTreeMap<Key, Vec<u8>>) -> Option<()> {
     }
     let name = crate::materialize::hex(&name.finalize()[..12]);
     std::fs::create_dir_all(dir).ok()?;
-    write_atomically(&dir.join(format!("{name}.rbs")), &bytes)
+    let path = dir.join(format!("{name}.rbs"));
+    write_atomically(&path, &bytes)?;
+    Some(path)
 }
 
 /// Merges `segments` (newest first) into one, keeping the newest entries up to
@@ -255,14 +257,12 @@ fn merge_segments(dir: &Path, segments: &[(PathBuf, std::time::SystemTime)]) {
             }
         }
     }
-    if write_segment(dir, &merged).is_none() {
+    let Some(written) = write_segment(dir, &merged) else {
         return;
-    }
+    };
     // The merged segment may have the name of one of its inputs (same keys): keep that one.
-    let names = |p: &PathBuf| p.file_name().map(|n| n.to_owned());
-    let merged_name = segment_paths(dir).first().and_then(|(p, _)| names(p));
     for path in read {
-        if names(path) != merged_name {
+        if *path != written {
             let _ = std::fs::remove_file(path);
         }
     }
