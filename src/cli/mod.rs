@@ -746,6 +746,8 @@ pub fn main() -> ExitCode {
                     Err(e) => return run_error(RunError::Toolchain(e)),
                 };
                 toolchain.sandbox = meta.sandbox;
+                // As a run does: no `refbench cache clear` under the detectors.
+                let _cache_in_use = crate::cache::hold(&cache_dir);
                 let mut all = Vec::new();
                 for id in &meta.tasks {
                     eprintln!(
