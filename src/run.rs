@@ -417,9 +417,19 @@ fn check_resumable(catalog: &Catalog, meta: &RunMeta, models: &ModelSet) -> Resu
 /// the temp dir; a run removes them when the attempt ends.
 const ATTEMPT_PREFIX: &str = "refbench-attempt-";
 
+/// How long an attempt folder must have been left alone before another run removes it: far
+/// above any attempt's time limits, so that a refbench in another PID namespace sharing the
+/// temp dir (whose pid means nothing here) never loses a live attempt's folder.
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
+
 /// Attempt folders under `tmp` whose refbench process is gone (killed before it could remove
-/// them). Folders of live processes, of other users' processes and of other names are left.
+/// them) and that nothing changed for [`STALE_AFTER`]. Folders of live processes, of other
+/// users' processes and of other names are left.
 fn stale_attempt_dirs(tmp: &Path) -> Vec<PathBuf> {
+    stale_attempt_dirs_after(tmp, STALE_AFTER)
+}
+
+fn stale_attempt_dirs_after(tmp: &Path, quiet_for: std::time::Duration) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(tmp) else {
         return Vec::new();
     };
@@ -438,7 +448,13 @@ fn stale_attempt_dirs(tmp: &Path) -> Vec<PathBuf> {
             };
             let gone = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None)
                 == Err(nix::errno::Errno::ESRCH);
-            gone && e.file_type().is_ok_and(|t| t.is_dir())
+            let quiet = e
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age >= quiet_for);
+            gone && quiet && e.file_type().is_ok_and(|t| t.is_dir())
         })
         .map(|e| e.path())
         .collect()
@@ -584,7 +600,7 @@ pub fn run_attempt(
 
 #[cfg(test)]
 mod tests {
-    use super::{new_run_id, stale_attempt_dirs, ATTEMPT_PREFIX};
+    use super::{new_run_id, stale_attempt_dirs, stale_attempt_dirs_after, ATTEMPT_PREFIX};
 
     #[test]
     fn only_attempt_folders_of_ended_processes_are_stale() {
@@ -603,7 +619,12 @@ mod tests {
             std::fs::create_dir(tmp.path().join(name)).unwrap();
         }
         std::fs::write(tmp.path().join(format!("{ATTEMPT_PREFIX}{dead}-file")), "").unwrap();
-        let stale = stale_attempt_dirs(tmp.path());
+        // Just made: too recent to be sure, whatever the pid says.
+        assert_eq!(
+            stale_attempt_dirs(tmp.path()),
+            Vec::<std::path::PathBuf>::new()
+        );
+        let stale = stale_attempt_dirs_after(tmp.path(), std::time::Duration::ZERO);
         assert_eq!(
             stale,
             vec![tmp.path().join(format!("{ATTEMPT_PREFIX}{dead}-abc123"))]
