@@ -33,4 +33,6 @@ pub mod score;
 pub mod shard;
 pub mod store;
 pub mod task;
+#[cfg(test)]
+mod test_support;
 pub mod validate;

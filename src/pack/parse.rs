@@ -172,6 +172,21 @@ pub struct FileFacts {
     pub imports: Vec<Import>,
 }
 
+impl FileFacts {
+    /// Puts what an extraction collected in its final form (shared by the walk and the query
+    /// oracle): one reference per (name, line), keeping the strongest kind (the enum's order),
+    /// references sorted, imports in line order without repeats.
+    fn normalize(&mut self) {
+        self.refs
+            .sort_by(|a, b| (a.line, &a.name, a.kind).cmp(&(b.line, &b.name, b.kind)));
+        self.refs
+            .dedup_by(|later, first| later.line == first.line && later.name == first.name);
+        self.refs.sort();
+        self.imports.sort_by_key(|i| i.line);
+        self.imports.dedup();
+    }
+}
+
 /// Node kinds the extraction looks at (named nodes only; everything else is `Other`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -772,16 +787,7 @@ impl<'t> Extractor<'t, '_> {
                 .filter(|(start, _)| !starts.contains(start))
                 .map(|(_, r)| r),
         );
-        // One reference per (name, line), keeping the strongest kind (the enum's order).
-        facts
-            .refs
-            .sort_by(|a, b| (a.line, &a.name, a.kind).cmp(&(b.line, &b.name, b.kind)));
-        facts
-            .refs
-            .dedup_by(|later, first| later.line == first.line && later.name == first.name);
-        facts.refs.sort();
-        facts.imports.sort_by_key(|i| i.line);
-        facts.imports.dedup();
+        facts.normalize();
         facts
     }
 }

@@ -4,15 +4,7 @@ use std::path::Path;
 
 use super::*;
 
-fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, text) in files {
-        let p = dir.path().join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    dir
-}
+use crate::test_support::tree;
 
 fn graph_of(dir: &Path) -> Graph {
     build_graph(dir, None).unwrap()

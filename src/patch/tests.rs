@@ -1,12 +1,7 @@
 use super::*;
 
 fn repo_with(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (p, c) in files {
-        let path = dir.path().join(p);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, c).unwrap();
-    }
+    let dir = crate::test_support::tree(files);
     let repo = git2::Repository::init(dir.path()).unwrap();
     crate::materialize::commit_all(&repo, "base").unwrap();
     dir

@@ -183,16 +183,7 @@ pub fn extract_with_queries(lang: Lang, source: &str) -> FileFacts {
             line,
         });
     }
-    // One reference per (name, line), keeping the strongest kind (the enum's order).
-    facts
-        .refs
-        .sort_by(|a, b| (a.line, &a.name, a.kind).cmp(&(b.line, &b.name, b.kind)));
-    facts
-        .refs
-        .dedup_by(|later, first| later.line == first.line && later.name == first.name);
-    facts.refs.sort();
-    facts.imports.sort_by_key(|i| i.line);
-    facts.imports.dedup();
+    facts.normalize();
     facts
 }
 

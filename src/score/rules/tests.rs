@@ -3,15 +3,7 @@
 use super::*;
 use crate::pack::parse::SymbolKind;
 
-fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, text) in files {
-        let p = dir.path().join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    dir
-}
+use crate::test_support::tree;
 
 fn rule(id: &str, kind: RuleKind) -> ArchRule {
     ArchRule {
