@@ -205,6 +205,18 @@ pub fn clear(cache_dir: &Path, parts: &[CachePart]) -> Result<Vec<PartUsage>, Ca
     Ok(cleared)
 }
 
+/// Writes `bytes` to `path` (folders made) through a temporary file in the same folder renamed
+/// into place, so readers, in this process or another, see the old file or the whole new one.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 /// `bytes` for people: 1.2 GiB, 340 MiB, 12 KiB, 5 B.
 pub fn human_bytes(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];

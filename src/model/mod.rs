@@ -443,7 +443,7 @@ impl Model {
         };
         // Only a response that parsed is cached: errors never are.
         if let (Some(file), false) = (&cache_file, from_cache) {
-            if let Err(e) = write_atomic(file, raw.as_bytes()) {
+            if let Err(e) = crate::cache::write_atomic(file, raw.as_bytes()) {
                 tracing::warn!("cannot write the response cache {}: {e}", file.display());
             }
         }
@@ -485,15 +485,6 @@ impl Model {
         }
         Ok(reply)
     }
-}
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }
 
 /// The models of a run: the built-ins plus refbench.toml's entries, resolved once each so

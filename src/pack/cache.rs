@@ -228,9 +228,8 @@ fn write_segment(dir: &Path, entries: &BTreeMap<Key, Vec<u8>>) -> Option<PathBuf
         bytes.extend_from_slice(data);
     }
     let name = crate::materialize::hex(&name.finalize()[..12]);
-    std::fs::create_dir_all(dir).ok()?;
     let path = dir.join(format!("{name}.rbs"));
-    write_atomically(&path, &bytes)?;
+    crate::cache::write_atomic(&path, &bytes).ok()?;
     Some(path)
 }
 
@@ -266,23 +265,6 @@ fn merge_segments(dir: &Path, segments: &[(PathBuf, std::time::SystemTime)]) {
             let _ = std::fs::remove_file(path);
         }
     }
-}
-
-/// Writes `bytes` to `path` through a temporary file renamed into place.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Option<()> {
-    let parent = path.parent()?;
-    std::fs::create_dir_all(parent).ok()?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("entry");
-    let tmp = parent.join(format!(".{name}.{}.tmp", std::process::id()));
-    if std::fs::write(&tmp, bytes).is_err() {
-        let _ = std::fs::remove_file(&tmp);
-        return None;
-    }
-    if std::fs::rename(&tmp, path).is_err() {
-        let _ = std::fs::remove_file(&tmp);
-        return None;
-    }
-    Some(())
 }
 
 // ---- compact encoding: LEB128 integers, length-prefixed UTF-8 strings, u8 enum tags ----
@@ -531,7 +513,7 @@ impl TokenCache {
             bytes.extend_from_slice(h);
             bytes.extend_from_slice(&n.to_le_bytes());
         }
-        let _ = write_atomically(path, &bytes);
+        let _ = crate::cache::write_atomic(path, &bytes);
     }
 }
 
