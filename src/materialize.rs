@@ -277,23 +277,44 @@ impl Base {
 
 /// Recursive copy keeping symlinks as symlinks and file modes.
 pub fn copy_tree(from: &Path, to: &Path) -> Result<(), MaterializeError> {
-    std::fs::create_dir_all(to).map_err(io("creating", to))?;
-    let entries = std::fs::read_dir(from).map_err(io("reading", from))?;
-    for entry in entries {
-        let entry = entry.map_err(io("reading", from))?;
-        let src = entry.path();
-        let dst = to.join(entry.file_name());
-        let kind = entry.file_type().map_err(io("inspecting", &src))?;
-        if kind.is_dir() {
-            copy_tree(&src, &dst)?;
-        } else if kind.is_symlink() {
-            let target = std::fs::read_link(&src).map_err(io("reading link", &src))?;
-            std::os::unix::fs::symlink(&target, &dst).map_err(io("linking", &dst))?;
-        } else {
-            std::fs::copy(&src, &dst).map_err(io("copying", &src))?;
+    copy_tree_filtered(from, to, &|_| true)
+}
+
+/// [`copy_tree`] of the entries whose path relative to `from` passes `keep` (a folder left
+/// out is left out whole).
+pub fn copy_tree_filtered(
+    from: &Path,
+    to: &Path,
+    keep: &dyn Fn(&Path) -> bool,
+) -> Result<(), MaterializeError> {
+    fn walk(
+        root: &Path,
+        from: &Path,
+        to: &Path,
+        keep: &dyn Fn(&Path) -> bool,
+    ) -> Result<(), MaterializeError> {
+        std::fs::create_dir_all(to).map_err(io("creating", to))?;
+        let entries = std::fs::read_dir(from).map_err(io("reading", from))?;
+        for entry in entries {
+            let entry = entry.map_err(io("reading", from))?;
+            let src = entry.path();
+            if !keep(src.strip_prefix(root).expect("walk stays under its root")) {
+                continue;
+            }
+            let dst = to.join(entry.file_name());
+            let kind = entry.file_type().map_err(io("inspecting", &src))?;
+            if kind.is_dir() {
+                walk(root, &src, &dst, keep)?;
+            } else if kind.is_symlink() {
+                let target = std::fs::read_link(&src).map_err(io("reading link", &src))?;
+                std::os::unix::fs::symlink(&target, &dst).map_err(io("linking", &dst))?;
+            } else {
+                std::fs::copy(&src, &dst).map_err(io("copying", &src))?;
+            }
         }
+        Ok(())
     }
-    Ok(())
+    walk(from, from, to, keep)
 }
 
 /// Copies every file under `overlay` over `repo`, at the same relative paths. Returns the

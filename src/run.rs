@@ -23,7 +23,7 @@ use crate::score::{score_attempt, DetectorStatus, ScoreError, Toolchain};
 use crate::store::{
     AttemptKey, AttemptOutcome, AttemptRecord, RunMeta, RunStore, StoreError, Timing,
 };
-use crate::task::{Catalog, Task, TaskId};
+use crate::task::{Catalog, Language, Task, TaskId};
 
 /// Why a run could not start or continue (each attempt's own failures are outcomes instead).
 #[derive(Debug, thiserror::Error)]
@@ -226,7 +226,12 @@ pub fn execute(
         plan = shard.select(&plan).into_iter().cloned().collect();
     }
     let finished = store.finished(!options.retry_errors)?;
-    let todo: Vec<&AttemptKey> = plan.iter().filter(|k| !finished.contains(k)).collect();
+    let mut todo: Vec<&AttemptKey> = plan.iter().filter(|k| !finished.contains(k)).collect();
+    // Longest first: Rust attempts compile before they test, so they start first and the
+    // shorter Python ones fill in at the end, instead of one worker finishing a build alone
+    // while the other has nothing left. The plan's order is kept otherwise; results do not
+    // depend on it.
+    todo.sort_by_key(|k| catalog.tasks[&k.task].language != Language::Rust);
     on_event(RunEvent::Started {
         run_id: &meta.run_id,
         total: plan.len(),

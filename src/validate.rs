@@ -289,13 +289,13 @@ pub fn repeat_detectors(
             // One uncounted run first, so the table measures detection, not compilation.
             let warmup = work.path().join(format!("scratch-warmup-{on_base}"));
             let (result, _) =
-                crate::score::run_detector(task, bug, tree, &warmup, toolchain, &slot)
+                crate::score::run_detector(task, bug, slot.tree(), &warmup, toolchain, &slot)
                     .map_err(|e| e.to_string())?;
             stats.warmup_ms = stats.warmup_ms.max(result.duration_ms);
             for i in 0..runs {
                 let scratch = work.path().join(format!("scratch-{i}-{on_base}"));
                 let (result, log) =
-                    crate::score::run_detector(task, bug, tree, &scratch, toolchain, &slot)
+                    crate::score::run_detector(task, bug, slot.tree(), &scratch, toolchain, &slot)
                         .map_err(|e| e.to_string())?;
                 let found = result.status != DetectorStatus::Passed;
                 // Keep the log of every run that went the wrong way: a miss on the base or a

@@ -12,8 +12,9 @@
 //!
 //! Steps: check the task's rules on the dependency graph of the tree the edit left
 //! ([`rules`], the packer's graph code), before anything else is copied in. Then, as in
-//! SWE-bench: copy the task's hidden/ files in; run the language's test command in the
-//! sandbox; parse its machine-readable output ([`parse`]); grade the status map against the
+//! SWE-bench: copy the task's hidden/ files in; take a build slot ([`BuildSlot`]: for Rust, a
+//! copy of the tree at a fixed place beside a warm cargo target dir); run the language's test
+//! command in the sandbox; parse its machine-readable output ([`parse`]); grade the status map against the
 //! task's lists ([`grade`]). A test missing from the output counts as failed, so a build failure
 //! fails every test. Then, for each seeded bug, copy its detector/ files in and run its command:
 //! exit 0 within the limit means no race was found; anything else (failure, crash, timeout: a
@@ -88,15 +89,24 @@ pub struct Toolchain {
 /// Exclusive use of a build cache (a cargo target dir) while an attempt's tree is built and
 /// tested. Dropping it releases the lock.
 ///
-/// cargo decides whether the fixture crate is fresh by comparing source mtimes with its last
-/// build in that target dir, and two attempts' trees are the same package to it. So a target
-/// dir is only ever used by one attempt at a time (an flock, across processes too), and the
-/// tree's files are stamped with the current time when the slot is taken: every attempt is
-/// rebuilt from its own sources, while dependencies (shuttle) stay compiled.
+/// A Rust attempt is built and tested in the slot's own copy of its tree (`refbench-tree`
+/// inside the target dir), not in the attempt folder: rustc's incremental cache is only reused
+/// when the crate is compiled at the same path, so every attempt on a slot compiles at the same
+/// place and recompiles only what differs from the slot's last build. The copy is made afresh
+/// for each attempt (every file new, so cargo never takes an attempt's crate for fresh: it is
+/// always rebuilt from its own sources, incrementally), and a target dir is only ever used by
+/// one attempt at a time (an flock, across processes too). Dependencies (shuttle) stay
+/// compiled.
 pub struct BuildSlot {
     target_dir: Option<PathBuf>,
+    /// Where the attempt's commands run: the slot's copy of the tree for Rust, the attempt's
+    /// own tree otherwise.
+    tree: PathBuf,
     _lock: Option<nix::fcntl::Flock<std::fs::File>>,
 }
+
+/// The folder inside a Rust build slot's target dir holding the tree being built.
+const SLOT_TREE: &str = "refbench-tree";
 
 impl BuildSlot {
     /// Directories the commands of the attempt may write besides its tree (the target dir).
@@ -104,32 +114,49 @@ impl BuildSlot {
         self.target_dir.iter().cloned().collect()
     }
 
-    /// A slot for languages without a build cache.
-    pub fn none() -> BuildSlot {
+    /// The tree the attempt's commands run in (and detectors are copied into).
+    pub fn tree(&self) -> &Path {
+        &self.tree
+    }
+
+    /// A slot for languages without a build cache: commands run in the attempt's own tree.
+    pub fn none(repo: &Path) -> BuildSlot {
         BuildSlot {
             target_dir: None,
+            tree: repo.to_path_buf(),
             _lock: None,
         }
     }
 }
 
-fn touch_tree(dir: &Path, now: std::time::SystemTime) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let kind = entry.file_type()?;
-        if entry.file_name() == ".git" || kind.is_symlink() {
-            continue;
-        }
-        if kind.is_dir() {
-            touch_tree(&entry.path(), now)?;
-        } else {
-            std::fs::File::options()
-                .write(true)
-                .open(entry.path())?
-                .set_modified(now)?;
+/// Replaces `tree` with a copy of `repo` (its `.git` left out: cargo does not read it), every
+/// file written now.
+fn refresh_slot_tree(repo: &Path, tree: &Path) -> std::io::Result<()> {
+    if tree.symlink_metadata().is_ok() {
+        remove_all(tree)?;
+    }
+    crate::materialize::copy_tree_filtered(repo, tree, &|rel| rel != Path::new(".git"))
+        .map_err(std::io::Error::other)
+}
+
+/// `remove_dir_all` that also gets through folders an attempt's tests made unreadable.
+fn remove_all(dir: &Path) -> std::io::Result<()> {
+    if std::fs::remove_dir_all(dir).is_ok() {
+        return Ok(());
+    }
+    fn open_up(dir: &Path) {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for entry in entries.flatten() {
+                if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                    open_up(&entry.path());
+                }
+            }
         }
     }
-    Ok(())
+    open_up(dir);
+    std::fs::remove_dir_all(dir)
 }
 
 /// Copies a cargo target dir to `to` (absent), through a temporary name so that a half-made
@@ -156,7 +183,7 @@ impl Toolchain {
     /// dir of the fixture (`cargo-target/FIXTURE-wN`), waiting for `-w0` if all are taken.
     pub fn build_slot(&self, task: &Task, repo: &Path) -> Result<BuildSlot, ScoreError> {
         if task.language != Language::Rust {
-            return Ok(BuildSlot::none());
+            return Ok(BuildSlot::none(repo));
         }
         use nix::fcntl::{Flock, FlockArg};
         let root = self.cache_dir.join("cargo-target");
@@ -225,10 +252,17 @@ impl Toolchain {
                 }
             }
         }
-        touch_tree(repo, std::time::SystemTime::now())
-            .map_err(|e| runner(format!("stamping {}: {e}", repo.display())))?;
+        let tree = dir(n).join(SLOT_TREE);
+        refresh_slot_tree(repo, &tree).map_err(|e| {
+            runner(format!(
+                "copying {} into the build cache at {}: {e}",
+                repo.display(),
+                tree.display()
+            ))
+        })?;
         Ok(BuildSlot {
             target_dir: Some(dir(n)),
+            tree,
             _lock: Some(lock),
         })
     }
@@ -285,7 +319,9 @@ impl Toolchain {
                 }
                 env.push(("CARGO_NET_OFFLINE".into(), "true".into()));
                 env.push(("CARGO_TERM_COLOR".into(), "never".into()));
-                env.push(("CARGO_INCREMENTAL".into(), "0".into()));
+                // Incremental: the slot's tree is always at the same path (see [`BuildSlot`]),
+                // so rustc reuses what the last attempt on the slot compiled.
+                env.push(("CARGO_INCREMENTAL".into(), "1".into()));
                 // No debug info: nothing reads it (tests report panics by location, not
                 // backtrace), and without it rebuilding and linking the fixture crate's test
                 // binaries after a patch takes about 40% less time.
@@ -396,7 +432,7 @@ pub struct TestsVerdict {
     pub timed_out: bool,
     /// How the test command ended.
     pub detail: String,
-    /// Wall time of the test command.
+    /// Wall time of the test commands (with the targets run one by one after a build error).
     pub duration_ms: u64,
     /// The part of it spent building, as cargo reports it (Rust only; `None` when it printed
     /// no build time, e.g. the build failed).
@@ -568,6 +604,9 @@ pub fn run_tests(
     };
     let out = run_command(&spec)?;
     let mut log = format_log(&argv, &out);
+    // Time spent in test commands: the run above, and the targets one by one if it had to
+    // fall back to them.
+    let mut duration_ms = out.duration_ms;
     let (statuses, build_failed) = match task.language {
         Language::Python => {
             let statuses = match std::fs::read_to_string(&junit) {
@@ -611,9 +650,10 @@ pub fn run_tests(
             if report.compile_error && !out.timed_out {
                 let remaining = Duration::from_secs(task.timeouts.tests)
                     .saturating_sub(Duration::from_millis(out.duration_ms));
-                let (per_target, target_log) =
+                let (per_target, target_log, target_ms) =
                     run_rust_targets(task, repo, scratch, toolchain, slot, remaining)?;
                 log.push_str(&target_log);
+                duration_ms += target_ms;
                 report = per_target;
             }
             (report.statuses, report.binaries_run == 0 && !out.success())
@@ -629,7 +669,7 @@ pub fn run_tests(
             build_failed,
             timed_out: out.timed_out,
             detail: out.describe(),
-            duration_ms: out.duration_ms,
+            duration_ms,
             build_ms: build_ms(task, &out),
         },
         log,
@@ -673,8 +713,9 @@ fn run_rust_targets(
     toolchain: &Toolchain,
     slot: &BuildSlot,
     budget: Duration,
-) -> Result<(parse::LibtestReport, String), ScoreError> {
+) -> Result<(parse::LibtestReport, String, u64), ScoreError> {
     let started = std::time::Instant::now();
+    let mut duration_ms = 0;
     let mut merged = parse::LibtestReport::default();
     let mut log = String::from("\n# a test target did not compile: running targets one by one\n");
     for (i, target) in rust_test_targets(repo).into_iter().enumerate() {
@@ -698,13 +739,14 @@ fn run_rust_targets(
             sandbox: toolchain.sandbox,
         };
         let out = run_command(&spec)?;
+        duration_ms += out.duration_ms;
         log.push_str(&format_log(&argv, &out));
         let report = parse::parse_libtest(&out.stdout);
         merged.binaries_run += report.binaries_run;
         merged.compile_error |= report.compile_error;
         merged.statuses.extend(report.statuses);
     }
-    Ok((merged, log))
+    Ok((merged, log, duration_ms))
 }
 
 /// Runs one seeded bug's detector (its files already in place).
@@ -782,16 +824,18 @@ pub fn score_attempt(
         what: "hidden tests".into(),
         source,
     })?;
+    // From here on the commands run in the slot's tree (a copy at a fixed place for Rust).
     let slot = toolchain.build_slot(task, repo)?;
-    let (tests, test_log) = run_tests(task, repo, scratch, toolchain, &slot)?;
+    let tree = slot.tree();
+    let (tests, test_log) = run_tests(task, tree, scratch, toolchain, &slot)?;
     let mut logs = vec![("tests.log".to_string(), test_log)];
     let mut detectors = Vec::new();
     for bug in bugs {
-        overlay_files(&bug.detector_dir(), repo).map_err(|source| ScoreError::Overlay {
+        overlay_files(&bug.detector_dir(), tree).map_err(|source| ScoreError::Overlay {
             what: format!("the detector of {}", bug.id),
             source,
         })?;
-        let (result, log) = run_detector(task, bug, repo, scratch, toolchain, &slot)?;
+        let (result, log) = run_detector(task, bug, tree, scratch, toolchain, &slot)?;
         logs.push((format!("detector-{}.log", bug.id.0.replace('/', "__")), log));
         detectors.push(result);
     }
@@ -880,6 +924,18 @@ mod tests {
         assert_eq!(f2p, (1, 1));
     }
 
+    /// Worker 0 of `slots`, with its cache in `cache`.
+    fn toolchain_in(cache: &Path, slots: usize) -> Toolchain {
+        Toolchain {
+            root: PathBuf::new(),
+            cache_dir: cache.to_path_buf(),
+            worker: 0,
+            slots,
+            python_bin: None,
+            sandbox: SandboxMode::Full,
+        }
+    }
+
     #[test]
     fn a_held_built_slot_seeds_one_more_per_worker() {
         let cache = tempfile::tempdir().unwrap();
@@ -891,14 +947,7 @@ mod tests {
         let built = cache.path().join("cargo-target/fx-w0/debug");
         std::fs::create_dir_all(&built).unwrap();
         std::fs::write(built.join("artifact"), "compiled").unwrap();
-        let toolchain = Toolchain {
-            root: PathBuf::new(),
-            cache_dir: cache.path().to_path_buf(),
-            worker: 0,
-            slots: 2,
-            python_bin: None,
-            sandbox: SandboxMode::Full,
-        };
+        let toolchain = toolchain_in(cache.path(), 2);
         let slot = toolchain.build_slot(&t, repo.path()).unwrap();
         assert_eq!(
             slot.target_dir.as_deref(),
@@ -916,6 +965,66 @@ mod tests {
         // Enough slots for the workers: no third copy.
         let _again = toolchain.build_slot(&t, repo.path()).unwrap();
         assert!(!cache.path().join("cargo-target/fx-w2").exists());
+    }
+
+    #[test]
+    fn a_rust_attempt_runs_in_a_fresh_copy_at_the_slots_fixed_place() {
+        use std::os::unix::fs::PermissionsExt;
+        let cache = tempfile::tempdir().unwrap();
+        let mut t = task(&["a::f"], &[]);
+        t.language = Language::Rust;
+        t.fixture = "fx".into();
+        let toolchain = toolchain_in(cache.path(), 1);
+        let first = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(first.path().join(".git")).unwrap();
+        std::fs::create_dir_all(first.path().join("src")).unwrap();
+        std::fs::write(first.path().join("src/lib.rs"), "pub fn a() {}").unwrap();
+        std::fs::write(first.path().join("src/old.rs"), "").unwrap();
+        let slot = toolchain.build_slot(&t, first.path()).unwrap();
+        let tree = slot.tree().to_path_buf();
+        assert_eq!(
+            tree,
+            cache.path().join("cargo-target/fx-w0").join(SLOT_TREE)
+        );
+        assert_eq!(
+            std::fs::read_to_string(tree.join("src/lib.rs")).unwrap(),
+            "pub fn a() {}"
+        );
+        assert!(
+            !tree.join(".git").exists(),
+            "cargo does not need the history"
+        );
+        // What the last attempt's tests left behind, even a folder they locked up, goes.
+        std::fs::create_dir_all(tree.join("junk/deeper")).unwrap();
+        std::fs::set_permissions(tree.join("junk"), std::fs::Permissions::from_mode(0o000))
+            .unwrap();
+        drop(slot);
+
+        let second = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(second.path().join("src")).unwrap();
+        std::fs::write(second.path().join("src/lib.rs"), "pub fn b() {}").unwrap();
+        let before = std::time::SystemTime::now() - Duration::from_secs(1);
+        let slot = toolchain.build_slot(&t, second.path()).unwrap();
+        assert_eq!(slot.tree(), tree, "the same place every time");
+        let lib = tree.join("src/lib.rs");
+        assert_eq!(std::fs::read_to_string(&lib).unwrap(), "pub fn b() {}");
+        assert!(!tree.join("src/old.rs").exists());
+        assert!(!tree.join("junk").exists());
+        // Newer than any earlier build: cargo rebuilds the crate from these sources.
+        assert!(std::fs::metadata(&lib).unwrap().modified().unwrap() > before);
+        assert_eq!(
+            slot.writable(),
+            vec![cache.path().join("cargo-target/fx-w0")]
+        );
+    }
+
+    #[test]
+    fn a_python_attempt_runs_in_its_own_tree() {
+        let repo = tempfile::tempdir().unwrap();
+        let toolchain = toolchain_in(Path::new("/nonexistent"), 1);
+        let slot = toolchain.build_slot(&task(&[], &[]), repo.path()).unwrap();
+        assert_eq!(slot.tree(), repo.path());
+        assert!(slot.writable().is_empty());
     }
 
     #[test]
