@@ -196,6 +196,13 @@ pub fn clear(cache_dir: &Path, parts: &[CachePart]) -> Result<Vec<PartUsage>, Ca
         if !parts.contains(&u.part) || !u.path.exists() {
             continue;
         }
+        if u.part == CachePart::Builds {
+            // The slots' copies of the tree being built live in the temp dir.
+            crate::score::remove_slot_trees(&u.path).map_err(|source| CacheError::Remove {
+                path: u.path.clone(),
+                source,
+            })?;
+        }
         std::fs::remove_dir_all(&u.path).map_err(|source| CacheError::Remove {
             path: u.path.clone(),
             source,

@@ -89,8 +89,8 @@ pub struct Toolchain {
 /// Exclusive use of a build cache (a cargo target dir) while an attempt's tree is built and
 /// tested. Dropping it releases the lock.
 ///
-/// A Rust attempt is built and tested in the slot's own copy of its tree (`refbench-tree`
-/// inside the target dir), not in the attempt folder: rustc's incremental cache is only reused
+/// A Rust attempt is built and tested in the slot's own copy of its tree (see
+/// [`slot_tree_path`]), not in the attempt folder: rustc's incremental cache is only reused
 /// when the crate is compiled at the same path, so every attempt on a slot compiles at the same
 /// place and recompiles only what differs from the slot's last build. The copy is made afresh
 /// for each attempt (every file new, so cargo never takes an attempt's crate for fresh: it is
@@ -105,8 +105,61 @@ pub struct BuildSlot {
     _lock: Option<nix::fcntl::Flock<std::fs::File>>,
 }
 
-/// The folder inside a Rust build slot's target dir holding the tree being built.
-const SLOT_TREE: &str = "refbench-tree";
+impl Drop for BuildSlot {
+    /// The copy of the tree goes with the attempt (the next one makes its own at the same
+    /// place), while the slot is still locked.
+    fn drop(&mut self) {
+        if self.target_dir.is_some() {
+            let _ = remove_all(&self.tree);
+        }
+    }
+}
+
+/// Where the Rust build slot with target dir `target_dir` builds its copy of an attempt's tree:
+/// `refbench-build-UID-SLOT-HASH` in the temp dir, like the attempt folders. Not under the
+/// cache dir, whose parent folders may hold a Cargo workspace, a `.cargo/config.toml` or a
+/// `rust-toolchain.toml` that cargo and rustup would apply to the fixture. The name is fixed
+/// per slot (the incremental cache needs the same path every time), per user and per cache
+/// (the hash of the target dir's absolute path).
+pub fn slot_tree_path(target_dir: &Path) -> PathBuf {
+    use sha2::{Digest, Sha256};
+    use std::os::unix::ffi::OsStrExt;
+    let target_dir = std::path::absolute(target_dir).unwrap_or_else(|_| target_dir.to_path_buf());
+    let digest = Sha256::digest(target_dir.as_os_str().as_bytes());
+    let hash: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+    let slot = target_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    std::env::temp_dir().join(format!(
+        "refbench-build-{}-{slot}-{hash}",
+        nix::unistd::geteuid()
+    ))
+}
+
+/// Removes the trees of the build slots in `cargo_target` (a cache's `cargo-target`), for
+/// `refbench cache clear`. Missing ones are fine.
+pub fn remove_slot_trees(cargo_target: &Path) -> std::io::Result<()> {
+    let Ok(entries) = std::fs::read_dir(cargo_target) else {
+        return Ok(());
+    };
+    // A slot is known by its target dir or, before cargo made that, by its lock file.
+    let slots: std::collections::BTreeSet<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .map(|p| match p.extension() {
+            Some(x) if x == "lock" => p.with_extension(""),
+            _ => p,
+        })
+        .collect();
+    for slot in slots {
+        let tree = slot_tree_path(&slot);
+        if tree.symlink_metadata().is_ok() {
+            remove_all(&tree)?;
+        }
+    }
+    Ok(())
+}
 
 impl BuildSlot {
     /// Directories the commands of the attempt may write besides its tree (the target dir).
@@ -130,11 +183,14 @@ impl BuildSlot {
 }
 
 /// Replaces `tree` with a copy of `repo` (its `.git` left out: cargo does not read it), every
-/// file written now.
+/// file written now. The folder is made anew, private, and never through a link that someone
+/// else left at its (predictable) name.
 fn refresh_slot_tree(repo: &Path, tree: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
     if tree.symlink_metadata().is_ok() {
         remove_all(tree)?;
     }
+    std::fs::DirBuilder::new().mode(0o700).create(tree)?;
     crate::materialize::copy_tree_filtered(repo, tree, &|rel| rel != Path::new(".git"))
         .map_err(std::io::Error::other)
 }
@@ -252,7 +308,7 @@ impl Toolchain {
                 }
             }
         }
-        let tree = dir(n).join(SLOT_TREE);
+        let tree = slot_tree_path(&dir(n));
         refresh_slot_tree(repo, &tree).map_err(|e| {
             runner(format!(
                 "copying {} into the build cache at {}: {e}",
@@ -982,9 +1038,16 @@ mod tests {
         std::fs::write(first.path().join("src/old.rs"), "").unwrap();
         let slot = toolchain.build_slot(&t, first.path()).unwrap();
         let tree = slot.tree().to_path_buf();
-        assert_eq!(
+        let target = cache.path().join("cargo-target/fx-w0");
+        assert_eq!(tree, slot_tree_path(&target));
+        // In the temp dir, away from whatever Cargo.toml or rust-toolchain.toml sits above the
+        // cache; one per slot and per cache.
+        assert!(tree.starts_with(std::env::temp_dir()));
+        assert!(tree.to_string_lossy().contains("-fx-w0-"));
+        let other_cache = tempfile::tempdir().unwrap();
+        assert_ne!(
             tree,
-            cache.path().join("cargo-target/fx-w0").join(SLOT_TREE)
+            slot_tree_path(&other_cache.path().join("cargo-target/fx-w0"))
         );
         assert_eq!(
             std::fs::read_to_string(tree.join("src/lib.rs")).unwrap(),
@@ -994,11 +1057,19 @@ mod tests {
             !tree.join(".git").exists(),
             "cargo does not need the history"
         );
-        // What the last attempt's tests left behind, even a folder they locked up, goes.
-        std::fs::create_dir_all(tree.join("junk/deeper")).unwrap();
-        std::fs::set_permissions(tree.join("junk"), std::fs::Permissions::from_mode(0o000))
-            .unwrap();
+        // The copy goes with the attempt, even a folder its tests locked up.
+        let lock_up = |tree: &Path| {
+            std::fs::create_dir_all(tree.join("junk/deeper")).unwrap();
+            std::fs::set_permissions(tree.join("junk"), std::fs::Permissions::from_mode(0o000))
+                .unwrap();
+        };
+        lock_up(&tree);
         drop(slot);
+        assert!(!tree.exists());
+        // And what a killed run left there goes before the next attempt.
+        std::fs::create_dir_all(tree.join("src")).unwrap();
+        std::fs::write(tree.join("src/old.rs"), "").unwrap();
+        lock_up(&tree);
 
         let second = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(second.path().join("src")).unwrap();
@@ -1012,10 +1083,23 @@ mod tests {
         assert!(!tree.join("junk").exists());
         // Newer than any earlier build: cargo rebuilds the crate from these sources.
         assert!(std::fs::metadata(&lib).unwrap().modified().unwrap() > before);
-        assert_eq!(
-            slot.writable(),
-            vec![cache.path().join("cargo-target/fx-w0")]
-        );
+        assert_eq!(slot.writable(), vec![target.clone()]);
+        drop(slot);
+
+        // A link left at the predictable name is replaced, never written through.
+        let elsewhere = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(elsewhere.path(), &tree).unwrap();
+        let slot = toolchain.build_slot(&t, second.path()).unwrap();
+        assert!(!tree.symlink_metadata().unwrap().file_type().is_symlink());
+        assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 0);
+        drop(slot);
+
+        assert!(!tree.exists());
+
+        // `refbench cache clear --only builds` takes along what a killed run left.
+        std::fs::create_dir_all(&tree).unwrap();
+        remove_slot_trees(&cache.path().join("cargo-target")).unwrap();
+        assert!(!tree.exists());
     }
 
     #[test]
