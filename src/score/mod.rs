@@ -13,12 +13,12 @@
 //! Steps: check the task's rules on the dependency graph of the tree the edit left
 //! ([`rules`], the packer's graph code), before anything else is copied in. Then, as in
 //! SWE-bench: copy the task's hidden/ files in; take a build slot ([`BuildSlot`]: for Rust, a
-//! copy of the tree at a fixed place beside a warm cargo target dir); run the language's test
-//! command in the sandbox; parse its machine-readable output ([`parse`]); grade the status map against the
-//! task's lists ([`grade`]). A test missing from the output counts as failed, so a build failure
-//! fails every test. Then, for each seeded bug, copy its detector/ files in and run its command:
-//! exit 0 within the limit means no race was found; anything else (failure, crash, timeout: a
-//! hang is a deadlock) means the bug is still there.
+//! copy of the tree at a fixed place and a warm cargo target dir); run the language's test
+//! command in the sandbox; parse its machine-readable output ([`parse`]); grade the status map
+//! against the task's lists ([`grade`]). A test missing from the output counts as failed, so a
+//! build failure fails every test. Then, for each seeded bug, copy its detector/ files in and
+//! run its command: exit 0 within the limit means no race was found; anything else (failure,
+//! crash, timeout: a hang is a deadlock) means the bug is still there.
 
 pub mod parse;
 pub mod pyenv;
@@ -202,6 +202,10 @@ fn remove_all(dir: &Path) -> std::io::Result<()> {
     }
     fn open_up(dir: &Path) {
         use std::os::unix::fs::PermissionsExt;
+        // Never through a link: only the folders of the tree itself are opened up.
+        if !dir.symlink_metadata().is_ok_and(|m| m.is_dir()) {
+            return;
+        }
         let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
         if let Ok(entries) = std::fs::read_dir(dir) {
             for entry in entries.flatten() {
