@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use super::config::EditFormat;
 use crate::task::Task;
 
-/// Bumped whenever [`SYSTEM`] or [`USER`] change meaning.
+/// Bumped whenever the system or user template changes meaning.
 pub const TEMPLATE_VERSION: &str = "refbench-prompt-v1";
 
 const SYSTEM: &str = "You are a senior engineer working on an existing codebase. You make the \

@@ -10,7 +10,7 @@
 //! reason), never an error; [`PatchError`] is kept for harness trouble.
 //!
 //! Stages (one file each):
-//! - [`extract`]: the edits in the reply (unified diff, search/replace, whole file; `auto`);
+//! - [`extract()`]: the edits in the reply (unified diff, search/replace, whole file; `auto`);
 //! - [`udiff`]: a tolerant diff parser (no git header needed, counts ignored, prose skipped);
 //! - [`safety`]: paths (absolute, `..`, `.git`, symlinks), binary and symlink patches, size;
 //! - [`fuzzy`]: locating each hunk or block by content: exact, offset, whitespace-normalised,

@@ -1,6 +1,6 @@
 //! The containment layers of [`SandboxMode::Full`](super::SandboxMode::Full): what the host
-//! must provide, checked once per process ([`host_support`]), and what is applied to each
-//! command between `fork` and `exec` ([`Confinement`]).
+//! must provide, checked once per process (`host_support`), and what is applied to each
+//! command between `fork` and `exec` (`Confinement`).
 //!
 //! Order in the child, after std has set the process group and the working directory:
 //! join the command's pids cgroup (root only), set the rlimits, restrict the file system and

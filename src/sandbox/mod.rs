@@ -214,7 +214,7 @@ pub enum SandboxError {
     /// The program could not be started.
     #[error("cannot start `{program}`: {source}; is it installed and on PATH?")]
     Spawn {
-        /// argv[0].
+        /// `argv[0]`.
         program: String,
         /// The cause.
         source: std::io::Error,

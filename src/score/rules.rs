@@ -140,7 +140,7 @@ const PYTHON_STD_METHODS: &[&str] = &[
 ];
 
 /// Evidence kept per broken rule; the rest is counted.
-const MAX_EVIDENCE: usize = 20;
+pub const MAX_EVIDENCE: usize = 20;
 
 /// Whether a rule holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
