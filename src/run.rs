@@ -3,7 +3,8 @@
 //! hands the record to the store. It owns no stage's logic and never formats output: it emits
 //! [`RunEvent`]s that the caller's observer turns into progress lines or bars.
 //!
-//! Attempts run on `--jobs` worker threads; the calling thread is the store's single writer
+//! Attempts run on `--jobs` worker threads, Rust ones first (they compile, so they take the
+//! longest), in plan order otherwise; the calling thread is the store's single writer
 //! (workers send finished records over a channel, each is recorded durably before observers
 //! hear of it), so resume after a crash works as with one worker. Each worker starts its search
 //! for a free cargo build slot at its own index. Before anything runs, the sandbox checks the
