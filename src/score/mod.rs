@@ -126,7 +126,7 @@ pub fn slot_tree_path(target_dir: &Path) -> PathBuf {
     use std::os::unix::ffi::OsStrExt;
     let target_dir = std::path::absolute(target_dir).unwrap_or_else(|_| target_dir.to_path_buf());
     let digest = Sha256::digest(target_dir.as_os_str().as_bytes());
-    let hash: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+    let hash = crate::materialize::hex(&digest[..6]);
     let slot = target_dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
