@@ -11,10 +11,13 @@
 //!          minified and oversized files left out                             walk.rs
 //! parse    Rust and Python in parallel (rayon) with tree-sitter; one walk per tree does
 //!          what queries/*.scm specify; facts cached by content hash         parse.rs
+//!          tree-sitter's memory bumped from a per-thread arena, reset per file   arena.rs
 //! graph    imports resolved to files, references to definers, per file pair  graph.rs
 //! rank     personalised PageRank seeded by what the task names               rank.rs
 //! render   full files, outlines, names, under the budget                     render.rs
 //! ```
+//!
+//! `REFBENCH_LOG=refbench=debug` prints when each stage ends.
 //!
 //! Output is deterministic: every collection that reaches it is ordered (paths, lines), ties
 //! in rank go by path, and the cache only ever changes speed, not results.
@@ -26,6 +29,7 @@
 //! # Ok(()) }
 //! ```
 
+pub(crate) mod arena;
 pub mod cache;
 pub mod eval;
 pub mod graph;
@@ -176,16 +180,32 @@ pub fn build_graph(repo: &Path, cache_dir: Option<&Path>) -> Result<Graph, PackE
 
 /// Packs `repo` for a task described by `task_text` (empty: no task, uniform ranking).
 pub fn pack_dir(repo: &Path, task_text: &str, options: &PackOptions) -> Result<Packed, PackError> {
+    let clock = std::time::Instant::now();
+    let lap = |stage: &str| {
+        tracing::debug!(
+            stage,
+            ms = clock.elapsed().as_millis() as u64,
+            "pack stage done"
+        );
+    };
     let walked = walk::walk(repo)?;
+    lap("walk");
     let cache = cache::ParseCache::new(options.cache_dir.clone());
     let (files, load) = walk::load(repo, walked, &cache, true);
+    lap("load");
     let (ranked, rendered) = std::thread::scope(|s| {
         // New cache entries are written while the single-threaded stages run.
-        s.spawn(|| cache.flush());
+        s.spawn(|| {
+            cache.flush();
+            lap("cache flush");
+        });
         let links = graph::links(repo, &files);
+        lap("graph");
         let ranked = rank::rank(&links, task_text);
+        lap("rank");
         let mut tokens = cache::TokenCache::load(options.cache_dir.as_deref());
         let rendered = render::render(repo, &files, &ranked, options.budget, &mut tokens);
+        lap("render");
         tokens.save();
         (ranked, rendered)
     });

@@ -3,7 +3,6 @@
 //! does the same in one walk over the tree (running the queries cost as much as parsing), and a
 //! test runs both on real code and requires equal facts. Each thread keeps its own parser.
 
-use std::cell::RefCell;
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
@@ -315,27 +314,8 @@ struct Grammar {
     fields: Fields,
 }
 
-/// Points tree-sitter's C allocations at mimalloc, once, before the first tree-sitter object
-/// exists (every parser and query is made after [`grammar`] or this ran). Parsing allocates and
-/// frees a node per token; glibc's malloc took a fifth of a cold pack's CPU.
-pub(crate) fn use_fast_allocator() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        // SAFETY: runs before any tree-sitter allocation of this process (see above), so
-        // nothing allocated by one allocator is ever freed by the other.
-        unsafe {
-            tree_sitter::set_allocator(
-                Some(libmimalloc_sys::mi_malloc),
-                Some(libmimalloc_sys::mi_calloc),
-                Some(libmimalloc_sys::mi_realloc),
-                Some(libmimalloc_sys::mi_free),
-            );
-        }
-    });
-}
-
 fn grammar(lang: Lang) -> &'static Grammar {
-    use_fast_allocator();
+    super::arena::install();
     static RUST: OnceLock<Grammar> = OnceLock::new();
     static PYTHON: OnceLock<Grammar> = OnceLock::new();
     let (cell, language) = match lang {
@@ -383,10 +363,6 @@ fn grammar(lang: Lang) -> &'static Grammar {
     })
 }
 
-thread_local! {
-    static PARSERS: RefCell<(Option<Parser>, Option<Parser>)> = const { RefCell::new((None, None)) };
-}
-
 /// Parses `source` as `lang` and extracts its facts. Syntax errors do not fail: tree-sitter
 /// recovers and whatever parsed is used.
 ///
@@ -394,25 +370,35 @@ thread_local! {
 /// tests compare the two on real code): running the queries cost as much as parsing, mostly in
 /// the query cursor and in `Node::parent`, which tree-sitter answers by descending from the
 /// root; the walk keeps the ancestors on a stack instead.
+///
+/// Parser and tree live in this thread's arena (`pack/arena.rs`): a new parser per file; the tree is
+/// forgotten at the end and the arena reset, instead of freeing the tree node by node.
 pub fn extract(lang: Lang, source: &str) -> FileFacts {
     let g = grammar(lang);
-    let tree = PARSERS.with(|cell| {
-        let mut parsers = cell.borrow_mut();
-        let slot = match lang {
-            Lang::Rust => &mut parsers.0,
-            Lang::Python => &mut parsers.1,
-        };
-        let parser = slot.get_or_insert_with(|| {
-            let mut p = Parser::new();
-            p.set_language(&g.language)
+    // SAFETY: every tree-sitter object made inside (parser, tree, cursors) is dropped or
+    // forgotten inside, and `walk_tree` starts no scope.
+    unsafe {
+        super::arena::scope(|| {
+            let mut parser = Parser::new();
+            parser
+                .set_language(&g.language)
                 .expect("grammar ABI matches the tree-sitter crate");
-            p
-        });
-        parser.parse(source, None)
-    });
-    let Some(tree) = tree else {
-        return FileFacts::default();
-    };
+            let tree = parser.parse(source, None);
+            let facts = match &tree {
+                Some(tree) => walk_tree(g, lang, source, tree),
+                None => FileFacts::default(),
+            };
+            // The tree goes with the arena. The parser is dropped: that frees little, but
+            // the grammars' external scanners keep their state in libc's heap and would leak.
+            std::mem::forget(tree);
+            drop(parser);
+            facts
+        })
+    }
+}
+
+/// The facts of a parsed tree, in one walk.
+fn walk_tree(g: &'static Grammar, lang: Lang, source: &str, tree: &tree_sitter::Tree) -> FileFacts {
     let mut x = Extractor {
         g,
         src: source.as_bytes(),

@@ -36,6 +36,7 @@ pub(super) fn queries(lang: Lang) -> &'static LangQueries {
         ),
     };
     cell.get_or_init(|| {
+        super::super::arena::install();
         // The queries are part of the source tree and covered by tests: a failure here is a
         // programming error, not bad input.
         let compile = |src: &str, which: &str| {
@@ -54,6 +55,7 @@ pub(super) fn queries(lang: Lang) -> &'static LangQueries {
 /// [`super::extract`] done by running the queries.
 pub fn extract_with_queries(lang: Lang, source: &str) -> FileFacts {
     let q = queries(lang);
+    super::super::arena::install();
     let mut parser = Parser::new();
     parser
         .set_language(&q.language)
