@@ -492,7 +492,8 @@ pub struct TestsVerdict {
     pub timed_out: bool,
     /// How the test command ended.
     pub detail: String,
-    /// Wall time of the test commands (with the targets run one by one after a build error).
+    /// Wall time of the test commands (after a build error, with the build and run of the
+    /// targets that compile).
     pub duration_ms: u64,
     /// The part of it spent building, as cargo reports it (Rust only; `None` when it printed
     /// no build time, e.g. the build failed).
@@ -664,8 +665,8 @@ pub fn run_tests(
     };
     let out = run_command(&spec)?;
     let mut log = format_log(&argv, &out);
-    // Time spent in test commands: the run above, and the targets one by one if it had to
-    // fall back to them.
+    // Time spent in test commands: the run above, and the build and run of the targets that
+    // compile if it had to fall back to them.
     let mut duration_ms = out.duration_ms;
     let (statuses, build_failed) = match task.language {
         Language::Python => {
@@ -705,8 +706,9 @@ pub fn run_tests(
             }
             // cargo stops at the first test target that does not compile, even with
             // --no-fail-fast. A hidden test file that does not compile (the model's interface
-            // is wrong) must fail its own tests, not hide every other target's results: run
-            // the targets one by one. A broken library still fails every target.
+            // is wrong) must fail its own tests, not hide every other target's results: build
+            // every target that compiles and run those. A broken library still fails every
+            // target.
             if report.compile_error && !out.timed_out {
                 let remaining = Duration::from_secs(task.timeouts.tests)
                     .saturating_sub(Duration::from_millis(out.duration_ms));
@@ -736,36 +738,10 @@ pub fn run_tests(
     ))
 }
 
-/// Test targets of a Rust fixture: `--lib` when src/lib.rs exists, then `--test NAME` for each
-/// tests/NAME.rs and tests/NAME/main.rs, sorted.
-fn rust_test_targets(repo: &Path) -> Vec<Vec<String>> {
-    let mut targets = Vec::new();
-    if repo.join("src/lib.rs").is_file() {
-        targets.push(vec!["--lib".to_string()]);
-    }
-    let mut names: Vec<String> = std::fs::read_dir(repo.join("tests"))
-        .map(|rd| {
-            rd.flatten()
-                .filter_map(|e| {
-                    let path = e.path();
-                    if path.extension().is_some_and(|x| x == "rs") && path.is_file() {
-                        path.file_stem().map(|s| s.to_string_lossy().into_owned())
-                    } else if path.join("main.rs").is_file() {
-                        Some(e.file_name().to_string_lossy().into_owned())
-                    } else {
-                        None
-                    }
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    for name in names {
-        targets.push(vec!["--test".to_string(), name]);
-    }
-    targets
-}
-
+/// After a test target failed to compile: builds every test target that compiles (`cargo build
+/// --tests --keep-going`, whose JSON messages name them), then runs those in one `cargo test`.
+/// Two cargo commands whatever the number of targets, and no target compiled twice. Returns
+/// the merged report (`compile_error` set), the log and the commands' time.
 fn run_rust_targets(
     task: &Task,
     repo: &Path,
@@ -775,38 +751,69 @@ fn run_rust_targets(
     budget: Duration,
 ) -> Result<(parse::LibtestReport, String, u64), ScoreError> {
     let started = std::time::Instant::now();
-    let mut duration_ms = 0;
-    let mut merged = parse::LibtestReport::default();
-    let mut log = String::from("\n# a test target did not compile: running targets one by one\n");
-    for (i, target) in rust_test_targets(repo).into_iter().enumerate() {
-        let remaining = budget.saturating_sub(started.elapsed());
-        if remaining.is_zero() {
-            log.push_str("# time limit reached; remaining targets not run\n");
-            break;
-        }
-        let mut argv: Vec<String> = vec!["cargo".into(), "test".into(), "--no-fail-fast".into()];
-        argv.extend(target);
+    let mut log = String::from(
+        "\n# a test target did not compile: building the targets that do, then running them\n",
+    );
+    let run = |argv: Vec<String>, dir: &str, timeout: Duration| {
         let spec = CommandSpec {
-            argv: argv.clone(),
+            argv,
             cwd: repo.to_path_buf(),
-            scratch: scratch.join(format!("tests-target-{i}")),
+            scratch: scratch.join(dir),
             env: toolchain.env(task, slot),
-            timeout: remaining,
+            timeout,
             output_cap: OUTPUT_CAP,
             merge_output: true,
             writable: slot.writable(),
-            limits: Limits::for_timeout(remaining),
+            limits: Limits::for_timeout(timeout),
             sandbox: toolchain.sandbox,
         };
-        let out = run_command(&spec)?;
-        duration_ms += out.duration_ms;
-        log.push_str(&format_log(&argv, &out));
-        let report = parse::parse_libtest(&out.stdout);
-        merged.binaries_run += report.binaries_run;
-        merged.compile_error |= report.compile_error;
-        merged.statuses.extend(report.statuses);
+        run_command(&spec)
+    };
+    let argv: Vec<String> = [
+        "cargo",
+        "build",
+        "--tests",
+        "--keep-going",
+        "--message-format=json-render-diagnostics",
+    ]
+    .map(String::from)
+    .to_vec();
+    let out = run(argv.clone(), "tests-build", budget)?;
+    let mut duration_ms = out.duration_ms;
+    let build = parse::parse_cargo_test_build(&out.stdout);
+    let human = CommandOutput {
+        stdout: build.human.clone(),
+        ..out.clone()
+    };
+    log.push_str(&format_log(&argv, &human));
+    let mut report = parse::LibtestReport {
+        compile_error: true,
+        ..Default::default()
+    };
+    if !build.finished {
+        if !out.timed_out {
+            log.push_str("# cargo did not report which targets built (it needs --keep-going and JSON messages: cargo 1.74 or newer); no test ran\n");
+        }
+        return Ok((report, log, duration_ms));
     }
-    Ok((merged, log, duration_ms))
+    if build.targets.is_empty() {
+        log.push_str("# no test target compiled; no test ran\n");
+        return Ok((report, log, duration_ms));
+    }
+    let remaining = budget.saturating_sub(started.elapsed());
+    if remaining.is_zero() {
+        log.push_str("# time limit reached; no test ran\n");
+        return Ok((report, log, duration_ms));
+    }
+    let mut argv: Vec<String> = vec!["cargo".into(), "test".into(), "--no-fail-fast".into()];
+    argv.extend(build.targets.into_iter().flatten());
+    let out = run(argv.clone(), "tests-targets", remaining)?;
+    duration_ms += out.duration_ms;
+    log.push_str(&format_log(&argv, &out));
+    let ran = parse::parse_libtest(&out.stdout);
+    report.binaries_run = ran.binaries_run;
+    report.statuses = ran.statuses;
+    Ok((report, log, duration_ms))
 }
 
 /// Runs one seeded bug's detector (its files already in place).
@@ -1104,6 +1111,84 @@ mod tests {
         std::fs::create_dir_all(&tree).unwrap();
         remove_slot_trees(&cache.path().join("cargo-target")).unwrap();
         assert!(!tree.exists());
+    }
+
+    #[test]
+    fn a_test_target_that_does_not_compile_fails_alone() {
+        // A std-only crate: the library's unit test, two integration tests that compile (one
+        // passing, one failing) and one that does not (the attempt left out what it uses).
+        let cache = tempfile::tempdir().unwrap();
+        let repo = tempfile::tempdir().unwrap();
+        let write = |path: &str, text: &str| {
+            let path = repo.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(
+            "Cargo.toml",
+            "[package]\nname = \"fx\"\nversion = \"0.1.0\"\nedition = \"2021\"\n[workspace]\n",
+        );
+        write(
+            "src/lib.rs",
+            "pub fn one() -> u32 { 1 }\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn unit() { assert_eq!(super::one(), 1); }\n}\n",
+        );
+        write(
+            "tests/ok.rs",
+            "#[test]\nfn fine() { assert_eq!(fx::one(), 1); }\n",
+        );
+        write(
+            "tests/bad.rs",
+            "#[test]\nfn wrong() { assert_eq!(fx::one(), 2); }\n",
+        );
+        write(
+            "tests/new.rs",
+            "#[test]\nfn works() { assert_eq!(fx::two(), 2); }\n",
+        );
+        let mut t = task(
+            &["tests/new.rs::works"],
+            &[
+                "src/lib.rs::tests::unit",
+                "tests/ok.rs::fine",
+                "tests/bad.rs::wrong",
+            ],
+        );
+        t.language = Language::Rust;
+        t.fixture = "fx".into();
+        let mut toolchain = toolchain_in(cache.path(), 1);
+        toolchain.sandbox = SandboxMode::None;
+        let slot = toolchain.build_slot(&t, repo.path()).unwrap();
+        let scratch = tempfile::tempdir().unwrap();
+        let (verdict, log) = run_tests(&t, slot.tree(), scratch.path(), &toolchain, &slot).unwrap();
+        let status = |id: &str| {
+            verdict
+                .tests
+                .iter()
+                .find(|r| r.id.0 == id)
+                .map(|r| r.status)
+                .unwrap()
+        };
+        assert_eq!(
+            status("src/lib.rs::tests::unit"),
+            TestStatus::Passed,
+            "{log}"
+        );
+        assert_eq!(status("tests/ok.rs::fine"), TestStatus::Passed, "{log}");
+        assert_eq!(status("tests/bad.rs::wrong"), TestStatus::Failed, "{log}");
+        assert_eq!(status("tests/new.rs::works"), TestStatus::Missing, "{log}");
+        assert!(!verdict.build_failed);
+        // Built once with --keep-going, run once: the broken target named, the others run.
+        assert!(
+            log.contains("could not compile `fx` (test \"new\")"),
+            "{log}"
+        );
+        assert!(
+            log.contains("$ cargo test --no-fail-fast --lib --test bad --test ok\n"),
+            "{log}"
+        );
+        assert!(
+            !log.contains("{\"reason\""),
+            "cargo's JSON stays out of the log"
+        );
     }
 
     #[test]

@@ -248,6 +248,73 @@ pub fn cargo_build_ms(output: &str) -> Option<u64> {
         .next()
 }
 
+/// What `cargo build --tests --keep-going --message-format=json-render-diagnostics` reported
+/// (its stdout and stderr merged).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CargoTestBuild {
+    /// Whether cargo's `build-finished` message came (a cargo that does not know these flags,
+    /// or one that was killed, sends none).
+    pub finished: bool,
+    /// The test targets that compiled, as `cargo test` arguments (`--lib`, `--test NAME`,
+    /// `--bin NAME`, `--example NAME`), sorted.
+    pub targets: Vec<Vec<String>>,
+    /// The output without cargo's JSON messages: what a person reads.
+    pub human: String,
+}
+
+/// Parses the output of a keep-going test build: which test targets compiled.
+pub fn parse_cargo_test_build(output: &str) -> CargoTestBuild {
+    #[derive(Deserialize)]
+    struct Target {
+        kind: Vec<String>,
+        name: String,
+    }
+    #[derive(Deserialize)]
+    struct Profile {
+        test: bool,
+    }
+    #[derive(Deserialize)]
+    #[serde(tag = "reason", rename_all = "kebab-case")]
+    enum Message {
+        CompilerArtifact {
+            target: Target,
+            profile: Profile,
+        },
+        BuildFinished,
+        #[serde(other)]
+        Other,
+    }
+    let mut build = CargoTestBuild::default();
+    for line in output.lines() {
+        let message = line
+            .starts_with("{\"reason\":")
+            .then(|| serde_json::from_str::<Message>(line).ok())
+            .flatten();
+        match message {
+            Some(Message::CompilerArtifact { target, profile }) if profile.test => {
+                let kind = target.kind.first().map(String::as_str);
+                let args = match kind {
+                    Some("lib" | "rlib" | "dylib" | "cdylib" | "staticlib" | "proc-macro") => {
+                        vec!["--lib".to_string()]
+                    }
+                    Some(k @ ("test" | "bin" | "example")) => vec![format!("--{k}"), target.name],
+                    _ => continue,
+                };
+                build.targets.push(args);
+            }
+            Some(Message::BuildFinished) => build.finished = true,
+            Some(_) => {}
+            None => {
+                build.human.push_str(line);
+                build.human.push('\n');
+            }
+        }
+    }
+    build.targets.sort();
+    build.targets.dedup();
+    build
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,5 +403,39 @@ mod tests {
         let long = "    Finished `test` profile [unoptimized] target(s) in 1m 02s\n";
         assert_eq!(cargo_build_ms(long), Some(62_000));
         assert_eq!(cargo_build_ms("error[E0425]: cannot find value\n"), None);
+    }
+
+    #[test]
+    fn a_keep_going_test_build_names_the_targets_that_compiled() {
+        // Trimmed from cargo 1.95's output on a fixture whose hidden test event_bus does not
+        // compile: the library (once as a dependency, once as unit tests) and two test targets
+        // did.
+        let output = r#"{"reason":"compiler-artifact","package_id":"path+file:///t#rsauth@0.7.3","target":{"kind":["lib"],"crate_types":["lib"],"name":"rsauth","src_path":"/t/src/lib.rs","test":true},"profile":{"opt_level":"0","debuginfo":0,"test":true},"features":[],"fresh":false}
+{"reason":"compiler-artifact","package_id":"path+file:///t#rsauth@0.7.3","target":{"kind":["lib"],"crate_types":["lib"],"name":"rsauth","src_path":"/t/src/lib.rs","test":true},"profile":{"opt_level":"0","debuginfo":0,"test":false},"features":[],"fresh":false}
+   Compiling rsauth v0.7.3 (/t)
+error[E0432]: unresolved import `rsauth::events`
+{"reason":"compiler-artifact","package_id":"path+file:///t#rsauth@0.7.3","target":{"kind":["test"],"crate_types":["bin"],"name":"login_flow","src_path":"/t/tests/login_flow.rs","test":true},"profile":{"opt_level":"0","debuginfo":0,"test":true},"features":[],"fresh":true}
+{"reason":"compiler-artifact","package_id":"path+file:///t#rsauth@0.7.3","target":{"kind":["bin"],"crate_types":["bin"],"name":"admin","src_path":"/t/src/main.rs","test":true},"profile":{"opt_level":"0","debuginfo":0,"test":true},"features":[],"fresh":true}
+error: could not compile `rsauth` (test "event_bus") due to 1 previous error
+{"reason":"build-finished","success":false}
+"#;
+        let build = parse_cargo_test_build(output);
+        assert!(build.finished);
+        assert_eq!(
+            build.targets,
+            vec![
+                vec!["--bin".to_string(), "admin".into()],
+                vec!["--lib".to_string()],
+                vec!["--test".to_string(), "login_flow".into()],
+            ]
+        );
+        assert_eq!(
+            build.human,
+            "   Compiling rsauth v0.7.3 (/t)\nerror[E0432]: unresolved import `rsauth::events`\nerror: could not compile `rsauth` (test \"event_bus\") due to 1 previous error\n"
+        );
+        // A cargo that does not know the flags says so in words and sends no JSON.
+        let old = parse_cargo_test_build("error: unexpected argument '--keep-going' found\n");
+        assert!(!old.finished);
+        assert!(old.targets.is_empty());
     }
 }
