@@ -371,8 +371,8 @@ fn grammar(lang: Lang) -> &'static Grammar {
 /// the query cursor and in `Node::parent`, which tree-sitter answers by descending from the
 /// root; the walk keeps the ancestors on a stack instead.
 ///
-/// Parser and tree live in this thread's arena (`pack/arena.rs`): a new parser per file; the tree is
-/// forgotten at the end and the arena reset, instead of freeing the tree node by node.
+/// Parser and tree live in this thread's arena (`pack/arena.rs`): a new parser per file; the
+/// tree is forgotten at the end and the arena reset, instead of freeing the tree node by node.
 pub fn extract(lang: Lang, source: &str) -> FileFacts {
     let g = grammar(lang);
     // SAFETY: every tree-sitter object made inside (parser, tree, cursors) is dropped or

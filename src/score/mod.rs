@@ -14,7 +14,9 @@
 //! ([`rules`], the packer's graph code), before anything else is copied in. Then, as in
 //! SWE-bench: copy the task's hidden/ files in; take a build slot ([`BuildSlot`]: for Rust, a
 //! copy of the tree at a fixed place and a warm cargo target dir); run the language's test
-//! command in the sandbox; parse its machine-readable output ([`parse`]); grade the status map
+//! command in the sandbox (for Rust in two phases, build then run, so that whatever the
+//! attempt's code writes into the shared build cache is caught and the cache discarded);
+//! parse its machine-readable output ([`parse`]); grade the status map
 //! against the task's lists ([`grade`]). A test missing from the output counts as failed, so a
 //! build failure fails every test. Then, for each seeded bug, copy its detector/ files in and
 //! run its command: exit 0 within the limit means no race was found; anything else (failure,
@@ -97,20 +99,53 @@ pub struct Toolchain {
 /// always rebuilt from its own sources, incrementally), and a target dir is only ever used by
 /// one attempt at a time (an flock, across processes too). Dependencies (shuttle) stay
 /// compiled.
+///
+/// The target dir is writable by the attempt's commands (cargo builds there), so what they
+/// leave in it must not reach later attempts. Each cargo command runs in two phases: the build
+/// (`--keep-going` or `--no-run`), in which only the toolchain writes, and the run; anything
+/// in the target dir changed after the build (by its inode change time, which a process cannot
+/// set back) means the attempt's code wrote there. So does a build that ran code of the tree
+/// (a build script, a proc macro, `.cargo/` settings, a `rust-toolchain` file). Either way the
+/// slot is *tainted*: its target dir is deleted when the attempt ends, and the next attempt
+/// starts from a clean build. `target/tmp` (`CARGO_TARGET_TMPDIR`, tests' own scratch space)
+/// is emptied before every attempt instead.
 pub struct BuildSlot {
     target_dir: Option<PathBuf>,
     /// Where the attempt's commands run: the slot's copy of the tree for Rust, the attempt's
     /// own tree otherwise.
     tree: PathBuf,
+    /// Why the target dir must be thrown away when the attempt ends, once it must.
+    tainted: std::cell::RefCell<Option<String>>,
     _lock: Option<nix::fcntl::Flock<std::fs::File>>,
 }
 
 impl Drop for BuildSlot {
     /// The copy of the tree goes with the attempt (the next one makes its own at the same
-    /// place), while the slot is still locked.
+    /// place), and a tainted target dir with it, while the slot is still locked.
     fn drop(&mut self) {
-        if self.target_dir.is_some() {
+        if let Some(target) = &self.target_dir {
             let _ = remove_all(&self.tree);
+            if let Some(why) = self.tainted.get_mut() {
+                tracing::info!("discarding build cache {}: {why}", target.display());
+                // Renamed first (atomic), so that even if removing fails no later attempt
+                // takes what is left for a built slot.
+                let mut name = target.as_os_str().to_owned();
+                name.push(".discarded");
+                let gone = PathBuf::from(name);
+                if gone.symlink_metadata().is_ok() {
+                    let _ = remove_all(&gone);
+                }
+                let removed = match std::fs::rename(target, &gone) {
+                    Ok(()) => remove_all(&gone),
+                    Err(_) => remove_all(target),
+                };
+                if let Err(e) = removed {
+                    tracing::warn!(
+                        "could not remove tainted build cache {} ({e}); run `refbench cache clear --only builds`",
+                        target.display()
+                    );
+                }
+            }
         }
     }
 }
@@ -177,9 +212,121 @@ impl BuildSlot {
         BuildSlot {
             target_dir: None,
             tree: repo.to_path_buf(),
+            tainted: std::cell::RefCell::new(None),
             _lock: None,
         }
     }
+
+    /// Marks the target dir for deletion when the attempt ends (the first reason is kept),
+    /// and says so in `log`.
+    fn taint(&self, why: String, log: &mut String) {
+        if self.target_dir.is_some() {
+            log.push_str(&format!(
+                "# {why}: the build cache is discarded after this attempt\n"
+            ));
+            self.tainted.borrow_mut().get_or_insert(why);
+        }
+    }
+
+    /// Whether the slot will be thrown away, and why.
+    pub fn tainted(&self) -> Option<String> {
+        self.tainted.borrow().clone()
+    }
+
+    /// Taints the slot if anything in its target dir (but `tmp/`) changed after `since`, the
+    /// end of a command's build phase.
+    fn check_untouched_since(&self, since: std::time::SystemTime, log: &mut String) {
+        let Some(target) = &self.target_dir else {
+            return;
+        };
+        let changed = changed_since(target, since);
+        if !changed.is_empty() {
+            let shown: Vec<&str> = changed.iter().take(3).map(String::as_str).collect();
+            let more = changed.len().saturating_sub(shown.len());
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            self.taint(
+                format!(
+                    "the attempt's code changed the build cache ({}{more})",
+                    shown.join(", ")
+                ),
+                log,
+            );
+        }
+    }
+}
+
+/// Entries of `dir` (itself included, `tmp/` left out, links not followed) whose inode
+/// changed after `since`, as paths relative to it, sorted. An unreadable folder counts as
+/// changed: the toolchain never makes one.
+fn changed_since(dir: &Path, since: std::time::SystemTime) -> Vec<String> {
+    let after = |m: &std::fs::Metadata| changed_at(m) > since;
+    let mut changed = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(path) = stack.pop() {
+        let rel = path
+            .strip_prefix(dir)
+            .map(|r| r.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if rel == "tmp" {
+            continue;
+        }
+        let shown = if rel.is_empty() {
+            ".".to_string()
+        } else {
+            rel.clone()
+        };
+        let Ok(meta) = path.symlink_metadata() else {
+            changed.push(shown);
+            continue;
+        };
+        if after(&meta) {
+            changed.push(shown.clone());
+        }
+        if meta.is_dir() {
+            match std::fs::read_dir(&path) {
+                Ok(entries) => stack.extend(entries.flatten().map(|e| e.path())),
+                Err(_) => changed.push(shown),
+            }
+        }
+    }
+    changed.sort();
+    changed.dedup();
+    changed
+}
+
+/// Now, by the clock the kernel stamps inode changes with (a coarse one, up to a tick behind
+/// the fine clock): the change time of a file written in `scratch` now. Falls back to the fine
+/// clock.
+fn clock_mark(scratch: &Path) -> std::time::SystemTime {
+    let mark = scratch.join(".clock-mark");
+    std::fs::create_dir_all(scratch)
+        .and_then(|()| std::fs::write(&mark, b""))
+        .and_then(|()| mark.symlink_metadata())
+        .map(|m| changed_at(&m))
+        .unwrap_or_else(|_| std::time::SystemTime::now())
+}
+
+/// When an inode last changed (its ctime).
+fn changed_at(m: &std::fs::Metadata) -> std::time::SystemTime {
+    use std::os::unix::fs::MetadataExt;
+    std::time::UNIX_EPOCH
+        + Duration::new(
+            m.ctime().max(0) as u64,
+            m.ctime_nsec().clamp(0, 999_999_999) as u32,
+        )
+}
+
+/// Why a build of `tree` may run the tree's own code besides rustc on its sources: cargo
+/// settings or a toolchain file in it (a `rustc-wrapper`, a `runner`, a toolchain path).
+fn tree_steers_the_build(tree: &Path) -> Option<String> {
+    [".cargo", "rust-toolchain", "rust-toolchain.toml"]
+        .into_iter()
+        .find(|name| tree.join(name).symlink_metadata().is_ok())
+        .map(|name| format!("the tree has {name}, which cargo or rustup would follow"))
 }
 
 /// Replaces `tree` with a copy of `repo` (its `.git` left out: cargo does not read it), every
@@ -320,9 +467,16 @@ impl Toolchain {
                 tree.display()
             ))
         })?;
+        // Tests' scratch space (CARGO_TARGET_TMPDIR) starts empty: nothing an earlier
+        // attempt's tests left there is seen by this one's.
+        let tmp = dir(n).join("tmp");
+        if tmp.symlink_metadata().is_ok() {
+            remove_all(&tmp).map_err(|e| runner(format!("emptying {}: {e}", tmp.display())))?;
+        }
         Ok(BuildSlot {
             target_dir: Some(dir(n)),
             tree,
+            tainted: std::cell::RefCell::new(None),
             _lock: Some(lock),
         })
     }
@@ -633,142 +787,139 @@ pub fn run_tests(
     toolchain: &Toolchain,
     slot: &BuildSlot,
 ) -> Result<(TestsVerdict, String), ScoreError> {
-    // Inside the command's scratch directory: the only place besides the tree it may write.
-    let junit = scratch.join("tests").join("junit.xml");
-    let argv: Vec<String> = match task.language {
-        Language::Python => vec![
-            "python3".into(),
-            "-m".into(),
-            "pytest".into(),
-            "-p".into(),
-            "no:cacheprovider".into(),
-            "-o".into(),
-            "junit_family=xunit1".into(),
-            // One hidden test module that does not import (the interface is missing) must not
-            // stop pytest from running, and grading, every other test.
-            "--continue-on-collection-errors".into(),
-            format!("--junitxml={}", junit.display()),
-        ],
-        Language::Rust => vec!["cargo".into(), "test".into(), "--no-fail-fast".into()],
+    let commands = AttemptCommands {
+        task,
+        repo,
+        toolchain,
+        slot,
     };
-    let spec = CommandSpec {
-        argv: argv.clone(),
-        cwd: repo.to_path_buf(),
-        scratch: scratch.join("tests"),
-        env: toolchain.env(task, slot),
-        timeout: Duration::from_secs(task.timeouts.tests),
-        output_cap: OUTPUT_CAP,
-        merge_output: true,
-        writable: slot.writable(),
-        limits: Limits::for_timeout(Duration::from_secs(task.timeouts.tests)),
-        sandbox: toolchain.sandbox,
+    let run = match task.language {
+        Language::Python => run_pytest(&commands, scratch)?,
+        Language::Rust => run_cargo_tests(&commands, scratch)?,
     };
-    let out = run_command(&spec)?;
-    let mut log = format_log(&argv, &out);
-    // Time spent in test commands: the run above, and the build and run of the targets that
-    // compile if it had to fall back to them.
-    let mut duration_ms = out.duration_ms;
-    let (statuses, build_failed) = match task.language {
-        Language::Python => {
-            let statuses = match std::fs::read_to_string(&junit) {
-                Ok(xml) => {
-                    parse::parse_pytest_junit(&xml).map_err(|detail| ScoreError::Runner {
-                        language: task.language,
-                        detail,
-                    })?
-                }
-                Err(_) if out.stdout.contains("No module named pytest") => {
-                    return Err(ScoreError::Runner {
-                        language: task.language,
-                        detail: "pytest is not installed for python3 (pip install pytest)".into(),
-                    })
-                }
-                // No report at all (killed, crashed at start-up): every test is missing.
-                Err(_) => parse::StatusMap::new(),
-            };
-            (statuses, false)
-        }
-        Language::Rust => {
-            let mut report = parse::parse_libtest(&out.stdout);
-            let offline_failure = [
-                "failed to get `",
-                "failed to load source for dependency",
-                "--offline was specified",
-                "no matching package named",
-            ]
-            .iter()
-            .any(|needle| out.stdout.contains(needle));
-            if report.binaries_run == 0 && offline_failure && !report.compile_error {
-                return Err(ScoreError::Runner {
-                    language: task.language,
-                    detail: "cargo could not resolve the fixture's dependencies offline; they are fetched when the base is materialized (check network access to crates.io and CARGO_HOME)".into(),
-                });
-            }
-            // cargo stops at the first test target that does not compile, even with
-            // --no-fail-fast. A hidden test file that does not compile (the model's interface
-            // is wrong) must fail its own tests, not hide every other target's results: build
-            // every target that compiles and run those. A broken library still fails every
-            // target.
-            if report.compile_error && !out.timed_out {
-                let remaining = Duration::from_secs(task.timeouts.tests)
-                    .saturating_sub(Duration::from_millis(out.duration_ms));
-                let (per_target, target_log, target_ms) =
-                    run_rust_targets(task, repo, scratch, toolchain, slot, remaining)?;
-                log.push_str(&target_log);
-                duration_ms += target_ms;
-                report = per_target;
-            }
-            (report.statuses, report.binaries_run == 0 && !out.success())
-        }
-    };
-    let (grade, tests, f2p, p2p) = grade(task, &statuses);
+    let (grade, tests, f2p, p2p) = grade(task, &run.statuses);
     Ok((
         TestsVerdict {
             grade,
             tests,
             f2p,
             p2p,
-            build_failed,
-            timed_out: out.timed_out,
-            detail: out.describe(),
-            duration_ms,
-            build_ms: build_ms(task, &out),
+            build_failed: run.build_failed,
+            timed_out: run.timed_out,
+            detail: run.detail,
+            duration_ms: run.duration_ms,
+            build_ms: run.build_ms,
         },
-        log,
+        run.log,
     ))
 }
 
-/// After a test target failed to compile: builds every test target that compiles (`cargo build
-/// --tests --keep-going`, whose JSON messages name them), then runs those in one `cargo test`.
-/// Two cargo commands whatever the number of targets, and no target compiled twice. Returns
-/// the merged report (`compile_error` set), the log and the commands' time.
-fn run_rust_targets(
-    task: &Task,
-    repo: &Path,
-    scratch: &Path,
-    toolchain: &Toolchain,
-    slot: &BuildSlot,
-    budget: Duration,
-) -> Result<(parse::LibtestReport, String, u64), ScoreError> {
-    let started = std::time::Instant::now();
-    let mut log = String::from(
-        "\n# a test target did not compile: building the targets that do, then running them\n",
-    );
-    let run = |argv: Vec<String>, dir: &str, timeout: Duration| {
-        let spec = CommandSpec {
-            argv,
-            cwd: repo.to_path_buf(),
-            scratch: scratch.join(dir),
-            env: toolchain.env(task, slot),
+/// What a language's test commands found, before grading.
+struct SuiteRun {
+    statuses: parse::StatusMap,
+    build_failed: bool,
+    timed_out: bool,
+    /// How the last command ended.
+    detail: String,
+    /// The test commands' wall time, all phases.
+    duration_ms: u64,
+    build_ms: Option<u64>,
+    log: String,
+}
+
+/// What every command of one attempt shares: the task, the tree it runs in, the toolchain
+/// and the build slot.
+struct AttemptCommands<'a> {
+    task: &'a Task,
+    repo: &'a Path,
+    toolchain: &'a Toolchain,
+    slot: &'a BuildSlot,
+}
+
+impl AttemptCommands<'_> {
+    /// Runs `argv` sandboxed in the attempt's tree, with `scratch` as its own scratch dir.
+    fn run(
+        &self,
+        scratch: &Path,
+        argv: &[String],
+        timeout: Duration,
+    ) -> Result<CommandOutput, SandboxError> {
+        run_command(&CommandSpec {
+            argv: argv.to_vec(),
+            cwd: self.repo.to_path_buf(),
+            scratch: scratch.to_path_buf(),
+            env: self.toolchain.env(self.task, self.slot),
             timeout,
             output_cap: OUTPUT_CAP,
             merge_output: true,
-            writable: slot.writable(),
+            writable: self.slot.writable(),
             limits: Limits::for_timeout(timeout),
-            sandbox: toolchain.sandbox,
-        };
-        run_command(&spec)
+            sandbox: self.toolchain.sandbox,
+        })
+    }
+}
+
+fn run_pytest(commands: &AttemptCommands<'_>, scratch: &Path) -> Result<SuiteRun, ScoreError> {
+    let task = commands.task;
+    // Inside the command's scratch directory: the only place besides the tree it may write.
+    let junit = scratch.join("tests").join("junit.xml");
+    let argv: Vec<String> = vec![
+        "python3".into(),
+        "-m".into(),
+        "pytest".into(),
+        "-p".into(),
+        "no:cacheprovider".into(),
+        "-o".into(),
+        "junit_family=xunit1".into(),
+        // One hidden test module that does not import (the interface is missing) must not
+        // stop pytest from running, and grading, every other test.
+        "--continue-on-collection-errors".into(),
+        format!("--junitxml={}", junit.display()),
+    ];
+    let timeout = Duration::from_secs(task.timeouts.tests);
+    let out = commands.run(&scratch.join("tests"), &argv, timeout)?;
+    let statuses = match std::fs::read_to_string(&junit) {
+        Ok(xml) => parse::parse_pytest_junit(&xml).map_err(|detail| ScoreError::Runner {
+            language: task.language,
+            detail,
+        })?,
+        Err(_) if out.stdout.contains("No module named pytest") => {
+            return Err(ScoreError::Runner {
+                language: task.language,
+                detail: "pytest is not installed for python3 (pip install pytest)".into(),
+            })
+        }
+        // No report at all (killed, crashed at start-up): every test is missing.
+        Err(_) => parse::StatusMap::new(),
     };
+    Ok(SuiteRun {
+        statuses,
+        build_failed: false,
+        timed_out: out.timed_out,
+        detail: out.describe(),
+        duration_ms: out.duration_ms,
+        build_ms: None,
+        log: format_log(&argv, &out),
+    })
+}
+
+/// `cargo test` in two phases. The build: `cargo build --tests --keep-going`, whose JSON
+/// messages name the test targets that compiled (cargo stops at the first target that does
+/// not, even with --no-fail-fast, and a hidden test file that does not compile because the
+/// model's interface is wrong must fail its own tests, not hide every other target's results).
+/// The run: `cargo test --no-fail-fast`, of every target (doctests too) if all compiled, else
+/// of those that did; it finds everything built. Whatever the run changed in the build cache
+/// taints it (see [`BuildSlot`]).
+fn run_cargo_tests(commands: &AttemptCommands<'_>, scratch: &Path) -> Result<SuiteRun, ScoreError> {
+    let AttemptCommands {
+        task, repo, slot, ..
+    } = *commands;
+    let limit = Duration::from_secs(task.timeouts.tests);
+    let started = std::time::Instant::now();
+    let mut log = String::new();
+    if let Some(why) = tree_steers_the_build(repo) {
+        slot.taint(why, &mut log);
+    }
     let argv: Vec<String> = [
         "cargo",
         "build",
@@ -778,45 +929,88 @@ fn run_rust_targets(
     ]
     .map(String::from)
     .to_vec();
-    let out = run(argv.clone(), "tests-build", budget)?;
-    let mut duration_ms = out.duration_ms;
-    let build = parse::parse_cargo_test_build(&out.stdout);
+    let built = commands.run(&scratch.join("tests-build"), &argv, limit)?;
+    let since = clock_mark(scratch);
+    let build = parse::parse_cargo_test_build(&built.stdout);
     let human = CommandOutput {
         stdout: build.human.clone(),
-        ..out.clone()
+        ..built.clone()
     };
     log.push_str(&format_log(&argv, &human));
-    let mut report = parse::LibtestReport {
-        compile_error: true,
-        ..Default::default()
+    let mut suite = SuiteRun {
+        statuses: parse::StatusMap::new(),
+        build_failed: true,
+        timed_out: built.timed_out,
+        detail: built.describe(),
+        duration_ms: built.duration_ms,
+        build_ms: parse::cargo_build_ms(&built.stdout),
+        log: String::new(),
     };
+    if let Some(why) = build.ran_local_code.as_ref() {
+        slot.taint(
+            format!("the build ran the tree's own code: {why}"),
+            &mut log,
+        );
+    }
     if !build.finished {
-        if !out.timed_out {
-            log.push_str("# cargo did not report which targets built (it needs --keep-going and JSON messages: cargo 1.74 or newer); no test ran\n");
+        let runner = |detail: &str| ScoreError::Runner {
+            language: task.language,
+            detail: detail.into(),
+        };
+        if built.stdout.contains("unexpected argument '--keep-going'") {
+            return Err(runner("cargo is too old: grading needs `cargo build --keep-going` (cargo 1.74 or newer); update the toolchain (rustup update)"));
         }
-        return Ok((report, log, duration_ms));
-    }
-    if build.targets.is_empty() {
-        log.push_str("# no test target compiled; no test ran\n");
-        return Ok((report, log, duration_ms));
-    }
-    let remaining = budget.saturating_sub(started.elapsed());
-    if remaining.is_zero() {
-        log.push_str("# time limit reached; no test ran\n");
-        return Ok((report, log, duration_ms));
+        let offline_failure = [
+            "failed to get `",
+            "failed to load source for dependency",
+            "--offline was specified",
+            "no matching package named",
+        ]
+        .iter()
+        .any(|needle| built.stdout.contains(needle));
+        if offline_failure {
+            return Err(runner("cargo could not resolve the fixture's dependencies offline; they are fetched when the base is materialized (check network access to crates.io and CARGO_HOME)"));
+        }
+        // A manifest the attempt broke, a build killed by a limit: no test ran.
+        if !built.timed_out {
+            log.push_str("# cargo did not finish the build; no test ran\n");
+        }
+        suite.log = log;
+        return Ok(suite);
     }
     let mut argv: Vec<String> = vec!["cargo".into(), "test".into(), "--no-fail-fast".into()];
-    argv.extend(build.targets.into_iter().flatten());
-    let out = run(argv.clone(), "tests-targets", remaining)?;
-    duration_ms += out.duration_ms;
+    if !build.success {
+        if build.targets.is_empty() {
+            log.push_str("# no test target compiled; no test ran\n");
+            suite.log = log;
+            return Ok(suite);
+        }
+        log.push_str("# a test target did not compile: running the targets that did\n");
+        argv.extend(build.targets.into_iter().flatten());
+    }
+    let remaining = limit.saturating_sub(started.elapsed());
+    if remaining.is_zero() {
+        log.push_str("# time limit reached during the build; no test ran\n");
+        suite.log = log;
+        return Ok(suite);
+    }
+    let out = commands.run(&scratch.join("tests"), &argv, remaining)?;
     log.push_str(&format_log(&argv, &out));
-    let ran = parse::parse_libtest(&out.stdout);
-    report.binaries_run = ran.binaries_run;
-    report.statuses = ran.statuses;
-    Ok((report, log, duration_ms))
+    slot.check_untouched_since(since, &mut log);
+    let report = parse::parse_libtest(&out.stdout);
+    suite.build_failed = report.binaries_run == 0 && !(build.success && out.success());
+    suite.statuses = report.statuses;
+    suite.timed_out = out.timed_out;
+    suite.detail = out.describe();
+    suite.duration_ms += out.duration_ms;
+    suite.log = log;
+    Ok(suite)
 }
 
-/// Runs one seeded bug's detector (its files already in place).
+/// Runs one seeded bug's detector (its files already in place). A Rust detector that is a
+/// `cargo test` command runs in two phases like the tests (`--no-run` first), and whatever
+/// its run changed in the build cache taints it; any other command on a build cache taints it
+/// if it changed anything there at all.
 pub fn run_detector(
     task: &Task,
     bug: &SeededBug,
@@ -825,42 +1019,99 @@ pub fn run_detector(
     toolchain: &Toolchain,
     slot: &BuildSlot,
 ) -> Result<(DetectorResult, String), ScoreError> {
-    let timeout = bug.detector.timeout.min(task.timeouts.detector);
-    let spec = CommandSpec {
-        argv: bug.detector.command.clone(),
-        cwd: repo.to_path_buf(),
-        scratch: scratch.join(format!("detector-{}", bug.id.0.replace('/', "__"))),
-        env: toolchain.env(task, slot),
-        timeout: Duration::from_secs(timeout),
-        output_cap: OUTPUT_CAP,
-        merge_output: true,
-        writable: slot.writable(),
-        limits: Limits::for_timeout(Duration::from_secs(timeout)),
-        sandbox: toolchain.sandbox,
+    let commands = AttemptCommands {
+        task,
+        repo,
+        toolchain,
+        slot,
     };
-    let out = run_command(&spec)?;
-    let status = if out.timed_out {
+    let limit = Duration::from_secs(bug.detector.timeout.min(task.timeouts.detector));
+    let scratch = scratch.join(format!("detector-{}", bug.id.0.replace('/', "__")));
+    let started = std::time::Instant::now();
+    let argv = &bug.detector.command;
+    let mut log = String::new();
+    let mut duration_ms = 0;
+    let mut build_ms = None;
+    let mut since = clock_mark(&scratch);
+    let cargo_test = task.language == Language::Rust
+        && argv.len() >= 2
+        && argv[0] == "cargo"
+        && argv[1] == "test";
+    if task.language == Language::Rust {
+        if let Some(why) = tree_steers_the_build(repo) {
+            slot.taint(why, &mut log);
+        }
+    }
+    if cargo_test {
+        // The build flags go before a `--` that passes the rest to the test binaries.
+        let at = argv.iter().position(|a| a == "--").unwrap_or(argv.len());
+        let mut build_argv = argv[..at].to_vec();
+        build_argv.extend([
+            "--no-run".into(),
+            "--message-format=json-render-diagnostics".into(),
+        ]);
+        let built = commands.run(&scratch.join("build"), &build_argv, limit)?;
+        since = clock_mark(&scratch);
+        duration_ms += built.duration_ms;
+        build_ms = parse::cargo_build_ms(&built.stdout);
+        let build = parse::parse_cargo_test_build(&built.stdout);
+        let human = CommandOutput {
+            stdout: build.human.clone(),
+            ..built.clone()
+        };
+        log.push_str(&format_log(&build_argv, &human));
+        if let Some(why) = build.ran_local_code.as_ref() {
+            slot.taint(
+                format!("the build ran the tree's own code: {why}"),
+                &mut log,
+            );
+        }
+        if !build.success {
+            // The detector does not build (the attempt broke what it uses): it failed, and
+            // a second build would only fail again (and write into the cache while "running").
+            let status = if built.timed_out {
+                DetectorStatus::TimedOut
+            } else {
+                DetectorStatus::Failed
+            };
+            return Ok((
+                DetectorResult {
+                    bug: bug.id.clone(),
+                    status,
+                    detail: built.describe(),
+                    duration_ms,
+                    build_ms,
+                },
+                log,
+            ));
+        }
+    }
+    let remaining = limit.saturating_sub(started.elapsed());
+    let out = commands.run(&scratch, argv, remaining)?;
+    duration_ms += out.duration_ms;
+    log.push_str(&format_log(argv, &out));
+    slot.check_untouched_since(since, &mut log);
+    let status = if out.timed_out || remaining.is_zero() {
         DetectorStatus::TimedOut
     } else if out.success() {
         DetectorStatus::Passed
     } else {
         DetectorStatus::Failed
     };
-    let log = format_log(&bug.detector.command, &out);
     Ok((
         DetectorResult {
             bug: bug.id.clone(),
             status,
             detail: out.describe(),
-            duration_ms: out.duration_ms,
-            build_ms: build_ms(task, &out),
+            duration_ms,
+            build_ms: build_ms.or_else(|| build_ms_of(task, &out)),
         },
         log,
     ))
 }
 
 /// The build time cargo printed in a command's output (Rust fixtures; Python has no build).
-fn build_ms(task: &Task, out: &CommandOutput) -> Option<u64> {
+fn build_ms_of(task: &Task, out: &CommandOutput) -> Option<u64> {
     match task.language {
         Language::Rust => parse::cargo_build_ms(&out.stdout),
         Language::Python => None,
@@ -1118,32 +1369,15 @@ mod tests {
         // A std-only crate: the library's unit test, two integration tests that compile (one
         // passing, one failing) and one that does not (the attempt left out what it uses).
         let cache = tempfile::tempdir().unwrap();
-        let repo = tempfile::tempdir().unwrap();
-        let write = |path: &str, text: &str| {
-            let path = repo.path().join(path);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        };
-        write(
-            "Cargo.toml",
-            "[package]\nname = \"fx\"\nversion = \"0.1.0\"\nedition = \"2021\"\n[workspace]\n",
-        );
-        write(
-            "src/lib.rs",
-            "pub fn one() -> u32 { 1 }\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn unit() { assert_eq!(super::one(), 1); }\n}\n",
-        );
-        write(
-            "tests/ok.rs",
-            "#[test]\nfn fine() { assert_eq!(fx::one(), 1); }\n",
-        );
-        write(
-            "tests/bad.rs",
-            "#[test]\nfn wrong() { assert_eq!(fx::one(), 2); }\n",
-        );
-        write(
-            "tests/new.rs",
-            "#[test]\nfn works() { assert_eq!(fx::two(), 2); }\n",
-        );
+        let repo = crate_with(&[
+            (
+                "src/lib.rs",
+                "pub fn one() -> u32 { 1 }\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn unit() { assert_eq!(super::one(), 1); }\n}\n",
+            ),
+            ("tests/ok.rs", "#[test]\nfn fine() { assert_eq!(fx::one(), 1); }\n"),
+            ("tests/bad.rs", "#[test]\nfn wrong() { assert_eq!(fx::one(), 2); }\n"),
+            ("tests/new.rs", "#[test]\nfn works() { assert_eq!(fx::two(), 2); }\n"),
+        ]);
         let mut t = task(
             &["tests/new.rs::works"],
             &[
@@ -1189,6 +1423,80 @@ mod tests {
             !log.contains("{\"reason\""),
             "cargo's JSON stays out of the log"
         );
+    }
+
+    /// A std-only crate `fx` in a new folder, with `files` (path, text) besides its manifest.
+    fn crate_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let repo = tempfile::tempdir().unwrap();
+        let manifest =
+            "[package]\nname = \"fx\"\nversion = \"0.1.0\"\nedition = \"2021\"\n[workspace]\n";
+        for (path, text) in [("Cargo.toml", manifest)].iter().chain(files) {
+            let path = repo.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        repo
+    }
+
+    /// [`crate_with`] a library and `tests/t.rs` with `body` as its one test, `t`.
+    fn tiny_crate(body: &str) -> tempfile::TempDir {
+        crate_with(&[
+            ("src/lib.rs", "pub fn one() -> u32 { 1 }\n"),
+            ("tests/t.rs", &format!("#[test]\nfn t() {{ {body} }}\n")),
+        ])
+    }
+
+    #[test]
+    fn what_an_attempt_writes_into_the_build_cache_is_thrown_away() {
+        let cache = tempfile::tempdir().unwrap();
+        let mut t = task(&["tests/t.rs::t"], &[]);
+        t.language = Language::Rust;
+        t.fixture = "fx".into();
+        let mut toolchain = toolchain_in(cache.path(), 1);
+        toolchain.sandbox = SandboxMode::None;
+        let target = cache.path().join("cargo-target/fx-w0");
+        let attempt = |body: &str| {
+            let repo = tiny_crate(body);
+            let slot = toolchain.build_slot(&t, repo.path()).unwrap();
+            let scratch = tempfile::tempdir().unwrap();
+            let (verdict, log) =
+                run_tests(&t, slot.tree(), scratch.path(), &toolchain, &slot).unwrap();
+            assert_eq!(verdict.grade, TestGrade::Full, "{log}");
+            (slot.tainted(), log)
+        };
+
+        // Tests that only read, and write their own scratch space: the cache stays.
+        let (tainted, log) = attempt(
+            "std::fs::write(concat!(env!(\"CARGO_TARGET_TMPDIR\"), \"/left\"), \"x\").unwrap();",
+        );
+        assert_eq!(tainted, None, "{log}");
+        assert!(target.join("debug").is_dir());
+        assert!(target.join("tmp/left").is_file());
+
+        // The next attempt does not see it; its test plants a file beside its own binary.
+        let (tainted, log) = attempt(
+            "assert!(!std::path::Path::new(concat!(env!(\"CARGO_TARGET_TMPDIR\"), \"/left\")).exists()); \
+             let exe = std::env::current_exe().unwrap(); \
+             std::fs::write(exe.with_file_name(\"planted\"), \"x\").unwrap();",
+        );
+        let why = tainted.unwrap_or_else(|| panic!("not tainted:\n{log}"));
+        assert!(why.contains("debug/deps/planted"), "{why}");
+        assert!(
+            log.contains("the build cache is discarded after this attempt"),
+            "{log}"
+        );
+        assert!(!target.exists(), "discarded when the attempt ended");
+
+        // Cargo settings in the tree may run code at build time: the cache goes too.
+        let repo = tiny_crate("");
+        std::fs::create_dir_all(repo.path().join(".cargo")).unwrap();
+        std::fs::write(repo.path().join(".cargo/config.toml"), "").unwrap();
+        let slot = toolchain.build_slot(&t, repo.path()).unwrap();
+        let scratch = tempfile::tempdir().unwrap();
+        run_tests(&t, slot.tree(), scratch.path(), &toolchain, &slot).unwrap();
+        assert!(slot.tainted().unwrap().contains(".cargo"));
+        drop(slot);
+        assert!(!target.exists());
     }
 
     #[test]

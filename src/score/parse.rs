@@ -248,13 +248,18 @@ pub fn cargo_build_ms(output: &str) -> Option<u64> {
         .next()
 }
 
-/// What `cargo build --tests --keep-going --message-format=json-render-diagnostics` reported
-/// (its stdout and stderr merged).
+/// What a cargo build with `--message-format=json-render-diagnostics` reported (its stdout and
+/// stderr merged): `cargo build --tests --keep-going`, `cargo test --no-run`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CargoTestBuild {
     /// Whether cargo's `build-finished` message came (a cargo that does not know these flags,
     /// or one that was killed, sends none).
     pub finished: bool,
+    /// Whether it said every target built.
+    pub success: bool,
+    /// A local package's build script or proc macro (code of the tree, so possibly of the
+    /// attempt) that ran during the build, if any: `PACKAGE (build script)`.
+    pub ran_local_code: Option<String>,
     /// The test targets that compiled, as `cargo test` arguments (`--lib`, `--test NAME`,
     /// `--bin NAME`, `--example NAME`), sorted.
     pub targets: Vec<Vec<String>>,
@@ -277,13 +282,24 @@ pub fn parse_cargo_test_build(output: &str) -> CargoTestBuild {
     #[serde(tag = "reason", rename_all = "kebab-case")]
     enum Message {
         CompilerArtifact {
+            package_id: String,
             target: Target,
             profile: Profile,
         },
-        BuildFinished,
+        BuildScriptExecuted {
+            package_id: String,
+        },
+        BuildFinished {
+            success: bool,
+        },
         #[serde(other)]
         Other,
     }
+    // A package of the tree (`path+file://...`), named `NAME@VERSION` after the `#`.
+    let local = |id: &str| {
+        id.starts_with("path+file://")
+            .then(|| id.rsplit('#').next().unwrap_or(id).to_string())
+    };
     let mut build = CargoTestBuild::default();
     for line in output.lines() {
         let message = line
@@ -291,7 +307,25 @@ pub fn parse_cargo_test_build(output: &str) -> CargoTestBuild {
             .then(|| serde_json::from_str::<Message>(line).ok())
             .flatten();
         match message {
-            Some(Message::CompilerArtifact { target, profile }) if profile.test => {
+            Some(Message::BuildScriptExecuted { package_id }) => {
+                if let Some(name) = local(&package_id) {
+                    build
+                        .ran_local_code
+                        .get_or_insert(format!("{name} (build script)"));
+                }
+            }
+            Some(Message::CompilerArtifact {
+                package_id, target, ..
+            }) if target.kind.iter().any(|k| k == "proc-macro") => {
+                if let Some(name) = local(&package_id) {
+                    build
+                        .ran_local_code
+                        .get_or_insert(format!("{name} (proc macro {})", target.name));
+                }
+            }
+            Some(Message::CompilerArtifact {
+                target, profile, ..
+            }) if profile.test => {
                 let kind = target.kind.first().map(String::as_str);
                 let args = match kind {
                     Some("lib" | "rlib" | "dylib" | "cdylib" | "staticlib" | "proc-macro") => {
@@ -302,7 +336,10 @@ pub fn parse_cargo_test_build(output: &str) -> CargoTestBuild {
                 };
                 build.targets.push(args);
             }
-            Some(Message::BuildFinished) => build.finished = true,
+            Some(Message::BuildFinished { success }) => {
+                build.finished = true;
+                build.success = success;
+            }
             Some(_) => {}
             None => {
                 build.human.push_str(line);
@@ -421,6 +458,8 @@ error: could not compile `rsauth` (test "event_bus") due to 1 previous error
 "#;
         let build = parse_cargo_test_build(output);
         assert!(build.finished);
+        assert!(!build.success);
+        assert_eq!(build.ran_local_code, None);
         assert_eq!(
             build.targets,
             vec![
@@ -432,6 +471,19 @@ error: could not compile `rsauth` (test "event_bus") due to 1 previous error
         assert_eq!(
             build.human,
             "   Compiling rsauth v0.7.3 (/t)\nerror[E0432]: unresolved import `rsauth::events`\nerror: could not compile `rsauth` (test \"event_bus\") due to 1 previous error\n"
+        );
+        // The tree's own build script and proc macros run at build time; dependencies' do not
+        // count (they come from the registry).
+        let scripts = r#"{"reason":"build-script-executed","package_id":"registry+https://github.com/rust-lang/crates.io-index#libc@0.2.1","linked_libs":[],"linked_paths":[],"cfgs":[],"env":[],"out_dir":"/o"}
+{"reason":"compiler-artifact","package_id":"path+file:///t/macros#fx-macros@0.1.0","target":{"kind":["proc-macro"],"crate_types":["proc-macro"],"name":"fx_macros","src_path":"/t/macros/src/lib.rs","test":true},"profile":{"opt_level":"0","debuginfo":0,"test":false},"features":[],"fresh":false}
+{"reason":"build-script-executed","package_id":"path+file:///t#fx@0.1.0","linked_libs":[],"linked_paths":[],"cfgs":[],"env":[],"out_dir":"/o"}
+{"reason":"build-finished","success":true}
+"#;
+        let build = parse_cargo_test_build(scripts);
+        assert!(build.success);
+        assert_eq!(
+            build.ran_local_code.as_deref(),
+            Some("fx-macros@0.1.0 (proc macro fx_macros)")
         );
         // A cargo that does not know the flags says so in words and sends no JSON.
         let old = parse_cargo_test_build("error: unexpected argument '--keep-going' found\n");
