@@ -239,7 +239,13 @@ impl BuildSlot {
         let Some(target) = &self.target_dir else {
             return;
         };
+        let clock = std::time::Instant::now();
         let changed = changed_since(target, since);
+        tracing::debug!(
+            ms = clock.elapsed().as_millis() as u64,
+            changed = changed.len(),
+            "build cache checked"
+        );
         if !changed.is_empty() {
             let shown: Vec<&str> = changed.iter().take(3).map(String::as_str).collect();
             let more = changed.len().saturating_sub(shown.len());
@@ -263,33 +269,34 @@ impl BuildSlot {
 /// changed after `since`, as paths relative to it, sorted. An unreadable folder counts as
 /// changed: the toolchain never makes one.
 fn changed_since(dir: &Path, since: std::time::SystemTime) -> Vec<String> {
-    let after = |m: &std::fs::Metadata| changed_at(m) > since;
     let mut changed = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(path) = stack.pop() {
-        let rel = path
-            .strip_prefix(dir)
-            .map(|r| r.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if rel == "tmp" {
-            continue;
-        }
-        let shown = if rel.is_empty() {
-            ".".to_string()
-        } else {
-            rel.clone()
-        };
-        let Ok(meta) = path.symlink_metadata() else {
-            changed.push(shown);
+    match dir.symlink_metadata() {
+        Ok(m) if changed_at(&m) <= since => {}
+        _ => changed.push(".".to_string()),
+    }
+    // Folders to read, relative to `dir`. Entries are stat'ed through their folder
+    // (`DirEntry::metadata`, which does not follow links), not by full path.
+    let mut stack = vec![PathBuf::new()];
+    while let Some(rel) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(dir.join(&rel)) else {
+            changed.push(rel.to_string_lossy().into_owned());
             continue;
         };
-        if after(&meta) {
-            changed.push(shown.clone());
-        }
-        if meta.is_dir() {
-            match std::fs::read_dir(&path) {
-                Ok(entries) => stack.extend(entries.flatten().map(|e| e.path())),
-                Err(_) => changed.push(shown),
+        for entry in entries.flatten() {
+            let path = rel.join(entry.file_name());
+            if path == Path::new("tmp") {
+                continue;
+            }
+            match entry.metadata() {
+                Ok(m) => {
+                    if changed_at(&m) > since {
+                        changed.push(path.to_string_lossy().into_owned());
+                    }
+                    if m.is_dir() {
+                        stack.push(path);
+                    }
+                }
+                Err(_) => changed.push(path.to_string_lossy().into_owned()),
             }
         }
     }
