@@ -327,6 +327,29 @@ fn changed_at(m: &std::fs::Metadata) -> std::time::SystemTime {
         )
 }
 
+/// A cargo or rustup settings file in a folder above `tree` that another user owns, which
+/// cargo and rustup would apply to a build in it (`.cargo/config.toml`, `.cargo/config`,
+/// `rust-toolchain.toml`, `rust-toolchain`): the temp dir is shared, and anyone can create
+/// `/tmp/.cargo`. The user's own files and root's are theirs to keep.
+fn settings_above(tree: &Path) -> Option<PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    let me = nix::unistd::geteuid().as_raw();
+    tree.ancestors().skip(1).find_map(|dir| {
+        [
+            ".cargo/config.toml",
+            ".cargo/config",
+            "rust-toolchain.toml",
+            "rust-toolchain",
+        ]
+        .into_iter()
+        .map(|name| dir.join(name))
+        .find(|p| {
+            p.symlink_metadata()
+                .is_ok_and(|m| m.uid() != me && m.uid() != 0)
+        })
+    })
+}
+
 /// Why a build of `tree` may run the tree's own code besides rustc on its sources: cargo
 /// settings or a toolchain file in it (a `rustc-wrapper`, a `runner`, a toolchain path).
 fn tree_steers_the_build(tree: &Path) -> Option<String> {
@@ -467,6 +490,13 @@ impl Toolchain {
             }
         }
         let tree = slot_tree_path(&dir(n));
+        if let Some(found) = settings_above(&tree) {
+            return Err(runner(format!(
+                "{} belongs to another user and would configure cargo or rustup for every Rust attempt built in {}; remove it, or point TMPDIR at a folder only you can write",
+                found.display(),
+                tree.parent().unwrap_or(&tree).display()
+            )));
+        }
         refresh_slot_tree(repo, &tree).map_err(|e| {
             runner(format!(
                 "copying {} into the build cache at {}: {e}",
@@ -1504,6 +1534,24 @@ mod tests {
         assert!(slot.tainted().unwrap().contains(".cargo"));
         drop(slot);
         assert!(!target.exists());
+    }
+
+    #[test]
+    fn cargo_settings_another_user_left_above_the_build_tree_are_refused() {
+        let top = tempfile::tempdir().unwrap();
+        let tree = top.path().join("tmp/refbench-build-0-fx-w0-abc");
+        assert_eq!(settings_above(&tree), None);
+        let config = top.path().join("tmp/.cargo/config.toml");
+        std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+        std::fs::write(&config, "").unwrap();
+        // The user's own: kept.
+        assert_eq!(settings_above(&tree), None);
+        // Someone else's (a user that cannot be us: only root may give files away).
+        if nix::unistd::geteuid().is_root() {
+            let nobody = nix::unistd::Uid::from_raw(65534);
+            nix::unistd::chown(&config, Some(nobody), None).unwrap();
+            assert_eq!(settings_above(&tree), Some(config));
+        }
     }
 
     #[test]
