@@ -508,7 +508,9 @@ impl Toolchain {
         // attempt's tests left there is seen by this one's.
         let tmp = dir(n).join("tmp");
         if tmp.symlink_metadata().is_ok() {
-            remove_all(&tmp).map_err(|e| runner(format!("emptying {}: {e}", tmp.display())))?;
+            remove_all(&tmp)
+                .and_then(|()| std::fs::create_dir(&tmp))
+                .map_err(|e| runner(format!("emptying {}: {e}", tmp.display())))?;
         }
         Ok(BuildSlot {
             target_dir: Some(dir(n)),
@@ -1069,7 +1071,11 @@ pub fn run_detector(
     let mut log = String::new();
     let mut duration_ms = 0;
     let mut build_ms = None;
-    let mut since = clock_mark(&scratch);
+    // When the last build ended (for a command that is not `cargo test`: when it started).
+    let mut since = std::time::SystemTime::now();
+    if slot.target_dir.is_some() {
+        since = clock_mark(&scratch);
+    }
     let cargo_test = task.language == Language::Rust
         && argv.len() >= 2
         && argv[0] == "cargo"
@@ -1512,7 +1518,8 @@ mod tests {
 
         // The next attempt does not see it; its test plants a file beside its own binary.
         let (tainted, log) = attempt(
-            "assert!(!std::path::Path::new(concat!(env!(\"CARGO_TARGET_TMPDIR\"), \"/left\")).exists()); \
+            "assert!(std::path::Path::new(env!(\"CARGO_TARGET_TMPDIR\")).is_dir()); \
+             assert!(!std::path::Path::new(concat!(env!(\"CARGO_TARGET_TMPDIR\"), \"/left\")).exists()); \
              let exe = std::env::current_exe().unwrap(); \
              std::fs::write(exe.with_file_name(\"planted\"), \"x\").unwrap();",
         );
