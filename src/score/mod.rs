@@ -942,13 +942,14 @@ fn run_pytest(commands: &AttemptCommands<'_>, scratch: &Path) -> Result<SuiteRun
     })
 }
 
-/// `cargo test` in two phases. The build: `cargo build --tests --keep-going`, whose JSON
-/// messages name the test targets that compiled (cargo stops at the first target that does
-/// not, even with --no-fail-fast, and a hidden test file that does not compile because the
-/// model's interface is wrong must fail its own tests, not hide every other target's results).
-/// The run: `cargo test --no-fail-fast`, of every target (doctests too) if all compiled, else
-/// of those that did; it finds everything built. Whatever the run changed in the build cache
-/// taints it (see [`BuildSlot`]).
+/// `cargo test` in two phases. The build: `cargo test --no-run`, which builds what the run
+/// needs (test targets, examples); if a test target does not compile (cargo stops at the
+/// first, even with --no-fail-fast), `cargo build --tests --keep-going` builds every one that
+/// does and its JSON messages name them, because a hidden test file that does not compile (the
+/// model's interface is wrong) must fail its own tests, not hide every other target's results.
+/// The run: `cargo test --no-fail-fast`, of everything (doctests too) if all compiled, else of
+/// the targets that did; it finds everything built. Whatever the run changed in the build
+/// cache taints it (see [`BuildSlot`]).
 fn run_cargo_tests(commands: &AttemptCommands<'_>, scratch: &Path) -> Result<SuiteRun, ScoreError> {
     let AttemptCommands {
         task, repo, slot, ..
@@ -959,18 +960,17 @@ fn run_cargo_tests(commands: &AttemptCommands<'_>, scratch: &Path) -> Result<Sui
     if let Some(why) = tree_steers_the_build(repo) {
         slot.taint(why, &mut log);
     }
+    // What `cargo test` builds (examples and all), so that the run finds everything fresh.
     let argv: Vec<String> = [
         "cargo",
-        "build",
-        "--tests",
-        "--keep-going",
+        "test",
+        "--no-run",
         "--message-format=json-render-diagnostics",
     ]
     .map(String::from)
     .to_vec();
     let built = commands.run(&scratch.join("tests-build"), &argv, limit)?;
-    let since = clock_mark(scratch);
-    let build = parse::parse_cargo_test_build(&built.stdout);
+    let mut build = parse::parse_cargo_test_build(&built.stdout);
     let human = CommandOutput {
         stdout: build.human.clone(),
         ..built.clone()
@@ -985,7 +985,37 @@ fn run_cargo_tests(commands: &AttemptCommands<'_>, scratch: &Path) -> Result<Sui
         build_ms: parse::cargo_build_ms(&built.stdout),
         log: String::new(),
     };
-    if let Some(why) = build.ran_local_code.as_ref() {
+    let mut ran_local_code = build.ran_local_code.clone();
+    let mut said = built.stdout.clone();
+    if build.finished && !build.success && !built.timed_out {
+        // cargo stopped at the first target that did not compile: build every one that does.
+        log.push_str("# a test target did not compile: building every target that does\n");
+        let argv: Vec<String> = [
+            "cargo",
+            "build",
+            "--tests",
+            "--keep-going",
+            "--message-format=json-render-diagnostics",
+        ]
+        .map(String::from)
+        .to_vec();
+        let remaining = limit.saturating_sub(started.elapsed());
+        let again = commands.run(&scratch.join("tests-build-each"), &argv, remaining)?;
+        said.push_str(&again.stdout);
+        build = parse::parse_cargo_test_build(&again.stdout);
+        let human = CommandOutput {
+            stdout: build.human.clone(),
+            ..again.clone()
+        };
+        log.push_str(&format_log(&argv, &human));
+        ran_local_code = ran_local_code.or(build.ran_local_code.clone());
+        suite.timed_out = again.timed_out;
+        suite.detail = again.describe();
+        suite.duration_ms += again.duration_ms;
+        suite.build_ms = suite.build_ms.or(parse::cargo_build_ms(&again.stdout));
+    }
+    let since = clock_mark(scratch);
+    if let Some(why) = ran_local_code {
         slot.taint(
             format!("the build ran the tree's own code: {why}"),
             &mut log,
@@ -996,8 +1026,11 @@ fn run_cargo_tests(commands: &AttemptCommands<'_>, scratch: &Path) -> Result<Sui
             language: task.language,
             detail: detail.into(),
         };
-        if built.stdout.contains("unexpected argument '--keep-going'") {
+        if said.contains("unexpected argument '--keep-going'") {
             return Err(runner("cargo is too old: grading needs `cargo build --keep-going` (cargo 1.74 or newer); update the toolchain (rustup update)"));
+        }
+        if said.contains("unexpected argument '--message-format") {
+            return Err(runner("cargo is too old: grading needs JSON build messages (cargo 1.74 or newer); update the toolchain (rustup update)"));
         }
         let offline_failure = [
             "failed to get `",
@@ -1006,12 +1039,12 @@ fn run_cargo_tests(commands: &AttemptCommands<'_>, scratch: &Path) -> Result<Sui
             "no matching package named",
         ]
         .iter()
-        .any(|needle| built.stdout.contains(needle));
+        .any(|needle| said.contains(needle));
         if offline_failure {
             return Err(runner("cargo could not resolve the fixture's dependencies offline; they are fetched when the base is materialized (check network access to crates.io and CARGO_HOME)"));
         }
         // A manifest the attempt broke, a build killed by a limit: no test ran.
-        if !built.timed_out {
+        if !suite.timed_out {
             log.push_str("# cargo did not finish the build; no test ran\n");
         }
         suite.log = log;
@@ -1024,7 +1057,6 @@ fn run_cargo_tests(commands: &AttemptCommands<'_>, scratch: &Path) -> Result<Sui
             suite.log = log;
             return Ok(suite);
         }
-        log.push_str("# a test target did not compile: running the targets that did\n");
         argv.extend(build.targets.into_iter().flatten());
     }
     let remaining = limit.saturating_sub(started.elapsed());
@@ -1481,10 +1513,12 @@ mod tests {
         repo
     }
 
-    /// [`crate_with`] a library and `tests/t.rs` with `body` as its one test, `t`.
+    /// [`crate_with`] a library, an example (`cargo test` builds examples) and `tests/t.rs`
+    /// with `body` as its one test, `t`.
     fn tiny_crate(body: &str) -> tempfile::TempDir {
         crate_with(&[
             ("src/lib.rs", "pub fn one() -> u32 { 1 }\n"),
+            ("examples/ex.rs", "fn main() { println!(\"{}\", fx::one()); }\n"),
             ("tests/t.rs", &format!("#[test]\nfn t() {{ {body} }}\n")),
         ])
     }
