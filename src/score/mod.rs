@@ -102,7 +102,7 @@ pub struct Toolchain {
 ///
 /// The target dir is writable by the attempt's commands (cargo builds there), so what they
 /// leave in it must not reach later attempts. Each cargo command runs in two phases: the build
-/// (`--keep-going` or `--no-run`), in which only the toolchain writes, and the run; anything
+/// (`cargo test --no-run`), in which only the toolchain writes, and the run; anything
 /// in the target dir changed after the build (by its inode change time, which a process cannot
 /// set back) means the attempt's code wrote there. So does a build that ran code of the tree
 /// (a build script, a proc macro, `.cargo/` settings, a `rust-toolchain` file). Either way the
