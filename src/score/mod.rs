@@ -1518,7 +1518,10 @@ mod tests {
     fn tiny_crate(body: &str) -> tempfile::TempDir {
         crate_with(&[
             ("src/lib.rs", "pub fn one() -> u32 { 1 }\n"),
-            ("examples/ex.rs", "fn main() { println!(\"{}\", fx::one()); }\n"),
+            (
+                "examples/ex.rs",
+                "fn main() { println!(\"{}\", fx::one()); }\n",
+            ),
             ("tests/t.rs", &format!("#[test]\nfn t() {{ {body} }}\n")),
         ])
     }
