@@ -284,7 +284,7 @@ fn changed_since(dir: &Path, since: std::time::SystemTime) -> Vec<String> {
         };
         for entry in entries.flatten() {
             let path = rel.join(entry.file_name());
-            if path == Path::new("tmp") {
+            if path == Path::new("tmp") || uplifted_dep_info(&path) {
                 continue;
             }
             match entry.metadata() {
@@ -303,6 +303,15 @@ fn changed_since(dir: &Path, since: std::time::SystemTime) -> Vec<String> {
     changed.sort();
     changed.dedup();
     changed
+}
+
+/// Whether `rel` (in a target dir) is a dep-info file cargo copies next to the artifacts of a
+/// profile for other build systems (`debug/NAME.d`, `debug/examples/NAME.d`). cargo never
+/// reads them back, and a `cargo test` run may rewrite them after `--no-run` built everything.
+fn uplifted_dep_info(rel: &Path) -> bool {
+    let parts: Vec<&std::ffi::OsStr> = rel.iter().collect();
+    let is_d = rel.extension().is_some_and(|e| e == "d");
+    is_d && (parts.len() == 2 || (parts.len() == 3 && parts[1] == "examples"))
 }
 
 /// Now, by the clock the kernel stamps inode changes with (a coarse one, up to a tick behind
@@ -1578,6 +1587,42 @@ mod tests {
         assert!(slot.tainted().unwrap().contains(".cargo"));
         drop(slot);
         assert!(!target.exists());
+    }
+
+    #[test]
+    fn only_uplifted_dep_info_and_tmp_escape_the_build_cache_check() {
+        let target = tempfile::tempdir().unwrap();
+        for dir in [
+            "debug/deps",
+            "debug/examples",
+            "debug/.fingerprint/fx-1",
+            "tmp",
+        ] {
+            std::fs::create_dir_all(target.path().join(dir)).unwrap();
+        }
+        let since = clock_mark(&target.path().join("tmp"));
+        assert_eq!(changed_since(target.path(), since), Vec::<String>::new());
+        std::thread::sleep(Duration::from_millis(20));
+        for file in [
+            "debug/fx.d",
+            "debug/examples/ex.d",
+            "tmp/scratch",
+            "debug/deps/ex-1.d",
+            "debug/.fingerprint/fx-1/dep-lib-fx",
+        ] {
+            std::fs::write(target.path().join(file), "").unwrap();
+        }
+        assert_eq!(
+            changed_since(target.path(), since),
+            vec![
+                "debug".to_string(),
+                "debug/.fingerprint/fx-1".into(),
+                "debug/.fingerprint/fx-1/dep-lib-fx".into(),
+                "debug/deps".into(),
+                "debug/deps/ex-1.d".into(),
+                "debug/examples".into(),
+            ]
+        );
     }
 
     #[test]
