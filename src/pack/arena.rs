@@ -224,12 +224,12 @@ pub(crate) fn install() {
         // nothing allocated by one allocator is ever freed by another; outside a scope the
         // hooks are mimalloc's.
         unsafe {
-            tree_sitter::set_allocator(
-                Some(ts_malloc),
-                Some(ts_calloc),
-                Some(ts_realloc),
-                Some(ts_free),
-            );
+            tree_sitter::set_allocator(Some(tree_sitter::Allocator {
+                malloc: ts_malloc,
+                calloc: ts_calloc,
+                realloc: ts_realloc,
+                free: ts_free,
+            }));
         }
     });
 }

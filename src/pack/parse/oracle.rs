@@ -75,7 +75,7 @@ pub fn extract_with_queries(lang: Lang, source: &str) -> FileFacts {
     while let Some(m) = matches.next() {
         let mut item = None;
         let mut name = None;
-        for c in m.captures {
+        for c in m.captures() {
             let cap = names[c.index as usize];
             if cap == "name" {
                 name = Some(c.node);
@@ -117,7 +117,7 @@ pub fn extract_with_queries(lang: Lang, source: &str) -> FileFacts {
         let mut marker = None;
         let mut name = None;
         let mut path = None;
-        for c in m.captures {
+        for c in m.captures() {
             match names[c.index as usize] {
                 "name" => name = Some(c.node),
                 "path" => path = Some(c.node),
