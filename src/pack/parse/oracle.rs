@@ -17,6 +17,8 @@ pub(super) struct LangQueries {
 }
 
 pub(super) fn queries(lang: Lang) -> &'static LangQueries {
+    // Before any tree-sitter call (a `Language` included).
+    super::super::arena::install();
     static RUST: OnceLock<LangQueries> = OnceLock::new();
     static PYTHON: OnceLock<LangQueries> = OnceLock::new();
     let (cell, language, defs, refs, file) = match lang {
@@ -36,7 +38,6 @@ pub(super) fn queries(lang: Lang) -> &'static LangQueries {
         ),
     };
     cell.get_or_init(|| {
-        super::super::arena::install();
         // The queries are part of the source tree and covered by tests: a failure here is a
         // programming error, not bad input.
         let compile = |src: &str, which: &str| {
