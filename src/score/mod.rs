@@ -905,6 +905,29 @@ impl AttemptCommands<'_> {
             sandbox: self.toolchain.sandbox,
         })
     }
+
+    /// Runs a cargo build with `--message-format=json-render-diagnostics` in `argv`: logs its
+    /// output without cargo's JSON, and taints the slot if the build ran the tree's own code.
+    fn build(
+        &self,
+        scratch: &Path,
+        argv: &[String],
+        timeout: Duration,
+        log: &mut String,
+    ) -> Result<(CommandOutput, parse::CargoTestBuild), SandboxError> {
+        let out = self.run(scratch, argv, timeout)?;
+        let build = parse::parse_cargo_test_build(&out.stdout);
+        let human = CommandOutput {
+            stdout: build.human.clone(),
+            ..out.clone()
+        };
+        log.push_str(&format_log(argv, &human));
+        if let Some(why) = &build.ran_local_code {
+            self.slot
+                .taint(format!("the build ran the tree's own code: {why}"), log);
+        }
+        Ok((out, build))
+    }
 }
 
 fn run_pytest(commands: &AttemptCommands<'_>, scratch: &Path) -> Result<SuiteRun, ScoreError> {
@@ -978,13 +1001,8 @@ fn run_cargo_tests(commands: &AttemptCommands<'_>, scratch: &Path) -> Result<Sui
     ]
     .map(String::from)
     .to_vec();
-    let built = commands.run(&scratch.join("tests-build"), &argv, limit)?;
-    let mut build = parse::parse_cargo_test_build(&built.stdout);
-    let human = CommandOutput {
-        stdout: build.human.clone(),
-        ..built.clone()
-    };
-    log.push_str(&format_log(&argv, &human));
+    let (built, mut build) =
+        commands.build(&scratch.join("tests-build"), &argv, limit, &mut log)?;
     let mut suite = SuiteRun {
         statuses: parse::StatusMap::new(),
         build_failed: true,
@@ -994,7 +1012,6 @@ fn run_cargo_tests(commands: &AttemptCommands<'_>, scratch: &Path) -> Result<Sui
         build_ms: parse::cargo_build_ms(&built.stdout),
         log: String::new(),
     };
-    let mut ran_local_code = build.ran_local_code.clone();
     let mut said = built.stdout.clone();
     if build.finished && !build.success && !built.timed_out {
         // cargo stopped at the first target that did not compile: build every one that does.
@@ -1009,27 +1026,20 @@ fn run_cargo_tests(commands: &AttemptCommands<'_>, scratch: &Path) -> Result<Sui
         .map(String::from)
         .to_vec();
         let remaining = limit.saturating_sub(started.elapsed());
-        let again = commands.run(&scratch.join("tests-build-each"), &argv, remaining)?;
+        let (again, each) = commands.build(
+            &scratch.join("tests-build-each"),
+            &argv,
+            remaining,
+            &mut log,
+        )?;
         said.push_str(&again.stdout);
-        build = parse::parse_cargo_test_build(&again.stdout);
-        let human = CommandOutput {
-            stdout: build.human.clone(),
-            ..again.clone()
-        };
-        log.push_str(&format_log(&argv, &human));
-        ran_local_code = ran_local_code.or(build.ran_local_code.clone());
+        build = each;
         suite.timed_out = again.timed_out;
         suite.detail = again.describe();
         suite.duration_ms += again.duration_ms;
         suite.build_ms = suite.build_ms.or(parse::cargo_build_ms(&again.stdout));
     }
     let since = clock_mark(scratch);
-    if let Some(why) = ran_local_code {
-        slot.taint(
-            format!("the build ran the tree's own code: {why}"),
-            &mut log,
-        );
-    }
     if !build.finished {
         let runner = |detail: &str| ScoreError::Runner {
             language: task.language,
@@ -1134,22 +1144,11 @@ pub fn run_detector(
             "--no-run".into(),
             "--message-format=json-render-diagnostics".into(),
         ]);
-        let built = commands.run(&scratch.join("build"), &build_argv, limit)?;
+        let (built, build) =
+            commands.build(&scratch.join("build"), &build_argv, limit, &mut log)?;
         since = clock_mark(&scratch);
         duration_ms += built.duration_ms;
         build_ms = parse::cargo_build_ms(&built.stdout);
-        let build = parse::parse_cargo_test_build(&built.stdout);
-        let human = CommandOutput {
-            stdout: build.human.clone(),
-            ..built.clone()
-        };
-        log.push_str(&format_log(&build_argv, &human));
-        if let Some(why) = build.ran_local_code.as_ref() {
-            slot.taint(
-                format!("the build ran the tree's own code: {why}"),
-                &mut log,
-            );
-        }
         if !build.success {
             // The detector does not build (the attempt broke what it uses): it failed, and
             // a second build would only fail again (and write into the cache while "running").
@@ -1326,6 +1325,14 @@ mod tests {
         assert_eq!(f2p, (1, 1));
     }
 
+    /// [`task`] for the Rust fixture `fx`.
+    fn rust_task(f2p: &[&str], p2p: &[&str]) -> Task {
+        let mut t = task(f2p, p2p);
+        t.language = Language::Rust;
+        t.fixture = "fx".into();
+        t
+    }
+
     /// Worker 0 of `slots`, with its cache in `cache`.
     fn toolchain_in(cache: &Path, slots: usize) -> Toolchain {
         Toolchain {
@@ -1343,9 +1350,7 @@ mod tests {
         let cache = tempfile::tempdir().unwrap();
         let repo = tempfile::tempdir().unwrap();
         std::fs::write(repo.path().join("lib.rs"), "").unwrap();
-        let mut t = task(&["a::f"], &[]);
-        t.language = Language::Rust;
-        t.fixture = "fx".into();
+        let t = rust_task(&["a::f"], &[]);
         let built = cache.path().join("cargo-target/fx-w0/debug");
         std::fs::create_dir_all(&built).unwrap();
         std::fs::write(built.join("artifact"), "compiled").unwrap();
@@ -1373,9 +1378,7 @@ mod tests {
     fn a_rust_attempt_runs_in_a_fresh_copy_at_the_slots_fixed_place() {
         use std::os::unix::fs::PermissionsExt;
         let cache = tempfile::tempdir().unwrap();
-        let mut t = task(&["a::f"], &[]);
-        t.language = Language::Rust;
-        t.fixture = "fx".into();
+        let t = rust_task(&["a::f"], &[]);
         let toolchain = toolchain_in(cache.path(), 1);
         let first = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(first.path().join(".git")).unwrap();
@@ -1462,7 +1465,7 @@ mod tests {
             ("tests/bad.rs", "#[test]\nfn wrong() { assert_eq!(fx::one(), 2); }\n"),
             ("tests/new.rs", "#[test]\nfn works() { assert_eq!(fx::two(), 2); }\n"),
         ]);
-        let mut t = task(
+        let t = rust_task(
             &["tests/new.rs::works"],
             &[
                 "src/lib.rs::tests::unit",
@@ -1470,8 +1473,6 @@ mod tests {
                 "tests/bad.rs::wrong",
             ],
         );
-        t.language = Language::Rust;
-        t.fixture = "fx".into();
         let mut toolchain = toolchain_in(cache.path(), 1);
         toolchain.sandbox = SandboxMode::None;
         let slot = toolchain.build_slot(&t, repo.path()).unwrap();
@@ -1538,9 +1539,7 @@ mod tests {
     #[test]
     fn what_an_attempt_writes_into_the_build_cache_is_thrown_away() {
         let cache = tempfile::tempdir().unwrap();
-        let mut t = task(&["tests/t.rs::t"], &[]);
-        t.language = Language::Rust;
-        t.fixture = "fx".into();
+        let t = rust_task(&["tests/t.rs::t"], &[]);
         let mut toolchain = toolchain_in(cache.path(), 1);
         toolchain.sandbox = SandboxMode::None;
         let target = cache.path().join("cargo-target/fx-w0");
