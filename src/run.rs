@@ -575,6 +575,8 @@ pub fn run_attempt(
                 .filter_map(|d| d.build_ms)
                 .sum::<u64>();
         timing.rules_ms = scored.rules_ms;
+        timing.setup_ms = scored.setup_ms;
+        timing.grade_ms = scored.grade_ms;
         timing.detectors_ms = scored.verdict.detectors.iter().map(|d| d.duration_ms).sum();
         artifacts.extend(scored.logs);
         record.outcome = if scored.verdict.resolved {

@@ -51,6 +51,27 @@ fn run_prints_leaderboard_and_records_every_attempt() {
     assert_eq!(gold["outcome"], "resolved");
     assert_eq!(gold["verdict"]["tests"]["grade"], "FULL");
     assert_eq!(gold["verdict"]["detectors"][0]["status"], "passed");
+    // The per-attempt timing breakdown: every stage is recorded, and the stages fit in the
+    // whole (they are measured one after another on the worker's thread).
+    let timing = &gold["timing"];
+    let stages = [
+        "materialize_ms",
+        "ask_ms",
+        "apply_ms",
+        "rules_ms",
+        "setup_ms",
+        "tests_ms",
+        "detectors_ms",
+        "grade_ms",
+    ];
+    let mut sum = 0;
+    for stage in stages {
+        sum += timing[stage]
+            .as_u64()
+            .unwrap_or_else(|| panic!("timing has no {stage}: {timing}"));
+    }
+    assert!(timing["tests_ms"].as_u64().unwrap() > 0, "{timing}");
+    assert!(sum <= timing["total_ms"].as_u64().unwrap(), "{timing}");
     let empty = records
         .iter()
         .find(|r| r["key"]["model"] == "empty")

@@ -454,15 +454,17 @@ pub fn render_attempt(r: &AttemptRecord, artifacts: &std::path::Path) -> String 
     let t = &r.timing;
     let _ = writeln!(
         out,
-        "time: {} ms (materialize {}, ask {}, apply {}, rules {}, tests {} of which build {}, detectors {})",
+        "time: {} ms (materialize {}, ask {}, apply {}, rules {}, setup {}, tests {} of which build {}, detectors {}, grading {})",
         t.total_ms,
         t.materialize_ms,
         t.ask_ms,
         t.apply_ms,
         t.rules_ms,
+        t.setup_ms,
         t.tests_ms,
         t.build_ms,
-        t.detectors_ms
+        t.detectors_ms,
+        t.grade_ms
     );
     let _ = writeln!(out, "artifacts: {}", artifacts.display());
     out

@@ -759,6 +759,12 @@ pub struct Scored {
     pub verdict: Verdict,
     /// Time spent parsing the tree and checking the architectural rules.
     pub rules_ms: u64,
+    /// Time spent putting the hidden tests and detectors in place and taking the build slot
+    /// (for Rust, the copy of the tree at the slot's place).
+    pub setup_ms: u64,
+    /// Time spent parsing the test runner's report and grading it (FAIL_TO_PASS, PASS_TO_PASS,
+    /// the verdict).
+    pub grade_ms: u64,
     /// (artifact file name, contents).
     pub logs: Vec<(String, String)>,
 }
@@ -835,18 +841,38 @@ pub fn run_tests(
     toolchain: &Toolchain,
     slot: &BuildSlot,
 ) -> Result<(TestsVerdict, String), ScoreError> {
+    let run = run_suite(task, repo, scratch, toolchain, slot)?;
+    let (verdict, log, _) = grade_suite(task, run);
+    Ok((verdict, log))
+}
+
+/// Runs the task's test command (see [`run_tests`]), without grading.
+fn run_suite(
+    task: &Task,
+    repo: &Path,
+    scratch: &Path,
+    toolchain: &Toolchain,
+    slot: &BuildSlot,
+) -> Result<SuiteRun, ScoreError> {
     let commands = AttemptCommands {
         task,
         repo,
         toolchain,
         slot,
     };
-    let run = match task.language {
-        Language::Python => run_pytest(&commands, scratch)?,
-        Language::Rust => run_cargo_tests(&commands, scratch)?,
-    };
+    match task.language {
+        Language::Python => run_pytest(&commands, scratch),
+        Language::Rust => run_cargo_tests(&commands, scratch),
+    }
+}
+
+/// Grades what the test command found; also returns the time parsing its report and grading
+/// took.
+fn grade_suite(task: &Task, run: SuiteRun) -> (TestsVerdict, String, u64) {
+    let started = std::time::Instant::now();
     let (grade, tests, f2p, p2p) = grade(task, &run.statuses);
-    Ok((
+    let grade_ms = run.parse_ms + started.elapsed().as_millis() as u64;
+    (
         TestsVerdict {
             grade,
             tests,
@@ -859,7 +885,8 @@ pub fn run_tests(
             build_ms: run.build_ms,
         },
         run.log,
-    ))
+        grade_ms,
+    )
 }
 
 /// What a language's test commands found, before grading.
@@ -872,6 +899,8 @@ struct SuiteRun {
     /// The test commands' wall time, all phases.
     duration_ms: u64,
     build_ms: Option<u64>,
+    /// Time spent parsing the runner's report.
+    parse_ms: u64,
     log: String,
 }
 
@@ -949,6 +978,7 @@ fn run_pytest(commands: &AttemptCommands<'_>, scratch: &Path) -> Result<SuiteRun
     ];
     let timeout = Duration::from_secs(task.timeouts.tests);
     let out = commands.run(&scratch.join("tests"), &argv, timeout)?;
+    let parse_started = std::time::Instant::now();
     let statuses = match std::fs::read_to_string(&junit) {
         Ok(xml) => parse::parse_pytest_junit(&xml).map_err(|detail| ScoreError::Runner {
             language: task.language,
@@ -970,6 +1000,7 @@ fn run_pytest(commands: &AttemptCommands<'_>, scratch: &Path) -> Result<SuiteRun
         detail: out.describe(),
         duration_ms: out.duration_ms,
         build_ms: None,
+        parse_ms: parse_started.elapsed().as_millis() as u64,
         log: format_log(&argv, &out),
     })
 }
@@ -1010,6 +1041,7 @@ fn run_cargo_tests(commands: &AttemptCommands<'_>, scratch: &Path) -> Result<Sui
         detail: built.describe(),
         duration_ms: built.duration_ms,
         build_ms: parse::cargo_build_ms(&built.stdout),
+        parse_ms: 0,
         log: String::new(),
     };
     let mut said = built.stdout.clone();
@@ -1087,7 +1119,9 @@ fn run_cargo_tests(commands: &AttemptCommands<'_>, scratch: &Path) -> Result<Sui
     let out = commands.run(&scratch.join("tests"), &argv, remaining)?;
     log.push_str(&format_log(&argv, &out));
     slot.check_untouched_since(since, &mut log);
+    let parse_started = std::time::Instant::now();
     let report = parse::parse_libtest(&out.stdout);
+    suite.parse_ms = parse_started.elapsed().as_millis() as u64;
     suite.build_failed = report.binaries_run == 0 && !(build.success && out.success());
     suite.statuses = report.statuses;
     suite.timed_out = out.timed_out;
@@ -1221,21 +1255,26 @@ pub fn score_attempt(
     .map_err(ScoreError::Rules)?;
     let rules_ms = rules_started.elapsed().as_millis() as u64;
     let hygiene = hygiene_flags(applied);
+    let setup_started = std::time::Instant::now();
     overlay_files(&task.hidden_dir(), repo).map_err(|source| ScoreError::Overlay {
         what: "hidden tests".into(),
         source,
     })?;
     // From here on the commands run in the slot's tree (a copy at a fixed place for Rust).
     let slot = toolchain.build_slot(task, repo)?;
+    let mut setup_ms = setup_started.elapsed().as_millis() as u64;
     let tree = slot.tree();
-    let (tests, test_log) = run_tests(task, tree, scratch, toolchain, &slot)?;
+    let run = run_suite(task, tree, scratch, toolchain, &slot)?;
+    let (tests, test_log, grade_ms) = grade_suite(task, run);
     let mut logs = vec![("tests.log".to_string(), test_log)];
     let mut detectors = Vec::new();
     for bug in bugs {
+        let overlay_started = std::time::Instant::now();
         overlay_files(&bug.detector_dir(), tree).map_err(|source| ScoreError::Overlay {
             what: format!("the detector of {}", bug.id),
             source,
         })?;
+        setup_ms += overlay_started.elapsed().as_millis() as u64;
         let (result, log) = run_detector(task, bug, tree, scratch, toolchain, &slot)?;
         logs.push((format!("detector-{}.log", bug.id.0.replace('/', "__")), log));
         detectors.push(result);
@@ -1254,6 +1293,8 @@ pub fn score_attempt(
     Ok(Scored {
         verdict,
         rules_ms,
+        setup_ms,
+        grade_ms,
         logs,
     })
 }

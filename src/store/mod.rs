@@ -144,8 +144,15 @@ pub struct Timing {
     /// Parsing the patched tree and checking the architectural rules.
     #[serde(default)]
     pub rules_ms: u64,
+    /// Putting the hidden tests and detectors in place and taking the build slot (for Rust,
+    /// copying the tree to the slot's place).
+    #[serde(default)]
+    pub setup_ms: u64,
     /// Detector commands.
     pub detectors_ms: u64,
+    /// Parsing the test runner's report and grading it.
+    #[serde(default)]
+    pub grade_ms: u64,
     /// Whole attempt.
     pub total_ms: u64,
 }
