@@ -21,6 +21,7 @@
 
 pub mod cache;
 pub mod cli;
+pub mod fsutil;
 pub mod materialize;
 pub mod model;
 pub mod pack;

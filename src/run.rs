@@ -298,9 +298,11 @@ fn run_pool(
         let (reap_tx, reap_rx) = mpsc::channel::<tempfile::TempDir>();
         scope.spawn(move || {
             for dir in stale_attempt_dirs(&std::env::temp_dir()) {
-                let _ = std::fs::remove_dir_all(dir);
+                let _ = crate::fsutil::remove_all(&dir);
             }
-            reap_rx.into_iter().for_each(drop)
+            for work in reap_rx {
+                let _ = crate::fsutil::remove_all(&work.keep());
+            }
         });
         for worker in 0..jobs {
             let tx = tx.clone();

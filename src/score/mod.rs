@@ -31,6 +31,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::fsutil::remove_all;
 use crate::materialize::overlay_files;
 use crate::sandbox::{run_command, CommandOutput, CommandSpec, Limits, SandboxError, SandboxMode};
 use crate::task::{BugId, Language, SeededBug, Task, TestId};
@@ -379,30 +380,6 @@ fn refresh_slot_tree(repo: &Path, tree: &Path) -> std::io::Result<()> {
     std::fs::DirBuilder::new().mode(0o700).create(tree)?;
     crate::materialize::copy_tree_filtered(repo, tree, &|rel| rel != Path::new(".git"))
         .map_err(std::io::Error::other)
-}
-
-/// `remove_dir_all` that also gets through folders an attempt's tests made unreadable.
-fn remove_all(dir: &Path) -> std::io::Result<()> {
-    if std::fs::remove_dir_all(dir).is_ok() {
-        return Ok(());
-    }
-    fn open_up(dir: &Path) {
-        use std::os::unix::fs::PermissionsExt;
-        // Never through a link: only the folders of the tree itself are opened up.
-        if !dir.symlink_metadata().is_ok_and(|m| m.is_dir()) {
-            return;
-        }
-        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
-        if let Ok(entries) = std::fs::read_dir(dir) {
-            for entry in entries.flatten() {
-                if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                    open_up(&entry.path());
-                }
-            }
-        }
-    }
-    open_up(dir);
-    std::fs::remove_dir_all(dir)
 }
 
 /// Copies a cargo target dir to `to` (absent), through a temporary name so that a half-made

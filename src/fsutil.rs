@@ -1,0 +1,107 @@
+//! File-system helpers shared by the stages.
+//!
+//! In: folders that an attempt's code wrote into. Out: those folders gone.
+//!
+//! An attempt's tests run under the user who runs refbench, and may take the permissions off
+//! the folders they make (`chmod 000 junk`). For any user but root, `remove_dir_all` then stops
+//! at such a folder and leaves the whole tree behind, one per attempt. [`remove_all`] opens
+//! the tree's own folders up first (never through a link) and removes it again.
+
+use std::path::Path;
+
+/// `remove_dir_all` that also gets through folders the tree's code made unreadable or
+/// unwritable. Links are removed, never followed.
+pub fn remove_all(dir: &Path) -> std::io::Result<()> {
+    if std::fs::remove_dir_all(dir).is_ok() {
+        return Ok(());
+    }
+    fn open_up(dir: &Path) {
+        use std::os::unix::fs::PermissionsExt;
+        // Never through a link: only the folders of the tree itself are opened up.
+        if !dir.symlink_metadata().is_ok_and(|m| m.is_dir()) {
+            return;
+        }
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for entry in entries.flatten() {
+                if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                    open_up(&entry.path());
+                }
+            }
+        }
+    }
+    open_up(dir);
+    std::fs::remove_dir_all(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::remove_all;
+    use std::os::unix::fs::PermissionsExt;
+    use std::path::Path;
+
+    /// A tree with a folder locked at two depths, a file in each, and a link out of the tree
+    /// to a locked folder that must stay as it is.
+    fn locked_tree(root: &Path, outside: &Path) {
+        std::fs::create_dir_all(root.join("junk/deeper/deepest")).unwrap();
+        std::fs::write(root.join("junk/deeper/deepest/f"), "x").unwrap();
+        std::fs::write(root.join("junk/f"), "x").unwrap();
+        std::fs::create_dir_all(outside.join("kept")).unwrap();
+        std::os::unix::fs::symlink(outside.join("kept"), root.join("junk/link")).unwrap();
+        let lock =
+            |p: &Path| std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o000)).unwrap();
+        lock(&outside.join("kept"));
+        lock(&root.join("junk/deeper"));
+        lock(&root.join("junk"));
+    }
+
+    fn check_removal(scratch: &Path) {
+        let (root, outside) = (scratch.join("tree"), scratch.join("outside"));
+        locked_tree(&root, &outside);
+        remove_all(&root).unwrap();
+        assert!(root.symlink_metadata().is_err(), "the tree is gone");
+        let kept = std::fs::metadata(outside.join("kept")).unwrap();
+        assert_eq!(
+            kept.permissions().mode() & 0o777,
+            0,
+            "not opened through the link"
+        );
+    }
+
+    /// Root's `remove_dir_all` goes through locked folders anyway, so as root the check runs
+    /// again in a child process under an unprivileged uid, where it can fail.
+    #[test]
+    fn locked_folders_are_removed() {
+        if std::env::var_os("REFBENCH_FSUTIL_UNPRIVILEGED").is_some() {
+            let scratch = std::env::var_os("REFBENCH_FSUTIL_SCRATCH").expect("scratch folder");
+            check_removal(Path::new(&scratch));
+            return;
+        }
+        let scratch = tempfile::tempdir().unwrap();
+        if !nix::unistd::geteuid().is_root() {
+            check_removal(scratch.path());
+            return;
+        }
+        // Also as root: the unprivileged child makes and removes its own tree.
+        check_removal(scratch.path());
+        let child_scratch = scratch.path().join("child");
+        std::fs::create_dir(&child_scratch).unwrap();
+        std::fs::set_permissions(scratch.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        nix::unistd::chown(&child_scratch, Some(65534.into()), Some(65534.into())).unwrap();
+        let out = std::process::Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(std::env::current_exe().unwrap())
+            .args(["--exact", "fsutil::tests::locked_folders_are_removed"])
+            .env("REFBENCH_FSUTIL_UNPRIVILEGED", "1")
+            .env("REFBENCH_FSUTIL_SCRATCH", &child_scratch)
+            .output()
+            .expect("setpriv (util-linux) runs the check as uid 65534");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("1 passed"),
+            "as uid 65534: {}\n{stdout}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
