@@ -2,7 +2,8 @@
 //! scratch folder (never committed):
 //!
 //! - Django 5.1's sdist: `pip download --no-deps --no-binary :all: django==5.1`
-//! - a `cargo vendor` of a dummy crate depending on tokio, syn, regex, serde, clap, hyper, rayon
+//! - a `cargo vendor` of a dummy crate depending on tokio, syn, regex, serde, clap, hyper, rayon,
+//!   at the versions pinned in benches/pack-vendor.lock
 //!
 //! For each tree it runs the release `refbench pack DIR --budget 8192` as a child process:
 //! three times with an empty parse cache (cold, each in a new cache folder), then five times
@@ -64,10 +65,21 @@ fn django(scratch: &Path) -> PathBuf {
     tree
 }
 
+/// The versions vendored, pinned so that the tree stays the same from one month to the next
+/// (the registry's newest versions of these crates had grown to 1.38M lines by 2026-11, from
+/// the 1.07M). The versions the registry gave the dummy crate below on 2026-12-05:
+/// the same 3,017-file tree as every figure measured since 2026-11-25.
+const VENDOR_LOCK: &str = include_str!("pack-vendor.lock");
+
 fn rust_vendor(scratch: &Path) -> PathBuf {
     let tree = scratch.join("vendor");
+    let dummy = scratch.join("dummy");
+    let lock = dummy.join("Cargo.lock");
+    if tree.is_dir() && std::fs::read_to_string(&lock).ok().as_deref() != Some(VENDOR_LOCK) {
+        // Vendored from other versions: start again.
+        std::fs::remove_dir_all(&tree).expect("removing the old vendored tree");
+    }
     if !tree.is_dir() {
-        let dummy = scratch.join("dummy");
         std::fs::create_dir_all(dummy.join("src")).unwrap();
         std::fs::write(
             dummy.join("Cargo.toml"),
@@ -91,9 +103,10 @@ rayon = "1"
         )
         .unwrap();
         std::fs::write(dummy.join("src/lib.rs"), "").unwrap();
+        std::fs::write(&lock, VENDOR_LOCK).unwrap();
         run(
             Command::new("cargo")
-                .args(["vendor", "--quiet"])
+                .args(["vendor", "--quiet", "--locked"])
                 .arg(&tree)
                 .current_dir(&dummy)
                 .stdout(Stdio::null()),
