@@ -531,6 +531,36 @@ fn unknown_inputs_are_clear_errors() {
     let out = refbench_in(project.path(), &["show", "20990101-000000-run-0000"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("no run `20990101-000000-run-0000`"));
+    for (args, what) in [
+        (
+            &["run", "--jobs", "0"][..],
+            "'0' for '--jobs <N>': must be at least 1",
+        ),
+        (
+            &["run", "--samples", "0"][..],
+            "'0' for '--samples <SAMPLES>': must be at least 1",
+        ),
+        (
+            &["validate", "--repeat", "0"][..],
+            "'0' for '--repeat <N>': must be at least 1",
+        ),
+        (
+            &["run", "--jobs", "two"][..],
+            "expected a whole number, at least 1",
+        ),
+    ] {
+        let out = refbench_in(project.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&out.stderr).contains(what),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+    // Refused before anything was made.
+    let runs = project.path().join("runs");
+    let made = std::fs::read_dir(&runs).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(made, 0, "run folders made for refused runs");
     let empty = tempfile::tempdir().unwrap();
     let out = refbench_in(empty.path(), &["list"]);
     assert_eq!(out.status.code(), Some(2));

@@ -65,10 +65,10 @@ enum Command {
         tasks: Vec<String>,
         /// Also run every detector N times on the base and N times on gold, and require N/N
         /// detections and no false alarm (prints the detector table).
-        #[arg(long, default_value_t = 1, value_name = "N")]
+        #[arg(long, default_value_t = 1, value_name = "N", value_parser = at_least_one::<u32>)]
         repeat: u32,
         /// Attempts run at once (default: the number of cores).
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", value_parser = at_least_one::<usize>)]
         jobs: Option<usize>,
         /// Containment of tests and detectors: `full` (Landlock, seccomp, PID and network
         /// namespaces, rlimits; refused where a layer is missing) or `none` (recorded, and
@@ -189,7 +189,7 @@ struct RunArgs {
     #[arg(long = "model", short = 'm')]
     models: Vec<String>,
     /// Samples per task and model.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = at_least_one::<u32>)]
     samples: u32,
     /// Continue an interrupted run: attempts already recorded are skipped.
     #[arg(long, value_name = "RUN_ID", conflicts_with_all = ["tasks", "models", "samples"])]
@@ -211,7 +211,7 @@ struct RunArgs {
     #[arg(long, value_name = "RATE")]
     fail_under: Option<f64>,
     /// Attempts run at once (default: the number of cores).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = at_least_one::<usize>)]
     jobs: Option<usize>,
     /// Containment of tests and detectors: `full` (Landlock, seccomp, PID and network
     /// namespaces, rlimits; refused where a layer is missing) or `none` (recorded, and
@@ -301,6 +301,16 @@ enum ShowFormat {
     Json,
     /// summary.md.
     Markdown,
+}
+
+/// A count of at least 1 (`--jobs`, `--samples`, `--repeat`), refused by the parser before
+/// any run folder is made.
+fn at_least_one<T: TryFrom<u64>>(arg: &str) -> Result<T, String> {
+    match arg.parse::<u64>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => T::try_from(n).map_err(|_| format!("{n} is too large")),
+        Err(_) => Err("expected a whole number, at least 1".into()),
+    }
 }
 
 fn cache_command(cache_dir: &Path, what: CacheWhat) -> ExitCode {
