@@ -88,9 +88,14 @@ mod tests {
         std::fs::create_dir(&child_scratch).unwrap();
         std::fs::set_permissions(scratch.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
         nix::unistd::chown(&child_scratch, Some(65534.into()), Some(65534.into())).unwrap();
+        // A copy of this test binary, started in the scratch folder: the checkout may be out
+        // of the user's reach.
+        let exe = scratch.path().join("test-binary");
+        std::fs::copy(std::env::current_exe().unwrap(), &exe).unwrap();
         let out = std::process::Command::new("setpriv")
             .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-            .arg(std::env::current_exe().unwrap())
+            .arg(&exe)
+            .current_dir(scratch.path())
             .args(["--exact", "fsutil::tests::locked_folders_are_removed"])
             .env("REFBENCH_FSUTIL_UNPRIVILEGED", "1")
             .env("REFBENCH_FSUTIL_SCRATCH", &child_scratch)

@@ -6,7 +6,8 @@
 //! an ordinary user cannot without opening them up first).
 //!
 //! Python tasks only: a Rust task needs a toolchain the user can reach, which a root-only
-//! rustup install (as on CI) is not.
+//! rustup install (as on CI) is not. Under root the user runs the system's `python3`
+//! (/usr/bin; .ci/run installs it with venv when missing).
 
 mod common;
 
@@ -77,11 +78,18 @@ fn an_ordinary_user_gets_the_same_grades_and_leaves_nothing_behind() {
         }
     }
     let mut cmd = if root {
+        // The checkout, and root's own tools (a rustup or pyenv under /root), may be out of
+        // the user's reach: it gets a copy of the binary and the system's PATH, and starts
+        // in its own folder.
+        let bin = scratch.path().join("refbench");
+        std::fs::copy(env!("CARGO_BIN_EXE_refbench"), &bin).unwrap();
         let mut c = Command::new("setpriv");
         c.arg(format!("--reuid={NOBODY}"))
             .arg(format!("--regid={NOBODY}"))
             .args(["--clear-groups", "--"])
-            .arg(env!("CARGO_BIN_EXE_refbench"));
+            .arg(&bin)
+            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+            .current_dir(scratch.path());
         c
     } else {
         common::refbench()
