@@ -213,17 +213,8 @@ fn hostile_tests_are_contained_and_the_run_goes_on() {
     let stdout = text(&out.stdout);
     assert!(stdout.contains("sandbox: full"), "{stdout}\n{stderr}");
 
-    let run_dir = std::fs::read_dir(root.join("runs"))
-        .unwrap()
-        .flatten()
-        .next()
-        .expect("a run directory")
-        .path();
-    let jsonl = std::fs::read_to_string(run_dir.join("attempts.jsonl")).unwrap();
-    let records: Vec<serde_json::Value> = jsonl
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let run_dir = common::only_run(&root.join("runs"));
+    let records = common::attempt_records(&run_dir);
     // The run went on through every attempt, each graded (not a harness error).
     assert_eq!(records.len(), evil_tests().len(), "{stderr}");
     let detail = |name: &str| -> String {

@@ -115,23 +115,14 @@ fn an_ordinary_user_gets_the_same_grades_and_leaves_nothing_behind() {
         out.status
     );
 
-    let run_dir = std::fs::read_dir(&runs)
-        .unwrap()
-        .flatten()
-        .next()
-        .expect("a run directory")
-        .path();
-    let jsonl = std::fs::read_to_string(run_dir.join("attempts.jsonl")).unwrap();
-    let records: Vec<serde_json::Value> = jsonl
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let run_dir = common::only_run(&runs);
+    let records = common::attempt_records(&run_dir);
     assert_eq!(records.len(), 4, "{stdout}\n{stderr}");
     let record = |task: &str, model: &str| {
         records
             .iter()
             .find(|r| r["key"]["task"] == task && r["key"]["model"] == model)
-            .unwrap_or_else(|| panic!("no record for {task} {model}: {jsonl}"))
+            .unwrap_or_else(|| panic!("no record for {task} {model}: {records:?}"))
     };
     assert_eq!(record("mini/add-sub", "gold")["outcome"], "resolved");
     assert_eq!(record("mini/add-sub", "empty")["outcome"], "unresolved");

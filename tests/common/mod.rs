@@ -187,6 +187,25 @@ pub fn refbench_on_project(runs: &Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// The one run folder under `runs`.
+pub fn only_run(runs: &Path) -> PathBuf {
+    std::fs::read_dir(runs)
+        .unwrap()
+        .flatten()
+        .next()
+        .expect("a run directory")
+        .path()
+}
+
+/// A run's attempts.jsonl, one value per finished attempt.
+pub fn attempt_records(run_dir: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(run_dir.join("attempts.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
