@@ -11,7 +11,7 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{make_patch, text, write};
+use common::text;
 
 const FAKE_KEY: &str = "sk-refbench-adversarial-0123456789abcdef";
 /// The limit for the tasks whose job is to be stopped by the clock (the endless loop, the fork
@@ -82,39 +82,18 @@ fn evil_project(canary: &Path, home: &Path, port: u16) -> tempfile::TempDir {
             .replace("{canary}", &canary.display().to_string())
             .replace("{home}", &home.display().to_string())
             .replace("{port}", &port.to_string());
-        let task = format!("repos-fixtures/mini/tasks/evil-{name}");
         let test_timeout = if ends_on_the_clock(name) {
             HOSTILE_TIMEOUT_S
         } else {
             CONTAINED_TIMEOUT_S
         };
-        write(
+        common::add_test_task(
             root,
-            &format!("{task}/task.toml"),
-            &format!(
-                r#"id = "evil-{name}"
-fixture = "mini"
-language = "python"
-title = "Adversarial: {name}"
-statement = "A hostile test."
-requirements = ["none"]
-interface = "none"
-seeded_bugs = ["mini/counter-lost-update"]
-fail_to_pass = ["tests/test_evil.py::test_evil"]
-pass_to_pass = ["tests/test_ops.py::test_add"]
-protected = ["detectors/**"]
-
-[timeouts]
-tests = {test_timeout}
-detector = 30
-"#
-            ),
-        );
-        std::fs::create_dir_all(root.join(&task).join("hidden")).unwrap();
-        write(
-            root,
-            &format!("{task}/gold.patch"),
-            &make_patch(&[], &[("tests/test_evil.py", &code)]),
+            &format!("evil-{name}"),
+            &format!("Adversarial: {name}"),
+            "tests/test_evil.py::test_evil",
+            &code,
+            &format!("\n[timeouts]\ntests = {test_timeout}\ndetector = 30\n"),
         );
     }
     dir

@@ -15,7 +15,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
-use common::{make_patch, text, write};
+use common::text;
 
 const NOBODY: u32 = 65534;
 
@@ -24,29 +24,13 @@ const LOCKING_TEST: &str = "import os\n\n\ndef test_lock():\n    os.makedirs('ju
 /// The mini project plus a task whose gold patch adds a test that locks a folder up.
 fn project() -> tempfile::TempDir {
     let dir = common::mini_project();
-    let root = dir.path();
-    let task = "repos-fixtures/mini/tasks/lock-folder";
-    write(
-        root,
-        &format!("{task}/task.toml"),
-        r#"id = "lock-folder"
-fixture = "mini"
-language = "python"
-title = "A test that locks a folder"
-statement = "A test that takes the permissions off the folders it makes."
-requirements = ["none"]
-interface = "none"
-seeded_bugs = ["mini/counter-lost-update"]
-fail_to_pass = ["tests/test_lock.py::test_lock"]
-pass_to_pass = ["tests/test_ops.py::test_add"]
-protected = ["detectors/**"]
-"#,
-    );
-    std::fs::create_dir_all(root.join(task).join("hidden")).unwrap();
-    write(
-        root,
-        &format!("{task}/gold.patch"),
-        &make_patch(&[], &[("tests/test_lock.py", LOCKING_TEST)]),
+    common::add_test_task(
+        dir.path(),
+        "lock-folder",
+        "A test that locks a folder",
+        "tests/test_lock.py::test_lock",
+        LOCKING_TEST,
+        "",
     );
     dir
 }

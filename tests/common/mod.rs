@@ -152,6 +152,38 @@ pub fn mini_project() -> tempfile::TempDir {
     dir
 }
 
+/// Adds to a [`mini_project`] the task `mini/ID`, whose gold patch adds one test file holding
+/// `code`; `test` (FILE::FUNCTION) is its FAIL_TO_PASS test. `extra_toml` is appended to the
+/// task.toml (a `[timeouts]` table, say).
+pub fn add_test_task(root: &Path, id: &str, title: &str, test: &str, code: &str, extra_toml: &str) {
+    let task = format!("repos-fixtures/mini/tasks/{id}");
+    write(
+        root,
+        &format!("{task}/task.toml"),
+        &format!(
+            r#"id = "{id}"
+fixture = "mini"
+language = "python"
+title = "{title}"
+statement = "{title}."
+requirements = ["none"]
+interface = "none"
+seeded_bugs = ["mini/counter-lost-update"]
+fail_to_pass = ["{test}"]
+pass_to_pass = ["tests/test_ops.py::test_add"]
+protected = ["detectors/**"]
+{extra_toml}"#
+        ),
+    );
+    std::fs::create_dir_all(root.join(&task).join("hidden")).unwrap();
+    let file = test.split("::").next().unwrap();
+    write(
+        root,
+        &format!("{task}/gold.patch"),
+        &make_patch(&[], &[(file, code)]),
+    );
+}
+
 /// A cache shared by the tests of this build: bases are keyed by content, and the Python
 /// environment is built once instead of once per test.
 pub fn shared_cache() -> PathBuf {
