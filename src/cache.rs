@@ -9,6 +9,9 @@
 //! Runs and validations hold a shared lock on `.in-use` while they execute attempts
 //! ([`hold`]); [`clear`] takes it exclusively without waiting, so it never removes a base or a
 //! build cache from under a running attempt.
+//!
+//! [`CacheLayout`] is the one place the folder names are spelled: every stage that keeps
+//! something in the cache is handed a layout and asks it for its folder.
 
 use std::path::{Path, PathBuf};
 
@@ -77,6 +80,126 @@ impl CachePart {
     }
 }
 
+/// Where each part of a cache folder lives. Built once from `--cache-dir` (or
+/// [`CacheLayout::from_env`]) and handed down to every stage, so that everything lands where
+/// the user said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheLayout {
+    root: PathBuf,
+}
+
+impl CacheLayout {
+    /// The layout of the cache folder `root` (made absolute against the current directory, so
+    /// that it means the same folder to every command whatever its working directory).
+    pub fn new(root: impl Into<PathBuf>) -> CacheLayout {
+        let root = root.into();
+        CacheLayout {
+            root: std::path::absolute(&root).unwrap_or(root),
+        }
+    }
+
+    /// The default cache folder: `$REFBENCH_CACHE`, else `$XDG_CACHE_HOME/refbench`, else
+    /// `~/.cache/refbench`, else `.refbench-cache` in the current directory.
+    pub fn from_env() -> CacheLayout {
+        let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+        let root = if let Some(dir) = var("REFBENCH_CACHE") {
+            PathBuf::from(dir)
+        } else if let Some(dir) = var("XDG_CACHE_HOME") {
+            PathBuf::from(dir).join("refbench")
+        } else if let Some(home) = var("HOME") {
+            PathBuf::from(home).join(".cache").join("refbench")
+        } else {
+            PathBuf::from(".refbench-cache")
+        };
+        CacheLayout::new(root)
+    }
+
+    /// The cache folder itself.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The folder of `part`.
+    pub fn part(&self, part: CachePart) -> PathBuf {
+        self.root.join(part.dir_name())
+    }
+
+    /// Materialized task bases, one folder per base fingerprint.
+    pub fn bases(&self) -> PathBuf {
+        self.part(CachePart::Bases)
+    }
+
+    /// Cargo target dirs, one per Rust fixture and worker slot.
+    pub fn cargo_targets(&self) -> PathBuf {
+        self.part(CachePart::Builds)
+    }
+
+    /// Private Python environments, one per requirements file.
+    pub fn python_envs(&self) -> PathBuf {
+        self.part(CachePart::Python)
+    }
+
+    /// The packer's parse facts and token counts.
+    pub fn pack_facts(&self) -> PathBuf {
+        self.part(CachePart::Pack)
+    }
+
+    /// Cached model replies.
+    pub fn responses(&self) -> PathBuf {
+        self.part(CachePart::Responses)
+    }
+
+    fn lock_path(&self) -> PathBuf {
+        self.root.join(".in-use")
+    }
+}
+
+/// Where the Rust build slot with target dir `target_dir` builds its copy of an attempt's tree:
+/// `refbench-build-UID-SLOT-HASH` in the temp dir, like the attempt folders. Not under the
+/// cache dir, whose parent folders may hold a Cargo workspace, a `.cargo/config.toml` or a
+/// `rust-toolchain.toml` that cargo and rustup would apply to the fixture. The name is fixed
+/// per slot (the incremental cache needs the same path every time), per user and per cache
+/// (the hash of the target dir's absolute path).
+pub fn slot_tree_path(target_dir: &Path) -> PathBuf {
+    use sha2::{Digest, Sha256};
+    use std::os::unix::ffi::OsStrExt;
+    let target_dir = std::path::absolute(target_dir).unwrap_or_else(|_| target_dir.to_path_buf());
+    let digest = Sha256::digest(target_dir.as_os_str().as_bytes());
+    let hash = crate::fsutil::hex(&digest[..6]);
+    let slot = target_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    std::env::temp_dir().join(format!(
+        "refbench-build-{}-{slot}-{hash}",
+        nix::unistd::geteuid()
+    ))
+}
+
+/// Removes the trees of the build slots in `cargo_target` (a cache's `cargo-target`), for
+/// [`clear`]. Missing ones are fine.
+pub fn remove_slot_trees(cargo_target: &Path) -> std::io::Result<()> {
+    let Ok(entries) = std::fs::read_dir(cargo_target) else {
+        return Ok(());
+    };
+    // A slot is known by its target dir or, before cargo made that, by its lock file.
+    let slots: std::collections::BTreeSet<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .map(|p| match p.extension() {
+            Some(x) if x == "lock" => p.with_extension(""),
+            _ => p,
+        })
+        .collect();
+    for slot in slots {
+        let tree = slot_tree_path(&slot);
+        if tree.symlink_metadata().is_ok() {
+            crate::fsutil::remove_all(&tree)?;
+        }
+    }
+    Ok(())
+}
+
 /// Size of one part.
 #[derive(Debug, Clone, Serialize)]
 pub struct PartUsage {
@@ -123,9 +246,9 @@ pub struct InUse {
     _lock: Flock<std::fs::File>,
 }
 
-fn lock_file(cache_dir: &Path) -> Result<std::fs::File, CacheError> {
-    let path = cache_dir.join(".in-use");
-    std::fs::create_dir_all(cache_dir)
+fn lock_file(cache: &CacheLayout) -> Result<std::fs::File, CacheError> {
+    let path = cache.lock_path();
+    std::fs::create_dir_all(cache.root())
         .and_then(|()| {
             std::fs::File::options()
                 .create(true)
@@ -138,18 +261,18 @@ fn lock_file(cache_dir: &Path) -> Result<std::fs::File, CacheError> {
 
 /// Holds `cache_dir` for a run (waiting while a clear is under way). `None` if the lock file
 /// cannot be made: the run goes on unprotected rather than failing on a maintenance lock.
-pub fn hold(cache_dir: &Path) -> Option<InUse> {
-    let file = lock_file(cache_dir).ok()?;
+pub fn hold(cache: &CacheLayout) -> Option<InUse> {
+    let file = lock_file(cache).ok()?;
     let lock = Flock::lock(file, FlockArg::LockShared).ok()?;
     Some(InUse { _lock: lock })
 }
 
-/// Sizes of every part of `cache_dir` (zero for parts not there).
-pub fn usage(cache_dir: &Path) -> Vec<PartUsage> {
+/// Sizes of every part of `cache` (zero for parts not there).
+pub fn usage(cache: &CacheLayout) -> Vec<PartUsage> {
     CachePart::ALL
         .iter()
         .map(|&part| {
-            let path = cache_dir.join(part.dir_name());
+            let path = cache.part(part);
             let (bytes, files) = tree_size(&path);
             PartUsage {
                 part,
@@ -185,20 +308,20 @@ fn tree_size(dir: &Path) -> (u64, u64) {
 
 /// Removes `parts` of `cache_dir`, refusing while a run holds it. Returns each part cleared
 /// with the bytes it held.
-pub fn clear(cache_dir: &Path, parts: &[CachePart]) -> Result<Vec<PartUsage>, CacheError> {
-    let file = lock_file(cache_dir)?;
+pub fn clear(cache: &CacheLayout, parts: &[CachePart]) -> Result<Vec<PartUsage>, CacheError> {
+    let file = lock_file(cache)?;
     let _lock =
         Flock::lock(file, FlockArg::LockExclusiveNonblock).map_err(|_| CacheError::InUse {
-            path: cache_dir.to_path_buf(),
+            path: cache.root().to_path_buf(),
         })?;
     let mut cleared = Vec::new();
-    for u in usage(cache_dir) {
+    for u in usage(cache) {
         if !parts.contains(&u.part) || !u.path.exists() {
             continue;
         }
         if u.part == CachePart::Builds {
             // The slots' copies of the tree being built live in the temp dir.
-            crate::score::remove_slot_trees(&u.path).map_err(|source| CacheError::Remove {
+            remove_slot_trees(&u.path).map_err(|source| CacheError::Remove {
                 path: u.path.clone(),
                 source,
             })?;
@@ -210,18 +333,6 @@ pub fn clear(cache_dir: &Path, parts: &[CachePart]) -> Result<Vec<PartUsage>, Ca
         cleared.push(u);
     }
     Ok(cleared)
-}
-
-/// Writes `bytes` to `path` (folders made) through a temporary file in the same folder renamed
-/// into place, so readers, in this process or another, see the old file or the whole new one.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }
 
 /// `bytes` for people: 1.2 GiB, 340 MiB, 12 KiB, 5 B.
@@ -265,7 +376,7 @@ mod tests {
     fn usage_counts_each_part() {
         let dir = tempfile::tempdir().unwrap();
         fill(dir.path());
-        let u = usage(dir.path());
+        let u = usage(&CacheLayout::new(dir.path()));
         let sizes: Vec<(CachePart, u64, u64)> =
             u.iter().map(|u| (u.part, u.bytes, u.files)).collect();
         assert_eq!(
@@ -285,13 +396,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         fill(dir.path());
         {
-            let _run = hold(dir.path()).expect("lock");
-            let err = clear(dir.path(), &[CachePart::Bases]).unwrap_err();
+            let _run = hold(&CacheLayout::new(dir.path())).expect("lock");
+            let err = clear(&CacheLayout::new(dir.path()), &[CachePart::Bases]).unwrap_err();
             assert!(matches!(err, CacheError::InUse { .. }), "{err}");
             assert!(err.to_string().contains("wait for it to end"), "{err}");
             assert!(dir.path().join("bases/t/a").exists());
         }
-        let cleared = clear(dir.path(), &[CachePart::Bases, CachePart::Pack]).unwrap();
+        let cleared = clear(
+            &CacheLayout::new(dir.path()),
+            &[CachePart::Bases, CachePart::Pack],
+        )
+        .unwrap();
         let parts: Vec<(CachePart, u64)> = cleared.iter().map(|u| (u.part, u.bytes)).collect();
         assert_eq!(parts, vec![(CachePart::Bases, 10), (CachePart::Pack, 40)]);
         assert!(!dir.path().join("bases").exists());
@@ -299,7 +414,7 @@ mod tests {
         assert!(dir.path().join("responses/r.json").exists());
         assert!(dir.path().join("cargo-target/rsauth-w0/x").exists());
         // A run can hold the cache again afterwards.
-        assert!(hold(dir.path()).is_some());
+        assert!(hold(&CacheLayout::new(dir.path())).is_some());
     }
 
     #[test]

@@ -19,21 +19,24 @@
 //! [`run`] wires the stages and owns none of their logic; [`cli`] is the command line.
 #![deny(missing_docs)]
 
+pub mod attempt;
 pub mod cache;
+pub mod catalog;
 pub mod cli;
+pub mod codegraph;
 pub mod fsutil;
 pub mod materialize;
 pub mod model;
 pub mod pack;
 pub mod patch;
+pub mod plan;
 pub mod report;
 pub mod run;
 pub mod sandbox;
 pub mod scaffold;
 pub mod score;
-pub mod shard;
 pub mod store;
-pub mod task;
 #[cfg(test)]
 mod test_support;
+pub mod toolchain;
 pub mod validate;

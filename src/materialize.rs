@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::task::{Language, SeededBug, Task};
+use crate::cache::CacheLayout;
+use crate::catalog::{Language, SeededBug, Task};
 
 /// Errors while building a base or an attempt copy.
 #[derive(Debug, thiserror::Error)]
@@ -129,22 +130,17 @@ pub fn base_fingerprint(task: &Task, bugs: &[&SeededBug]) -> Result<String, Mate
         hasher.update(b"\0");
         hasher.update(bug.inject_patch.as_bytes());
     }
-    Ok(hex(&hasher.finalize()))
-}
-
-/// Lowercase hex of bytes.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    Ok(crate::fsutil::hex(&hasher.finalize()))
 }
 
 /// Returns the cached base of `task`, building it if needed.
 pub fn materialize_base(
     task: &Task,
     bugs: &[&SeededBug],
-    cache_dir: &Path,
+    cache: &CacheLayout,
 ) -> Result<Base, MaterializeError> {
     let fingerprint = base_fingerprint(task, bugs)?;
-    let bases = cache_dir.join("bases");
+    let bases = cache.bases();
     let name = format!("{}-{}", task.id.0.replace('/', "__"), &fingerprint[..16]);
     let dir = bases.join(&name);
     if dir.join(".git").is_dir() && dir.join(".refbench-base-ok").is_file() {
@@ -391,21 +387,6 @@ pub fn overlay_files(overlay: &Path, repo: &Path) -> Result<Vec<String>, Materia
     Ok(written)
 }
 
-/// Default cache directory: `$REFBENCH_CACHE`, else `$XDG_CACHE_HOME/refbench`, else
-/// `~/.cache/refbench`, else `.refbench-cache` in the current directory.
-pub fn default_cache_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("REFBENCH_CACHE") {
-        return PathBuf::from(dir);
-    }
-    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME") {
-        return PathBuf::from(dir).join("refbench");
-    }
-    if let Some(home) = std::env::var_os("HOME") {
-        return PathBuf::from(home).join(".cache").join("refbench");
-    }
-    PathBuf::from(".refbench-cache")
-}
-
 /// Fingerprint of everything that decides a task's grading: its base, task.toml, gold patch,
 /// hidden tests, and each bug's bug.toml and detector files. A resumed run refuses to continue
 /// when it changed.
@@ -444,7 +425,7 @@ pub fn inputs_fingerprint(task: &Task, bugs: &[&SeededBug]) -> Result<String, Ma
             }
         }
     }
-    Ok(hex(&hasher.finalize()))
+    Ok(crate::fsutil::hex(&hasher.finalize()))
 }
 
 #[cfg(test)]
@@ -454,14 +435,19 @@ mod tests {
     #[test]
     fn a_base_keeps_its_history_in_one_pack_and_checks_out_clean() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let catalog = crate::task::Catalog::load(root).expect("the fixtures load");
+        let catalog = crate::catalog::Catalog::load(root).expect("the fixtures load");
         let task = catalog
             .tasks
             .values()
             .find(|t| t.language == Language::Python)
             .expect("a Python fixture task");
         let cache = tempfile::tempdir().unwrap();
-        let base = materialize_base(task, &catalog.bugs_of(task), cache.path()).unwrap();
+        let base = materialize_base(
+            task,
+            &catalog.bugs_of(task),
+            &crate::cache::CacheLayout::new(cache.path()),
+        )
+        .unwrap();
         let objects = base.dir.join(".git/objects");
         let names: Vec<String> = std::fs::read_dir(&objects)
             .unwrap()

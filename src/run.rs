@@ -16,15 +16,17 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::time::Instant;
 
+use crate::cache::CacheLayout;
+use crate::catalog::{Catalog, Language, Task, TaskId};
 use crate::materialize::{inputs_fingerprint, materialize_base, Base, MaterializeError};
 use crate::model::{Model, ModelError, ModelSet, ModelSettings};
 use crate::patch::{apply_reply, ApplyStatus};
 use crate::sandbox::{SandboxError, SandboxMode};
-use crate::score::{score_attempt, DetectorStatus, ScoreError, Toolchain};
+use crate::score::{score_attempt, DetectorStatus};
 use crate::store::{
     AttemptKey, AttemptOutcome, AttemptRecord, RunMeta, RunStore, StoreError, Timing,
 };
-use crate::task::{Catalog, Language, Task, TaskId};
+use crate::toolchain::Toolchain;
 
 /// Why a run could not start or continue (each attempt's own failures are outcomes instead).
 #[derive(Debug, thiserror::Error)]
@@ -59,7 +61,7 @@ pub enum RunError {
     Options(String),
     /// A language toolchain could not be prepared (nothing was graded).
     #[error("preparing the test toolchain: {0}")]
-    Toolchain(ScoreError),
+    Toolchain(crate::toolchain::ToolchainError),
     /// The sandbox cannot run on this host (nothing was graded).
     #[error(transparent)]
     Sandbox(#[from] SandboxError),
@@ -77,7 +79,7 @@ pub struct RunOptions {
     /// Where runs are stored.
     pub runs_dir: PathBuf,
     /// refbench's cache (bases, build caches).
-    pub cache_dir: PathBuf,
+    pub cache: CacheLayout,
     /// Continue this run instead of starting one.
     pub resume: Option<String>,
     /// On resume, run errored attempts again.
@@ -85,7 +87,7 @@ pub struct RunOptions {
     /// Id prefix for a new run (`run`, `validate`).
     pub id_prefix: String,
     /// Evaluate only this shard of the plan.
-    pub shard: Option<crate::shard::Shard>,
+    pub shard: Option<crate::plan::Shard>,
     /// Attempts run at once (at least 1).
     pub jobs: usize,
     /// Containment of test and detector commands (a resumed run keeps its recorded mode).
@@ -163,7 +165,7 @@ pub fn execute(
 ) -> Result<RunStore, RunError> {
     let models = ModelSet::load(&options.model_settings)?;
     // Keeps `refbench cache clear` from removing bases and build caches under the attempts.
-    let _cache_in_use = crate::cache::hold(&options.cache_dir);
+    let _cache_in_use = crate::cache::hold(&options.cache);
     let (mut store, meta) = match &options.resume {
         Some(run_id) => {
             let store = RunStore::open(&options.runs_dir, run_id)?;
@@ -252,8 +254,8 @@ pub fn execute(
     }
     let needs_python = todo
         .iter()
-        .any(|k| catalog.tasks[&k.task].language == crate::task::Language::Python);
-    let mut toolchain = Toolchain::prepare(&catalog.root, &options.cache_dir, 0, needs_python)
+        .any(|k| catalog.tasks[&k.task].language == crate::catalog::Language::Python);
+    let mut toolchain = Toolchain::prepare(&catalog.root, &options.cache, 0, needs_python)
         .map_err(RunError::Toolchain)?;
     toolchain.sandbox = sandbox;
     run_pool(
@@ -338,7 +340,7 @@ fn run_pool(
                             .or_default()
                             .clone();
                         let base = cell.get_or_init(|| {
-                            materialize_base(task, &catalog.bugs_of(task), &options.cache_dir)
+                            materialize_base(task, &catalog.bugs_of(task), &options.cache)
                                 .map_err(|e| format!("materializing the base: {e}"))
                         });
                         bases.insert(task.id.clone(), base.clone());
@@ -350,7 +352,7 @@ fn run_pool(
                         key.sample,
                         &toolchain,
                         &mut bases,
-                        &options.cache_dir,
+                        &options.cache,
                     );
                     if let Some(work) = work {
                         // If the reaper is gone the directory is removed here instead.
@@ -478,7 +480,7 @@ pub fn run_attempt(
     sample: u32,
     toolchain: &Toolchain,
     bases: &mut HashMap<TaskId, Result<Base, String>>,
-    cache_dir: &std::path::Path,
+    cache: &CacheLayout,
 ) -> (
     AttemptRecord,
     Vec<(String, String)>,
@@ -502,7 +504,7 @@ pub fn run_attempt(
         let base = bases
             .entry(task.id.clone())
             .or_insert_with(|| {
-                materialize_base(task, &bugs, cache_dir)
+                materialize_base(task, &bugs, cache)
                     .map_err(|e| format!("materializing the base: {e}"))
             })
             .clone()?;
@@ -520,8 +522,9 @@ pub fn run_attempt(
         // What the model sees of the repository: ranked for this task, under an exact token
         // budget (the built-ins and replays need none).
         let context = if model.needs_context() {
-            let packed = crate::pack::pack_task(&repo, task, crate::pack::DEFAULT_CONTEXT_BUDGET)
-                .map_err(|e| format!("packing the repository for the context: {e}"))?;
+            let packed =
+                crate::pack::pack_task(&repo, task, crate::pack::DEFAULT_CONTEXT_BUDGET, cache)
+                    .map_err(|e| format!("packing the repository for the context: {e}"))?;
             packed.text
         } else {
             String::new()

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::task::{BugKind, Language};
+use crate::catalog::{BugKind, Language};
 
 /// Scaffolding failures.
 #[derive(Debug, thiserror::Error)]

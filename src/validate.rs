@@ -12,9 +12,9 @@
 //! - each architectural rule holds on gold (on the base it may hold or not: a rule such as
 //!   "this import is forbidden" can hold before the refactor).
 
+use crate::catalog::{Catalog, TaskId};
 use crate::score::{DetectorStatus, TestKind};
 use crate::store::{AttemptOutcome, AttemptRecord};
-use crate::task::{Catalog, TaskId};
 
 /// One validation check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -215,9 +215,9 @@ pub struct DetectorStats {
     /// The task whose base and gold were used.
     pub task: TaskId,
     /// The bug.
-    pub bug: crate::task::BugId,
+    pub bug: crate::catalog::BugId,
     /// Its kind.
-    pub kind: crate::task::BugKind,
+    pub kind: crate::catalog::BugKind,
     /// Runs on each tree.
     pub runs: u32,
     /// Runs on the base that found the bug.
@@ -237,16 +237,16 @@ pub struct DetectorStats {
 /// gold patch applied, counting detections and false alarms.
 pub fn repeat_detectors(
     catalog: &Catalog,
-    task: &crate::task::Task,
+    task: &crate::catalog::Task,
     runs: u32,
-    cache_dir: &std::path::Path,
-    toolchain: &crate::score::Toolchain,
+    cache: &crate::cache::CacheLayout,
+    toolchain: &crate::toolchain::Toolchain,
     unexpected_logs: &std::path::Path,
 ) -> Result<Vec<DetectorStats>, String> {
     use crate::materialize::{materialize_base, overlay_files};
     let bugs = catalog.bugs_of(task);
-    let base = materialize_base(task, &bugs, cache_dir)
-        .map_err(|e| format!("materializing the base: {e}"))?;
+    let base =
+        materialize_base(task, &bugs, cache).map_err(|e| format!("materializing the base: {e}"))?;
     let work = tempfile::Builder::new()
         .prefix("refbench-repeat-")
         .tempdir()

@@ -8,8 +8,11 @@ use common::{project_root, shared_cache, text};
 #[test]
 fn python_interleaving_harness_unit_tests_pass() {
     let root = project_root();
-    let bin = refbench::score::pyenv::prepare_python_env(&root, &shared_cache())
-        .expect("python environment");
+    let bin = refbench::toolchain::pyenv::prepare_python_env(
+        &root,
+        &refbench::cache::CacheLayout::new(shared_cache()),
+    )
+    .expect("python environment");
     let scratch = tempfile::tempdir().unwrap();
     let out = std::process::Command::new(bin.join("python3"))
         .args([

@@ -173,9 +173,9 @@ fn html_report_is_self_contained_and_renders_in_headless_chromium() {
 fn junit_summary_and_predictions() {
     let (_project, dir) = finished_run();
     // junit.xml against the JUnit schema, with the pinned xmlschema package.
-    let bin = refbench::score::pyenv::prepare_env_from(
+    let bin = refbench::toolchain::pyenv::prepare_env_from(
         &project_root().join("harness/python/requirements-dev.txt"),
-        &shared_cache(),
+        &refbench::cache::CacheLayout::new(shared_cache()),
     )
     .unwrap();
     let check = "import sys, xmlschema\nschema = xmlschema.XMLSchema(sys.argv[1])\nschema.validate(sys.argv[2])\nprint('valid')\n";

@@ -41,9 +41,11 @@ fn data_dir() -> PathBuf {
 
 /// Runs the scipy reference on `inputs` in the pinned environment and parses its JSON.
 fn reference(inputs: &Path) -> Value {
-    let bin = refbench::score::pyenv::prepare_env_from(
+    let bin = refbench::toolchain::pyenv::prepare_env_from(
         &root().join("harness/python/requirements-dev.txt"),
-        &PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("refbench-cache"),
+        &refbench::cache::CacheLayout::new(
+            PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("refbench-cache"),
+        ),
     )
     .expect("python environment with the reference pins");
     let out = Command::new(bin.join("python3"))

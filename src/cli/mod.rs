@@ -15,12 +15,13 @@ use clap::{Parser, Subcommand, ValueEnum};
 mod apply;
 mod pack;
 
+use crate::cache::CacheLayout;
+use crate::catalog::{BugKind, Catalog, Language};
+use crate::plan::Shard;
 use crate::report;
 use crate::run::{execute, RunError, RunEvent, RunOptions};
-use crate::score::Toolchain;
-use crate::shard::Shard;
 use crate::store::{list_runs, AttemptOutcome, RunStore};
-use crate::task::{BugKind, Catalog, Language};
+use crate::toolchain::Toolchain;
 use crate::validate;
 
 /// Exit code: a validation check failed.
@@ -313,12 +314,13 @@ fn at_least_one<T: TryFrom<u64>>(arg: &str) -> Result<T, String> {
     }
 }
 
-fn cache_command(cache_dir: &Path, what: CacheWhat) -> ExitCode {
+fn cache_command(cache: &CacheLayout, what: CacheWhat) -> ExitCode {
+    let cache_dir = cache.root();
     use crate::cache::{self, human_bytes, CachePart};
     match what {
         CacheWhat::List => {
             println!("cache folder: {}", cache_dir.display());
-            let usage = cache::usage(cache_dir);
+            let usage = cache::usage(cache);
             for u in &usage {
                 println!(
                     "  {:<10} {:>9}  {:>7} files  {}",
@@ -341,7 +343,7 @@ fn cache_command(cache_dir: &Path, what: CacheWhat) -> ExitCode {
             } else {
                 only
             };
-            match cache::clear(cache_dir, &parts) {
+            match cache::clear(cache, &parts) {
                 Ok(cleared) => {
                     if cleared.is_empty() {
                         println!("nothing to clear in {}", cache_dir.display());
@@ -384,7 +386,7 @@ fn load_catalog(root: &Path) -> Result<Catalog, ExitCode> {
     Catalog::load(root).map_err(|errors| report_load_errors(root, &errors))
 }
 
-fn report_load_errors(root: &Path, errors: &[crate::task::FileError]) -> ExitCode {
+fn report_load_errors(root: &Path, errors: &[crate::catalog::FileError]) -> ExitCode {
     {
         for e in errors {
             eprintln!("error: {e}");
@@ -613,10 +615,9 @@ pub fn main() -> ExitCode {
     let absolute = |p: PathBuf| std::path::absolute(&p).unwrap_or(p);
     let root = absolute(find_root(cli.root));
     let runs_dir = absolute(cli.runs_dir.unwrap_or_else(|| root.join("runs")));
-    let cache_dir = absolute(
-        cli.cache_dir
-            .unwrap_or_else(crate::materialize::default_cache_dir),
-    );
+    let cache = cli
+        .cache_dir
+        .map_or_else(CacheLayout::from_env, CacheLayout::new);
     let config = cli
         .config
         .or_else(|| Some(root.join("refbench.toml")).filter(|p| p.is_file()));
@@ -654,7 +655,7 @@ pub fn main() -> ExitCode {
                 },
                 samples: args.samples,
                 runs_dir,
-                cache_dir: cache_dir.clone(),
+                cache: cache.clone(),
                 resume: args.resume,
                 retry_errors: args.retry_errors,
                 id_prefix: "run".into(),
@@ -663,7 +664,7 @@ pub fn main() -> ExitCode {
                 sandbox: args.sandbox.into(),
                 model_settings: crate::model::ModelSettings {
                     config: config.clone(),
-                    cache_dir: (!args.no_cache).then(|| cache_dir.clone()),
+                    cache: (!args.no_cache).then(|| cache.clone()),
                     record: args.record,
                 },
             };
@@ -707,7 +708,7 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Models => list_models(config.as_deref()),
-        Command::Cache(what) => cache_command(&cache_dir, what),
+        Command::Cache(what) => cache_command(&cache, what),
         Command::Validate {
             tasks,
             repeat,
@@ -723,7 +724,7 @@ pub fn main() -> ExitCode {
                 models: vec!["gold".into(), "empty".into()],
                 samples: 1,
                 runs_dir,
-                cache_dir: cache_dir.clone(),
+                cache: cache.clone(),
                 resume: None,
                 retry_errors: false,
                 id_prefix: "validate".into(),
@@ -746,7 +747,7 @@ pub fn main() -> ExitCode {
             if repeat > 1 {
                 let mut toolchain = match Toolchain::prepare(
                     &catalog.root,
-                    &cache_dir,
+                    &cache,
                     0,
                     meta.tasks
                         .iter()
@@ -757,7 +758,7 @@ pub fn main() -> ExitCode {
                 };
                 toolchain.sandbox = meta.sandbox;
                 // As a run does: no `refbench cache clear` under the detectors.
-                let _cache_in_use = crate::cache::hold(&cache_dir);
+                let _cache_in_use = crate::cache::hold(&cache);
                 let mut all = Vec::new();
                 for id in &meta.tasks {
                     eprintln!(
@@ -767,7 +768,7 @@ pub fn main() -> ExitCode {
                         &catalog,
                         &catalog.tasks[id],
                         repeat,
-                        &cache_dir,
+                        &cache,
                         &toolchain,
                         &store.dir().join("repeat-logs"),
                     ) {
@@ -906,7 +907,7 @@ pub fn main() -> ExitCode {
             print!("{}", report::render_compare(&a.0, &a.1, &b.0, &b.1));
             ExitCode::SUCCESS
         }
-        Command::Merge { runs, output } => match crate::shard::merge_runs(&runs, &output) {
+        Command::Merge { runs, output } => match crate::store::merge_runs(&runs, &output) {
             Ok(merged) => {
                 let records = match write_reports(&merged.store) {
                     Ok(r) => r,
@@ -934,7 +935,7 @@ pub fn main() -> ExitCode {
             Err(e) => {
                 eprintln!("error: {e}");
                 ExitCode::from(match e {
-                    crate::shard::MergeError::Store(
+                    crate::store::MergeError::Store(
                         crate::store::StoreError::Io { .. }
                         | crate::store::StoreError::Sqlite { .. },
                     ) => EXIT_HARNESS,
@@ -952,17 +953,15 @@ pub fn main() -> ExitCode {
             task,
             budget,
             format,
-        } => pack::pack_command(&root, &cache_dir, &dir, task.as_deref(), budget, format),
-        Command::Graph { dir, format } => pack::graph_command(&cache_dir, &dir, format),
-        Command::PackEval { output } => {
-            pack::pack_eval_command(&root, &cache_dir, output.as_deref())
-        }
+        } => pack::pack_command(&root, &cache, &dir, task.as_deref(), budget, format),
+        Command::Graph { dir, format } => pack::graph_command(&cache, &dir, format),
+        Command::PackEval { output } => pack::pack_eval_command(&root, &cache, output.as_deref()),
         Command::Checkout { task, dir, gold } => {
             let catalog = match load_catalog(&root) {
                 Ok(c) => c,
                 Err(code) => return code,
             };
-            let Some(task) = catalog.tasks.get(&crate::task::TaskId(task.clone())) else {
+            let Some(task) = catalog.tasks.get(&crate::catalog::TaskId(task.clone())) else {
                 eprintln!("error: no task `{task}`; `refbench list` shows the tasks");
                 return ExitCode::from(EXIT_BAD_INPUT);
             };
@@ -973,17 +972,14 @@ pub fn main() -> ExitCode {
                 );
                 return ExitCode::from(EXIT_BAD_INPUT);
             }
-            let base = match crate::materialize::materialize_base(
-                task,
-                &catalog.bugs_of(task),
-                &cache_dir,
-            ) {
-                Ok(b) => b,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return ExitCode::from(EXIT_HARNESS);
-                }
-            };
+            let base =
+                match crate::materialize::materialize_base(task, &catalog.bugs_of(task), &cache) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::from(EXIT_HARNESS);
+                    }
+                };
             if let Err(e) = base.checkout(&dir) {
                 eprintln!("error: {e}");
                 return ExitCode::from(EXIT_HARNESS);

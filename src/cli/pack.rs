@@ -6,8 +6,9 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 
 use super::{load_catalog, EXIT_BAD_INPUT, EXIT_HARNESS};
+use crate::cache::CacheLayout;
+use crate::catalog::TaskId;
 use crate::pack::{self, eval, PackOptions};
-use crate::task::TaskId;
 
 /// Output of `refbench pack`.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -29,7 +30,7 @@ pub(super) enum GraphFormat {
 
 pub(super) fn pack_command(
     root: &Path,
-    cache_dir: &Path,
+    cache: &CacheLayout,
     dir: &Path,
     task: Option<&str>,
     budget: usize,
@@ -55,7 +56,7 @@ pub(super) fn pack_command(
     };
     let options = PackOptions {
         budget,
-        cache_dir: Some(pack::parse_cache_in(cache_dir)),
+        cache_dir: Some(cache.pack_facts()),
     };
     let packed = match pack::pack_dir(dir, &text, &options) {
         Ok(p) => p,
@@ -83,8 +84,8 @@ pub(super) fn pack_command(
     ExitCode::SUCCESS
 }
 
-pub(super) fn graph_command(cache_dir: &Path, dir: &Path, format: GraphFormat) -> ExitCode {
-    let graph = match pack::build_graph(dir, Some(&pack::parse_cache_in(cache_dir))) {
+pub(super) fn graph_command(cache: &CacheLayout, dir: &Path, format: GraphFormat) -> ExitCode {
+    let graph = match crate::codegraph::build_graph(dir, Some(&cache.pack_facts())) {
         Ok(g) => g,
         Err(e) => {
             eprintln!("error: {e}");
@@ -98,28 +99,31 @@ pub(super) fn graph_command(cache_dir: &Path, dir: &Path, format: GraphFormat) -
     ExitCode::SUCCESS
 }
 
-pub(super) fn pack_eval_command(root: &Path, cache_dir: &Path, output: Option<&Path>) -> ExitCode {
+pub(super) fn pack_eval_command(
+    root: &Path,
+    cache: &CacheLayout,
+    output: Option<&Path>,
+) -> ExitCode {
     let catalog = match load_catalog(root) {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let parse_cache = pack::parse_cache_in(cache_dir);
+    let parse_cache = cache.pack_facts();
     let mut rows = Vec::new();
     for task in catalog.tasks.values() {
-        let base =
-            match crate::materialize::materialize_base(task, &catalog.bugs_of(task), cache_dir) {
-                Ok(b) => b,
-                Err(source) => {
-                    eprintln!(
-                        "error: {}",
-                        eval::EvalError::Base {
-                            task: task.id.to_string(),
-                            source
-                        }
-                    );
-                    return ExitCode::from(EXIT_HARNESS);
-                }
-            };
+        let base = match crate::materialize::materialize_base(task, &catalog.bugs_of(task), cache) {
+            Ok(b) => b,
+            Err(source) => {
+                eprintln!(
+                    "error: {}",
+                    eval::EvalError::Base {
+                        task: task.id.to_string(),
+                        source
+                    }
+                );
+                return ExitCode::from(EXIT_HARNESS);
+            }
+        };
         match eval::eval_task(&catalog, task, &base.dir, Some(&parse_cache)) {
             Ok(r) => rows.extend(r),
             Err(e) => {

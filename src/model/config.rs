@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::task::toml_file::{self, FileError};
+use crate::catalog::toml_file::{self, FileError};
 
 /// The wire protocol a model entry speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

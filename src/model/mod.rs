@@ -41,7 +41,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::task::{FileError, Task};
+use crate::catalog::{FileError, Task};
 use client::HttpModel;
 use config::{Config, ModelEntry, Prices, Provider};
 
@@ -235,7 +235,7 @@ pub struct ModelSettings {
     /// refbench.toml (`None`: built-ins only).
     pub config: Option<PathBuf>,
     /// Where the response cache lives (`None`: no cache).
-    pub cache_dir: Option<PathBuf>,
+    pub cache: Option<crate::cache::CacheLayout>,
     /// Append every reply to this JSONL file (for `replay`).
     pub record: Option<PathBuf>,
 }
@@ -443,7 +443,7 @@ impl Model {
         };
         // Only a response that parsed is cached: errors never are.
         if let (Some(file), false) = (&cache_file, from_cache) {
-            if let Err(e) = crate::cache::write_atomic(file, raw.as_bytes()) {
+            if let Err(e) = crate::fsutil::write_atomic(file, raw.as_bytes()) {
                 tracing::warn!("cannot write the response cache {}: {e}", file.display());
             }
         }
@@ -533,7 +533,7 @@ impl ModelSet {
             config,
             shared: Arc::new(Shared {
                 runtime: OnceLock::new(),
-                cache: settings.cache_dir.as_ref().map(|d| d.join("responses")),
+                cache: settings.cache.as_ref().map(|c| c.responses()),
                 recorder,
             }),
             resolved: Mutex::new(HashMap::new()),

@@ -5,7 +5,7 @@
 use sha2::{Digest, Sha256};
 
 use super::config::EditFormat;
-use crate::task::Task;
+use crate::catalog::Task;
 
 /// Bumped whenever the system or user template changes meaning.
 pub const TEMPLATE_VERSION: &str = "refbench-prompt-v1";

@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use super::{pack_dir, task_text, Mode, PackError, PackOptions};
-use crate::task::{patch_paths, Catalog, Task};
+use crate::catalog::{patch_paths, Catalog, Task};
 
 /// Budgets pack-eval measures.
 pub const BUDGETS: [usize; 3] = [8_192, 16_384, 32_768];

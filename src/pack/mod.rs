@@ -3,18 +3,14 @@
 //! In: a repository directory and (optionally) the task's text. Out: a [`Packed`] context, the
 //! Markdown text the prompt carries (never over the token budget, counted exactly with
 //! o200k_base on the final text) and one [`PackedFile`] per file with its rank, reason, mode
-//! (full, outline, name) and token count. Also the dependency [`Graph`] on its own, which the
-//! scoring stage reuses for architectural rules.
+//! (full, outline, name) and token count.
 //!
 //! ```text
-//! walk     ignore-crate walk (.gitignore honoured); vendored, locale, binary, generated,
-//!          minified and oversized files left out                             walk.rs
-//! parse    Rust and Python in parallel (rayon) with tree-sitter; one walk per tree does
-//!          what queries/*.scm specify; facts cached by content hash         parse.rs
-//!          tree-sitter's memory bumped from a per-thread arena, reset per file   arena.rs
-//! graph    imports resolved to files, references to definers, per file pair  graph.rs
+//! load     walk, parse and cache the sources (crate::codegraph)
+//! graph    imports and references per file pair (crate::codegraph::graph)
 //! rank     personalised PageRank seeded by what the task names               rank.rs
 //! render   full files, outlines, names, under the budget                     render.rs
+//!          exact token counts, cached by text hash                           tokens.rs
 //! ```
 //!
 //! `REFBENCH_LOG=refbench=debug` prints when each stage ends.
@@ -23,59 +19,34 @@
 //! in rank go by path, and the cache only ever changes speed, not results.
 //!
 //! ```no_run
-//! # fn demo(task: &refbench::task::Task) -> Result<(), refbench::pack::PackError> {
-//! let packed = refbench::pack::pack_task(std::path::Path::new("repo"), task, 16_384)?;
+//! # fn demo(task: &refbench::catalog::Task) -> Result<(), refbench::pack::PackError> {
+//! let cache = refbench::cache::CacheLayout::new("cache");
+//! let packed = refbench::pack::pack_task(std::path::Path::new("repo"), task, 16_384, &cache)?;
 //! assert!(packed.tokens <= 16_384);
 //! # Ok(()) }
 //! ```
 
-pub(crate) mod arena;
-pub mod cache;
 pub mod eval;
-pub mod graph;
-pub mod parse;
 pub mod rank;
 pub mod render;
-pub mod walk;
+pub mod tokens;
 
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-pub use graph::{FileEdge, FileLinks, FileNode, Graph, ImportEdge, LinkEdge, Symbol, SymbolRef};
-pub use parse::{RefKind, SymbolKind};
 pub use render::{count_tokens, Mode};
-pub use walk::{LoadStats, MAX_FILE_BYTES};
 
-use crate::task::Task;
-
-/// A language the packer parses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    /// `.rs`
-    Rust,
-    /// `.py`, `.pyi`
-    Python,
-}
+use crate::cache::CacheLayout;
+use crate::catalog::Task;
+use crate::codegraph::{cache, graph, walk, GraphError, LoadStats};
 
 /// Errors of the packer.
 #[derive(Debug, thiserror::Error)]
 pub enum PackError {
-    /// The directory to pack does not exist or is not a directory.
-    #[error("{path}: not a directory; pass the repository folder to pack")]
-    NotADirectory {
-        /// The path given.
-        path: PathBuf,
-    },
-    /// Walking the tree failed.
-    #[error("walking {path}: {message}")]
-    Walk {
-        /// The root.
-        path: PathBuf,
-        /// The cause.
-        message: String,
-    },
+    /// The repository could not be read.
+    #[error(transparent)]
+    Graph(#[from] GraphError),
 }
 
 /// Packing options.
@@ -88,23 +59,13 @@ pub struct PackOptions {
 }
 
 impl PackOptions {
-    /// `budget` tokens, cache under the default refbench cache dir.
-    pub fn with_budget(budget: usize) -> PackOptions {
+    /// `budget` tokens, parse facts and token counts cached in `cache`.
+    pub fn with_budget(budget: usize, cache: &CacheLayout) -> PackOptions {
         PackOptions {
             budget,
-            cache_dir: Some(default_parse_cache()),
+            cache_dir: Some(cache.pack_facts()),
         }
     }
-}
-
-/// The parse cache under refbench's cache directory.
-pub fn default_parse_cache() -> PathBuf {
-    parse_cache_in(&crate::materialize::default_cache_dir())
-}
-
-/// The parse cache under a given refbench cache directory.
-pub fn parse_cache_in(cache_dir: &Path) -> PathBuf {
-    cache_dir.join("pack-facts")
 }
 
 /// One file of a pack.
@@ -160,24 +121,6 @@ pub fn task_text(task: &Task) -> String {
     t
 }
 
-/// Loads and parses `repo` and builds its graph.
-pub fn load_graph(
-    repo: &Path,
-    cache_dir: Option<&Path>,
-) -> Result<(Vec<walk::SourceFile>, Graph, LoadStats), PackError> {
-    let walked = walk::walk(repo)?;
-    let cache = cache::ParseCache::new(cache_dir.map(Path::to_path_buf));
-    let (files, stats) = walk::load(repo, walked, &cache, false);
-    cache.flush();
-    let graph = graph::build(repo, &files);
-    Ok((files, graph, stats))
-}
-
-/// The dependency graph of `repo`.
-pub fn build_graph(repo: &Path, cache_dir: Option<&Path>) -> Result<Graph, PackError> {
-    load_graph(repo, cache_dir).map(|(_, g, _)| g)
-}
-
 /// Packs `repo` for a task described by `task_text` (empty: no task, uniform ranking).
 pub fn pack_dir(repo: &Path, task_text: &str, options: &PackOptions) -> Result<Packed, PackError> {
     let clock = std::time::Instant::now();
@@ -191,7 +134,7 @@ pub fn pack_dir(repo: &Path, task_text: &str, options: &PackOptions) -> Result<P
     let walked = walk::walk(repo)?;
     lap("walk");
     let cache = cache::ParseCache::new(options.cache_dir.clone());
-    let (files, load) = walk::load(repo, walked, &cache, true);
+    let (files, load) = walk::load(repo, walked, &cache, Some(render::warm_tokenizer));
     lap("load");
     let (ranked, rendered) = std::thread::scope(|s| {
         // New cache entries are written while the single-threaded stages run.
@@ -203,7 +146,7 @@ pub fn pack_dir(repo: &Path, task_text: &str, options: &PackOptions) -> Result<P
         lap("graph");
         let ranked = rank::rank(&links, task_text);
         lap("rank");
-        let mut tokens = cache::TokenCache::load(options.cache_dir.as_deref());
+        let mut tokens = tokens::TokenCache::load(options.cache_dir.as_deref());
         let rendered = render::render(repo, &files, &ranked, options.budget, &mut tokens);
         lap("render");
         tokens.save();
@@ -243,13 +186,18 @@ pub fn pack_dir(repo: &Path, task_text: &str, options: &PackOptions) -> Result<P
 /// text; the prompt's statement, requirements, interface and instructions come on top).
 pub const DEFAULT_CONTEXT_BUDGET: usize = 32_000;
 
-/// Packs `repo_dir` for `task` under `budget` tokens, with the parse cache in refbench's
-/// default cache directory. This is what the run loop calls for provider models.
-pub fn pack_task(repo_dir: &Path, task: &Task, budget: usize) -> Result<Packed, PackError> {
+/// Packs `repo_dir` for `task` under `budget` tokens, with the parse cache in `cache` (the
+/// run's `--cache-dir`). This is what the run loop calls for provider models.
+pub fn pack_task(
+    repo_dir: &Path,
+    task: &Task,
+    budget: usize,
+    cache: &CacheLayout,
+) -> Result<Packed, PackError> {
     pack_dir(
         repo_dir,
         &task_text(task),
-        &PackOptions::with_budget(budget),
+        &PackOptions::with_budget(budget, cache),
     )
 }
 

@@ -10,10 +10,10 @@
 
 use std::path::Path;
 
-use super::cache::TokenCache;
 use super::rank::Ranked;
+use super::tokens::TokenCache;
 use super::walk::SourceFile;
-use super::Lang;
+use crate::codegraph::Lang;
 
 /// How much of a file a pack shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -302,7 +302,7 @@ fn assemble(sections: &[Section]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pack::parse::extract;
+    use crate::codegraph::parse::extract;
 
     #[test]
     fn outline_keeps_headers_and_marks_elisions() {

@@ -10,9 +10,9 @@
 use std::collections::BTreeMap;
 
 use super::stats;
+use crate::catalog::TaskId;
 use crate::score::TestGrade;
 use crate::store::{AttemptOutcome, AttemptRecord, RunMeta};
-use crate::task::TaskId;
 
 /// Resamples for bootstrap intervals and tests; fixed with the seed so reports are reproducible.
 const RESAMPLES: usize = 10_000;

@@ -633,9 +633,9 @@ pub fn render_compare(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::TaskId;
     use crate::sandbox::SandboxMode;
     use crate::store::AttemptKey;
-    use crate::task::TaskId;
 
     fn rec(model: &str, outcome: AttemptOutcome) -> AttemptRecord {
         AttemptRecord::new(

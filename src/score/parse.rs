@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use quick_xml::events::Event;
 use serde::{Deserialize, Serialize};
 
-use crate::task::TestId;
+use crate::catalog::TestId;
 
 /// Status of one test, as its runner reported it (or did not).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

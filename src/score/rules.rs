@@ -2,7 +2,7 @@
 //!
 //! In: a task's [`ArchRule`]s and the attempt's repository after the edit (protected files
 //! restored, hidden tests not yet copied in), parsed by the packer's graph code
-//! ([`crate::pack::load_graph`]). Out: one [`RuleResult`] per rule: whether it holds, and the
+//! ([`crate::codegraph::load_graph`]). Out: one [`RuleResult`] per rule: whether it holds, and the
 //! evidence when it does not (the offending import with its line, the cycle, the symbol, the
 //! file, the use).
 //!
@@ -23,12 +23,12 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::pack::graph::Graph;
-use crate::pack::parse::{ImportKind, RefKind};
-use crate::pack::walk::SourceFile;
-use crate::pack::{Lang, PackError};
-use crate::task::arch::kind_word;
-use crate::task::{ArchRule, RuleId, RuleKind};
+use crate::catalog::arch::kind_word;
+use crate::catalog::{ArchRule, RuleId, RuleKind};
+use crate::codegraph::graph::Graph;
+use crate::codegraph::parse::{ImportKind, RefKind};
+use crate::codegraph::walk::SourceFile;
+use crate::codegraph::{GraphError, Lang};
 
 /// Method names of Rust's standard library that a fixture's own method may share: a call by
 /// such a name says nothing about whose method it is.
@@ -206,11 +206,11 @@ pub fn check_rules(
     rules: &[ArchRule],
     repo: &Path,
     cache_dir: Option<&Path>,
-) -> Result<Vec<RuleResult>, PackError> {
+) -> Result<Vec<RuleResult>, GraphError> {
     if rules.is_empty() {
         return Ok(Vec::new());
     }
-    let (files, graph, _) = crate::pack::load_graph(repo, cache_dir)?;
+    let (files, graph, _) = crate::codegraph::load_graph(repo, cache_dir)?;
     Ok(check_graph(rules, &graph, &files, repo))
 }
 
@@ -245,11 +245,11 @@ pub fn check_graph(
 
 fn matcher(glob: &str) -> globset::GlobMatcher {
     // The graph's own glob semantics; validated when the task was loaded.
-    crate::pack::graph::glob(glob).expect("rule globs are validated on load")
+    crate::codegraph::graph::glob(glob).expect("rule globs are validated on load")
 }
 
 /// The dependencies rules look at: resolved imports and code paths, not `mod` declarations.
-fn dependencies(graph: &Graph) -> impl Iterator<Item = &crate::pack::ImportEdge> {
+fn dependencies(graph: &Graph) -> impl Iterator<Item = &crate::codegraph::ImportEdge> {
     graph
         .imports()
         .iter()
@@ -529,8 +529,8 @@ fn confined_use(
     // is reported broken with that explanation for the task's author rather than guessed at.
     let path = normalise_symbol(target);
     if let Some(symbol) = graph.symbols().iter().find(|s| s.path == path) {
-        if symbol.kind == crate::pack::SymbolKind::Method
-            && (crate::pack::graph::name_discount(&symbol.name) < 1.0
+        if symbol.kind == crate::catalog::SymbolKind::Method
+            && (crate::codegraph::graph::name_discount(&symbol.name) < 1.0
                 || if symbol.file.ends_with(".rs") {
                     RUST_STD_METHODS
                 } else {

@@ -1,7 +1,7 @@
 //! Every rule kind on small hand-made trees, holding and broken, asserting the evidence.
 
 use super::*;
-use crate::pack::parse::SymbolKind;
+use crate::catalog::SymbolKind;
 
 use crate::test_support::tree;
 

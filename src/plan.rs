@@ -1,19 +1,17 @@
-//! Sharding: splitting one run's attempts over machines, and merging the pieces back.
+//! Plan: which attempts a run makes, in which order, and which of them a shard takes.
 //!
-//! In: the planned attempts (task x model x sample) and a [`Shard`] `I/N`. Out: the attempts
-//! of shard I. The partition is deterministic and balanced: attempts are ordered by a stable
+//! In: the run's tasks, models and samples, what the store already holds, and optionally a
+//! [`Shard`] `I/N`. Out: the attempts to run ([`AttemptKey`]s), longest first. Sharding splits
+//! one run's attempts over machines; [`crate::store::merge_runs`] combines the pieces back.
+//! The partition is deterministic and balanced: attempts are ordered by a stable
 //! hash of their key (SHA-256 of task, model and sample, never a process-seeded hash), and the
 //! attempt at position p goes to shard p mod N, so shard sizes differ by at most one and every
 //! shard gets a mix of tasks and models. Engines that distribute work (a GitHub Actions matrix,
-//! a Kubernetes Indexed Job, a Slurm array) run one shard each; [`merge_runs`] combines their run
-//! directories into one, refusing pieces of different runs.
-
-use std::path::{Path, PathBuf};
-
+//! a Kubernetes Indexed Job, a Slurm array) run one shard each.
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::store::{AttemptKey, RunMeta, RunStore, StoreError};
+use crate::attempt::AttemptKey;
 
 /// One shard of N (1-based index, as written on the command line: `--shard 2/4`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,171 +112,13 @@ fn stable_hash(key: &AttemptKey) -> String {
     h.update(key.model.as_bytes());
     h.update(b"\0");
     h.update(key.sample.to_le_bytes());
-    crate::materialize::hex(&h.finalize())
-}
-
-/// Merge failures.
-#[derive(Debug, thiserror::Error)]
-pub enum MergeError {
-    /// The store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// The pieces are not parts of one run.
-    #[error("cannot merge {run}: {reason}")]
-    Mismatch {
-        /// The offending run directory.
-        run: String,
-        /// What differs.
-        reason: String,
-    },
-    /// The same attempt is in two pieces.
-    #[error("attempt {attempt} is recorded in both {first} and {second}; merge each shard once")]
-    Duplicate {
-        /// The attempt id.
-        attempt: String,
-        /// One run.
-        first: String,
-        /// The other.
-        second: String,
-    },
-    /// Bad arguments.
-    #[error("{0}")]
-    Usage(String),
-}
-
-/// What [`merge_runs`] did.
-pub struct Merged {
-    /// The merged store.
-    pub store: RunStore,
-    /// Attempts of the plan that no piece holds.
-    pub missing: Vec<AttemptKey>,
-}
-
-fn open_dir(dir: &Path) -> Result<RunStore, MergeError> {
-    let parent = dir.parent().unwrap_or(Path::new("."));
-    let name = dir
-        .file_name()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    Ok(RunStore::open(parent, &name)?)
-}
-
-/// Merges shard run directories into a new run directory `out`.
-pub fn merge_runs(pieces: &[PathBuf], out: &Path) -> Result<Merged, MergeError> {
-    if pieces.is_empty() {
-        return Err(MergeError::Usage(
-            "give at least one run directory to merge".into(),
-        ));
-    }
-    if out.exists() {
-        return Err(MergeError::Usage(format!(
-            "{} already exists; give a new directory with -o",
-            out.display()
-        )));
-    }
-    let stores: Vec<RunStore> = pieces
-        .iter()
-        .map(|p| open_dir(p))
-        .collect::<Result<_, _>>()?;
-    let metas: Vec<RunMeta> = stores.iter().map(|s| s.meta()).collect::<Result<_, _>>()?;
-    let first = &metas[0];
-    for (meta, dir) in metas.iter().zip(pieces).skip(1) {
-        let run = dir.display().to_string();
-        let mismatch = |what: &str| MergeError::Mismatch {
-            run: run.clone(),
-            reason: format!("its {what} differs from {}'s", pieces[0].display()),
-        };
-        if meta.refbench_version != first.refbench_version
-            || meta.refbench_commit != first.refbench_commit
-        {
-            return Err(mismatch("refbench version"));
-        }
-        if meta.tasks != first.tasks || meta.task_fingerprints != first.task_fingerprints {
-            return Err(mismatch("task set (or a task's files)"));
-        }
-        if meta.models != first.models
-            || meta.samples != first.samples
-            || meta.sandbox != first.sandbox
-        {
-            return Err(mismatch("configuration (models, samples or sandbox)"));
-        }
-        if meta.shard.is_some() && meta.shard == first.shard {
-            return Err(mismatch("shard is the same, so it"));
-        }
-    }
-    let mut seen: std::collections::BTreeMap<AttemptKey, String> = Default::default();
-    let mut records = Vec::new();
-    for (store, dir) in stores.iter().zip(pieces) {
-        for record in store.attempts()? {
-            let name = dir.display().to_string();
-            if let Some(other) = seen.get(&record.key) {
-                return Err(MergeError::Duplicate {
-                    attempt: record.key.id(),
-                    first: other.clone(),
-                    second: name,
-                });
-            }
-            seen.insert(record.key.clone(), name);
-            let artifacts = store.dir().join("artifacts").join(record.key.id());
-            records.push((record, artifacts));
-        }
-    }
-    let mut meta = first.clone();
-    meta.run_id = out
-        .file_name()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    meta.shard = None;
-    meta.merged_from = metas.iter().map(|m| m.run_id.clone()).collect();
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut merged = RunStore::create(parent, &meta)?;
-    // Plan order, so the merged attempts.jsonl reads like a single run's.
-    records.sort_by(|a, b| a.0.key.cmp(&b.0.key));
-    for (record, artifacts_dir) in &records {
-        let mut artifacts = Vec::new();
-        if let Ok(entries) = std::fs::read_dir(artifacts_dir) {
-            let mut entries: Vec<_> = entries.flatten().collect();
-            entries.sort_by_key(|e| e.file_name());
-            for e in entries {
-                let content =
-                    std::fs::read_to_string(e.path()).map_err(|source| StoreError::Io {
-                        action: "reading",
-                        path: e.path(),
-                        source,
-                    })?;
-                artifacts.push((e.file_name().to_string_lossy().into_owned(), content));
-            }
-        }
-        merged.record(record, &artifacts)?;
-    }
-    let mut missing = Vec::new();
-    for task in &meta.tasks {
-        for model in &meta.models {
-            for sample in 0..meta.samples {
-                let key = AttemptKey {
-                    task: task.clone(),
-                    model: model.clone(),
-                    sample,
-                };
-                if !seen.contains_key(&key) {
-                    missing.push(key);
-                }
-            }
-        }
-    }
-    Ok(Merged {
-        store: merged,
-        missing,
-    })
+    crate::fsutil::hex(&h.finalize())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::task::TaskId;
+    use crate::catalog::TaskId;
 
     fn plan(tasks: usize, models: usize, samples: u32) -> Vec<AttemptKey> {
         let mut out = Vec::new();

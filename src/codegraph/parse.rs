@@ -33,36 +33,10 @@ pub fn cache_salt() -> String {
         h.update(part.as_bytes());
         h.update([0]);
     }
-    crate::materialize::hex(&h.finalize()[..8])
+    crate::fsutil::hex(&h.finalize()[..8])
 }
 
-/// What a definition is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SymbolKind {
-    /// A free function.
-    Function,
-    /// A function inside a class, impl or trait.
-    Method,
-    /// A Python class.
-    Class,
-    /// A Rust struct or union.
-    Struct,
-    /// A Rust enum.
-    Enum,
-    /// A Rust trait.
-    Trait,
-    /// A Rust impl block (named by its self type).
-    Impl,
-    /// A Rust `mod`.
-    Module,
-    /// A constant, static or module-level assignment.
-    Constant,
-    /// A Rust type alias.
-    Type,
-    /// A `macro_rules!`.
-    Macro,
-}
+pub use crate::catalog::SymbolKind;
 
 impl SymbolKind {
     #[cfg(test)]

@@ -75,6 +75,34 @@ impl fmt::Display for Language {
     }
 }
 
+/// What a definition is: the kinds the code graph extracts and architectural rules name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SymbolKind {
+    /// A free function.
+    Function,
+    /// A function inside a class, impl or trait.
+    Method,
+    /// A Python class.
+    Class,
+    /// A Rust struct or union.
+    Struct,
+    /// A Rust enum.
+    Enum,
+    /// A Rust trait.
+    Trait,
+    /// A Rust impl block (named by its self type).
+    Impl,
+    /// A Rust `mod`.
+    Module,
+    /// A constant, static or module-level assignment.
+    Constant,
+    /// A Rust type alias.
+    Type,
+    /// A `macro_rules!`.
+    Macro,
+}
+
 /// Kind of a seeded concurrency bug (ConMAn-style mutation operators).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]

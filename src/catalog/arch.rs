@@ -20,7 +20,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::pack::parse::SymbolKind;
+use super::SymbolKind;
 
 /// Identifier of a rule within its task.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -5,7 +5,7 @@ use std::path::Path;
 
 pub use super::cache::ParseCache;
 use super::parse::{self, FileFacts};
-use super::{Lang, PackError};
+use super::{GraphError, Lang};
 use rayon::prelude::*;
 
 /// Files larger than this are left out.
@@ -146,9 +146,9 @@ fn line_stats(text: &str) -> (usize, usize) {
 
 /// Walks `root`: `.gitignore` honoured (also outside git), `.git` skipped, vendored, locale,
 /// binary-by-extension and oversized files left out. Paths are sorted.
-pub fn walk(root: &Path) -> Result<Vec<(String, u64)>, PackError> {
+pub fn walk(root: &Path) -> Result<Vec<(String, u64)>, GraphError> {
     if !root.is_dir() {
-        return Err(PackError::NotADirectory {
+        return Err(GraphError::NotADirectory {
             path: root.to_path_buf(),
         });
     }
@@ -168,7 +168,7 @@ pub fn walk(root: &Path) -> Result<Vec<(String, u64)>, PackError> {
         })
         .build();
     for entry in walker {
-        let entry = entry.map_err(|e| PackError::Walk {
+        let entry = entry.map_err(|e| GraphError::Walk {
             path: root.to_path_buf(),
             message: e.to_string(),
         })?;
@@ -198,14 +198,16 @@ pub fn walk(root: &Path) -> Result<Vec<(String, u64)>, PackError> {
 
 /// Reads every source (in parallel), takes its facts from `cache` or parses it, and returns
 /// all walked files in path order. Unreadable, non-UTF-8, generated or minified sources are
-/// dropped. New facts wait in `cache` for [`ParseCache::flush`]. With `warm_tokenizer`, the
-/// first source that has to be parsed starts loading the tokenizer beside the parse (a load
-/// that parses nothing is a warm run whose token counts are likely cached too).
+/// dropped. New facts wait in `cache` for [`ParseCache::flush`]. `on_parse`, when given, is
+/// called before each source that has to be parsed (not found in the cache), on the parsing
+/// thread; it must be cheap after its first call. The packer starts loading its tokenizer
+/// there, beside the parse (a load that parses nothing is a warm run whose token counts are
+/// likely cached too).
 pub fn load(
     root: &Path,
     walked: Vec<(String, u64)>,
     cache: &ParseCache,
-    warm_tokenizer: bool,
+    on_parse: Option<fn()>,
 ) -> (Vec<SourceFile>, LoadStats) {
     // Largest first, so that no big file is left parsing on one core at the end while the
     // other idles; results go back to path order below.
@@ -213,7 +215,7 @@ pub fn load(
     order.sort_by(|a, b| b.1 .1.cmp(&a.1 .1).then(a.0.cmp(&b.0)));
     let mut loaded: Vec<(usize, (Option<SourceFile>, bool))> = order
         .into_par_iter()
-        .map(|(at, (path, bytes))| (at, load_one(root, path, bytes, cache, warm_tokenizer)))
+        .map(|(at, (path, bytes))| (at, load_one(root, path, bytes, cache, on_parse)))
         .collect();
     loaded.sort_unstable_by_key(|(at, _)| *at);
     let mut stats = LoadStats::default();
@@ -240,7 +242,7 @@ fn load_one(
     path: String,
     bytes: u64,
     cache: &ParseCache,
-    warm_tokenizer: bool,
+    on_parse: Option<fn()>,
 ) -> (Option<SourceFile>, bool) {
     let lang = lang_of(&path);
     let Some(lang) = lang else {
@@ -265,8 +267,8 @@ fn load_one(
     let (facts, hit) = match cache.get(&key) {
         Some(f) => (f, true),
         None => {
-            if warm_tokenizer {
-                super::render::warm_tokenizer();
+            if let Some(on_parse) = on_parse {
+                on_parse();
             }
             let f = parse::extract(lang, &text);
             cache.put(key, &f);
@@ -309,7 +311,7 @@ mod tests {
         write("mini.py", &format!("x = [{}]\n", "1,".repeat(3000)));
         write("README.md", "# hi\n");
         let walked = walk(root).unwrap();
-        let (files, stats) = load(root, walked, &ParseCache::new(None), false);
+        let (files, stats) = load(root, walked, &ParseCache::new(None), None);
         let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
         assert_eq!(paths, vec!["README.md", "app/main.py"]);
         assert_eq!(stats.parsed, 1);
@@ -342,10 +344,10 @@ mod tests {
         std::fs::write(dir.path().join("a.py"), "def f():\n    g()\n").unwrap();
         let open = || ParseCache::new(Some(cache_dir.path().to_path_buf()));
         let cache = open();
-        let (first, s1) = load(dir.path(), walk(dir.path()).unwrap(), &cache, false);
+        let (first, s1) = load(dir.path(), walk(dir.path()).unwrap(), &cache, None);
         cache.flush();
         // A cache reads the segments present at its first lookup; each pack opens its own.
-        let (second, s2) = load(dir.path(), walk(dir.path()).unwrap(), &open(), false);
+        let (second, s2) = load(dir.path(), walk(dir.path()).unwrap(), &open(), None);
         assert_eq!((s1.parsed, s1.cached), (1, 0));
         assert_eq!((s2.parsed, s2.cached), (0, 1));
         assert_eq!(first[0].facts, second[0].facts);

@@ -10,17 +10,18 @@ use std::process::Command;
 
 use sha2::{Digest, Sha256};
 
-use super::ScoreError;
-use crate::task::Language;
+use super::ToolchainError;
+use crate::cache::CacheLayout;
+use crate::catalog::Language;
 
-fn runner_error(detail: String) -> ScoreError {
-    ScoreError::Runner {
+fn runner_error(detail: String) -> ToolchainError {
+    ToolchainError::Runner {
         language: Language::Python,
         detail,
     }
 }
 
-fn run(cmd: &mut Command, what: &str) -> Result<(), ScoreError> {
+fn run(cmd: &mut Command, what: &str) -> Result<(), ToolchainError> {
     let out = cmd
         .output()
         .map_err(|e| runner_error(format!("{what}: cannot start: {e}; is python3 installed?")))?;
@@ -35,17 +36,20 @@ fn run(cmd: &mut Command, what: &str) -> Result<(), ScoreError> {
 
 /// Returns the `bin` directory of the environment for `root`'s requirements, creating it when
 /// needed.
-pub fn prepare_python_env(root: &Path, cache_dir: &Path) -> Result<PathBuf, ScoreError> {
+pub fn prepare_python_env(root: &Path, cache: &CacheLayout) -> Result<PathBuf, ToolchainError> {
     prepare_env_from(
         &root.join("harness").join("python").join("requirements.txt"),
-        cache_dir,
+        cache,
     )
 }
 
 /// Returns the `bin` directory of a virtual environment holding exactly the pins in
-/// `requirements`, creating it under `cache_dir/python/` when needed (keyed by the file's
+/// `requirements`, creating it under the cache's `python/` when needed (keyed by the file's
 /// content, so changing a pin makes a new environment).
-pub fn prepare_env_from(requirements: &Path, cache_dir: &Path) -> Result<PathBuf, ScoreError> {
+pub fn prepare_env_from(
+    requirements: &Path,
+    cache: &CacheLayout,
+) -> Result<PathBuf, ToolchainError> {
     let requirements = requirements.to_path_buf();
     let pins = std::fs::read(&requirements).map_err(|e| {
         runner_error(format!(
@@ -55,8 +59,8 @@ pub fn prepare_env_from(requirements: &Path, cache_dir: &Path) -> Result<PathBuf
     })?;
     let mut hasher = Sha256::new();
     hasher.update(&pins);
-    let key = crate::materialize::hex(&hasher.finalize());
-    let envs = cache_dir.join("python");
+    let key = crate::fsutil::hex(&hasher.finalize());
+    let envs = cache.python_envs();
     let dir = envs.join(&key[..16]);
     let bin = dir.join("bin");
     if dir.join(".refbench-ok").is_file() {
