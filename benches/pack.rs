@@ -146,7 +146,7 @@ fn cpu_time(u: &libc::rusage) -> Duration {
 
 /// Single-threaded tree-sitter parse of the sources the packer parses: (files, time).
 fn parse_floor(tree: &Path) -> (usize, Duration) {
-    use refbench::pack::{walk, Lang};
+    use refbench::codegraph::{walk, Lang};
     let walked = walk::walk(tree).expect("walk");
     let sources: Vec<(Lang, String)> = walked
         .into_iter()

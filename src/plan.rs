@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::attempt::AttemptKey;
+use crate::catalog::{Language, TaskId};
 
 /// One shard of N (1-based index, as written on the command line: `--shard 2/4`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,6 +114,44 @@ fn stable_hash(key: &AttemptKey) -> String {
     h.update(b"\0");
     h.update(key.sample.to_le_bytes());
     crate::fsutil::hex(&h.finalize())
+}
+
+/// The attempts of a run: every task x model x sample, in that order, or shard `shard`'s
+/// part of them.
+pub fn attempts(
+    tasks: &[TaskId],
+    models: &[String],
+    samples: u32,
+    shard: Option<Shard>,
+) -> Vec<AttemptKey> {
+    let mut plan = Vec::new();
+    for task in tasks {
+        for model in models {
+            for sample in 0..samples {
+                plan.push(AttemptKey {
+                    task: task.clone(),
+                    model: model.clone(),
+                    sample,
+                });
+            }
+        }
+    }
+    match shard {
+        Some(shard) => shard.select(&plan).into_iter().cloned().collect(),
+        None => plan,
+    }
+}
+
+/// `todo` with the longest attempts first: Rust attempts compile before they test, so they
+/// start first and the shorter Python ones fill in at the end, instead of one worker finishing
+/// a build alone while the other has nothing left. The plan's order is kept otherwise; results
+/// do not depend on it.
+pub fn longest_first(
+    mut todo: Vec<&AttemptKey>,
+    language_of: impl Fn(&TaskId) -> Language,
+) -> Vec<&AttemptKey> {
+    todo.sort_by_key(|k| language_of(&k.task) != Language::Rust);
+    todo
 }
 
 #[cfg(test)]

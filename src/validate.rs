@@ -69,7 +69,7 @@ pub fn checks(
         // check meaningless: report it once.
         let mut errored = false;
         for (model, record) in [("gold", gold), ("empty", empty)] {
-            if record.outcome == AttemptOutcome::Error {
+            if record.outcome() == AttemptOutcome::Error {
                 push(format!("{model} attempt runs"), false, describe(record));
                 errored = true;
             }
@@ -84,22 +84,26 @@ pub fn checks(
                 .display()
                 .to_string()
         };
-        let gold_ok = gold.outcome == AttemptOutcome::Resolved;
+        let gold_ok = gold.outcome() == AttemptOutcome::Resolved;
         push(
             "gold resolves the task".into(),
             gold_ok,
             if gold_ok {
                 describe(gold)
             } else {
-                format!("{}; test log: {}", describe(gold), log(gold, "tests.log"))
+                format!(
+                    "{}; test log: {}",
+                    describe(gold),
+                    log(gold, &crate::attempt::Artifact::TestsLog.file_name())
+                )
             },
         );
         push(
             "empty does not resolve the task".into(),
-            empty.outcome != AttemptOutcome::Resolved && empty.outcome != AttemptOutcome::Error,
+            empty.outcome() != AttemptOutcome::Resolved && empty.outcome() != AttemptOutcome::Error,
             describe(empty),
         );
-        if let Some(v) = &empty.verdict {
+        if let Some(v) = empty.verdict() {
             let f2p_passing: Vec<String> = v
                 .tests
                 .tests
@@ -135,8 +139,7 @@ pub fn checks(
         }
         for rule in &task.arch_rules {
             let result = gold
-                .verdict
-                .as_ref()
+                .verdict()
                 .and_then(|v| v.rules.iter().find(|r| r.id == rule.id));
             match result {
                 Some(r) => push(
@@ -165,10 +168,9 @@ pub fn checks(
             }
         }
         for bug in &task.seeded_bugs {
-            let det_log = format!("detector-{}.log", bug.0.replace('/', "__"));
+            let det_log = crate::attempt::Artifact::DetectorLog(bug.clone()).file_name();
             let status_in = |r: &AttemptRecord| {
-                r.verdict
-                    .as_ref()
+                r.verdict()
                     .and_then(|v| v.detectors.iter().find(|d| &d.bug == bug))
                     .map(|d| (d.status, d.detail.clone(), d.duration_ms))
             };

@@ -19,7 +19,7 @@ use crate::cache::CacheLayout;
 use crate::catalog::{BugKind, Catalog, Language};
 use crate::plan::Shard;
 use crate::report;
-use crate::run::{execute, RunError, RunEvent, RunOptions};
+use crate::run::{execute, Display, RunError, RunOptions};
 use crate::store::{list_runs, AttemptOutcome, RunStore};
 use crate::toolchain::Toolchain;
 use crate::validate;
@@ -417,91 +417,7 @@ fn run_error(e: RunError) -> ExitCode {
     })
 }
 
-/// Progress on stderr: a bar on a terminal, one plain line per attempt elsewhere (CI logs).
-struct Progress {
-    bar: Option<indicatif::ProgressBar>,
-    total: usize,
-    index: usize,
-}
-
-impl Progress {
-    fn new() -> Self {
-        Progress {
-            bar: None,
-            total: 0,
-            index: 0,
-        }
-    }
-
-    fn event(&mut self, event: RunEvent<'_>) {
-        match event {
-            RunEvent::Started {
-                run_id,
-                total,
-                done,
-            } => {
-                self.total = total;
-                self.index = done;
-                eprintln!(
-                    "run {run_id}: {total} attempts{}",
-                    if done > 0 {
-                        format!(", {done} already recorded")
-                    } else {
-                        String::new()
-                    }
-                );
-                if std::io::stderr().is_terminal() {
-                    let bar = indicatif::ProgressBar::new(total as u64);
-                    bar.set_style(
-                        indicatif::ProgressStyle::with_template(
-                            "{bar:30} {pos}/{len} {elapsed_precise} {msg}",
-                        )
-                        .expect("valid template"),
-                    );
-                    bar.set_position(done as u64);
-                    self.bar = Some(bar);
-                }
-            }
-            RunEvent::AttemptStarted { key } => {
-                if let Some(bar) = &self.bar {
-                    bar.set_message(format!("{} {} #{}", key.task, key.model, key.sample));
-                }
-            }
-            RunEvent::AttemptFinished { record } => {
-                self.index += 1;
-                let line = format!(
-                    "[{}/{}] {} {} #{}: {} ({:.1} s){}",
-                    self.index,
-                    self.total,
-                    record.key.task,
-                    record.key.model,
-                    record.key.sample,
-                    record.outcome,
-                    record.timing.total_ms as f64 / 1000.0,
-                    record
-                        .error
-                        .as_deref()
-                        .map(|e| format!(": {e}"))
-                        .unwrap_or_default()
-                );
-                match &self.bar {
-                    Some(bar) => {
-                        bar.println(line);
-                        bar.inc(1);
-                    }
-                    None => eprintln!("{line}"),
-                }
-            }
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
-    }
-}
-
+/// Runs `options` with progress on stderr, then writes the run's reports.
 fn write_reports(store: &RunStore) -> Result<Vec<crate::store::AttemptRecord>, ExitCode> {
     let harness = |e: crate::store::StoreError| {
         eprintln!("error: {e}");
@@ -512,14 +428,18 @@ fn write_reports(store: &RunStore) -> Result<Vec<crate::store::AttemptRecord>, E
     Ok(records)
 }
 
-/// Runs `options` with progress on stderr, then writes the run's reports.
 fn execute_with_progress(
     catalog: &Catalog,
     options: &RunOptions,
 ) -> Result<(RunStore, Vec<crate::store::AttemptRecord>), ExitCode> {
-    let mut progress = Progress::new();
-    let result = execute(catalog, options, &mut |e| progress.event(e));
-    progress.finish();
+    // Progress on stderr: a bar on a terminal, one plain line per attempt elsewhere (CI logs).
+    let mut display = if std::io::stderr().is_terminal() {
+        Display::with_bar(std::io::stderr())
+    } else {
+        Display::plain(std::io::stderr())
+    };
+    let result = execute(catalog, options, &mut [&mut display]);
+    display.finish();
     let store = result.map_err(run_error)?;
     let records = write_reports(&store)?;
     Ok((store, records))
@@ -692,12 +612,17 @@ pub fn main() -> ExitCode {
             }
             let model_errors = records
                 .iter()
-                .filter(|r| r.outcome == AttemptOutcome::ModelError)
+                .filter(|r| r.outcome() == AttemptOutcome::ModelError)
                 .count();
             if model_errors > 0 {
                 eprintln!("warning: {model_errors} attempt(s) got no usable reply from their model (outcome model-error; see `refbench show {}`); to ask again: refbench run --resume {} --retry-errors", meta.run_id, meta.run_id);
             }
-            let errors = records.iter().filter(|r| r.outcome.is_error()).count();
+            // Model errors were announced above; only the harness's own failures are called
+            // harness errors.
+            let errors = records
+                .iter()
+                .filter(|r| r.outcome() == AttemptOutcome::Error)
+                .count();
             if errors > 0 || model_errors > 0 {
                 if errors == 0 {
                     return ExitCode::from(EXIT_HARNESS);

@@ -98,11 +98,11 @@ fn per_task(records: &[AttemptRecord], model: &str) -> BTreeMap<TaskId, (u64, u6
     let mut out: BTreeMap<TaskId, (u64, u64)> = BTreeMap::new();
     for r in records
         .iter()
-        .filter(|r| r.key.model == model && !r.outcome.is_error())
+        .filter(|r| r.key.model == model && !r.outcome().is_error())
     {
         let e = out.entry(r.key.task.clone()).or_default();
         e.1 += 1;
-        if r.outcome == AttemptOutcome::Resolved {
+        if r.outcome() == AttemptOutcome::Resolved {
             e.0 += 1;
         }
     }
@@ -123,12 +123,12 @@ pub fn model_stats(meta: &RunMeta, records: &[AttemptRecord]) -> Vec<ModelStats>
         .map(|model| {
             let mine: Vec<&AttemptRecord> = records
                 .iter()
-                .filter(|r| r.key.model == model && !r.outcome.is_error())
+                .filter(|r| r.key.model == model && !r.outcome().is_error())
                 .collect();
             let graded = mine.len();
             let resolved = mine
                 .iter()
-                .filter(|r| r.outcome == AttemptOutcome::Resolved)
+                .filter(|r| r.outcome() == AttemptOutcome::Resolved)
                 .count();
             let tasks = per_task(records, &model);
             let per_task_counts: Vec<(u64, u64)> = tasks.values().copied().collect();
@@ -156,20 +156,16 @@ pub fn model_stats(meta: &RunMeta, records: &[AttemptRecord]) -> Vec<ModelStats>
                 None
             };
             let scored: Vec<&&AttemptRecord> =
-                mine.iter().filter(|r| r.verdict.is_some()).collect();
+                mine.iter().filter(|r| r.verdict().is_some()).collect();
             let full = scored
                 .iter()
                 .filter(|r| {
-                    r.verdict
-                        .as_ref()
+                    r.verdict()
                         .is_some_and(|v| v.tests.grade == TestGrade::Full)
                 })
                 .count();
             let scored_where = |f: &dyn Fn(&crate::score::Verdict) -> bool| {
-                scored
-                    .iter()
-                    .filter(|r| r.verdict.as_ref().is_some_and(f))
-                    .count()
+                scored.iter().filter(|r| r.verdict().is_some_and(f)).count()
             };
             let fixed = scored_where(&|v| v.races_fixed());
             let rules_held = scored_where(&|v| v.rules_hold());
@@ -177,14 +173,13 @@ pub fn model_stats(meta: &RunMeta, records: &[AttemptRecord]) -> Vec<ModelStats>
             let fuzzy = mine
                 .iter()
                 .filter(|r| {
-                    r.apply
-                        .as_ref()
+                    r.apply()
                         .is_some_and(|a| a.status == crate::patch::ApplyStatus::Fuzzy)
                 })
                 .count();
             let applied = mine
                 .iter()
-                .filter(|r| r.outcome != AttemptOutcome::ApplyFailed)
+                .filter(|r| r.outcome() != AttemptOutcome::ApplyFailed)
                 .count();
             let mut tokens: Option<(u64, u64)> = None;
             let mut cost: Option<f64> = None;
@@ -304,7 +299,7 @@ mod tests {
                 model: model.into(),
                 sample,
             },
-            outcome,
+            crate::attempt::test_end(outcome),
         )
     }
 

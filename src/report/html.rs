@@ -56,12 +56,12 @@ fn capped(text: &str) -> String {
 /// The CSS class (colour) of an attempt's outcome, finer than [`AttemptOutcome`]: a scored
 /// attempt whose tests are FULL but whose race is still there is "race-missed".
 pub fn outcome_class(r: &AttemptRecord) -> &'static str {
-    match r.outcome {
+    match r.outcome() {
         AttemptOutcome::Resolved => "resolved",
         AttemptOutcome::ApplyFailed => "apply-failed",
         AttemptOutcome::Error => "error",
         AttemptOutcome::ModelError => "model-error",
-        AttemptOutcome::Unresolved => match &r.verdict {
+        AttemptOutcome::Unresolved => match r.verdict() {
             Some(v) if v.tests.grade == TestGrade::Full && !v.races_fixed() => "race-missed",
             Some(v) if v.tests.grade == TestGrade::Full && !v.rules_hold() => "rule-broken",
             Some(v) if v.tests.grade == TestGrade::Full => "hygiene",
@@ -187,16 +187,16 @@ fn attempt_section(r: &AttemptRecord, artifacts: &Path) -> String {
         s,
         "<p>outcome: <span class=\"badge {}\">{}</span> &middot; {:.1} s</p>",
         outcome_class(r),
-        r.outcome,
+        r.outcome(),
         r.timing.total_ms as f64 / 1000.0
     );
-    if let Some(e) = &r.error {
+    if let Some(e) = r.error() {
         let _ = write!(s, "<p class=\"warn\">harness error: {}</p>", esc(e));
     }
-    if let Some(a) = &r.apply {
+    if let Some(a) = r.apply() {
         let _ = write!(s, "<p>edit: {}</p>", esc(&super::describe_apply(a)));
     }
-    if let Some(v) = &r.verdict {
+    if let Some(v) = r.verdict() {
         let _ = write!(s, "<h3>Tests: {} (FAIL_TO_PASS {}/{}, PASS_TO_PASS {}/{})</h3><table class=\"tests\"><tr><th>test</th><th>list</th><th>status</th></tr>", v.tests.grade, v.tests.f2p.0, v.tests.f2p.1, v.tests.p2p.0, v.tests.p2p.1);
         for t in &v.tests.tests {
             let kind = if t.kind == TestKind::FailToPass {
@@ -237,7 +237,7 @@ fn attempt_section(r: &AttemptRecord, artifacts: &Path) -> String {
             }
         }
     }
-    if let Some(v) = &r.verdict {
+    if let Some(v) = r.verdict() {
         if !v.rules.is_empty() {
             s.push_str("<h3>Architectural rules</h3><table class=\"rules\"><tr><th>rule</th><th>status</th><th>evidence</th></tr>");
             for rule in &v.rules {

@@ -39,10 +39,10 @@ pub fn render_junit(meta: &RunMeta, records: &[AttemptRecord]) -> String {
                 esc(&task.0)
             );
             let errored: Vec<&&AttemptRecord> =
-                mine.iter().filter(|r| r.outcome.is_error()).collect();
+                mine.iter().filter(|r| r.outcome().is_error()).collect();
             let failed: Vec<&&AttemptRecord> = mine
                 .iter()
-                .filter(|r| !r.outcome.is_error() && r.outcome != AttemptOutcome::Resolved)
+                .filter(|r| !r.outcome().is_error() && r.outcome() != AttemptOutcome::Resolved)
                 .collect();
             let detail = |rs: &[&&AttemptRecord]| {
                 rs.iter()
@@ -56,7 +56,7 @@ pub fn render_junit(meta: &RunMeta, records: &[AttemptRecord]) -> String {
                     cases,
                     ">\n      <error message=\"{}\" type=\"{}\">{}</error>\n    </testcase>\n",
                     esc(&why(errored[0])),
-                    errored[0].outcome,
+                    errored[0].outcome(),
                     esc(&detail(&errored))
                 );
             } else if !failed.is_empty() {
@@ -65,7 +65,7 @@ pub fn render_junit(meta: &RunMeta, records: &[AttemptRecord]) -> String {
                     cases,
                     ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
                     esc(&why(failed[0])),
-                    failed[0].outcome,
+                    failed[0].outcome(),
                     esc(&detail(&failed))
                 );
             } else {

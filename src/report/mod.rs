@@ -60,13 +60,13 @@ pub fn leaderboard(meta: &RunMeta, records: &[AttemptRecord]) -> Vec<ModelRow> {
             ..Default::default()
         });
         row.attempts += 1;
-        match r.outcome {
+        match r.outcome() {
             AttemptOutcome::Resolved => row.resolved += 1,
             AttemptOutcome::ApplyFailed => row.apply_failed += 1,
             AttemptOutcome::Error | AttemptOutcome::ModelError => row.errors += 1,
             AttemptOutcome::Unresolved => {}
         }
-        if let Some(v) = &r.verdict {
+        if let Some(v) = r.verdict() {
             match v.tests.grade {
                 TestGrade::Full => row.full += 1,
                 TestGrade::Partial => row.partial += 1,
@@ -92,14 +92,14 @@ pub fn overall_resolve_rate(records: &[AttemptRecord]) -> Option<f64> {
         .iter()
         .filter(|r| {
             !matches!(
-                r.outcome,
+                r.outcome(),
                 AttemptOutcome::Error | AttemptOutcome::ModelError
             )
         })
         .count();
     let resolved = records
         .iter()
-        .filter(|r| r.outcome == AttemptOutcome::Resolved)
+        .filter(|r| r.outcome() == AttemptOutcome::Resolved)
         .count();
     (graded > 0).then(|| resolved as f64 / graded as f64)
 }
@@ -218,7 +218,7 @@ pub fn verdict_rows(records: &[AttemptRecord]) -> Vec<Vec<String>> {
     records
         .iter()
         .map(|r| {
-            let (grade, f2p, p2p) = match &r.verdict {
+            let (grade, f2p, p2p) = match r.verdict() {
                 Some(v) => (
                     v.tests.grade.to_string(),
                     format!("{}/{}", v.tests.f2p.0, v.tests.f2p.1),
@@ -226,7 +226,7 @@ pub fn verdict_rows(records: &[AttemptRecord]) -> Vec<Vec<String>> {
                 ),
                 None => ("-".into(), "-".into(), "-".into()),
             };
-            let detectors = match &r.verdict {
+            let detectors = match r.verdict() {
                 Some(v) if !v.detectors.is_empty() => v
                     .detectors
                     .iter()
@@ -236,7 +236,7 @@ pub fn verdict_rows(records: &[AttemptRecord]) -> Vec<Vec<String>> {
                 Some(_) => "none".into(),
                 None => "-".into(),
             };
-            let rules = match &r.verdict {
+            let rules = match r.verdict() {
                 Some(v) if !v.rules.is_empty() => {
                     let held = v
                         .rules
@@ -248,11 +248,11 @@ pub fn verdict_rows(records: &[AttemptRecord]) -> Vec<Vec<String>> {
                 Some(_) => "none".into(),
                 None => "-".into(),
             };
-            let edit = match &r.apply {
+            let edit = match r.apply() {
                 Some(a) => a.status.to_string(),
                 None => "-".into(),
             };
-            let hygiene = match &r.verdict {
+            let hygiene = match r.verdict() {
                 Some(v) if !v.hygiene.is_empty() => v.hygiene.len().to_string(),
                 Some(_) => "clean".into(),
                 None => "-".into(),
@@ -261,7 +261,7 @@ pub fn verdict_rows(records: &[AttemptRecord]) -> Vec<Vec<String>> {
                 r.key.task.0.clone(),
                 r.key.model.clone(),
                 r.key.sample.to_string(),
-                r.outcome.to_string(),
+                r.outcome().to_string(),
                 grade,
                 f2p,
                 p2p,
@@ -328,16 +328,16 @@ pub fn describe_apply(a: &crate::patch::Applied) -> String {
 /// Why an attempt ended as it did, in one line: the harness error, the edit that failed, or the
 /// test grade with the first tests not passing and each detector's status.
 pub fn explain(record: &AttemptRecord) -> String {
-    if let Some(e) = &record.error {
+    if let Some(e) = record.error() {
         return format!("harness error: {e}");
     }
-    if let Some(a) = &record.apply {
+    if let Some(a) = record.apply() {
         if let Some(reason) = &a.reason {
             return format!("patch {}: {reason}", a.status);
         }
     }
-    let Some(v) = &record.verdict else {
-        return record.outcome.to_string();
+    let Some(v) = record.verdict() else {
+        return record.outcome().to_string();
     };
     let failing: Vec<String> = v
         .tests
@@ -396,15 +396,15 @@ pub fn render_attempt(r: &AttemptRecord, artifacts: &std::path::Path) -> String 
         r.key.task,
         r.key.model,
         r.key.sample,
-        r.outcome
+        r.outcome()
     );
-    if let Some(e) = &r.error {
+    if let Some(e) = r.error() {
         let _ = writeln!(out, "harness error: {e}");
     }
-    if let Some(a) = &r.apply {
+    if let Some(a) = r.apply() {
         let _ = writeln!(out, "apply: {}", describe_apply(a));
     }
-    if let Some(v) = &r.verdict {
+    if let Some(v) = r.verdict() {
         let _ = writeln!(
             out,
             "tests: {} (FAIL_TO_PASS {}/{}, PASS_TO_PASS {}/{}; {}{})",
@@ -573,10 +573,10 @@ pub fn render_compare(
     let keys: BTreeSet<_> = in_a.keys().chain(in_b.keys()).cloned().collect();
     let describe = |r: Option<&&AttemptRecord>| match r {
         None => "-".to_string(),
-        Some(r) => match &r.verdict {
+        Some(r) => match r.verdict() {
             Some(v) => format!(
                 "{} ({}, race {})",
-                r.outcome,
+                r.outcome(),
                 v.tests.grade,
                 if v.detectors
                     .iter()
@@ -587,7 +587,7 @@ pub fn render_compare(
                     "present"
                 }
             ),
-            None => r.outcome.to_string(),
+            None => r.outcome().to_string(),
         },
     };
     let mut rows = Vec::new();
@@ -615,11 +615,11 @@ pub fn render_compare(
         let rate = |recs: &[AttemptRecord]| {
             let graded = recs
                 .iter()
-                .filter(|r| &r.key.model == m && !r.outcome.is_error())
+                .filter(|r| &r.key.model == m && !r.outcome().is_error())
                 .count();
             let resolved = recs
                 .iter()
-                .filter(|r| &r.key.model == m && r.outcome == AttemptOutcome::Resolved)
+                .filter(|r| &r.key.model == m && r.outcome() == AttemptOutcome::Resolved)
                 .count();
             (graded > 0).then(|| resolved as f64 / graded as f64)
         };
@@ -644,7 +644,7 @@ mod tests {
                 model: model.into(),
                 sample: 0,
             },
-            outcome,
+            crate::attempt::test_end(outcome),
         )
     }
 

@@ -240,8 +240,10 @@ pub struct Scored {
     /// Time spent parsing the test runner's report and grading it (FAIL_TO_PASS, PASS_TO_PASS,
     /// the verdict).
     pub grade_ms: u64,
-    /// (artifact file name, contents).
-    pub logs: Vec<(String, String)>,
+    /// The hidden tests' log.
+    pub tests_log: String,
+    /// Each detector's log, in the task's order.
+    pub detector_logs: Vec<(BugId, String)>,
 }
 
 /// Grades a status map against the task's lists, SWE-bench style.
@@ -737,7 +739,7 @@ pub fn score_attempt(
     let tree = slot.tree();
     let run = run_suite(task, tree, scratch, toolchain, &slot)?;
     let (tests, test_log, grade_ms) = grade_suite(task, run);
-    let mut logs = vec![("tests.log".to_string(), test_log)];
+    let mut detector_logs = Vec::new();
     let mut detectors = Vec::new();
     for bug in bugs {
         let overlay_started = std::time::Instant::now();
@@ -747,7 +749,7 @@ pub fn score_attempt(
         })?;
         setup_ms += overlay_started.elapsed().as_millis() as u64;
         let (result, log) = run_detector(task, bug, tree, scratch, toolchain, &slot)?;
-        logs.push((format!("detector-{}.log", bug.id.0.replace('/', "__")), log));
+        detector_logs.push((bug.id.clone(), log));
         detectors.push(result);
     }
     let mut verdict = Verdict {
@@ -766,7 +768,8 @@ pub fn score_attempt(
         rules_ms,
         setup_ms,
         grade_ms,
-        logs,
+        tests_log: test_log,
+        detector_logs,
     })
 }
 

@@ -144,7 +144,11 @@ pub fn merge_runs(pieces: &[PathBuf], out: &Path) -> Result<Merged, MergeError> 
                 artifacts.push((e.file_name().to_string_lossy().into_owned(), content));
             }
         }
-        merged.record(record, &artifacts)?;
+        let files: Vec<(String, &str)> = artifacts
+            .iter()
+            .map(|(name, content): &(String, String)| (name.clone(), content.as_str()))
+            .collect();
+        merged.record_files(record, &files)?;
     }
     let mut missing = Vec::new();
     for task in &meta.tasks {

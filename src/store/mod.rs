@@ -21,10 +21,14 @@ use std::path::{Path, PathBuf};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
+mod jsonl;
 pub mod merge;
+mod schema;
 
+pub use jsonl::JsonlLog;
 pub use merge::{merge_runs, MergeError, Merged};
 
+use crate::attempt::Artifact;
 pub use crate::attempt::{AttemptKey, AttemptOutcome, AttemptRecord, Timing};
 use crate::catalog::TaskId;
 use crate::sandbox::SandboxMode;
@@ -105,41 +109,6 @@ pub struct RunStore {
     conn: Connection,
 }
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS run (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS attempt (
-    id TEXT PRIMARY KEY,
-    task TEXT NOT NULL,
-    model TEXT NOT NULL,
-    sample INTEGER NOT NULL,
-    outcome TEXT NOT NULL,
-    apply_status TEXT,
-    tests_grade TEXT,
-    f2p_passed INTEGER, f2p_total INTEGER, p2p_passed INTEGER, p2p_total INTEGER,
-    detectors_passed INTEGER, detectors_total INTEGER,
-    resolved INTEGER NOT NULL,
-    error TEXT,
-    total_ms INTEGER NOT NULL,
-    finished_at TEXT NOT NULL,
-    record TEXT NOT NULL,
-    UNIQUE (task, model, sample)
-);
-CREATE TABLE IF NOT EXISTS test_result (
-    attempt_id TEXT NOT NULL REFERENCES attempt(id) ON DELETE CASCADE,
-    test_id TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,
-    PRIMARY KEY (attempt_id, test_id)
-);
-CREATE TABLE IF NOT EXISTS detector_result (
-    attempt_id TEXT NOT NULL REFERENCES attempt(id) ON DELETE CASCADE,
-    bug TEXT NOT NULL, status TEXT NOT NULL, detail TEXT NOT NULL, duration_ms INTEGER NOT NULL,
-    PRIMARY KEY (attempt_id, bug)
-);
-CREATE TABLE IF NOT EXISTS usage (
-    attempt_id TEXT PRIMARY KEY REFERENCES attempt(id) ON DELETE CASCADE,
-    input_tokens INTEGER, output_tokens INTEGER, cost_usd REAL
-);
-";
-
 fn enum_str<T: Serialize>(v: &T) -> String {
     serde_json::to_value(v)
         .ok()
@@ -198,10 +167,7 @@ impl RunStore {
             .conn
             .execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;")
             .map_err(|source| store.sqlite(source))?;
-        store
-            .conn
-            .execute_batch(SCHEMA)
-            .map_err(|source| store.sqlite(source))?;
+        schema::migrate(&store.conn, &store.db_path)?;
         Ok(store)
     }
 
@@ -268,7 +234,7 @@ impl RunStore {
             .filter(|r| {
                 include_errors
                     || !matches!(
-                        r.outcome,
+                        r.outcome(),
                         AttemptOutcome::Error | AttemptOutcome::ModelError
                     )
             })
@@ -281,7 +247,20 @@ impl RunStore {
     pub fn record(
         &mut self,
         record: &AttemptRecord,
-        artifacts: &[(String, String)],
+        artifacts: &[(Artifact, String)],
+    ) -> Result<(), StoreError> {
+        let files: Vec<(String, &str)> = artifacts
+            .iter()
+            .map(|(a, content)| (a.file_name(), content.as_str()))
+            .collect();
+        self.record_files(record, &files)
+    }
+
+    /// [`RunStore::record`] with the artifacts by file name (a merge copies them as they are).
+    fn record_files(
+        &mut self,
+        record: &AttemptRecord,
+        artifacts: &[(String, &str)],
     ) -> Result<(), StoreError> {
         let id = record.key.id();
         let artifacts_dir = self.dir.join("artifacts");
@@ -318,17 +297,17 @@ impl RunStore {
             })?;
         let result = (|| -> rusqlite::Result<()> {
             tx.execute("DELETE FROM attempt WHERE id = ?1", params![id])?;
-            let verdict = record.verdict.as_ref();
+            let verdict = record.verdict();
             tx.execute(
-                "INSERT INTO attempt (id, task, model, sample, outcome, apply_status, tests_grade, f2p_passed, f2p_total, p2p_passed, p2p_total, detectors_passed, detectors_total, resolved, error, total_ms, finished_at, record)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                "INSERT INTO attempt (id, task, model, sample, outcome, apply_status, tests_grade, f2p_passed, f2p_total, p2p_passed, p2p_total, detectors_passed, detectors_total, resolved, error, total_ms, finished_at, record, error_stage)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
                 params![
                     id,
                     record.key.task.0,
                     record.key.model,
                     record.key.sample,
-                    enum_str(&record.outcome),
-                    record.apply.as_ref().map(|a| enum_str(&a.status)),
+                    enum_str(&record.outcome()),
+                    record.apply().map(|a| enum_str(&a.status)),
                     verdict.map(|v| v.tests.grade.to_string()),
                     verdict.map(|v| v.tests.f2p.0 as i64),
                     verdict.map(|v| v.tests.f2p.1 as i64),
@@ -336,11 +315,15 @@ impl RunStore {
                     verdict.map(|v| v.tests.p2p.1 as i64),
                     verdict.map(|v| v.detectors.iter().filter(|d| d.status == crate::score::DetectorStatus::Passed).count() as i64),
                     verdict.map(|v| v.detectors.len() as i64),
-                    record.outcome == AttemptOutcome::Resolved,
-                    record.error,
+                    record.outcome() == AttemptOutcome::Resolved,
+                    record.error(),
                     record.timing.total_ms as i64,
                     record.finished_at,
                     json,
+                    record
+                        .harness_error()
+                        .and_then(|e| e.stage)
+                        .map(|s| s.to_string()),
                 ],
             )?;
             if let Some(v) = verdict {
@@ -356,6 +339,7 @@ impl RunStore {
                         params![id, d.bug.0, enum_str(&d.status), d.detail, d.duration_ms as i64],
                     )?;
                 }
+                schema::insert_rule_results(&tx, &id, &v.rules)?;
             }
             if let Some(u) = &record.usage {
                 tx.execute(
@@ -374,22 +358,6 @@ impl RunStore {
             source,
         })?;
 
-        // A replaced record (retried error) needs the whole file rewritten; a new one appends.
-        let jsonl = self.dir.join("attempts.jsonl");
-        let already = std::fs::read_to_string(&jsonl).unwrap_or_default();
-        let key_json = serde_json::to_string(&record.key).expect("keys serialize");
-        if already.contains(&key_json) {
-            return self.rewrite_jsonl();
-        }
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&jsonl)
-            .map_err(io("opening", &jsonl))?;
-        f.write_all(json.as_bytes())
-            .and_then(|_| f.write_all(b"\n"))
-            .map_err(io("appending to", &jsonl))?;
-        f.sync_all().map_err(io("syncing", &jsonl))?;
         Ok(())
     }
 
@@ -491,7 +459,7 @@ mod tests {
         };
         AttemptRecord {
             finished_at: "2026-01-01T00:00:01Z".into(),
-            ..AttemptRecord::new(key, outcome)
+            ..AttemptRecord::new(key, crate::attempt::test_end(outcome))
         }
     }
 
@@ -502,7 +470,7 @@ mod tests {
         store
             .record(
                 &record(AttemptOutcome::Error),
-                &[("reply.txt".into(), "x".into())],
+                &[(Artifact::Reply, "x".into())],
             )
             .unwrap();
         assert!(store.finished(false).unwrap().is_empty());
@@ -514,7 +482,7 @@ mod tests {
         let store = RunStore::open(dir.path(), "r1").unwrap();
         let all = store.attempts().unwrap();
         assert_eq!(all.len(), 1);
-        assert_eq!(all[0].outcome, AttemptOutcome::Resolved);
+        assert_eq!(all[0].outcome(), AttemptOutcome::Resolved);
         let jsonl = std::fs::read_to_string(dir.path().join("r1/attempts.jsonl")).unwrap();
         assert_eq!(jsonl.lines().count(), 1);
         assert_eq!(store.meta().unwrap(), meta());

@@ -43,6 +43,25 @@ pub fn prepare_python_env(root: &Path, cache: &CacheLayout) -> Result<PathBuf, T
     )
 }
 
+/// Whether the environment for `root`'s requirements is already built (so preparing it takes
+/// no time); false when the requirements cannot be read.
+pub fn is_ready(root: &Path, cache: &CacheLayout) -> bool {
+    let requirements = root.join("harness").join("python").join("requirements.txt");
+    let Ok(pins) = std::fs::read(&requirements) else {
+        return false;
+    };
+    env_dir(&pins, cache).join(".refbench-ok").is_file()
+}
+
+/// Where the environment for requirements `pins` lives: keyed by their content, so changing a
+/// pin makes a new environment.
+fn env_dir(pins: &[u8], cache: &CacheLayout) -> PathBuf {
+    let mut hasher = Sha256::new();
+    hasher.update(pins);
+    let key = crate::fsutil::hex(&hasher.finalize());
+    cache.python_envs().join(&key[..16])
+}
+
 /// Returns the `bin` directory of a virtual environment holding exactly the pins in
 /// `requirements`, creating it under the cache's `python/` when needed (keyed by the file's
 /// content, so changing a pin makes a new environment).
@@ -57,18 +76,19 @@ pub fn prepare_env_from(
             requirements.display()
         ))
     })?;
-    let mut hasher = Sha256::new();
-    hasher.update(&pins);
-    let key = crate::fsutil::hex(&hasher.finalize());
     let envs = cache.python_envs();
-    let dir = envs.join(&key[..16]);
+    let dir = env_dir(&pins, cache);
     let bin = dir.join("bin");
     if dir.join(".refbench-ok").is_file() {
         return Ok(bin);
     }
     std::fs::create_dir_all(&envs)
         .map_err(|e| runner_error(format!("creating {}: {e}", envs.display())))?;
-    let staging = envs.join(format!(".{}-{}", &key[..16], std::process::id()));
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let staging = envs.join(format!(".{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
     run(
         Command::new("python3").arg("-m").arg("venv").arg(&staging),

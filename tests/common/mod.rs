@@ -190,18 +190,22 @@ pub fn shared_cache() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("refbench-cache")
 }
 
-/// Runs refbench with `--root`, a private runs dir under `root` and the shared cache.
-pub fn refbench_in(root: &Path, args: &[&str]) -> std::process::Output {
-    refbench()
-        .arg("--root")
+/// refbench with `--root`, a private runs dir under `root` and the shared cache, ready for
+/// more arguments and environment.
+pub fn refbench_cmd_in(root: &Path) -> Command {
+    let mut cmd = refbench();
+    cmd.arg("--root")
         .arg(root)
         .arg("--runs-dir")
         .arg(root.join("runs"))
         .arg("--cache-dir")
-        .arg(shared_cache())
-        .args(args)
-        .output()
-        .unwrap()
+        .arg(shared_cache());
+    cmd
+}
+
+/// Runs refbench with `--root`, a private runs dir under `root` and the shared cache.
+pub fn refbench_in(root: &Path, args: &[&str]) -> std::process::Output {
+    refbench_cmd_in(root).args(args).output().unwrap()
 }
 
 /// Runs refbench on the real project root (its fixtures and refbench.toml), with the runs in
