@@ -228,18 +228,38 @@ impl RunStore {
     /// Keys of attempts already recorded. With `include_errors = false`, errored attempts are
     /// left out so that they are tried again.
     pub fn finished(&self, include_errors: bool) -> Result<BTreeSet<AttemptKey>, StoreError> {
-        Ok(self
-            .attempts()?
-            .into_iter()
-            .filter(|r| {
-                include_errors
-                    || !matches!(
-                        r.outcome(),
-                        AttemptOutcome::Error | AttemptOutcome::ModelError
-                    )
+        // From the columns, not the records: a resume of a large run need not decode every
+        // verdict to know what is done.
+        let mut stmt = self
+            .conn
+            .prepare("SELECT task, model, sample, outcome FROM attempt")
+            .map_err(|source| self.sqlite(source))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, u32>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
             })
-            .map(|r| r.key)
-            .collect())
+            .map_err(|source| self.sqlite(source))?;
+        let errors = [
+            enum_str(&AttemptOutcome::Error),
+            enum_str(&AttemptOutcome::ModelError),
+        ];
+        let mut out = BTreeSet::new();
+        for row in rows {
+            let (task, model, sample, outcome) = row.map_err(|source| self.sqlite(source))?;
+            if include_errors || !errors.contains(&outcome) {
+                out.insert(AttemptKey {
+                    task: TaskId(task),
+                    model,
+                    sample,
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// Records a finished attempt durably. A record with the same key (an errored attempt being
