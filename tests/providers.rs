@@ -236,20 +236,26 @@ async fn mount_then_ok(
     first: ResponseTemplate,
     times: u64,
 ) {
+    let ok = respond(200, api.ok_body(&gold_reply(), "complete", Some(USAGE)));
+    mount_first_then(server, api, name, (first, times), ok).await;
+}
+
+/// Mounts `first` for its first `n` requests, then `then`.
+async fn mount_first_then(
+    server: &MockServer,
+    api: Api,
+    name: &str,
+    (first, n): (ResponseTemplate, u64),
+    then: ResponseTemplate,
+) {
     Mock::given(method("POST"))
         .and(path(format!("/{name}/v1/{}", api.endpoint())))
         .respond_with(first)
-        .up_to_n_times(times)
+        .up_to_n_times(n)
         .with_priority(1)
         .mount(server)
         .await;
-    mount(
-        server,
-        api,
-        name,
-        respond(200, api.ok_body(&gold_reply(), "complete", Some(USAGE))),
-    )
-    .await;
+    mount(server, api, name, then).await;
 }
 
 fn assert_usage(api: Api, record: &Value) {
@@ -1069,20 +1075,11 @@ async fn stream_scenarios(api: Api) {
         sse(sse_body(api, &gold, USAGE, Ending::Complete)),
     )
     .await;
-    mount_stream_then_ok(
-        &server,
-        api,
-        "cut",
-        sse(sse_body(api, &gold, USAGE, Ending::Cut)),
-    )
-    .await;
-    mount_stream_then_ok(
-        &server,
-        api,
-        "error-event",
-        sse(sse_body(api, &gold, USAGE, Ending::ErrorEvent)),
-    )
-    .await;
+    for (name, ending) in [("cut", Ending::Cut), ("error-event", Ending::ErrorEvent)] {
+        let first = sse(sse_body(api, &gold, USAGE, ending));
+        let then = sse(sse_body(api, &gold, USAGE, Ending::Complete));
+        mount_first_then(&server, api, name, (first, 1), then).await;
+    }
     let names = ["plain", "streamed", "cut", "error-event"];
     let mut config = String::new();
     for name in names {
@@ -1165,24 +1162,6 @@ async fn stream_scenarios(api: Api) {
         stderr.contains("retry 1 of 3"),
         "the broken streams were retried: {stderr}"
     );
-}
-
-/// Mounts `first` for the first request, then the complete stream.
-async fn mount_stream_then_ok(server: &MockServer, api: Api, name: &str, first: ResponseTemplate) {
-    Mock::given(method("POST"))
-        .and(path(format!("/{name}/v1/{}", api.endpoint())))
-        .respond_with(first)
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(server)
-        .await;
-    mount(
-        server,
-        api,
-        name,
-        sse(sse_body(api, &gold_reply(), USAGE, Ending::Complete)),
-    )
-    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -217,6 +217,7 @@ pub async fn submit(http: &HttpModel, requests: &[BatchRequest]) -> Result<Batch
             ),
         });
     }
+    http.check_stopped()?;
     if requests.is_empty() {
         return Err(batch_error(http, "-", "no requests to submit"));
     }
@@ -717,10 +718,7 @@ impl Model {
 
     /// [`collect`], blocking; replies also go to the run's response cache (the caller records
     /// them with the attempt, as it does an asked reply).
-    pub fn collect_batch(
-        &self,
-        job: &BatchJob,
-    ) -> Result<Vec<BatchOutcome>, ModelError> {
+    pub fn collect_batch(&self, job: &BatchJob) -> Result<Vec<BatchOutcome>, ModelError> {
         let http = self.batch_http()?;
         self.shared
             .runtime()

@@ -194,7 +194,9 @@ impl HttpModel {
         req
     }
 
-    fn check_stopped(&self) -> Result<(), ModelError> {
+    /// Fails with [`ModelError::Stopped`] once a 401, a 402 or an exhausted quota stopped the
+    /// model.
+    pub(super) fn check_stopped(&self) -> Result<(), ModelError> {
         match self.stopped.lock().expect("not poisoned").clone() {
             Some(reason) => Err(ModelError::Stopped {
                 model: self.entry.name.clone(),
@@ -290,12 +292,13 @@ impl HttpModel {
     /// One API call other than a completion (the batch layer's uploads, creations, polls and
     /// downloads), with the same retries but outside the completion limits. `build` makes the
     /// request afresh for every try (`url` and the authentication come from
-    /// [`HttpModel::request`]). Returns the 2xx body.
+    /// [`HttpModel::request`]). Returns the 2xx body. It is sent even when the model is
+    /// stopped (polling a batch already paid for costs nothing); whoever spends checks
+    /// [`HttpModel::check_stopped`] first.
     pub(super) async fn call(
         &self,
         build: impl Fn() -> RequestBuilder,
     ) -> Result<String, ModelError> {
-        self.check_stopped()?;
         let (text, _) = self
             .retrying(None, || self.fetch(build().timeout(self.timeout())))
             .await?;

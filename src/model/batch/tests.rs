@@ -419,8 +419,9 @@ async fn a_402_on_submission_stops_the_model_and_a_failed_batch_says_why() {
         prompt_hash: "0".repeat(16),
         requests: vec![],
     };
+    // Polling costs nothing: the stopped model still polls what it already submitted.
     assert_eq!(
-        poll(&http(entry.clone()), &job).await.unwrap(),
+        poll(&model, &job).await.unwrap(),
         BatchState::Failed {
             message: "line 2: not valid JSON".into()
         }
