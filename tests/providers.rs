@@ -236,20 +236,26 @@ async fn mount_then_ok(
     first: ResponseTemplate,
     times: u64,
 ) {
+    let ok = respond(200, api.ok_body(&gold_reply(), "complete", Some(USAGE)));
+    mount_first_then(server, api, name, (first, times), ok).await;
+}
+
+/// Mounts `first` for its first `n` requests, then `then`.
+async fn mount_first_then(
+    server: &MockServer,
+    api: Api,
+    name: &str,
+    (first, n): (ResponseTemplate, u64),
+    then: ResponseTemplate,
+) {
     Mock::given(method("POST"))
         .and(path(format!("/{name}/v1/{}", api.endpoint())))
         .respond_with(first)
-        .up_to_n_times(times)
+        .up_to_n_times(n)
         .with_priority(1)
         .mount(server)
         .await;
-    mount(
-        server,
-        api,
-        name,
-        respond(200, api.ok_body(&gold_reply(), "complete", Some(USAGE))),
-    )
-    .await;
+    mount(server, api, name, then).await;
 }
 
 fn assert_usage(api: Api, record: &Value) {
@@ -882,4 +888,439 @@ fn models_lists_entries_and_key_state_and_bad_config_names_the_line() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr)
         .contains("environment variable REFBENCH_TEST_API_KEY (its api_key_env) is not set"));
+}
+
+/// How a streamed test response ends.
+#[derive(Clone, Copy, PartialEq)]
+enum Ending {
+    /// With the API's final event.
+    Complete,
+    /// The connection closes half-way through the text, before the final event.
+    Cut,
+    /// Half-way through, the server sends an `error` event.
+    ErrorEvent,
+}
+
+/// The `text/event-stream` body streaming what [`Api::ok_body`] returns in one piece (with a
+/// reasoning or thinking part that must not reach the text), ending as `ending` says.
+fn sse_body(api: Api, text: &str, usage: [u64; 5], ending: Ending) -> String {
+    let [input, read, write, output, reasoning] = usage;
+    let pieces: Vec<String> = {
+        let chars: Vec<char> = text.chars().collect();
+        chars
+            .chunks(chars.len().div_ceil(4).max(1))
+            .map(|c| c.iter().collect())
+            .collect()
+    };
+    let half = pieces.len() / 2;
+    let mut events: Vec<(Option<&str>, Value)> = Vec::new();
+    let mut deltas: Vec<(Option<&str>, Value)> = Vec::new();
+    let mut tail: Vec<(Option<&str>, Value)> = Vec::new();
+    let error: (Option<&str>, Value);
+    match api {
+        Api::Chat | Api::Compatible => {
+            let chunk = |delta: Value, finish: Value| {
+                json!({"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1, "model": "m",
+                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], "usage": null})
+            };
+            events.push((
+                None,
+                chunk(json!({"role": "assistant", "content": ""}), Value::Null),
+            ));
+            events.push((
+                None,
+                chunk(json!({"reasoning_content": "THINKING"}), Value::Null),
+            ));
+            for p in &pieces {
+                deltas.push((None, chunk(json!({"content": p}), Value::Null)));
+            }
+            tail.push((None, chunk(json!({}), json!("stop"))));
+            tail.push((
+                None,
+                json!({"id": "chatcmpl-1", "object": "chat.completion.chunk", "choices": [],
+                "usage": {"prompt_tokens": input + read, "completion_tokens": output,
+                    "total_tokens": input + read + output,
+                    "prompt_tokens_details": {"cached_tokens": read},
+                    "completion_tokens_details": {"reasoning_tokens": reasoning}}}),
+            ));
+            tail.push((None, Value::String("[DONE]".into())));
+            error = (
+                None,
+                json!({"error": {"message": "The server had an error", "type": "server_error"}}),
+            );
+        }
+        Api::Responses => {
+            let event = |kind: &str, mut v: Value| {
+                v["type"] = kind.into();
+                v["sequence_number"] = 0.into();
+                (None, v)
+            };
+            events.push(event(
+                "response.created",
+                json!({"response": {"id": "resp_1", "status": "in_progress", "output": []}}),
+            ));
+            events.push(event("response.reasoning_summary_text.delta",
+                json!({"item_id": "rs_1", "output_index": 0, "summary_index": 0, "delta": "THINKING"})));
+            for p in &pieces {
+                deltas.push(event(
+                    "response.output_text.delta",
+                    json!({"item_id": "msg_1", "output_index": 1, "content_index": 0, "delta": p}),
+                ));
+            }
+            tail.push(event(
+                "response.output_text.done",
+                json!({"item_id": "msg_1", "output_index": 1, "content_index": 0, "text": text}),
+            ));
+            tail.push(event(
+                "response.completed",
+                json!({"response": api.ok_body(text, "complete", Some(usage))}),
+            ));
+            error = event(
+                "error",
+                json!({"code": "server_error", "message": "The server had an error", "param": null}),
+            );
+        }
+        Api::Anthropic => {
+            let event = |kind: &'static str, mut v: Value| {
+                v["type"] = kind.into();
+                (Some(kind), v)
+            };
+            events.push(event(
+                "message_start",
+                json!({"message": {"id": "msg_1", "type": "message",
+                "role": "assistant", "model": "m", "content": [], "stop_reason": null,
+                "usage": {"input_tokens": input, "cache_read_input_tokens": read,
+                    "cache_creation_input_tokens": write, "output_tokens": 1}}}),
+            ));
+            events.push(event(
+                "content_block_start",
+                json!({"index": 0, "content_block": {"type": "thinking", "thinking": ""}}),
+            ));
+            events.push(event(
+                "content_block_delta",
+                json!({"index": 0, "delta": {"type": "thinking_delta", "thinking": "THINKING"}}),
+            ));
+            events.push(event("content_block_stop", json!({"index": 0})));
+            events.push(event("ping", json!({})));
+            events.push(event(
+                "content_block_start",
+                json!({"index": 1, "content_block": {"type": "text", "text": ""}}),
+            ));
+            for p in &pieces {
+                deltas.push(event(
+                    "content_block_delta",
+                    json!({"index": 1, "delta": {"type": "text_delta", "text": p}}),
+                ));
+            }
+            tail.push(event("content_block_stop", json!({"index": 1})));
+            tail.push(event(
+                "message_delta",
+                json!({"delta": {"stop_reason": "end_turn", "stop_sequence": null},
+                "usage": {"output_tokens": output}}),
+            ));
+            tail.push(event("message_stop", json!({})));
+            error = event(
+                "error",
+                json!({"error": {"type": "overloaded_error", "message": "Overloaded"}}),
+            );
+        }
+    }
+    match ending {
+        Ending::Complete => {
+            events.extend(deltas);
+            events.extend(tail);
+        }
+        Ending::Cut => events.extend(deltas.into_iter().take(half)),
+        Ending::ErrorEvent => {
+            events.extend(deltas.into_iter().take(half));
+            events.push(error);
+        }
+    }
+    let mut body = String::new();
+    for (name, data) in events {
+        if let Some(n) = name {
+            body.push_str(&format!("event: {n}\n"));
+        }
+        let data = match data {
+            Value::String(s) => s,
+            v => v.to_string(),
+        };
+        body.push_str(&format!("data: {data}\n\n"));
+    }
+    body
+}
+
+fn sse(body: String) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_raw(body, "text/event-stream")
+}
+
+/// For one API, in one run: the same reply sent as JSON and as a stream gives the same text
+/// and usage; a stream cut mid-way and one broken by an `error` event are retried whole and
+/// charged once.
+async fn stream_scenarios(api: Api) {
+    let server = MockServer::start().await;
+    let base = server.uri();
+    let gold = gold_reply();
+    mount(
+        &server,
+        api,
+        "plain",
+        respond(200, api.ok_body(&gold, "complete", Some(USAGE))),
+    )
+    .await;
+    mount(
+        &server,
+        api,
+        "streamed",
+        sse(sse_body(api, &gold, USAGE, Ending::Complete)),
+    )
+    .await;
+    for (name, ending) in [("cut", Ending::Cut), ("error-event", Ending::ErrorEvent)] {
+        let first = sse(sse_body(api, &gold, USAGE, ending));
+        let then = sse(sse_body(api, &gold, USAGE, Ending::Complete));
+        mount_first_then(&server, api, name, (first, 1), then).await;
+    }
+    let names = ["plain", "streamed", "cut", "error-event"];
+    let mut config = String::new();
+    for name in names {
+        let mode = if name == "plain" { "false" } else { "true" };
+        config.push_str(&model_toml(api, name, &base, &format!("stream = {mode}\n")));
+    }
+    let project = mini_project();
+    let root = project.path().to_path_buf();
+    let mut args = vec!["--no-cache".to_string()];
+    for n in names {
+        args.extend(["--model".to_string(), n.to_string()]);
+    }
+    let out = tokio::task::spawn_blocking({
+        let root = root.clone();
+        move || {
+            run(
+                &root,
+                &config,
+                &args.iter().map(String::as_str).collect::<Vec<_>>(),
+            )
+        }
+    })
+    .await
+    .unwrap();
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let recs = records(&root);
+    for name in names {
+        let rec = &recs[&format!("{name}#0")];
+        assert_eq!(rec["outcome"], "resolved", "{name}: {rec}");
+        // Usage from the final events, charged once even where a first stream broke.
+        assert_usage(api, rec);
+        if api != Api::Anthropic {
+            assert_eq!(rec["usage"]["reasoning_tokens"], USAGE[4], "{name}");
+        }
+        assert_eq!(rec["usage"], recs["plain#0"]["usage"], "{name}");
+        assert_eq!(rec["ask"]["stop_reason"], "complete", "{name}");
+        let transport = if name == "plain" { "json" } else { "stream" };
+        assert_eq!(rec["ask"]["transport"], transport, "{name}");
+        let requests = if name == "cut" || name == "error-event" {
+            2
+        } else {
+            1
+        };
+        assert_eq!(rec["ask"]["http_requests"], requests, "{name}");
+        assert_eq!(
+            requests_to(&server, name).await.len(),
+            requests as usize,
+            "{name}"
+        );
+    }
+    // The text reassembled from the events is the reply, with no reasoning in it.
+    let replies: Vec<_> = walk(&root.join("runs"))
+        .into_iter()
+        .filter(|p| p.file_name().is_some_and(|n| n == "reply.txt"))
+        .collect();
+    assert_eq!(replies.len(), names.len());
+    for reply in replies {
+        assert_eq!(
+            std::fs::read_to_string(&reply).unwrap(),
+            gold,
+            "{}",
+            reply.display()
+        );
+    }
+    // What the streamed requests asked for.
+    for req in requests_to(&server, "streamed").await {
+        let body: Value = serde_json::from_slice(&req.body).unwrap();
+        assert_eq!(body["stream"], true);
+        if matches!(api, Api::Chat | Api::Compatible) {
+            assert_eq!(body["stream_options"]["include_usage"], true);
+        }
+    }
+    for req in requests_to(&server, "plain").await {
+        check_request_shape(api, &req);
+        let body: Value = serde_json::from_slice(&req.body).unwrap();
+        assert!(body.get("stream").is_none());
+    }
+    assert!(
+        stderr.contains("retry 1 of 3"),
+        "the broken streams were retried: {stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn openai_chat_streams() {
+    stream_scenarios(Api::Chat).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn openai_responses_streams() {
+    stream_scenarios(Api::Responses).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn anthropic_streams() {
+    stream_scenarios(Api::Anthropic).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_402_or_an_exhausted_quota_stops_the_models_remaining_attempts() {
+    let server = MockServer::start().await;
+    mount(
+        &server,
+        Api::Chat,
+        "payment",
+        respond(
+            402,
+            json!({"error": {"message": "Payment required", "type": "billing_error"}}),
+        ),
+    )
+    .await;
+    mount(
+        &server,
+        Api::Responses,
+        "quota",
+        respond(429, Api::Responses.quota_body()),
+    )
+    .await;
+    mount(&server, Api::Anthropic, "credit",
+        respond(400, json!({"type": "error", "error": {"type": "invalid_request_error",
+            "message": "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits."}}))).await;
+    let config = model_toml(Api::Chat, "payment", &server.uri(), "")
+        + &model_toml(Api::Responses, "quota", &server.uri(), "")
+        + &model_toml(Api::Anthropic, "credit", &server.uri(), "");
+    let project = mini_project();
+    let root = project.path().to_path_buf();
+    let out = tokio::task::spawn_blocking({
+        let root = root.clone();
+        move || {
+            run(
+                &root,
+                &config,
+                &[
+                    "--no-cache",
+                    "--jobs",
+                    "1",
+                    "--samples",
+                    "3",
+                    "--model",
+                    "payment",
+                    "--model",
+                    "quota",
+                    "--model",
+                    "credit",
+                ],
+            )
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let recs = records(&root);
+    for (name, status) in [("payment", 402), ("quota", 429), ("credit", 400)] {
+        assert_eq!(
+            requests_to(&server, name).await.len(),
+            1,
+            "{name}: no request after the first"
+        );
+        let errors: Vec<String> = (0..3)
+            .map(|s| {
+                let rec = &recs[&format!("{name}#{s}")];
+                assert_eq!(rec["outcome"], "model-error");
+                rec["error"].as_str().unwrap().to_string()
+            })
+            .collect();
+        let first = errors.iter().find(|e| !e.contains("not asked")).unwrap();
+        assert!(
+            first.contains(&format!("quota exhausted (HTTP {status}, not retried)")),
+            "{first}"
+        );
+        assert_eq!(
+            errors
+                .iter()
+                .filter(|e| e.contains("not asked, an earlier request failed: quota exhausted"))
+                .count(),
+            2,
+            "{errors:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn entries_differing_only_in_base_url_do_not_share_cached_replies() {
+    let server = MockServer::start().await;
+    let unique = format!(
+        "{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let (here, there) = (format!("here{unique}"), format!("there{unique}"));
+    for (name, text) in [
+        (&here, gold_reply()),
+        (
+            &there,
+            format!("{}\n(from the other server)\n", gold_reply()),
+        ),
+    ] {
+        mount(
+            &server,
+            Api::Chat,
+            name,
+            respond(200, Api::Chat.ok_body(&text, "complete", Some(USAGE))),
+        )
+        .await;
+    }
+    // Same provider, model id, prompt and sample; only base_url differs.
+    let config = model_toml(Api::Chat, &here, &server.uri(), "")
+        + &model_toml(Api::Chat, &there, &server.uri(), "").replace(
+            &format!("model = \"{there}-id\""),
+            &format!("model = \"{here}-id\""),
+        );
+    let project = mini_project();
+    let root = project.path().to_path_buf();
+    let go = |model: String| {
+        let root = root.clone();
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || run(&root, &config, &["--model", &model]))
+    };
+    for (model, sent_here, sent_there) in [(&here, 1, 0), (&there, 1, 1), (&there, 1, 1)] {
+        let out = go(model.clone()).await.unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(
+            requests_to(&server, &here).await.len(),
+            sent_here,
+            "{model}"
+        );
+        assert_eq!(
+            requests_to(&server, &there).await.len(),
+            sent_there,
+            "{model}: the other server's reply was served"
+        );
+    }
+    // The two requests were the same body: the base URL alone told them apart.
+    assert_eq!(
+        requests_to(&server, &here).await[0].body,
+        requests_to(&server, &there).await[0].body
+    );
+    // The last run was served from the cache, with the other server's reply.
+    let rec = &records(&root)[&format!("{there}#0")];
+    assert_eq!(rec["ask"]["cached"], true);
 }

@@ -108,6 +108,66 @@ impl ReasoningEffort {
     }
 }
 
+/// Whether a model's requests are streamed (server-sent events), as `stream = true | false |
+/// "auto"` in refbench.toml.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum StreamMode {
+    /// Stream requests that may run long (see [`ModelEntry::streams`]).
+    #[default]
+    Auto,
+    /// Always stream.
+    Always,
+    /// Never stream: one JSON response per request.
+    Never,
+}
+
+impl Serialize for StreamMode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            StreamMode::Auto => s.serialize_str("auto"),
+            StreamMode::Always => s.serialize_bool(true),
+            StreamMode::Never => s.serialize_bool(false),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for StreamMode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Flag(bool),
+            Word(String),
+        }
+        let wrong = || {
+            serde::de::Error::custom(
+                "expected true (always stream), false (never) or \"auto\" (stream long requests)",
+            )
+        };
+        match Written::deserialize(d).map_err(|_| wrong())? {
+            Written::Flag(true) => Ok(StreamMode::Always),
+            Written::Flag(false) => Ok(StreamMode::Never),
+            Written::Word(w) if w == "auto" => Ok(StreamMode::Auto),
+            Written::Word(_) => Err(wrong()),
+        }
+    }
+}
+
+/// `stream = "auto"` streams a request whose `max_output_tokens` is above this. It is the
+/// Anthropic SDKs' own bound: they estimate a reply's time as one hour per 128,000 output tokens
+/// and refuse a non-streamed call expected to pass 10 minutes (3600 s x 21,333 / 128,000 =
+/// 600 s), because an idle HTTP connection that long is dropped by proxies and load balancers.
+/// The same holds for long OpenAI reasoning replies, so one rule serves every provider.
+pub const AUTO_STREAM_MAX_TOKENS: u32 = 21_333;
+
+/// `stream = "auto"` also streams when one request may wait longer than this (`timeout_secs`):
+/// the same 10 minutes, past which a silent connection is at risk.
+pub const AUTO_STREAM_TIMEOUT_SECS: u64 = 600;
+
+/// The batch discount the providers bill (OpenAI's Batch API and Anthropic's Message Batches
+/// both charge half the list price), used when an entry does not set `batch_discount`.
+pub const PROVIDER_BATCH_DISCOUNT: f64 = 0.5;
+
 /// USD per million tokens.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -120,6 +180,19 @@ pub struct Prices {
     pub cache_write: Option<f64>,
     /// Output tokens (reasoning tokens are billed as output).
     pub output: f64,
+}
+
+impl Prices {
+    /// Every price less `discount` (a fraction: 0.5 halves them), for batch replies.
+    pub fn discounted(&self, discount: f64) -> Prices {
+        let keep = 1.0 - discount;
+        Prices {
+            input: self.input * keep,
+            cache_read: self.cache_read.map(|p| p * keep),
+            cache_write: self.cache_write.map(|p| p * keep),
+            output: self.output * keep,
+        }
+    }
 }
 
 /// One `[[model]]` entry as written.
@@ -159,9 +232,14 @@ pub struct ModelEntry {
     /// How the model writes its edit.
     #[serde(default)]
     pub edit_format: EditFormat,
-    /// Seconds before one HTTP request is abandoned (then retried).
+    /// Seconds before one HTTP request is abandoned (then retried). For a streamed request: the
+    /// wait for the response to start and the longest silence between two events.
     #[serde(default = "default_timeout")]
     pub timeout_secs: u64,
+    /// Whether requests are streamed (`true`, `false` or `"auto"`, the default).
+    pub stream: Option<StreamMode>,
+    /// Fraction of the prices a batch reply is not billed (default: the provider's 0.5).
+    pub batch_discount: Option<f64>,
     /// Retries after the first request, for retryable failures.
     #[serde(default = "default_retries")]
     pub max_retries: u32,
@@ -220,6 +298,35 @@ impl ModelEntry {
             .unwrap_or_default()
             .trim_end_matches('/')
             .to_string()
+    }
+
+    /// Whether this entry's requests are streamed: as `stream` says; for `"auto"`, when
+    /// `max_output_tokens` is above [`AUTO_STREAM_MAX_TOKENS`] or `timeout_secs` above
+    /// [`AUTO_STREAM_TIMEOUT_SECS`].
+    pub fn streams(&self) -> bool {
+        match (self.provider, self.stream.unwrap_or_default()) {
+            (Provider::Replay, _) | (_, StreamMode::Never) => false,
+            (_, StreamMode::Always) => true,
+            (_, StreamMode::Auto) => {
+                self.max_output_tokens > AUTO_STREAM_MAX_TOKENS
+                    || self.timeout_secs > AUTO_STREAM_TIMEOUT_SECS
+            }
+        }
+    }
+
+    /// Whether the provider has a batch API refbench speaks.
+    pub fn has_batch_api(&self) -> bool {
+        matches!(
+            self.provider,
+            Provider::OpenaiChat | Provider::OpenaiResponses | Provider::Anthropic
+        )
+    }
+
+    /// The discount on batch replies: `batch_discount`, else the provider's
+    /// [`PROVIDER_BATCH_DISCOUNT`]; `None` without a batch API.
+    pub fn batch_discount(&self) -> Option<f64> {
+        self.has_batch_api()
+            .then(|| self.batch_discount.unwrap_or(PROVIDER_BATCH_DISCOUNT))
     }
 
     /// The request field for the output token limit.
@@ -386,6 +493,28 @@ impl Config {
             if m.timeout_secs == 0 {
                 errors.push(err("timeout_secs", "expected at least 1, found 0".into()));
             }
+            if m.stream.is_some() && m.provider == Provider::Replay {
+                errors.push(err(
+                    "stream",
+                    "a replay model sends no request; remove `stream`".into(),
+                ));
+            }
+            if let Some(d) = m.batch_discount {
+                if !m.has_batch_api() {
+                    errors.push(err(
+                        "batch_discount",
+                        format!(
+                            "provider {} has no batch API refbench speaks (openai-chat, openai-responses and anthropic do); remove `batch_discount`",
+                            m.provider
+                        ),
+                    ));
+                } else if !(d.is_finite() && (0.0..1.0).contains(&d)) {
+                    errors.push(err(
+                        "batch_discount",
+                        format!("expected a fraction from 0 up to (not including) 1, e.g. 0.5 for half price; found {d}"),
+                    ));
+                }
+            }
             if let Some(p) = &m.price {
                 let all = [
                     ("input", Some(p.input)),
@@ -500,6 +629,9 @@ mod tests {
         let claude = config.get("claude-opus-4-7").unwrap();
         assert_eq!(claude.provider, Provider::Anthropic);
         assert_eq!(claude.base_url(), "https://api.anthropic.com/v1");
+        // Both flagship entries ask for long replies: streamed, and billed at half in batches.
+        assert!(gpt.streams() && claude.streams());
+        assert_eq!(claude.batch_discount(), Some(0.5));
     }
 
     #[test]
@@ -547,5 +679,66 @@ mod tests {
         let ok = load_text("[[model]]\nname = \"a\"\nprovider = \"openai-compatible\"\nmodel = \"m\"\nbase_url = \"http://h/v1/\"\n").unwrap();
         assert_eq!(ok.models[0].token_limit_field(), "max_tokens");
         assert_eq!(ok.models[0].base_url(), "http://h/v1");
+    }
+
+    fn one(extra: &str) -> Result<ModelEntry, Vec<FileError>> {
+        load_text(&format!(
+            "[[model]]\nname = \"a\"\nprovider = \"anthropic\"\nmodel = \"m\"\napi_key_env = \"K\"\n{extra}"
+        ))
+        .map(|mut c| c.models.remove(0))
+    }
+
+    #[test]
+    fn stream_is_true_false_or_auto_and_auto_streams_long_requests() {
+        assert!(one("stream = true\nmax_output_tokens = 100\n")
+            .unwrap()
+            .streams());
+        assert!(!one("stream = false\n").unwrap().streams());
+        // Auto: the default 32000 output tokens may take over 10 minutes.
+        assert!(one("").unwrap().streams());
+        assert!(!one("max_output_tokens = 21333\n").unwrap().streams());
+        assert!(one("max_output_tokens = 21334\n").unwrap().streams());
+        assert!(
+            one("stream = \"auto\"\nmax_output_tokens = 8000\ntimeout_secs = 900\n")
+                .unwrap()
+                .streams()
+        );
+        let errors = one("stream = \"sometimes\"\n").unwrap_err();
+        let shown = errors[0].to_string();
+        assert!(
+            shown.contains(":6:") && shown.contains("expected true (always stream), false"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn batch_discount_defaults_to_half_and_is_checked() {
+        assert_eq!(one("").unwrap().batch_discount(), Some(0.5));
+        assert_eq!(
+            one("batch_discount = 0.25\n").unwrap().batch_discount(),
+            Some(0.25)
+        );
+        let shown = one("batch_discount = 1.5\n").unwrap_err()[0].to_string();
+        assert!(
+            shown.contains(":6: key `model[0].batch_discount`") && shown.contains("0.5 for half"),
+            "{shown}"
+        );
+        let errors = load_text("[[model]]\nname = \"a\"\nprovider = \"openai-compatible\"\nmodel = \"m\"\nbase_url = \"http://h/v1\"\nbatch_discount = 0.5\n").unwrap_err();
+        assert!(
+            errors[0].to_string().contains("no batch API"),
+            "{}",
+            errors[0]
+        );
+        let prices = Prices {
+            input: 5.0,
+            cache_read: Some(0.5),
+            cache_write: None,
+            output: 25.0,
+        }
+        .discounted(0.5);
+        assert_eq!(
+            (prices.input, prices.cache_read, prices.output),
+            (2.5, Some(0.25), 12.5)
+        );
     }
 }

@@ -14,23 +14,30 @@
 //!
 //! HTTP behaviour ([`client`]): per model a semaphore (`max_concurrency`) and governor rate
 //! limiters (requests and tokens per minute); retries with jittered exponential backoff on 408,
-//! 409, 429, 5xx (529 included), timeouts and connection errors, honouring `retry-after-ms` then
-//! `retry-after`; no retry on a quota 429 (`insufficient_quota`, spend or credit limits) or
-//! other 4xx; a 401 also stops the model's later attempts without a request. Calls are async
-//! (tokio); [`Model::ask`] blocks on a runtime the set owns, so today's synchronous run loop
-//! can call it and an async loop can call [`Model::ask_async`] instead.
+//! 409, 429, 5xx (529 included), timeouts, connection errors and broken streams, honouring
+//! `retry-after-ms` then `retry-after`; no retry on other 4xx. A 401, a 402 or an exhausted
+//! quota (`insufficient_quota`, spend or credit limits) also stops the model's later attempts
+//! without a request. Long requests are streamed (server-sent events, [`stream`]) as
+//! `stream` in refbench.toml says. Calls are async (tokio); [`Model::ask`] blocks on a runtime
+//! the set owns, so today's synchronous run loop can call it and an async loop can call
+//! [`Model::ask_async`] instead. [`batch`] submits many requests at once through the
+//! providers' batch APIs, at their batch prices.
 //!
 //! Usage is normalised: `input_tokens` is all input (OpenAI's `prompt_tokens` already includes
 //! cached tokens; Anthropic's `input_tokens` excludes cache reads and writes, which are added);
 //! cost in USD comes from the entry's prices; a response without usage leaves usage `None`
-//! (unknown), never zero. Successful responses are cached under `CACHE/responses/`, keyed by
-//! provider, model id, the full request body and the sample index; errors are never cached, so
-//! a repeated run of a finished configuration makes no HTTP request. Keys come only from the
-//! entry's environment variable and are replaced by `[REDACTED]` in every error and reply.
+//! (unknown), never zero. Successful replies are cached ([`reply_cache`]) under
+//! `CACHE/responses/`, keyed by everything that changes the answer: provider, base URL, model
+//! id, the full request body and the sample index; errors are never cached, so a repeated run
+//! of a finished configuration makes no HTTP request. Keys come only from the entry's
+//! environment variable and are replaced by `[REDACTED]` in every error and reply.
 
+pub mod batch;
 pub mod client;
 pub mod config;
 pub mod prompt;
+pub mod reply_cache;
+pub mod stream;
 pub mod wire;
 
 use std::collections::HashMap;
@@ -39,11 +46,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::catalog::{FileError, Task};
-use client::HttpModel;
+use client::{HttpModel, Transport};
 use config::{Config, ModelEntry, Prices, Provider};
+use reply_cache::ReplyCache;
 
 /// Model-stage failures. Messages never hold an API key.
 #[derive(Debug, thiserror::Error)]
@@ -83,11 +90,14 @@ pub enum ModelError {
         /// The provider's message.
         message: String,
     },
-    /// A 429 that retrying cannot fix (quota, spend or credit limit).
-    #[error("model {model}: quota exhausted (HTTP 429, not retried): {message}")]
+    /// The account cannot pay (HTTP 402, or a quota, spend or credit limit): not retried, and
+    /// the model's remaining attempts are not sent.
+    #[error("model {model}: quota exhausted (HTTP {status}, not retried): {message}; the model's remaining attempts are not sent")]
     Quota {
         /// The model.
         model: String,
+        /// The status (402, or the 400/403/429 that named the quota).
+        status: u16,
         /// The provider's message.
         message: String,
     },
@@ -119,13 +129,41 @@ pub enum ModelError {
         /// What is wrong.
         message: String,
     },
-    /// An earlier attempt got a 401.
+    /// An earlier attempt got a 401, a 402 or an exhausted quota.
     #[error("model {model}: not asked, an earlier request failed: {reason}")]
     Stopped {
         /// The model.
         model: String,
-        /// The 401 message.
+        /// The earlier failure.
         reason: String,
+    },
+    /// The model cannot do what was asked (a batch for a provider without a batch API).
+    #[error("model {model}: {what}")]
+    Unsupported {
+        /// The model.
+        model: String,
+        /// What it cannot do, and what to do instead.
+        what: String,
+    },
+    /// A batch as a whole cannot be submitted, polled or collected.
+    #[error("model {model}: batch {batch}: {message}")]
+    Batch {
+        /// The model.
+        model: String,
+        /// The batch id (or `-` before it has one).
+        batch: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// One request of a batch has no reply (errored, expired, canceled).
+    #[error("model {model}: batch request {custom_id}: {message}")]
+    BatchItem {
+        /// The model.
+        model: String,
+        /// The request's custom id.
+        custom_id: String,
+        /// What happened to it.
+        message: String,
     },
     /// The replay file has no reply for this attempt, or cannot be read.
     #[error("model {model}: replay: {message}")]
@@ -212,6 +250,9 @@ pub struct AskInfo {
     pub http_requests: u32,
     /// Served from the response cache.
     pub cached: bool,
+    /// How the reply came back (`None` from the cache, a replay or a built-in).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transport: Option<Transport>,
 }
 
 /// A model's reply.
@@ -242,7 +283,7 @@ pub struct ModelSettings {
 
 struct Shared {
     runtime: OnceLock<tokio::runtime::Runtime>,
-    cache: Option<PathBuf>,
+    cache: Option<ReplyCache>,
     recorder: Option<(PathBuf, Mutex<std::fs::File>)>,
 }
 
@@ -405,61 +446,30 @@ impl Model {
         let entry = &http.entry;
         let prompt = prompt::build(task, context, entry.edit_format);
         let body = wire::request_body(entry, &prompt);
-        let cache_file = self.shared.cache.as_ref().map(|dir| {
-            let mut h = Sha256::new();
-            for part in [
-                entry.provider.as_str(),
-                entry.model_id(),
-                &body.to_string(),
-                &sample.to_string(),
-            ] {
-                h.update(part.as_bytes());
-                h.update([0]);
-            }
-            let hex = format!("{:x}", h.finalize());
-            dir.join(&hex[..2]).join(format!("{hex}.json"))
-        });
-        // An entry that no longer parses (an older format, a damaged file) is a miss.
-        let cached = cache_file
-            .as_ref()
-            .and_then(|f| std::fs::read_to_string(f).ok())
-            .and_then(|raw| {
-                let parsed = wire::parse_response(entry.provider, &raw).ok()?;
-                Some((raw, parsed))
-            });
-        let (raw, parsed, requests, from_cache) = match cached {
-            Some((raw, parsed)) => (raw, parsed, 0, true),
+        let key = reply_cache::key(entry, &body, sample);
+        let cached = self.shared.cache.as_ref().and_then(|c| c.get(&key));
+        let (parsed, requests, transport) = match cached {
+            Some(parsed) => (parsed, 0, None),
             None => {
                 let exchange = http.send(&body).await?;
-                let parsed =
-                    wire::parse_response(entry.provider, &exchange.body).map_err(|message| {
-                        ModelError::Malformed {
-                            model: self.name.clone(),
-                            message: http.redact(&message),
-                        }
-                    })?;
-                (exchange.body, parsed, exchange.requests, false)
+                // Only a reply that parsed is cached: errors never are.
+                if let Some(cache) = &self.shared.cache {
+                    cache.put(&key, &exchange.parsed);
+                }
+                (exchange.parsed, exchange.requests, Some(exchange.transport))
             }
         };
-        // Only a response that parsed is cached: errors never are.
-        if let (Some(file), false) = (&cache_file, from_cache) {
-            if let Err(e) = crate::fsutil::write_atomic(file, raw.as_bytes()) {
-                tracing::warn!("cannot write the response cache {}: {e}", file.display());
-            }
-        }
         Ok(Reply {
             text: http.redact(&parsed.text),
             usage: parsed.usage.map(|u| u.priced(entry.price.as_ref())),
+            prompt: Some(prompt_artifact(&prompt)),
             info: AskInfo {
                 prompt_hash: Some(prompt.template_hash),
                 stop_reason: Some(parsed.stop),
                 http_requests: requests,
-                cached: from_cache,
+                cached: transport.is_none(),
+                transport,
             },
-            prompt: Some(format!(
-                "### system\n\n{}\n\n### user\n\n{}",
-                prompt.system, prompt.user
-            )),
         })
     }
 
@@ -485,6 +495,14 @@ impl Model {
         }
         Ok(reply)
     }
+}
+
+/// The prompt as the attempt's artifact shows it (system, then user).
+fn prompt_artifact(prompt: &prompt::Prompt) -> String {
+    format!(
+        "### system\n\n{}\n\n### user\n\n{}",
+        prompt.system, prompt.user
+    )
 }
 
 /// The models of a run: the built-ins plus refbench.toml's entries, resolved once each so
@@ -533,7 +551,10 @@ impl ModelSet {
             config,
             shared: Arc::new(Shared {
                 runtime: OnceLock::new(),
-                cache: settings.cache.as_ref().map(|c| c.responses()),
+                cache: settings
+                    .cache
+                    .as_ref()
+                    .map(|c| ReplyCache::new(c.responses())),
                 recorder,
             }),
             resolved: Mutex::new(HashMap::new()),

@@ -1,5 +1,11 @@
-//! Request bodies and response parsing per provider, as each API documents them. Pure
-//! functions: no I/O, so every shape is unit-tested here and checked again end to end.
+//! Request bodies and response parsing per provider, as each API documents them.
+//!
+//! In: a model entry and a prompt (for a body), or a response body (for a reply). Out: the JSON
+//! request body, or the [`Parsed`] reply (text, stop reason, usage). Pure functions with no
+//! I/O, so every shape is unit-tested here and checked again end to end; an agent loop builds
+//! its per-turn bodies and reads its per-turn replies through the same functions. Streamed
+//! replies ([`super::stream`]) are reassembled into the documented non-streamed shape and read
+//! by [`parse_json`] too, so both transports give the same reply by construction.
 
 use serde_json::{json, Map, Value};
 
@@ -76,8 +82,24 @@ pub fn request_body(entry: &ModelEntry, prompt: &Prompt) -> Value {
     Value::Object(body)
 }
 
-/// What a successful (2xx) response carried.
-#[derive(Debug, Clone, PartialEq)]
+/// The fields a streamed request adds to `body`: `stream: true`, and for Chat Completions
+/// `stream_options.include_usage`, without which the stream carries no usage. Kept out of the
+/// response cache key: they change how the answer arrives, not what it is.
+pub fn stream_body(provider: Provider, body: &Value) -> Value {
+    let mut body = body.clone();
+    if let Some(map) = body.as_object_mut() {
+        map.insert("stream".into(), true.into());
+        if matches!(provider, Provider::OpenaiChat | Provider::OpenaiCompatible) {
+            map.insert("stream_options".into(), json!({"include_usage": true}));
+        }
+    }
+    body
+}
+
+/// What a successful (2xx) response carried. Also the form a reply is kept in the response
+/// cache, whichever transport brought it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Parsed {
     /// The reply text (for a refusal: the refusal message).
     pub text: String,
@@ -98,13 +120,18 @@ fn count(v: &Value, path: &[&str]) -> Option<u64> {
 /// Parses a 2xx body. `Err` says what is missing.
 pub fn parse_response(provider: Provider, body: &str) -> Result<Parsed, String> {
     let v: Value = serde_json::from_str(body).map_err(|e| format!("response is not JSON: {e}"))?;
+    parse_json(provider, &v)
+}
+
+/// Parses a 2xx body already read as JSON (a batch result line holds one).
+pub fn parse_json(provider: Provider, v: &Value) -> Result<Parsed, String> {
     if !v.is_object() {
         return Err("response is not a JSON object".into());
     }
     match provider {
-        Provider::OpenaiChat | Provider::OpenaiCompatible => parse_chat(&v),
-        Provider::OpenaiResponses => parse_responses(&v),
-        Provider::Anthropic => parse_anthropic(&v),
+        Provider::OpenaiChat | Provider::OpenaiCompatible => parse_chat(v),
+        Provider::OpenaiResponses => parse_responses(v),
+        Provider::Anthropic => parse_anthropic(v),
         Provider::Replay => Err("replay has no wire format".into()),
     }
 }
@@ -258,12 +285,21 @@ pub fn error_message(body: &str) -> String {
     short
 }
 
-/// Whether a 429 means the account cannot pay (retrying cannot help): OpenAI's
-/// `insufficient_quota`, Anthropic's spend and credit limits.
-pub fn is_quota_exhausted(body: &str) -> bool {
+/// Whether an error response means the account cannot pay, so that retrying, or sending the
+/// model's other attempts, cannot help: HTTP 402 (Payment Required; Anthropic's
+/// `billing_error`), or a 400, 403 or 429 naming OpenAI's `insufficient_quota`, a spend limit,
+/// a credit balance or billing (Anthropic answers "Your credit balance is too low" with a 400).
+pub fn is_quota_exhausted(status: u16, body: &str) -> bool {
+    if status == 402 {
+        return true;
+    }
+    if !matches!(status, 400 | 403 | 429) {
+        return false;
+    }
     let lower = body.to_ascii_lowercase();
     [
         "insufficient_quota",
+        "billing_error",
         "spend limit",
         "credit balance",
         "billing",
@@ -311,11 +347,24 @@ mod tests {
     #[test]
     fn quota_429s_are_recognised() {
         assert!(is_quota_exhausted(
+            429,
             r#"{"error":{"type":"insufficient_quota","code":"insufficient_quota"}}"#
         ));
         assert!(!is_quota_exhausted(
+            429,
             r#"{"error":{"type":"rate_limit_error","message":"slow down"}}"#
         ));
+        assert!(is_quota_exhausted(402, "{}"));
+        assert!(is_quota_exhausted(
+            400,
+            r#"{"type":"error","error":{"type":"invalid_request_error","message":"Your credit balance is too low to access the Anthropic API."}}"#
+        ));
+        assert!(!is_quota_exhausted(
+            400,
+            r#"{"error":{"message":"max_tokens is too large"}}"#
+        ));
+        // A server error that mentions billing is still a server error, retried.
+        assert!(!is_quota_exhausted(500, "billing service unavailable"));
         assert_eq!(
             error_message(r#"{"error":{"message":"bad key"}}"#),
             "bad key"

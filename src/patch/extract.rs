@@ -7,8 +7,9 @@
 //! - search/replace: a file path line (before the fence, or the fence's first line), then
 //!   `<<<<<<< SEARCH`, the old text, `=======`, the new text, `>>>>>>> REPLACE`; several blocks
 //!   may follow one path;
-//! - whole file: a fence whose info string names a path (```python src/a.py or
-//!   ```src/a.py), or that follows a line naming one (`src/a.py`, `**src/a.py**`,
+//! - whole file: a fence whose info string names a path (```python src/a.py, ```src/a.py,
+//!   ```rust:src/a.rs, ```python path=app/x.py, ```rust title="src/a.rs"), or that follows a
+//!   line naming one (`src/a.py`, `**src/a.py**`,
 //!   "Here is the updated `src/a.py`:").
 //!
 //! `Auto` picks search/replace when the reply has SEARCH markers, else a diff when it has one,
@@ -178,19 +179,64 @@ fn plausible_path(t: &str) -> bool {
         && !t.ends_with('.')
 }
 
-/// A path named in a fence's info string: ```python src/a.py, ```src/a.py, title="src/a.py".
+/// Keys of an info string's `key=value` attributes that name the file.
+const PATH_KEYS: [&str; 5] = ["path", "file", "filename", "title", "name"];
+
+/// A path named in a fence's info string: ```rust src/a.rs, ```src/a.rs, ```rust:src/a.rs,
+/// ```python path=app/x.py, ```rust title="src/a.rs", ```{.rust file=src/a.rs}.
+///
+/// The language word, attributes that name no file (`edition=2021`, `{linenos}`) and numbers
+/// (`1.75`, `v0.1`) are skipped: a token names a file only when it holds a `/` or ends in an
+/// extension with a letter.
 fn path_from_info(info: &str) -> Option<String> {
-    for tok in info.split_whitespace() {
+    let info = info.trim();
+    // Pandoc's attribute form: only its key=value pairs can name the file.
+    let attributes_only = info.starts_with('{');
+    let info = info.trim_start_matches('{').trim_end_matches('}');
+    for (i, raw) in info.split_whitespace().enumerate() {
+        let mut tok = raw;
+        if let Some((key, value)) = tok.split_once('=') {
+            let key = key.trim_start_matches(['.', '#']).to_ascii_lowercase();
+            if !PATH_KEYS.contains(&key.as_str()) {
+                continue;
+            }
+            tok = value;
+        } else if attributes_only {
+            continue;
+        } else if i == 0 {
+            // ```rust:src/a.rs
+            if let Some((lang, rest)) = tok.split_once(':') {
+                if !lang.is_empty()
+                    && lang
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "+-#_".contains(c))
+                {
+                    tok = rest;
+                }
+            }
+        }
         let tok = tok
-            .split_once('=')
-            .map(|(_, v)| v)
-            .unwrap_or(tok)
-            .trim_matches(|c| c == '"' || c == '\'');
-        if (tok.contains('/') || tok.contains('.')) && plausible_path(tok) {
+            .trim_matches(|c: char| "\"'()[]{}`,;".contains(c))
+            .trim_end_matches(':');
+        let tok = tok.strip_prefix("./").unwrap_or(tok);
+        if names_a_file(tok) {
             return Some(tok.to_string());
         }
     }
     None
+}
+
+/// A token that can only be a file path: a plausible path with a `/`, or with an extension
+/// holding a letter (`Cargo.toml`, not `1.75`).
+fn names_a_file(tok: &str) -> bool {
+    if !plausible_path(tok) || tok.contains("://") {
+        return false;
+    }
+    let file = tok.rsplit('/').next().unwrap_or(tok);
+    let extension_has_letter = file
+        .rsplit_once('.')
+        .is_some_and(|(_, ext)| ext.chars().any(|c| c.is_ascii_alphabetic()));
+    (tok.contains('/') && file.chars().any(|c| c.is_alphanumeric())) || extension_has_letter
 }
 
 fn diff_edits(reply: &str, lines: &[&str]) -> Vec<Edit> {
@@ -381,6 +427,98 @@ mod tests {
                 search: "x = 1\n".into(),
                 replace: "x = 2\n".into()
             }]
+        );
+    }
+
+    fn whole(reply: &str) -> Vec<(String, String)> {
+        let (fmt, edits) = extract(reply, EditFormat::Auto);
+        assert_eq!(fmt, EditFormat::WholeFile, "{reply}");
+        edits
+            .into_iter()
+            .map(|e| match e {
+                Edit::WholeFile { path, content } => (path, content),
+                other => panic!("not a whole file: {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn whole_file_path_in_the_fence_info_string() {
+        let body = "pub fn allow() -> bool {\n    true\n}\n";
+        for (info, path) in [
+            ("rust src/policy.rs", "src/policy.rs"),
+            ("python path=app/x.py", "app/x.py"),
+            ("src/a.rs", "src/a.rs"),
+            ("rust:src/policy.rs", "src/policy.rs"),
+            ("rust title=\"src/policy.rs\"", "src/policy.rs"),
+            ("rust filename='src/policy.rs'", "src/policy.rs"),
+            ("rust file=src/policy.rs {linenos}", "src/policy.rs"),
+            ("{.rust file=src/policy.rs}", "src/policy.rs"),
+            ("rust (src/policy.rs)", "src/policy.rs"),
+            ("toml Cargo.toml", "Cargo.toml"),
+            ("python ./app/x.py", "app/x.py"),
+            ("rust // src/policy.rs", "src/policy.rs"),
+        ] {
+            let reply = format!("Here you go.\n\n```{info}\n{body}```\n\nDone.\n");
+            assert_eq!(
+                whole(&reply),
+                vec![(path.to_string(), body.to_string())],
+                "info string {info:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn several_files_named_in_info_strings_keep_their_order() {
+        let reply = "Two files change.\n\n```rust src/policy.rs\npub struct Policy;\n```\n\nand\n\n```rust src/lib.rs\npub mod policy;\n```\n";
+        assert_eq!(
+            whole(reply),
+            vec![
+                (
+                    "src/policy.rs".to_string(),
+                    "pub struct Policy;\n".to_string()
+                ),
+                ("src/lib.rs".to_string(), "pub mod policy;\n".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_info_string_without_a_path_names_none() {
+        for info in [
+            "rust",
+            "python3",
+            "rust 1.75",
+            "rust edition=2021",
+            "text v0.1",
+            "js {1,3-4}",
+        ] {
+            assert_eq!(path_from_info(info), None, "{info:?}");
+        }
+        // A fence with no path and no naming line is not an edit.
+        let (_, edits) = extract("```rust 1.75\nfn main() {}\n```\n", EditFormat::Auto);
+        assert!(edits.is_empty(), "{edits:?}");
+    }
+
+    #[test]
+    fn a_whole_file_named_in_the_info_string_is_applied() {
+        let dir = crate::test_support::tree(&[
+            ("src/policy.rs", "pub fn allow() -> bool {\n    false\n}\n"),
+            ("src/lib.rs", "pub mod policy;\n"),
+        ]);
+        let repo = git2::Repository::init(dir.path()).unwrap();
+        crate::materialize::commit_all(&repo, "base").unwrap();
+        let reply = "I changed the policy.\n\n```rust:src/policy.rs\npub fn allow() -> bool {\n    true\n}\n```\n";
+        let applied = crate::patch::apply_reply(dir.path(), reply, &|_| false).unwrap();
+        assert_eq!(applied.format, EditFormat::WholeFile);
+        assert_eq!(
+            applied.status,
+            crate::patch::ApplyStatus::Exact,
+            "{applied:?}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("src/policy.rs")).unwrap(),
+            "pub fn allow() -> bool {\n    true\n}\n"
         );
     }
 
