@@ -851,23 +851,30 @@ pub fn main() -> ExitCode {
             let (catalog, errors) = Catalog::load_partial(&root);
             match what {
                 ListWhat::Tasks => {
+                    let mut table = report::Table::headless(vec![report::Align::Left; 5]);
                     for t in catalog.tasks.values() {
                         let bugs: Vec<&str> = t.seeded_bugs.iter().map(|b| b.0.as_str()).collect();
-                        println!(
-                            "{}\t{}\t{} F2P, {} P2P\tbugs: {}\t{}",
-                            t.id,
-                            t.language,
-                            t.fail_to_pass.len(),
-                            t.pass_to_pass.len(),
-                            bugs.join(","),
-                            t.title
-                        );
+                        table.push(vec![
+                            t.id.to_string(),
+                            t.language.to_string(),
+                            format!("{} F2P, {} P2P", t.fail_to_pass.len(), t.pass_to_pass.len()),
+                            format!("bugs: {}", bugs.join(",")),
+                            t.title.clone(),
+                        ]);
                     }
+                    print!("{}", table.tsv());
                 }
                 ListWhat::Bugs => {
+                    let mut table = report::Table::headless(vec![report::Align::Left; 4]);
                     for b in catalog.bugs.values() {
-                        println!("{}\t{}\t{}\t{}", b.id, b.kind, b.file, b.description);
+                        table.push(vec![
+                            b.id.to_string(),
+                            b.kind.to_string(),
+                            b.file.clone(),
+                            b.description.clone(),
+                        ]);
                     }
+                    print!("{}", table.tsv());
                 }
                 ListWhat::Runs => unreachable!("handled above"),
             }
@@ -1141,7 +1148,8 @@ fn list_models(config: Option<&Path>) -> ExitCode {
         },
         None => Default::default(),
     };
-    let mut rows = vec![
+    let mut table = report::Table::headless(vec![report::Align::Left; 5]);
+    table.extend([
         vec![
             "gold".into(),
             "built-in".into(),
@@ -1156,7 +1164,7 @@ fn list_models(config: Option<&Path>) -> ExitCode {
             "-".into(),
             "no change".into(),
         ],
-    ];
+    ]);
     for m in &config.models {
         let key = match &m.api_key_env {
             Some(var) => match std::env::var(var) {
@@ -1169,7 +1177,7 @@ fn list_models(config: Option<&Path>) -> ExitCode {
             .price
             .map(|p| format!("${}/${} per M in/out", p.input, p.output))
             .unwrap_or_else(|| "no prices: cost unknown".into());
-        rows.push(vec![
+        table.push(vec![
             m.name.clone(),
             m.provider.to_string(),
             m.model_id().to_string(),
@@ -1177,21 +1185,7 @@ fn list_models(config: Option<&Path>) -> ExitCode {
             price,
         ]);
     }
-    let width = |i: usize| {
-        rows.iter()
-            .map(|r: &Vec<String>| r[i].len())
-            .max()
-            .unwrap_or(0)
-    };
-    let widths: Vec<usize> = (0..5).map(width).collect();
-    for r in &rows {
-        let line: Vec<String> = r
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
-            .collect();
-        println!("{}", line.join("  ").trim_end());
-    }
+    print!("{}", table.text());
     match &config.path {
         Some(p) => println!("config: {}", p.display()),
         None => println!("config: none (pass --config PATH or add refbench.toml at the root)"),
