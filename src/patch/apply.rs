@@ -35,6 +35,24 @@ struct Planned {
     current: Option<TextFile>,
 }
 
+impl Planned {
+    /// The outcome of an edit that names one file and rewrites it where it is (a
+    /// search/replace block, a whole file): modified when the file existed, added otherwise.
+    fn outcome_in_place(
+        &self,
+        path: &str,
+        edit: String,
+        status: HunkStatus,
+    ) -> (String, FileChange, Vec<HunkOutcome>) {
+        let change = if self.original.is_some() {
+            FileChange::Modified
+        } else {
+            FileChange::Added
+        };
+        (path.to_string(), change, vec![HunkOutcome { edit, status }])
+    }
+}
+
 /// [`apply_reply`] with an explicit format and size limit.
 pub fn apply_reply_with(
     repo_dir: &Path,
@@ -57,16 +75,7 @@ pub fn apply_reply_with(
     resolve_stray_prefixes(repo_dir, &mut edits);
     let patch = normalised_text(&edits);
     if edits.is_empty() {
-        return Ok(Applied {
-            status: ApplyStatus::Empty,
-            reason: None,
-            patch,
-            format,
-            strategy: None,
-            files: vec![],
-            protected_touched: vec![],
-            hygiene: Hygiene::default(),
-        });
+        return Ok(Applied::unwritten(ApplyStatus::Empty, None, format, patch));
     }
     if let Err(reason) = safety::check_edits(repo_dir, &edits) {
         return Ok(Applied::failed(format, patch, reason));
@@ -106,19 +115,8 @@ pub fn apply_reply_with(
                 let st =
                     plan_search_replace(plan.get_mut(path).expect("inserted"), search, replace);
                 note_placeholders(path, replace.lines(), &mut placeholders);
-                let change = if plan[path].original.is_some() {
-                    FileChange::Modified
-                } else {
-                    FileChange::Added
-                };
-                (
-                    path.clone(),
-                    change,
-                    vec![HunkOutcome {
-                        edit: format!("search/replace {sr_count}"),
-                        status: st,
-                    }],
-                )
+                let edit = format!("search/replace {sr_count}");
+                plan[path].outcome_in_place(path, edit, st)
             }
             Edit::WholeFile { path, content } => {
                 let entry = plan.get_mut(path).expect("inserted");
@@ -128,19 +126,7 @@ pub fn apply_reply_with(
                 }
                 entry.current = Some(new);
                 note_placeholders(path, content.lines(), &mut placeholders);
-                let change = if entry.original.is_some() {
-                    FileChange::Modified
-                } else {
-                    FileChange::Added
-                };
-                (
-                    path.clone(),
-                    change,
-                    vec![HunkOutcome {
-                        edit: "whole file".into(),
-                        status: HunkStatus::Exact,
-                    }],
-                )
+                entry.outcome_in_place(path, "whole file".into(), HunkStatus::Exact)
             }
         };
         for h in &hunks {
@@ -268,8 +254,8 @@ fn resolve_stray_prefixes(repo_dir: &Path, edits: &mut [Edit]) {
     }
 }
 
-fn normalised_text(edits: &[Edit]) -> String {
-    let mut out = String::new();
+/// The diff sections among `edits` as one git diff.
+fn diffs_as_git(edits: &[Edit]) -> String {
     let diffs: Vec<FilePatch> = edits
         .iter()
         .filter_map(|e| match e {
@@ -277,7 +263,11 @@ fn normalised_text(edits: &[Edit]) -> String {
             _ => None,
         })
         .collect();
-    out.push_str(&udiff::render_git(&diffs));
+    udiff::render_git(&diffs)
+}
+
+fn normalised_text(edits: &[Edit]) -> String {
+    let mut out = diffs_as_git(edits);
     for e in edits {
         match e {
             Edit::SearchReplace {
@@ -551,14 +541,7 @@ fn apply_with_git2(
     edits: &[Edit],
     plan: &BTreeMap<String, Planned>,
 ) -> Result<Git2Outcome, PatchError> {
-    let diffs: Vec<FilePatch> = edits
-        .iter()
-        .filter_map(|e| match e {
-            Edit::Diff(p) => Some(p.clone()),
-            _ => None,
-        })
-        .collect();
-    let text = udiff::render_git(&diffs);
+    let text = diffs_as_git(edits);
     let Ok(diff) = git2::Diff::from_buffer(text.as_bytes()) else {
         return Ok(Git2Outcome::Refused);
     };

@@ -199,9 +199,19 @@ pub struct Applied {
 impl Applied {
     /// Nothing applied, for `reason`.
     pub(super) fn failed(format: EditFormat, patch: String, reason: String) -> Applied {
+        Applied::unwritten(ApplyStatus::Failed, Some(reason), format, patch)
+    }
+
+    /// Nothing written to the tree (no edit, or an edit refused whole).
+    pub(super) fn unwritten(
+        status: ApplyStatus,
+        reason: Option<String>,
+        format: EditFormat,
+        patch: String,
+    ) -> Applied {
         Applied {
-            status: ApplyStatus::Failed,
-            reason: Some(reason),
+            status,
+            reason,
             patch,
             format,
             strategy: None,

@@ -83,52 +83,33 @@ pub fn render_compare(
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::{meta, rec};
     use super::*;
     use crate::catalog::TaskId;
-    use crate::sandbox::SandboxMode;
-    use crate::store::AttemptKey;
 
-    fn rec(task: &str, model: &str, outcome: AttemptOutcome) -> AttemptRecord {
-        AttemptRecord::new(
-            AttemptKey {
-                task: TaskId(task.into()),
-                model: model.into(),
-                sample: 0,
-            },
-            outcome,
-        )
-    }
-
-    fn meta(run_id: &str) -> RunMeta {
-        RunMeta {
-            run_id: run_id.into(),
-            created_at: String::new(),
-            refbench_version: "0".into(),
-            refbench_commit: None,
-            tasks: vec![],
-            models: vec!["gold".into(), "empty".into()],
-            samples: 1,
-            task_fingerprints: Default::default(),
-            sandbox: SandboxMode::ProcessGroup,
-            shard: None,
-            merged_from: vec![],
-        }
+    fn on(task: &str, model: &str, outcome: AttemptOutcome) -> AttemptRecord {
+        let mut r = rec(model, outcome);
+        r.key.task = TaskId(task.into());
+        r
     }
 
     #[test]
     fn lists_changed_attempts_then_rates() {
         use AttemptOutcome::*;
         let a = [
-            rec("f/one", "gold", Resolved),
-            rec("f/one", "empty", Unresolved),
-            rec("f/two", "gold", Resolved),
+            on("f/one", "gold", Resolved),
+            on("f/one", "empty", Unresolved),
+            on("f/two", "gold", Resolved),
         ];
         let b = [
-            rec("f/one", "gold", Unresolved),
-            rec("f/one", "empty", Unresolved),
+            on("f/one", "gold", Unresolved),
+            on("f/one", "empty", Unresolved),
         ];
+        let (mut ma, mut mb) = (meta(), meta());
+        ma.run_id = "ra".into();
+        mb.run_id = "rb".into();
         assert_eq!(
-            render_compare(&meta("ra"), &a, &meta("rb"), &b),
+            render_compare(&ma, &a, &mb, &b),
             "comparing ra (A) with rb (B)\n\n\
              task   model  sample         A           B\n\
              -----  -----  ------  --------  ----------\n\

@@ -4,6 +4,12 @@
 //! see anything the store does not hold, so `refbench show` on an old run prints what the run
 //! printed). Out: the terminal leaderboard, the verdict table (one row per attempt, stable
 //! order), and `summary.md` (GitHub-flavoured Markdown for `$GITHUB_STEP_SUMMARY`).
+//!
+//! This file holds the leaderboard and the verdict table; the other views have a file each:
+//! [`table`] lays out every table (aligned text, Markdown, TSV) so the views only fill cells,
+//! `attempt.rs` explains one attempt, `compare.rs` sets two runs side by side, [`html`] and
+//! [`junit`] write report.html, junit.xml and predictions.jsonl, [`analysis`] and [`stats`]
+//! compute the statistics.
 
 pub mod analysis;
 mod attempt;
@@ -355,7 +361,8 @@ mod tests {
     use crate::sandbox::SandboxMode;
     use crate::store::AttemptKey;
 
-    fn rec(model: &str, outcome: AttemptOutcome) -> AttemptRecord {
+    /// A record of `model` on task `f/t`, sample 0, with nothing but its outcome.
+    pub(super) fn rec(model: &str, outcome: AttemptOutcome) -> AttemptRecord {
         AttemptRecord::new(
             AttemptKey {
                 task: TaskId("f/t".into()),
@@ -366,7 +373,8 @@ mod tests {
         )
     }
 
-    fn meta() -> RunMeta {
+    /// Run `r` of `gold` and `empty` on `f/t`, one sample.
+    pub(super) fn meta() -> RunMeta {
         RunMeta {
             run_id: "r".into(),
             created_at: String::new(),

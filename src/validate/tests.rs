@@ -111,6 +111,17 @@ fn record(
     r
 }
 
+/// Empty on the base as it should be: hidden test failing, both races found, the rule broken.
+fn base_record() -> AttemptRecord {
+    record(
+        "empty",
+        AttemptOutcome::Unresolved,
+        "failed",
+        ["failed", "failed"],
+        "broken",
+    )
+}
+
 fn run_checks(root: &Path, records: &[AttemptRecord]) -> (Catalog, Vec<Check>) {
     let catalog = catalog(root);
     let checks = checks(
@@ -132,13 +143,7 @@ fn a_sound_task_passes_every_check_in_order() {
         ["passed", "passed"],
         "holds",
     );
-    let empty = record(
-        "empty",
-        AttemptOutcome::Unresolved,
-        "failed",
-        ["failed", "failed"],
-        "broken",
-    );
+    let empty = base_record();
     let (_, checks) = run_checks(dir.path(), &[gold, empty]);
     let race = BugId("f/race".into());
     let race_two = BugId("f/race-two".into());
@@ -184,13 +189,7 @@ fn a_failed_detector_check_points_at_its_own_bug() {
         ["passed", "failed"],
         "broken",
     );
-    let empty = record(
-        "empty",
-        AttemptOutcome::Unresolved,
-        "failed",
-        ["failed", "failed"],
-        "broken",
-    );
+    let empty = base_record();
     let (catalog, checks) = run_checks(dir.path(), &[gold, empty]);
     let failed: Vec<&Check> = checks.iter().filter(|c| !c.outcome.passed()).collect();
     let kinds: Vec<&CheckKind> = failed.iter().map(|c| &c.kind).collect();
@@ -247,13 +246,7 @@ fn a_harness_error_or_a_missing_attempt_is_one_failed_check() {
         AttemptOutcome::Error,
     );
     gold.error = Some("materializing the base: boom".into());
-    let empty = record(
-        "empty",
-        AttemptOutcome::Unresolved,
-        "failed",
-        ["failed", "failed"],
-        "broken",
-    );
+    let empty = base_record();
     let (_, checks) = run_checks(dir.path(), &[gold, empty.clone()]);
     assert_eq!(checks.len(), 1, "{checks:#?}");
     assert_eq!(checks[0].kind, CheckKind::AttemptRuns(Reference::Gold));
