@@ -21,7 +21,6 @@ use crate::plan::Shard;
 use crate::report;
 use crate::run::{execute, Display, RunError, RunOptions};
 use crate::store::{list_runs, AttemptOutcome, RunStore};
-use crate::toolchain::Toolchain;
 use crate::validate;
 
 /// Exit code: a validation check failed.
@@ -646,7 +645,9 @@ pub fn main() -> ExitCode {
             };
             let options = RunOptions {
                 tasks,
-                models: vec!["gold".into(), "empty".into()],
+                models: validate::Reference::ALL
+                    .map(|r| r.model().to_string())
+                    .to_vec(),
                 samples: 1,
                 runs_dir,
                 cache: cache.clone(),
@@ -670,88 +671,36 @@ pub fn main() -> ExitCode {
                 &store.dir().join("artifacts"),
             );
             if repeat > 1 {
-                let mut toolchain = match Toolchain::prepare(
-                    &catalog.root,
+                let repeated = match validate::repeat_all_detectors(
+                    &catalog,
+                    &meta.tasks,
+                    repeat,
                     &cache,
-                    0,
-                    meta.tasks
-                        .iter()
-                        .any(|t| catalog.tasks[t].language == Language::Python),
+                    meta.sandbox,
+                    &store.dir().join("repeat-logs"),
+                    &mut |id| {
+                        eprintln!(
+                            "repeating the detectors of {id} {repeat} times on the base and on gold"
+                        )
+                    },
                 ) {
-                    Ok(t) => t,
+                    Ok(r) => r,
                     Err(e) => return run_error(RunError::Toolchain(e)),
                 };
-                toolchain.sandbox = meta.sandbox;
-                // As a run does: no `refbench cache clear` under the detectors.
-                let _cache_in_use = crate::cache::hold(&cache);
-                let mut all = Vec::new();
-                for id in &meta.tasks {
-                    eprintln!(
-                        "repeating the detectors of {id} {repeat} times on the base and on gold"
-                    );
-                    match validate::repeat_detectors(
-                        &catalog,
-                        &catalog.tasks[id],
-                        repeat,
-                        &cache,
-                        &toolchain,
-                        &store.dir().join("repeat-logs"),
-                    ) {
-                        Ok(stats) => all.extend(stats),
-                        Err(e) => checks.push(validate::Check {
-                            task: id.clone(),
-                            name: format!("detectors run {repeat} times"),
-                            ok: false,
-                            detail: e,
-                        }),
-                    }
-                }
-                checks.extend(validate::repeat_checks(&all));
-                let table = validate::render_detector_table(&all);
+                checks.extend(repeated.checks);
+                let table = validate::render_detector_table(&repeated.stats);
                 println!("{table}");
                 if let Err(e) = store.write_file("detectors.md", &table) {
                     return run_error(RunError::Store(e));
                 }
             }
-            let failed = checks.iter().filter(|c| !c.ok).count();
-            for c in checks.iter().filter(|c| !c.ok) {
-                let task = &catalog.tasks[&c.task];
-                // A detector check points at the bug's [detector] table; the rest at the task.
-                let bug = task
-                    .seeded_bugs
-                    .iter()
-                    .filter_map(|b| catalog.bugs.get(b))
-                    .find(|b| c.name.contains(&b.id.0));
-                match bug {
-                    Some(b) => {
-                        let text = std::fs::read_to_string(&b.file_path).unwrap_or_default();
-                        let line = text
-                            .lines()
-                            .position(|l| l.trim() == "[detector]")
-                            .map(|i| i + 1);
-                        annotate(
-                            &root,
-                            &b.file_path,
-                            line,
-                            &format!("{}: {}: {}", c.task, c.name, c.detail),
-                        );
-                    }
-                    None => annotate(
-                        &root,
-                        &task.file,
-                        Some(1),
-                        &format!("{}: {}", c.name, c.detail),
-                    ),
-                }
+            let failed = checks.iter().filter(|c| !c.outcome.passed()).count();
+            for c in checks.iter().filter(|c| !c.outcome.passed()) {
+                let at = c.annotation(&catalog);
+                annotate(&root, &at.file, at.line, &at.message);
             }
             for c in &checks {
-                println!(
-                    "{} {}: {} ({})",
-                    if c.ok { "ok  " } else { "FAIL" },
-                    c.task,
-                    c.name,
-                    c.detail
-                );
+                println!("{c}");
             }
             println!(
                 "\n{} checks, {} failed; logs in {}",
@@ -776,23 +725,30 @@ pub fn main() -> ExitCode {
             let (catalog, errors) = Catalog::load_partial(&root);
             match what {
                 ListWhat::Tasks => {
+                    let mut table = report::Table::headless(vec![report::Align::Left; 5]);
                     for t in catalog.tasks.values() {
                         let bugs: Vec<&str> = t.seeded_bugs.iter().map(|b| b.0.as_str()).collect();
-                        println!(
-                            "{}\t{}\t{} F2P, {} P2P\tbugs: {}\t{}",
-                            t.id,
-                            t.language,
-                            t.fail_to_pass.len(),
-                            t.pass_to_pass.len(),
-                            bugs.join(","),
-                            t.title
-                        );
+                        table.push(vec![
+                            t.id.to_string(),
+                            t.language.to_string(),
+                            format!("{} F2P, {} P2P", t.fail_to_pass.len(), t.pass_to_pass.len()),
+                            format!("bugs: {}", bugs.join(",")),
+                            t.title.clone(),
+                        ]);
                     }
+                    print!("{}", table.tsv());
                 }
                 ListWhat::Bugs => {
+                    let mut table = report::Table::headless(vec![report::Align::Left; 4]);
                     for b in catalog.bugs.values() {
-                        println!("{}\t{}\t{}\t{}", b.id, b.kind, b.file, b.description);
+                        table.push(vec![
+                            b.id.to_string(),
+                            b.kind.to_string(),
+                            b.file.clone(),
+                            b.description.clone(),
+                        ]);
                     }
+                    print!("{}", table.tsv());
                 }
                 ListWhat::Runs => unreachable!("handled above"),
             }
@@ -1066,7 +1022,8 @@ fn list_models(config: Option<&Path>) -> ExitCode {
         },
         None => Default::default(),
     };
-    let mut rows = vec![
+    let mut table = report::Table::headless(vec![report::Align::Left; 5]);
+    table.extend([
         vec![
             "gold".into(),
             "built-in".into(),
@@ -1081,7 +1038,7 @@ fn list_models(config: Option<&Path>) -> ExitCode {
             "-".into(),
             "no change".into(),
         ],
-    ];
+    ]);
     for m in &config.models {
         let key = match &m.api_key_env {
             Some(var) => match std::env::var(var) {
@@ -1094,7 +1051,7 @@ fn list_models(config: Option<&Path>) -> ExitCode {
             .price
             .map(|p| format!("${}/${} per M in/out", p.input, p.output))
             .unwrap_or_else(|| "no prices: cost unknown".into());
-        rows.push(vec![
+        table.push(vec![
             m.name.clone(),
             m.provider.to_string(),
             m.model_id().to_string(),
@@ -1102,21 +1059,7 @@ fn list_models(config: Option<&Path>) -> ExitCode {
             price,
         ]);
     }
-    let width = |i: usize| {
-        rows.iter()
-            .map(|r: &Vec<String>| r[i].len())
-            .max()
-            .unwrap_or(0)
-    };
-    let widths: Vec<usize> = (0..5).map(width).collect();
-    for r in &rows {
-        let line: Vec<String> = r
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
-            .collect();
-        println!("{}", line.join("  ").trim_end());
-    }
+    print!("{}", table.text());
     match &config.path {
         Some(p) => println!("config: {}", p.display()),
         None => println!("config: none (pass --config PATH or add refbench.toml at the root)"),

@@ -94,3 +94,37 @@ fn extracts_fenced_diff() {
     assert_eq!(edits.len(), 1);
     assert!(extract("no diff here", EditFormat::Auto).1.is_empty());
 }
+
+#[test]
+fn each_file_outcome_says_how_the_file_changed() {
+    let dir = repo_with(&[
+        ("a.py", "a = 1\n"),
+        ("b.py", "b = 1\n"),
+        ("c.py", "c = 1\n"),
+    ]);
+    let reply = "--- a/a.py\n+++ b/a.py\n@@ -1 +1 @@\n-a = 1\n+a = 2\n\
+                 --- /dev/null\n+++ b/new.py\n@@ -0,0 +1 @@\n+n = 1\n\
+                 --- a/b.py\n+++ /dev/null\n@@ -1 +0,0 @@\n-b = 1\n\
+                 diff --git a/c.py b/d.py\nsimilarity index 100%\nrename from c.py\nrename to d.py\n";
+    let applied = apply_reply(dir.path(), reply, &protected).unwrap();
+    assert_eq!(applied.status, ApplyStatus::Exact, "{applied:?}");
+    let changes: Vec<(&str, FileChange)> = applied
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f.change))
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            ("a.py", FileChange::Modified),
+            ("new.py", FileChange::Added),
+            ("b.py", FileChange::Deleted),
+            ("d.py", FileChange::Renamed),
+        ]
+    );
+    assert!(!dir.path().join("b.py").exists() && !dir.path().join("c.py").exists());
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("d.py")).unwrap(),
+        "c = 1\n"
+    );
+}

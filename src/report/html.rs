@@ -6,6 +6,7 @@
 //! one drill-down section per attempt (verdict, tests, detector output with the failing
 //! interleaving, the coloured patch, the reply) reached from the matrix.
 
+use crate::attempt::Artifact;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -227,7 +228,7 @@ fn attempt_section(r: &AttemptRecord, artifacts: &Path) -> String {
                 esc(&d.detail),
                 d.duration_ms
             );
-            let log = dir.join(format!("detector-{}.log", d.bug.0.replace('/', "__")));
+            let log = dir.join(Artifact::DetectorLog(d.bug.clone()).file_name());
             if let Some(text) = read(&log) {
                 let _ = write!(
                     s,
@@ -269,14 +270,15 @@ fn attempt_section(r: &AttemptRecord, artifacts: &Path) -> String {
             s.push_str("</ul>");
         }
     }
-    if let Some(patch) = read(&dir.join("model.patch")).filter(|p| !p.is_empty()) {
+    if let Some(patch) = read(&dir.join(Artifact::ModelPatch.file_name())).filter(|p| !p.is_empty())
+    {
         let _ = write!(
             s,
             "<h3>Patch</h3><pre class=\"diff\">{}</pre>",
             diff_html(&patch)
         );
     }
-    if let Some(reply) = read(&dir.join("reply.txt")).filter(|p| !p.is_empty()) {
+    if let Some(reply) = read(&dir.join(Artifact::Reply.file_name())).filter(|p| !p.is_empty()) {
         let _ = write!(
             s,
             "<details><summary>Reply ({} bytes)</summary><pre>{}</pre></details>",
@@ -284,14 +286,14 @@ fn attempt_section(r: &AttemptRecord, artifacts: &Path) -> String {
             esc(&capped(&reply))
         );
     }
-    if let Some(prompt) = read(&dir.join("prompt.txt")) {
+    if let Some(prompt) = read(&dir.join(Artifact::Prompt.file_name())) {
         let _ = write!(
             s,
             "<details><summary>Prompt</summary><pre>{}</pre></details>",
             esc(&capped(&prompt))
         );
     }
-    if let Some(log) = read(&dir.join("tests.log")) {
+    if let Some(log) = read(&dir.join(Artifact::TestsLog.file_name())) {
         let _ = write!(
             s,
             "<details><summary>Test log</summary><pre>{}</pre></details>",

@@ -84,8 +84,12 @@ pub fn render_junit(meta: &RunMeta, records: &[AttemptRecord]) -> String {
 pub fn render_predictions(records: &[AttemptRecord], artifacts: &Path) -> String {
     let mut out = String::new();
     for r in records {
-        let patch = std::fs::read_to_string(artifacts.join(r.key.id()).join("model.patch"))
-            .unwrap_or_default();
+        let patch = std::fs::read_to_string(
+            artifacts
+                .join(r.key.id())
+                .join(crate::attempt::Artifact::ModelPatch.file_name()),
+        )
+        .unwrap_or_default();
         let line = serde_json::json!({
             "instance_id": r.key.task.0,
             "model_name_or_path": r.key.model,

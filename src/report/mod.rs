@@ -4,16 +4,29 @@
 //! see anything the store does not hold, so `refbench show` on an old run prints what the run
 //! printed). Out: the terminal leaderboard, the verdict table (one row per attempt, stable
 //! order), and `summary.md` (GitHub-flavoured Markdown for `$GITHUB_STEP_SUMMARY`).
+//!
+//! This file holds the leaderboard and the verdict table; the other views have a file each:
+//! [`table`] lays out every table (aligned text, Markdown, TSV) so the views only fill cells,
+//! `attempt.rs` explains one attempt, `compare.rs` sets two runs side by side, [`html`] and
+//! [`junit`] write report.html, junit.xml and predictions.jsonl, [`analysis`] and [`stats`]
+//! compute the statistics.
 
 pub mod analysis;
+mod attempt;
+mod compare;
 pub mod html;
 pub mod junit;
 pub mod stats;
+pub mod table;
+
+pub use attempt::{describe_apply, explain, render_attempt};
+pub use compare::render_compare;
+pub use table::{Align, Table};
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::score::{DetectorStatus, TestGrade};
+use crate::score::TestGrade;
 use crate::store::{AttemptOutcome, AttemptRecord, RunMeta};
 
 /// One model's row on the leaderboard.
@@ -104,45 +117,9 @@ pub fn overall_resolve_rate(records: &[AttemptRecord]) -> Option<f64> {
     (graded > 0).then(|| resolved as f64 / graded as f64)
 }
 
-fn pct(rate: Option<f64>) -> String {
+pub(crate) fn pct(rate: Option<f64>) -> String {
     rate.map(|r| format!("{:.1}%", r * 100.0))
         .unwrap_or_else(|| "n/a".into())
-}
-
-fn render_table(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for row in rows {
-        for (i, cell) in row.iter().enumerate() {
-            widths[i] = widths[i].max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<String>| -> String {
-        let mut s = String::new();
-        for (i, cell) in cells.iter().enumerate() {
-            if i > 0 {
-                s.push_str("  ");
-            }
-            let pad = widths[i] - cell.chars().count();
-            // Left-align the first column, right-align numbers.
-            if i == 0 {
-                s.push_str(cell);
-                s.push_str(&" ".repeat(pad));
-            } else {
-                s.push_str(&" ".repeat(pad));
-                s.push_str(cell);
-            }
-        }
-        s.trim_end().to_string()
-    };
-    let mut out = line(header.iter().map(|h| h.to_string()).collect());
-    out.push('\n');
-    out.push_str(&line(widths.iter().map(|w| "-".repeat(*w)).collect()));
-    out.push('\n');
-    for row in rows {
-        out.push_str(&line(row.clone()));
-        out.push('\n');
-    }
-    out
 }
 
 const LEADERBOARD_HEADER: [&str; 13] = [
@@ -192,12 +169,19 @@ fn leaderboard_cells(row: &ModelRow, samples: u32) -> Vec<String> {
     ]
 }
 
+/// The leaderboard as a table: one row per model, in the run's model order.
+fn leaderboard_table(meta: &RunMeta, records: &[AttemptRecord]) -> Table {
+    let mut table = Table::names_then_numbers(&LEADERBOARD_HEADER);
+    table.extend(
+        leaderboard(meta, records)
+            .iter()
+            .map(|row| leaderboard_cells(row, meta.samples)),
+    );
+    table
+}
+
 /// The terminal leaderboard.
 pub fn render_leaderboard(meta: &RunMeta, records: &[AttemptRecord]) -> String {
-    let rows: Vec<Vec<String>> = leaderboard(meta, records)
-        .iter()
-        .map(|row| leaderboard_cells(row, meta.samples))
-        .collect();
     let mut out = format!(
         "run {}  ({} tasks x {} models x {} samples{}, sandbox: {})\n\n",
         meta.run_id,
@@ -209,7 +193,7 @@ pub fn render_leaderboard(meta: &RunMeta, records: &[AttemptRecord]) -> String {
             .unwrap_or_default(),
         meta.sandbox
     );
-    out.push_str(&render_table(&LEADERBOARD_HEADER, &rows));
+    out.push_str(&leaderboard_table(meta, records).text());
     out
 }
 
@@ -288,205 +272,21 @@ const VERDICT_HEADER: [&str; 11] = [
     "hygiene",
 ];
 
+/// The verdict table: one row per attempt, in the records' order.
+fn verdict_table(records: &[AttemptRecord]) -> Table {
+    let mut table = Table::names_then_numbers(&VERDICT_HEADER);
+    table.extend(verdict_rows(records));
+    table
+}
+
 /// The verdict table for the terminal.
 pub fn render_verdicts(records: &[AttemptRecord]) -> String {
-    render_table(&VERDICT_HEADER, &verdict_rows(records))
+    verdict_table(records).text()
 }
 
 /// The verdict table as tab-separated values with a header line (stable; for scripts and tests).
 pub fn render_verdicts_tsv(records: &[AttemptRecord]) -> String {
-    let mut out = VERDICT_HEADER.join("\t");
-    out.push('\n');
-    for row in verdict_rows(records) {
-        out.push_str(&row.join("\t"));
-        out.push('\n');
-    }
-    out
-}
-
-/// The edit stage's result in one line: status, reason, size, protected files restored.
-pub fn describe_apply(a: &crate::patch::Applied) -> String {
-    let reason = a
-        .reason
-        .as_deref()
-        .map(|x| format!(" ({x})"))
-        .unwrap_or_default();
-    let protected = if a.protected_touched.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "; protected files restored: {}",
-            a.protected_touched.join(", ")
-        )
-    };
-    format!(
-        "{}{reason}; {} files, +{} -{} lines{protected}",
-        a.status, a.hygiene.files_touched, a.hygiene.lines_added, a.hygiene.lines_removed
-    )
-}
-
-/// Why an attempt ended as it did, in one line: the harness error, the edit that failed, or the
-/// test grade with the first tests not passing and each detector's status.
-pub fn explain(record: &AttemptRecord) -> String {
-    if let Some(e) = record.error() {
-        return format!("harness error: {e}");
-    }
-    if let Some(a) = record.apply() {
-        if let Some(reason) = &a.reason {
-            return format!("patch {}: {reason}", a.status);
-        }
-    }
-    let Some(v) = record.verdict() else {
-        return record.outcome().to_string();
-    };
-    let failing: Vec<String> = v
-        .tests
-        .tests
-        .iter()
-        .filter(|t| !t.status.is_pass())
-        .take(5)
-        .map(|t| format!("{} {}", t.id, t.status))
-        .collect();
-    let dets: Vec<String> = v
-        .detectors
-        .iter()
-        .map(|d| format!("{} {}", d.bug, d.status))
-        .collect();
-    let mut out = format!(
-        "tests {} (F2P {}/{}, P2P {}/{}",
-        v.tests.grade, v.tests.f2p.0, v.tests.f2p.1, v.tests.p2p.0, v.tests.p2p.1
-    );
-    if v.tests.build_failed {
-        out.push_str(", build failed");
-    }
-    out.push(')');
-    if !failing.is_empty() {
-        out.push_str(&format!("; not passing: {}", failing.join(", ")));
-    }
-    if !dets.is_empty() {
-        out.push_str(&format!("; detectors: {}", dets.join(", ")));
-    }
-    let broken: Vec<String> = v
-        .rules
-        .iter()
-        .filter(|r| r.status == crate::score::RuleStatus::Broken)
-        .map(|r| match r.evidence.first() {
-            Some(e) => format!("{} ({e})", r.id),
-            None => r.id.to_string(),
-        })
-        .collect();
-    if !v.rules.is_empty() {
-        if broken.is_empty() {
-            out.push_str(&format!("; rules: {} hold", v.rules.len()));
-        } else {
-            out.push_str(&format!("; rules broken: {}", broken.join(", ")));
-        }
-    }
-    if !v.hygiene.is_empty() {
-        out.push_str(&format!("; hygiene: {}", v.hygiene.join(", ")));
-    }
-    out
-}
-
-/// One attempt in detail: outcome, apply result, every test and detector, artifact paths.
-pub fn render_attempt(r: &AttemptRecord, artifacts: &std::path::Path) -> String {
-    let mut out = format!(
-        "attempt {}  ({} {} #{})\noutcome: {}\n",
-        r.key.id(),
-        r.key.task,
-        r.key.model,
-        r.key.sample,
-        r.outcome()
-    );
-    if let Some(e) = r.error() {
-        let _ = writeln!(out, "harness error: {e}");
-    }
-    if let Some(a) = r.apply() {
-        let _ = writeln!(out, "apply: {}", describe_apply(a));
-    }
-    if let Some(v) = r.verdict() {
-        let _ = writeln!(
-            out,
-            "tests: {} (FAIL_TO_PASS {}/{}, PASS_TO_PASS {}/{}; {}{})",
-            v.tests.grade,
-            v.tests.f2p.0,
-            v.tests.f2p.1,
-            v.tests.p2p.0,
-            v.tests.p2p.1,
-            v.tests.detail,
-            if v.tests.build_failed {
-                ", build failed"
-            } else {
-                ""
-            }
-        );
-        for t in &v.tests.tests {
-            let kind = match t.kind {
-                crate::score::TestKind::FailToPass => "F2P",
-                crate::score::TestKind::PassToPass => "P2P",
-            };
-            let _ = writeln!(out, "  {kind} {:<8} {}", t.status.to_string(), t.id);
-        }
-        for d in &v.detectors {
-            let _ = writeln!(
-                out,
-                "detector {}: {} ({}, {} ms)",
-                d.bug, d.status, d.detail, d.duration_ms
-            );
-        }
-        for rule in &v.rules {
-            let _ = writeln!(
-                out,
-                "rule {}: {} ({})",
-                rule.id, rule.status, rule.description
-            );
-            for e in &rule.evidence {
-                let _ = writeln!(out, "  {e}");
-            }
-            if rule.more_evidence > 0 {
-                let _ = writeln!(out, "  ... and {} more", rule.more_evidence);
-            }
-        }
-        for flag in &v.hygiene {
-            let _ = writeln!(out, "hygiene: {flag}");
-        }
-    }
-    let t = &r.timing;
-    let _ = writeln!(
-        out,
-        "time: {} ms (materialize {}, ask {}, apply {}, rules {}, setup {}, tests {} of which build {}, detectors {}, grading {})",
-        t.total_ms,
-        t.materialize_ms,
-        t.ask_ms,
-        t.apply_ms,
-        t.rules_ms,
-        t.setup_ms,
-        t.tests_ms,
-        t.build_ms,
-        t.detectors_ms,
-        t.grade_ms
-    );
-    let _ = writeln!(out, "artifacts: {}", artifacts.display());
-    out
-}
-
-fn md_escape(s: &str) -> String {
-    s.replace('|', "\\|")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-fn md_table(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut out = format!(
-        "| {} |\n|{}\n",
-        header.join(" | "),
-        "---|".repeat(header.len())
-    );
-    for row in rows {
-        let cells: Vec<String> = row.iter().map(|c| md_escape(c)).collect();
-        let _ = writeln!(out, "| {} |", cells.join(" | "));
-    }
-    out
+    verdict_table(records).tsv()
 }
 
 /// `summary.md`: leaderboard and verdicts as GitHub-flavoured Markdown.
@@ -505,15 +305,11 @@ pub fn render_summary_md(meta: &RunMeta, records: &[AttemptRecord]) -> String {
             .unwrap_or_default(),
         meta.sandbox
     );
-    let rows: Vec<Vec<String>> = leaderboard(meta, records)
-        .iter()
-        .map(|row| leaderboard_cells(row, meta.samples))
-        .collect();
     out.push_str("### Leaderboard\n\n");
-    out.push_str(&md_table(&LEADERBOARD_HEADER, &rows));
+    out.push_str(&leaderboard_table(meta, records).markdown());
     out.push_str("\nResolved = hidden and visible tests all pass (FULL), every seeded race detector passes, every architectural rule holds and the edit raised no hygiene flag (a protected file changed, a placeholder for elided code). Harness errors and model errors (no usable reply from the provider) are counted under errors and excluded from the rate. 95% CI: Wilson score interval over tasks (one sample per task).\n\n");
     out.push_str("### Attempts\n\n");
-    out.push_str(&md_table(&VERDICT_HEADER, &verdict_rows(records)));
+    out.push_str(&verdict_table(records).markdown());
     out
 }
 
@@ -558,78 +354,6 @@ pub fn write_reports(
     ])
 }
 
-/// What changed between two runs, per task, model and sample: every attempt whose outcome
-/// differs (or that only one run has), then each model's resolve rate in both.
-pub fn render_compare(
-    a: &RunMeta,
-    ra: &[AttemptRecord],
-    b: &RunMeta,
-    rb: &[AttemptRecord],
-) -> String {
-    use std::collections::BTreeSet;
-    let key = |r: &AttemptRecord| (r.key.task.0.clone(), r.key.model.clone(), r.key.sample);
-    let in_a: BTreeMap<_, &AttemptRecord> = ra.iter().map(|r| (key(r), r)).collect();
-    let in_b: BTreeMap<_, &AttemptRecord> = rb.iter().map(|r| (key(r), r)).collect();
-    let keys: BTreeSet<_> = in_a.keys().chain(in_b.keys()).cloned().collect();
-    let describe = |r: Option<&&AttemptRecord>| match r {
-        None => "-".to_string(),
-        Some(r) => match r.verdict() {
-            Some(v) => format!(
-                "{} ({}, race {})",
-                r.outcome(),
-                v.tests.grade,
-                if v.detectors
-                    .iter()
-                    .all(|d| d.status == DetectorStatus::Passed)
-                {
-                    "fixed"
-                } else {
-                    "present"
-                }
-            ),
-            None => r.outcome().to_string(),
-        },
-    };
-    let mut rows = Vec::new();
-    let mut same = 0;
-    for k in &keys {
-        let (x, y) = (in_a.get(k), in_b.get(k));
-        let dx = describe(x);
-        let dy = describe(y);
-        if dx == dy {
-            same += 1;
-            continue;
-        }
-        rows.push(vec![k.0.clone(), k.1.clone(), k.2.to_string(), dx, dy]);
-    }
-    let mut out = format!("comparing {} (A) with {} (B)\n\n", a.run_id, b.run_id);
-    if rows.is_empty() {
-        out.push_str(&format!("no attempt changed ({same} compared)\n"));
-    } else {
-        out.push_str(&render_table(&["task", "model", "sample", "A", "B"], &rows));
-        out.push_str(&format!("\n{} changed, {same} unchanged\n", rows.len()));
-    }
-    let models: BTreeSet<&String> = a.models.iter().chain(b.models.iter()).collect();
-    let mut rate_rows = Vec::new();
-    for m in models {
-        let rate = |recs: &[AttemptRecord]| {
-            let graded = recs
-                .iter()
-                .filter(|r| &r.key.model == m && !r.outcome().is_error())
-                .count();
-            let resolved = recs
-                .iter()
-                .filter(|r| &r.key.model == m && r.outcome() == AttemptOutcome::Resolved)
-                .count();
-            (graded > 0).then(|| resolved as f64 / graded as f64)
-        };
-        rate_rows.push(vec![m.clone(), pct(rate(ra)), pct(rate(rb))]);
-    }
-    out.push('\n');
-    out.push_str(&render_table(&["model", "rate A", "rate B"], &rate_rows));
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -637,7 +361,8 @@ mod tests {
     use crate::sandbox::SandboxMode;
     use crate::store::AttemptKey;
 
-    fn rec(model: &str, outcome: AttemptOutcome) -> AttemptRecord {
+    /// A record of `model` on task `f/t`, sample 0, with nothing but its outcome.
+    pub(super) fn rec(model: &str, outcome: AttemptOutcome) -> AttemptRecord {
         AttemptRecord::new(
             AttemptKey {
                 task: TaskId("f/t".into()),
@@ -648,7 +373,8 @@ mod tests {
         )
     }
 
-    fn meta() -> RunMeta {
+    /// Run `r` of `gold` and `empty` on `f/t`, one sample.
+    pub(super) fn meta() -> RunMeta {
         RunMeta {
             run_id: "r".into(),
             created_at: String::new(),

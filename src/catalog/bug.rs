@@ -1,0 +1,169 @@
+//! bug.toml: the seeded-bug file as written and the validated [`SeededBug`].
+//!
+//! In: a bug folder (`seeded-bugs/NAME/BUG/` holding bug.toml, inject.patch and detector/) and
+//! the project root (to find the fixture's repo). Out: a [`SeededBug`] whose file exists in the
+//! fixture, whose inject.patch parses and changes that file, and whose detector is runnable, or
+//! the first problem as a [`FileError`].
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::{check_relative_path, file_name, is_template, patch_paths, read_patch};
+use super::{toml_file, BugId, BugKind, FileError};
+
+/// The detector section of bug.toml.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetectorSpec {
+    /// argv run from the repo root.
+    pub command: Vec<String>,
+    /// Wall-clock limit in seconds; running out counts as detection.
+    pub timeout: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BugFile {
+    id: String,
+    fixture: String,
+    kind: BugKind,
+    file: String,
+    description: String,
+    detector: DetectorSpec,
+}
+
+/// A validated seeded bug.
+#[derive(Debug, Clone)]
+pub struct SeededBug {
+    /// `FIXTURE/BUG`.
+    pub id: BugId,
+    /// Fixture it is injected into.
+    pub fixture: String,
+    /// Mutation kind.
+    pub kind: BugKind,
+    /// The file the bug lives in, relative to the repo root.
+    pub file: String,
+    /// What the mutation does.
+    pub description: String,
+    /// How to detect it.
+    pub detector: DetectorSpec,
+    /// The inject.patch text.
+    pub inject_patch: String,
+    /// `seeded-bugs/NAME/BUG/`.
+    pub dir: PathBuf,
+    /// The bug.toml path.
+    pub file_path: PathBuf,
+}
+
+impl SeededBug {
+    /// Folder whose files are copied over the repo before the detector runs.
+    pub fn detector_dir(&self) -> PathBuf {
+        self.dir.join("detector")
+    }
+}
+
+pub(super) fn load_bug(root: &Path, dir: &Path) -> Result<SeededBug, FileError> {
+    let path = dir.join("bug.toml");
+    let (raw, text): (BugFile, String) = toml_file::load(&path)?;
+    let invalid = |key: &str, msg: String| FileError::invalid(&path, Some(&text), key, msg);
+    let folder = file_name(dir);
+    let fixture_folder = dir.parent().map(file_name).unwrap_or_default();
+    if raw.id != folder {
+        return Err(invalid(
+            "id",
+            format!(
+                "expected the bug's folder name \"{folder}\", found \"{}\"",
+                raw.id
+            ),
+        ));
+    }
+    if raw.fixture != fixture_folder {
+        return Err(invalid(
+            "fixture",
+            format!(
+                "expected \"{fixture_folder}\" (the folder above the bug's), found \"{}\"",
+                raw.fixture
+            ),
+        ));
+    }
+    let repo = root.join("repos-fixtures").join(&raw.fixture).join("repo");
+    if !repo.is_dir() {
+        return Err(invalid(
+            "fixture",
+            format!(
+                "expected a fixture with a repo/ folder at {}",
+                repo.display()
+            ),
+        ));
+    }
+    check_relative_path(&raw.file).map_err(|m| invalid("file", m))?;
+    if !repo.join(&raw.file).is_file() {
+        return Err(invalid(
+            "file",
+            format!(
+                "expected a file of the fixture repo, found no {} under {}",
+                raw.file,
+                repo.display()
+            ),
+        ));
+    }
+    if is_template(&raw.description) {
+        return Err(invalid(
+            "description",
+            "still holds the template's TODO; say what the mutation does and what goes wrong"
+                .into(),
+        ));
+    }
+    if raw.description.trim().is_empty() {
+        return Err(invalid(
+            "description",
+            "expected a sentence saying what the mutation does, found an empty string".into(),
+        ));
+    }
+    if raw.detector.command.is_empty() {
+        return Err(invalid(
+            "detector.command",
+            "expected a non-empty argv list such as [\"cargo\", \"test\", ...]".into(),
+        ));
+    }
+    if raw.detector.timeout == 0 {
+        return Err(invalid(
+            "detector.timeout",
+            "expected a positive number of seconds, found 0".into(),
+        ));
+    }
+    let inject_path = dir.join("inject.patch");
+    let inject_patch = read_patch(&inject_path)?;
+    let touched = patch_paths(&inject_patch).map_err(|m| {
+        FileError::invalid(&inject_path, None, "", format!("not a valid patch: {m}"))
+    })?;
+    if !touched.iter().any(|p| p == &raw.file) {
+        return Err(invalid(
+            "file",
+            format!(
+                "expected the file inject.patch changes, but the patch changes only {}",
+                touched.join(", ")
+            ),
+        ));
+    }
+    if !dir.join("detector").is_dir() {
+        return Err(FileError::invalid(
+            &dir.join("detector"),
+            None,
+            "",
+            "expected a folder holding the detector's files (copied over the repo before it runs)",
+        ));
+    }
+    Ok(SeededBug {
+        id: BugId(format!("{}/{}", raw.fixture, raw.id)),
+        fixture: raw.fixture,
+        kind: raw.kind,
+        file: raw.file,
+        description: raw.description,
+        detector: raw.detector,
+        inject_patch,
+        dir: dir.to_path_buf(),
+        file_path: path,
+    })
+}

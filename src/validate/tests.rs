@@ -1,0 +1,304 @@
+//! Checks derived from gold and empty records on a small catalog loaded from disk.
+
+use std::path::Path;
+
+use super::*;
+use crate::catalog::{BugKind, Catalog};
+use crate::store::{AttemptKey, AttemptOutcome, AttemptRecord};
+
+const INJECT: &str = "diff --git a/app/a.py b/app/a.py\n--- a/app/a.py\n+++ b/app/a.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n";
+
+fn bug_toml(id: &str) -> String {
+    format!(
+        "id = \"{id}\"\nfixture = \"f\"\nkind = \"lost-update\"\nfile = \"app/a.py\"\n\
+         description = \"The counter drops its lock.\"\n\n[detector]\ncommand = [\"true\"]\ntimeout = 5\n"
+    )
+}
+
+const TASK_TOML: &str = r#"id = "t"
+fixture = "f"
+language = "python"
+title = "Rename the counter"
+statement = "Rename the counter."
+requirements = ["The counter keeps counting."]
+interface = "def count() -> int"
+# "f/race" first: the old substring match gave every check naming "f/race-two" to it.
+seeded_bugs = ["f/race", "f/race-two"]
+fail_to_pass = ["tests/test_a.py::test_new"]
+pass_to_pass = ["tests/test_a.py::test_old"]
+protected = ["tests/**"]
+
+[[arch_rules]]
+id = "no-legacy"
+kind = "symbol-absent"
+symbol = "app.a.legacy"
+description = "legacy is gone"
+"#;
+
+/// A project with fixture `f`, task `f/t` and bugs `f/race` and `f/race-two`.
+fn project() -> tempfile::TempDir {
+    let mut files = vec![
+        ("repos-fixtures/f/repo/app/a.py", "x = 1\n".to_string()),
+        ("repos-fixtures/f/tasks/t/task.toml", TASK_TOML.to_string()),
+        ("repos-fixtures/f/tasks/t/gold.patch", INJECT.to_string()),
+    ];
+    for (toml, inject, detector, id) in [
+        (
+            "seeded-bugs/f/race/bug.toml",
+            "seeded-bugs/f/race/inject.patch",
+            "seeded-bugs/f/race/detector/d.py",
+            "race",
+        ),
+        (
+            "seeded-bugs/f/race-two/bug.toml",
+            "seeded-bugs/f/race-two/inject.patch",
+            "seeded-bugs/f/race-two/detector/d.py",
+            "race-two",
+        ),
+    ] {
+        files.push((toml, bug_toml(id)));
+        files.push((inject, INJECT.to_string()));
+        files.push((detector, String::new()));
+    }
+    let refs: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+    crate::test_support::tree(&refs)
+}
+
+fn catalog(root: &Path) -> Catalog {
+    Catalog::load(root).unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+/// A record of `model` on `f/t` whose verdict has the given test grade, F2P status, detector
+/// statuses (f/race, f/race-two) and rule status.
+fn record(
+    model: &str,
+    outcome: AttemptOutcome,
+    f2p: &str,
+    detectors: [&str; 2],
+    rule: &str,
+) -> AttemptRecord {
+    let grade = if f2p == "passed" { "FULL" } else { "NO" };
+    let passing = usize::from(f2p == "passed");
+    let verdict = serde_json::json!({
+        "tests": {
+            "grade": grade,
+            "tests": [
+                {"id": "tests/test_a.py::test_new", "kind": "FAIL_TO_PASS", "status": f2p},
+                {"id": "tests/test_a.py::test_old", "kind": "PASS_TO_PASS", "status": "passed"},
+            ],
+            "f2p": [passing, 1], "p2p": [1, 1],
+            "build_failed": false, "timed_out": false, "detail": "exit 0",
+            "duration_ms": 1, "build_ms": null,
+        },
+        "detectors": [
+            {"bug": "f/race", "status": detectors[0], "detail": "exit 0", "duration_ms": 5, "build_ms": null},
+            {"bug": "f/race-two", "status": detectors[1], "detail": "exit 1", "duration_ms": 7, "build_ms": null},
+        ],
+        "rules": [{"id": "no-legacy", "kind": "symbol-absent", "description": "legacy is gone",
+                   "status": rule, "evidence": [], "more_evidence": 0}],
+        "hygiene": [],
+        "resolved": outcome == AttemptOutcome::Resolved,
+    });
+    let key = AttemptKey {
+        task: TaskId("f/t".into()),
+        model: model.into(),
+        sample: 0,
+    };
+    let end = match crate::attempt::test_end(outcome) {
+        crate::attempt::AttemptEnd::Graded { apply, .. } => crate::attempt::AttemptEnd::Graded {
+            apply,
+            verdict: Box::new(serde_json::from_value(verdict).unwrap()),
+        },
+        other => other,
+    };
+    AttemptRecord::new(key, end)
+}
+
+/// Empty on the base as it should be: hidden test failing, both races found, the rule broken.
+fn base_record() -> AttemptRecord {
+    record(
+        "empty",
+        AttemptOutcome::Unresolved,
+        "failed",
+        ["failed", "failed"],
+        "broken",
+    )
+}
+
+fn run_checks(root: &Path, records: &[AttemptRecord]) -> (Catalog, Vec<Check>) {
+    let catalog = catalog(root);
+    let checks = checks(
+        &catalog,
+        &[TaskId("f/t".into())],
+        records,
+        Path::new("/runs/r/artifacts"),
+    );
+    (catalog, checks)
+}
+
+#[test]
+fn a_sound_task_passes_every_check_in_order() {
+    let dir = project();
+    let gold = record(
+        "gold",
+        AttemptOutcome::Resolved,
+        "passed",
+        ["passed", "passed"],
+        "holds",
+    );
+    let empty = base_record();
+    let (_, checks) = run_checks(dir.path(), &[gold, empty]);
+    let race = BugId("f/race".into());
+    let race_two = BugId("f/race-two".into());
+    let kinds: Vec<&CheckKind> = checks.iter().map(|c| &c.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            &CheckKind::GoldResolves,
+            &CheckKind::EmptyDoesNotResolve,
+            &CheckKind::HiddenFailOnBase,
+            &CheckKind::VisiblePassOnBase,
+            &CheckKind::RuleHoldsOnGold(RuleId("no-legacy".into())),
+            &CheckKind::DetectorFindsBug(race.clone()),
+            &CheckKind::DetectorPassesOnGold(race),
+            &CheckKind::DetectorFindsBug(race_two.clone()),
+            &CheckKind::DetectorPassesOnGold(race_two),
+        ]
+    );
+    assert!(checks.iter().all(|c| c.outcome.passed()), "{checks:#?}");
+    let lines: Vec<String> = checks.iter().map(|c| c.to_string()).collect();
+    assert_eq!(
+        lines[2],
+        "ok   f/t: every FAIL_TO_PASS test fails on the base (1 hidden tests fail)"
+    );
+    assert_eq!(
+        lines[4],
+        "ok   f/t: rule no-legacy holds on gold (legacy is gone)"
+    );
+    assert_eq!(
+        lines[7],
+        "ok   f/t: detector of f/race-two fails on the base (failed: exit 1, 7 ms)"
+    );
+}
+
+#[test]
+fn a_failed_detector_check_points_at_its_own_bug() {
+    let dir = project();
+    // Gold leaves the race of f/race-two in place; the rule breaks too.
+    let gold = record(
+        "gold",
+        AttemptOutcome::Unresolved,
+        "passed",
+        ["passed", "failed"],
+        "broken",
+    );
+    let empty = base_record();
+    let (catalog, checks) = run_checks(dir.path(), &[gold, empty]);
+    let failed: Vec<&Check> = checks.iter().filter(|c| !c.outcome.passed()).collect();
+    let kinds: Vec<&CheckKind> = failed.iter().map(|c| &c.kind).collect();
+    let race_two = BugId("f/race-two".into());
+    assert_eq!(
+        kinds,
+        [
+            &CheckKind::GoldResolves,
+            &CheckKind::RuleHoldsOnGold(RuleId("no-legacy".into())),
+            &CheckKind::DetectorPassesOnGold(race_two.clone()),
+        ]
+    );
+    let detector = failed[2];
+    assert_eq!(detector.subject(), Subject::Bug(&race_two));
+    let at = detector.annotation(&catalog);
+    assert_eq!(at.file, dir.path().join("seeded-bugs/f/race-two/bug.toml"));
+    assert_eq!(at.line, Some(7), "the [detector] line");
+    assert!(
+        at.message.starts_with(
+            "f/t: detector of f/race-two passes on gold: failed: exit 1, 7 ms; either gold"
+        ),
+        "{}",
+        at.message
+    );
+    assert!(
+        at.message
+            .ends_with("log: /runs/r/artifacts/f__t__gold__s0/detector-f__race-two.log"),
+        "{}",
+        at.message
+    );
+    let rule = failed[1];
+    assert_eq!(rule.subject(), Subject::Rule(&RuleId("no-legacy".into())));
+    let at = rule.annotation(&catalog);
+    assert_eq!(
+        at.file,
+        dir.path().join("repos-fixtures/f/tasks/t/task.toml")
+    );
+    assert_eq!(at.line, Some(1));
+    assert_eq!(at.message, "rule no-legacy holds on gold: legacy is gone");
+    assert!(failed[0]
+        .to_string()
+        .starts_with("FAIL f/t: gold resolves the task ("));
+}
+
+#[test]
+fn a_harness_error_or_a_missing_attempt_is_one_failed_check() {
+    let dir = project();
+    let gold = AttemptRecord::new(
+        AttemptKey {
+            task: TaskId("f/t".into()),
+            model: "gold".into(),
+            sample: 0,
+        },
+        crate::attempt::AttemptEnd::HarnessError {
+            error: crate::attempt::HarnessError {
+                stage: Some(crate::attempt::Stage::Materialize),
+                kind: Some(crate::attempt::HarnessErrorKind::Io),
+                path: None,
+                message: "materializing the base: boom".into(),
+            },
+            apply: None,
+        },
+    );
+    let empty = base_record();
+    let (_, checks) = run_checks(dir.path(), &[gold, empty.clone()]);
+    assert_eq!(checks.len(), 1, "{checks:#?}");
+    assert_eq!(checks[0].kind, CheckKind::AttemptRuns(Reference::Gold));
+    assert_eq!(
+        checks[0].to_string(),
+        "FAIL f/t: gold attempt runs (harness error: materializing the base: boom)"
+    );
+    let (_, checks) = run_checks(dir.path(), &[empty]);
+    assert_eq!(
+        checks[0].to_string(),
+        "FAIL f/t: gold and empty attempts recorded (missing from the run)"
+    );
+    assert_eq!(checks[0].subject(), Subject::Task);
+}
+
+#[test]
+fn repeated_runs_become_checks_and_a_table() {
+    let stats = DetectorStats {
+        task: TaskId("f/t".into()),
+        bug: BugId("f/race".into()),
+        kind: BugKind::LostUpdate,
+        runs: 20,
+        detected: 19,
+        false_alarms: 0,
+        max_ms: 1530,
+        median_ms: 1510,
+        warmup_ms: 1800,
+    };
+    let checks = repeat_checks(std::slice::from_ref(&stats));
+    let lines: Vec<String> = checks.iter().map(|c| c.to_string()).collect();
+    assert_eq!(
+        lines,
+        [
+            "FAIL f/t: detector of f/race detects the bug in every run on the base (19/20 runs; logs of misses under repeat-logs/ in the run)",
+            "ok   f/t: detector of f/race raises no false alarm on gold (0/20 false alarms)",
+        ]
+    );
+    assert_eq!(checks[0].subject(), Subject::Bug(&stats.bug));
+    assert_eq!(
+        render_detector_table(&[stats]),
+        "| task | bug | kind | detection rate (base) | false alarms (gold) | median | max | first run (build) |\n\
+         |---|---|---|---|---|---|---|---|\n\
+         | f/t | f/race | lost-update | 19/20 | 0/20 | 1.51 s | 1.53 s | 1.8 s |\n"
+    );
+}
