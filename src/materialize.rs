@@ -435,7 +435,7 @@ mod tests {
     #[test]
     fn a_base_keeps_its_history_in_one_pack_and_checks_out_clean() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let catalog = crate::catalog::Catalog::load(root).expect("the fixtures load");
+        let catalog = crate::lang::load_catalog(root).expect("the fixtures load");
         let task = catalog
             .tasks
             .values()

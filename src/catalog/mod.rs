@@ -10,6 +10,7 @@
 //! parses, its globs compile, its statement does not name a seeded bug's file).
 
 pub mod arch;
+mod test_ids;
 pub mod toml_file;
 
 use std::collections::BTreeMap;
@@ -20,6 +21,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::{Deserialize, Serialize};
 
 pub use arch::{ArchRule, RuleId, RuleKind};
+pub use test_ids::{TestIdCheck, TestIdError};
 pub use toml_file::FileError;
 
 /// Qualified task id: `FIXTURE/TASK`, unique in a project.
@@ -338,9 +340,11 @@ fn file_name(p: &Path) -> String {
 }
 
 impl Catalog {
-    /// Loads every task and bug under `root`. Returns all problems found, not just the first.
-    pub fn load(root: &Path) -> Result<Catalog, Vec<FileError>> {
-        let (catalog, errors) = Catalog::load_partial(root);
+    /// Loads every task and bug under `root`, checking test ids with `check_test_id` (the
+    /// languages' syntax: `lang::load_catalog` passes it). Returns all problems found, not just
+    /// the first.
+    pub fn load(root: &Path, check_test_id: TestIdCheck) -> Result<Catalog, Vec<FileError>> {
+        let (catalog, errors) = Catalog::load_partial(root, check_test_id);
         if errors.is_empty() {
             Ok(catalog)
         } else {
@@ -350,7 +354,7 @@ impl Catalog {
 
     /// Loads what loads: the valid tasks and bugs, and every problem found (for listings that
     /// should still show the rest while one file is being written).
-    pub fn load_partial(root: &Path) -> (Catalog, Vec<FileError>) {
+    pub fn load_partial(root: &Path, check_test_id: TestIdCheck) -> (Catalog, Vec<FileError>) {
         let mut errors = Vec::new();
         let mut catalog = Catalog {
             root: root.to_path_buf(),
@@ -378,7 +382,7 @@ impl Catalog {
         }
         for fixture in sorted_subdirs(&fixtures_dir) {
             for task_dir in sorted_subdirs(&fixture.join("tasks")) {
-                match load_task(&task_dir, &catalog.bugs) {
+                match load_task(&task_dir, &catalog.bugs, check_test_id) {
                     Ok(task) => {
                         catalog.tasks.insert(task.id.clone(), task);
                     }
@@ -578,7 +582,11 @@ fn check_relative_path(p: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn load_task(dir: &Path, bugs: &BTreeMap<BugId, SeededBug>) -> Result<Task, FileError> {
+fn load_task(
+    dir: &Path,
+    bugs: &BTreeMap<BugId, SeededBug>,
+    check_test_id: TestIdCheck,
+) -> Result<Task, FileError> {
     let path = dir.join("task.toml");
     let (raw, text): (TaskFile, String) = toml_file::load(&path)?;
     let invalid = |key: &str, msg: String| FileError::invalid(&path, Some(&text), key, msg);
@@ -683,10 +691,20 @@ fn load_task(dir: &Path, bugs: &BTreeMap<BugId, SeededBug>) -> Result<Task, File
         }
         seeded.push(id);
     }
-    let fail_to_pass = test_ids(&raw.fail_to_pass, raw.language, "fail_to_pass")
-        .map_err(|(k, m)| invalid(&k, m))?;
-    let pass_to_pass = test_ids(&raw.pass_to_pass, raw.language, "pass_to_pass")
-        .map_err(|(k, m)| invalid(&k, m))?;
+    let fail_to_pass = test_ids::test_ids(
+        &raw.fail_to_pass,
+        raw.language,
+        "fail_to_pass",
+        check_test_id,
+    )
+    .map_err(|(k, m)| invalid(&k, m))?;
+    let pass_to_pass = test_ids::test_ids(
+        &raw.pass_to_pass,
+        raw.language,
+        "pass_to_pass",
+        check_test_id,
+    )
+    .map_err(|(k, m)| invalid(&k, m))?;
     if fail_to_pass.is_empty() {
         return Err(invalid(
             "fail_to_pass",
@@ -782,35 +800,6 @@ fn load_task(dir: &Path, bugs: &BTreeMap<BugId, SeededBug>) -> Result<Task, File
     })
 }
 
-fn test_ids(
-    raw: &[String],
-    language: Language,
-    key: &str,
-) -> Result<Vec<TestId>, (String, String)> {
-    let mut out: Vec<TestId> = Vec::new();
-    for (i, t) in raw.iter().enumerate() {
-        let ext = match language {
-            Language::Python => ".py",
-            Language::Rust => ".rs",
-        };
-        let ok = t
-            .split_once("::")
-            .is_some_and(|(file, name)| file.ends_with(ext) && !name.is_empty());
-        if !ok {
-            return Err((
-                format!("{key}[{i}]"),
-                format!("expected a test id FILE{ext}::NAME (as the {language} runner names it), found \"{t}\""),
-            ));
-        }
-        let id = TestId(t.clone());
-        if out.contains(&id) {
-            return Err((format!("{key}[{i}]"), format!("\"{t}\" is listed twice")));
-        }
-        out.push(id);
-    }
-    Ok(out)
-}
-
 /// Does `text` name `file`: its path, its file name, or its module path? Returns the mention.
 pub fn names_file(text: &str, file: &str) -> Option<String> {
     let path = Path::new(file);
@@ -882,22 +871,6 @@ mod tests {
             Some("session_store")
         );
         assert_eq!(names_file("session_stores are many", r), None);
-    }
-
-    #[test]
-    fn test_ids_are_checked_per_language() {
-        assert!(test_ids(&["tests/a.py::t".into()], Language::Python, "k").is_ok());
-        let err = test_ids(&["tests/a.rs::t".into()], Language::Python, "k").unwrap_err();
-        assert_eq!(err.0, "k[0]");
-        let err = test_ids(&["t".into(), "t".into()], Language::Rust, "k").unwrap_err();
-        assert!(err.1.contains("FILE.rs::NAME"));
-        let err = test_ids(
-            &["tests/a.rs::t".into(), "tests/a.rs::t".into()],
-            Language::Rust,
-            "k",
-        )
-        .unwrap_err();
-        assert!(err.1.contains("twice"));
     }
 
     #[test]

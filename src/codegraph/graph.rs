@@ -25,7 +25,7 @@ use serde::Serialize;
 
 use super::parse::{ImportKind, RefKind, SymbolKind};
 use super::walk::SourceFile;
-use super::Lang;
+use crate::catalog::Language;
 
 /// A name defined in more files than this is too ambiguous to resolve by name.
 pub const MAX_CANDIDATES: usize = 30;
@@ -123,7 +123,7 @@ pub struct FileNode {
     /// Path relative to the root, `/`-separated.
     pub path: String,
     /// Language, when parsed.
-    pub language: Option<Lang>,
+    pub language: Option<Language>,
     /// Size in bytes.
     pub bytes: u64,
     /// Module path (`app.auth.service`, `auth::service`), when the file is a module.
@@ -462,7 +462,7 @@ impl<'a> Resolver<'a> {
         for (i, f) in files.iter().enumerate() {
             index.insert(f.path.as_str(), i);
             match f.lang {
-                Some(Lang::Python) => {
+                Some(Language::Python) => {
                     if let Some(parts) = python_module(&f.path) {
                         for strip in 0..parts.len() {
                             py_modules
@@ -472,7 +472,7 @@ impl<'a> Resolver<'a> {
                         }
                     }
                 }
-                Some(Lang::Rust) => {
+                Some(Language::Rust) => {
                     let m = rust_module(&f.path);
                     let id = crate_id(&mut crate_ids, &mut rust_modules, m.crate_src);
                     rust_modules[id].insert(m.module.join("::"), i);
@@ -680,20 +680,20 @@ fn crate_id(
     })
 }
 
-fn module_name(path: &str, lang: Option<Lang>) -> Option<String> {
+fn module_name(path: &str, lang: Option<Language>) -> Option<String> {
     match lang? {
-        Lang::Python => python_module(path).map(|p| p.join(".")),
-        Lang::Rust => {
+        Language::Python => python_module(path).map(|p| p.join(".")),
+        Language::Rust => {
             let m = rust_module(path);
             Some(m.module.join("::"))
         }
     }
 }
 
-fn qualify(module: &Option<String>, lang: Lang, scope: &[String], name: &str) -> String {
+fn qualify(module: &Option<String>, lang: Language, scope: &[String], name: &str) -> String {
     let sep = match lang {
-        Lang::Python => ".",
-        Lang::Rust => "::",
+        Language::Python => ".",
+        Language::Rust => "::",
     };
     let mut parts: Vec<&str> = Vec::new();
     if let Some(m) = module {
@@ -856,7 +856,7 @@ fn resolve<'a>(
 
         // Names this file imports -> their files.
         let mut bound: FastMap<&str, BTreeSet<usize>> = FastMap::default();
-        let here = (lang == Lang::Rust).then(|| rust_module(&f.path));
+        let here = (lang == Language::Rust).then(|| rust_module(&f.path));
         for imp in &facts.imports {
             let resolved: Vec<(usize, Option<String>)> = match &here {
                 None => resolver.python(&f.path, imp),

@@ -9,12 +9,7 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 use tree_sitter::{Node, Parser};
 
-use super::Lang;
-
-const RUST_DEFS: &str = include_str!("queries/rust-defs.scm");
-const RUST_REFS: &str = include_str!("queries/rust-refs.scm");
-const PYTHON_DEFS: &str = include_str!("queries/python-defs.scm");
-const PYTHON_REFS: &str = include_str!("queries/python-refs.scm");
+use crate::catalog::Language;
 
 /// Bumped when the extraction changes in a way the query texts do not show.
 const EXTRACTOR_VERSION: &str = "pack-facts-v1";
@@ -23,13 +18,14 @@ const EXTRACTOR_VERSION: &str = "pack-facts-v1";
 pub fn cache_salt() -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
-    for part in [
-        EXTRACTOR_VERSION,
-        RUST_DEFS,
-        RUST_REFS,
-        PYTHON_DEFS,
-        PYTHON_REFS,
-    ] {
+    // In cache-tag order (Rust, then Python), as the salt has always been made.
+    let mut languages: Vec<_> = crate::lang::all().collect();
+    languages.sort_by_key(|l| l.cache_tag());
+    let queries = languages.iter().flat_map(|l| {
+        let q = l.queries();
+        [q.defs, q.refs]
+    });
+    for part in std::iter::once(EXTRACTOR_VERSION).chain(queries) {
         h.update(part.as_bytes());
         h.update([0]);
     }
@@ -211,52 +207,52 @@ enum Kind {
 }
 
 impl Kind {
-    fn of_name(lang: Lang, name: &str) -> Kind {
+    fn of_name(lang: Language, name: &str) -> Kind {
         use Kind::*;
         match (lang, name) {
             (_, "identifier") => Identifier,
-            (Lang::Rust, "function_item") => FunctionItem,
-            (Lang::Rust, "function_signature_item") => FunctionSignatureItem,
-            (Lang::Rust, "struct_item") => StructItem,
-            (Lang::Rust, "union_item") => UnionItem,
-            (Lang::Rust, "enum_item") => EnumItem,
-            (Lang::Rust, "trait_item") => TraitItem,
-            (Lang::Rust, "mod_item") => ModItem,
-            (Lang::Rust, "const_item") => ConstItem,
-            (Lang::Rust, "static_item") => StaticItem,
-            (Lang::Rust, "type_item") => TypeItem,
-            (Lang::Rust, "macro_definition") => MacroDefinition,
-            (Lang::Rust, "impl_item") => ImplItem,
-            (Lang::Rust, "call_expression") => CallExpression,
-            (Lang::Rust, "scoped_identifier") => ScopedIdentifier,
-            (Lang::Rust, "field_expression") => FieldExpression,
-            (Lang::Rust, "field_identifier") => FieldIdentifier,
-            (Lang::Rust, "generic_function") => GenericFunction,
-            (Lang::Rust, "macro_invocation") => MacroInvocation,
-            (Lang::Rust, "struct_expression") => StructExpression,
-            (Lang::Rust, "type_identifier") => TypeIdentifier,
-            (Lang::Rust, "scoped_type_identifier") => ScopedTypeIdentifier,
-            (Lang::Rust, "generic_type") => GenericType,
-            (Lang::Rust, "use_declaration") => UseDeclaration,
+            (Language::Rust, "function_item") => FunctionItem,
+            (Language::Rust, "function_signature_item") => FunctionSignatureItem,
+            (Language::Rust, "struct_item") => StructItem,
+            (Language::Rust, "union_item") => UnionItem,
+            (Language::Rust, "enum_item") => EnumItem,
+            (Language::Rust, "trait_item") => TraitItem,
+            (Language::Rust, "mod_item") => ModItem,
+            (Language::Rust, "const_item") => ConstItem,
+            (Language::Rust, "static_item") => StaticItem,
+            (Language::Rust, "type_item") => TypeItem,
+            (Language::Rust, "macro_definition") => MacroDefinition,
+            (Language::Rust, "impl_item") => ImplItem,
+            (Language::Rust, "call_expression") => CallExpression,
+            (Language::Rust, "scoped_identifier") => ScopedIdentifier,
+            (Language::Rust, "field_expression") => FieldExpression,
+            (Language::Rust, "field_identifier") => FieldIdentifier,
+            (Language::Rust, "generic_function") => GenericFunction,
+            (Language::Rust, "macro_invocation") => MacroInvocation,
+            (Language::Rust, "struct_expression") => StructExpression,
+            (Language::Rust, "type_identifier") => TypeIdentifier,
+            (Language::Rust, "scoped_type_identifier") => ScopedTypeIdentifier,
+            (Language::Rust, "generic_type") => GenericType,
+            (Language::Rust, "use_declaration") => UseDeclaration,
             (
-                Lang::Rust,
+                Language::Rust,
                 "token_tree" | "line_comment" | "block_comment" | "string_literal"
                 | "raw_string_literal",
             ) => Opaque,
-            (Lang::Python, "function_definition") => FunctionDefinition,
-            (Lang::Python, "class_definition") => ClassDefinition,
-            (Lang::Python, "module") => Module,
-            (Lang::Python, "expression_statement") => ExpressionStatement,
-            (Lang::Python, "assignment") => Assignment,
-            (Lang::Python, "call") => Call,
-            (Lang::Python, "attribute") => Attribute,
-            (Lang::Python, "decorator") => Decorator,
-            (Lang::Python, "argument_list") => ArgumentList,
-            (Lang::Python, "except_clause") => ExceptClause,
-            (Lang::Python, "type") => Type,
-            (Lang::Python, "keyword_argument") => KeywordArgument,
-            (Lang::Python, "import_statement") => ImportStatement,
-            (Lang::Python, "import_from_statement") => ImportFromStatement,
+            (Language::Python, "function_definition") => FunctionDefinition,
+            (Language::Python, "class_definition") => ClassDefinition,
+            (Language::Python, "module") => Module,
+            (Language::Python, "expression_statement") => ExpressionStatement,
+            (Language::Python, "assignment") => Assignment,
+            (Language::Python, "call") => Call,
+            (Language::Python, "attribute") => Attribute,
+            (Language::Python, "decorator") => Decorator,
+            (Language::Python, "argument_list") => ArgumentList,
+            (Language::Python, "except_clause") => ExceptClause,
+            (Language::Python, "type") => Type,
+            (Language::Python, "keyword_argument") => KeywordArgument,
+            (Language::Python, "import_statement") => ImportStatement,
+            (Language::Python, "import_from_statement") => ImportFromStatement,
             _ => Other,
         }
     }
@@ -288,21 +284,16 @@ struct Grammar {
     fields: Fields,
 }
 
-fn grammar(lang: Lang) -> &'static Grammar {
+fn grammar(lang: Language) -> &'static Grammar {
     super::arena::install();
     static RUST: OnceLock<Grammar> = OnceLock::new();
     static PYTHON: OnceLock<Grammar> = OnceLock::new();
-    let (cell, language) = match lang {
-        Lang::Rust => (
-            &RUST,
-            tree_sitter::Language::from(tree_sitter_rust::LANGUAGE),
-        ),
-        Lang::Python => (
-            &PYTHON,
-            tree_sitter::Language::from(tree_sitter_python::LANGUAGE),
-        ),
+    let cell = match lang {
+        Language::Rust => &RUST,
+        Language::Python => &PYTHON,
     };
     cell.get_or_init(|| {
+        let language = crate::lang::support(lang).grammar();
         let kinds = (0..language.node_kind_count())
             .map(|id| {
                 let id = id as u16;
@@ -347,7 +338,7 @@ fn grammar(lang: Lang) -> &'static Grammar {
 ///
 /// Parser and tree live in this thread's arena (`pack/arena.rs`): a new parser per file; the
 /// tree is forgotten at the end and the arena reset, instead of freeing the tree node by node.
-pub fn extract(lang: Lang, source: &str) -> FileFacts {
+pub fn extract(lang: Language, source: &str) -> FileFacts {
     let g = grammar(lang);
     // SAFETY: every tree-sitter object made inside (parser, tree, cursors) is dropped or
     // forgotten inside, and `walk_tree` starts no scope.
@@ -372,7 +363,12 @@ pub fn extract(lang: Lang, source: &str) -> FileFacts {
 }
 
 /// The facts of a parsed tree, in one walk.
-fn walk_tree(g: &'static Grammar, lang: Lang, source: &str, tree: &tree_sitter::Tree) -> FileFacts {
+fn walk_tree(
+    g: &'static Grammar,
+    lang: Language,
+    source: &str,
+    tree: &tree_sitter::Tree,
+) -> FileFacts {
     let mut x = Extractor {
         g,
         src: source.as_bytes(),
@@ -392,8 +388,8 @@ fn walk_tree(g: &'static Grammar, lang: Lang, source: &str, tree: &tree_sitter::
             .unwrap_or(Kind::Other);
         if kind != Kind::Other && kind != Kind::Opaque {
             match lang {
-                Lang::Rust => x.visit_rust(node, kind, &cursor),
-                Lang::Python => x.visit_python(node, kind, &cursor),
+                Language::Rust => x.visit_rust(node, kind, &cursor),
+                Language::Python => x.visit_python(node, kind, &cursor),
             }
         }
         if kind != Kind::Opaque && cursor.goto_first_child() {
@@ -966,7 +962,7 @@ mod tests {
 
     #[test]
     fn queries_compile() {
-        for lang in [Lang::Rust, Lang::Python] {
+        for lang in [Language::Rust, Language::Python] {
             let q = oracle::queries(lang);
             assert!(q.defs.pattern_count() > 0 && q.refs.pattern_count() > 0);
         }
@@ -979,7 +975,7 @@ mod tests {
         let mut compared = 0;
         for entry in ignore::WalkBuilder::new(root).build().flatten() {
             let path = entry.path();
-            let Some(lang) = super::super::walk::lang_of(&path.to_string_lossy()) else {
+            let Some(lang) = crate::lang::language_of_path(&path.to_string_lossy()) else {
                 continue;
             };
             let Ok(src) = std::fs::read_to_string(path) else {
@@ -1029,7 +1025,7 @@ mod tests {
     #[test]
     fn rust_facts() {
         let src = "use crate::a::{b::C, d as e, self};\nmod f;\npub struct S;\nimpl Tr for S {\n    fn m(&self) -> C { helper(); crate::x::y() }\n}\n";
-        let f = extract(Lang::Rust, src);
+        let f = extract(Language::Rust, src);
         let paths: Vec<String> = f.imports.iter().map(|i| i.path.join("::")).collect();
         assert!(paths.contains(&"crate::a::b::C".to_string()), "{paths:?}");
         assert!(paths.contains(&"crate::a::d".to_string()), "{paths:?}");
@@ -1054,7 +1050,7 @@ mod tests {
     #[test]
     fn python_facts() {
         let src = "from ..pkg.mod import A, B as C\nimport os.path\nclass K(Base, m.Mixin):\n    def f(self, x: Thing) -> None:\n        return g(x)\n";
-        let f = extract(Lang::Python, src);
+        let f = extract(Language::Python, src);
         assert_eq!(f.imports[0].level, 2);
         assert_eq!(f.imports[0].path, vec!["pkg", "mod"]);
         assert_eq!(f.imports[0].names, vec!["A", "B"]);

@@ -1,0 +1,261 @@
+//! What cargo and libtest print, read: the statuses of `cargo test`'s run, the test targets a
+//! `--message-format=json-render-diagnostics` build built (and whether it ran the tree's own
+//! code), and the build time cargo reports. Output text in, typed reports out.
+
+use serde::Deserialize;
+
+use crate::catalog::TestId;
+use crate::lang::status::record;
+use crate::lang::{BuildReport, RunReport, TestStatus};
+
+/// Parses the merged stdout+stderr of `cargo test`: cargo's `Running TARGET (...)` lines name
+/// the binary, libtest's `test NAME ... ok|FAILED|ignored` lines the results; ids are
+/// `TARGET::NAME` (`src/lib.rs::a::tests::b`, `tests/flow.rs::c`).
+pub fn parse_libtest(output: &str) -> RunReport {
+    let mut report = RunReport::default();
+    let mut target = String::from("unknown");
+    for line in output.lines() {
+        let trimmed = line.trim();
+        if let Some(rest) = trimmed.strip_prefix("Running ") {
+            let rest = rest.strip_prefix("unittests ").unwrap_or(rest);
+            target = rest.split(" (").next().unwrap_or(rest).trim().to_string();
+            report.binaries_run += 1;
+            continue;
+        }
+        if let Some(rest) = trimmed.strip_prefix("Doc-tests ") {
+            target = format!("doc:{}", rest.trim());
+            report.binaries_run += 1;
+            continue;
+        }
+        if trimmed.starts_with("error[E") || trimmed.starts_with("error: could not compile") {
+            report.compile_error = true;
+            continue;
+        }
+        let Some(rest) = trimmed.strip_prefix("test ") else {
+            continue;
+        };
+        let Some((name, result)) = rest.rsplit_once(" ... ") else {
+            continue;
+        };
+        let status = match result.trim() {
+            "ok" => TestStatus::Passed,
+            "FAILED" => TestStatus::Failed,
+            r if r.starts_with("ignored") => TestStatus::Skipped,
+            _ => continue,
+        };
+        record(
+            &mut report.statuses,
+            TestId(format!("{target}::{}", name.trim())),
+            status,
+        );
+    }
+    report
+}
+
+/// The build time cargo reports before running tests (`Finished `test` profile [...] target(s)
+/// in 7.09s`, or `in 1m 02s` past a minute), in milliseconds; `None` when it printed none
+/// (the build failed or was killed).
+pub fn cargo_build_ms(output: &str) -> Option<u64> {
+    output
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            let rest = l.strip_prefix("Finished ")?;
+            let (_, time) = rest.rsplit_once(" in ")?;
+            let mut ms = 0.0;
+            for part in time.split_whitespace() {
+                if let Some(m) = part.strip_suffix('m') {
+                    ms += m.parse::<f64>().ok()? * 60_000.0;
+                } else if let Some(sec) = part.strip_suffix('s') {
+                    ms += sec.parse::<f64>().ok()? * 1000.0;
+                } else {
+                    return None;
+                }
+            }
+            Some(ms.round() as u64)
+        })
+        .next()
+}
+
+/// Parses the output of a keep-going test build: which test targets compiled.
+pub fn parse_cargo_test_build(output: &str) -> BuildReport {
+    #[derive(Deserialize)]
+    struct Target {
+        kind: Vec<String>,
+        name: String,
+    }
+    #[derive(Deserialize)]
+    struct Profile {
+        test: bool,
+    }
+    #[derive(Deserialize)]
+    #[serde(tag = "reason", rename_all = "kebab-case")]
+    enum Message {
+        CompilerArtifact {
+            package_id: String,
+            target: Target,
+            profile: Profile,
+        },
+        BuildScriptExecuted {
+            package_id: String,
+        },
+        BuildFinished {
+            success: bool,
+        },
+        #[serde(other)]
+        Other,
+    }
+    // A package of the tree (`path+file://...`), named `NAME@VERSION` after the `#`.
+    let local = |id: &str| {
+        id.starts_with("path+file://")
+            .then(|| id.rsplit('#').next().unwrap_or(id).to_string())
+    };
+    let mut build = BuildReport::default();
+    for line in output.lines() {
+        let message = line
+            .starts_with("{\"reason\":")
+            .then(|| serde_json::from_str::<Message>(line).ok())
+            .flatten();
+        match message {
+            Some(Message::BuildScriptExecuted { package_id }) => {
+                if let Some(name) = local(&package_id) {
+                    build
+                        .ran_local_code
+                        .get_or_insert(format!("{name} (build script)"));
+                }
+            }
+            Some(Message::CompilerArtifact {
+                package_id, target, ..
+            }) if target.kind.iter().any(|k| k == "proc-macro") => {
+                if let Some(name) = local(&package_id) {
+                    build
+                        .ran_local_code
+                        .get_or_insert(format!("{name} (proc macro {})", target.name));
+                }
+            }
+            Some(Message::CompilerArtifact {
+                target, profile, ..
+            }) if profile.test => {
+                let kind = target.kind.first().map(String::as_str);
+                let args = match kind {
+                    Some("lib" | "rlib" | "dylib" | "cdylib" | "staticlib" | "proc-macro") => {
+                        vec!["--lib".to_string()]
+                    }
+                    Some(k @ ("test" | "bin" | "example")) => vec![format!("--{k}"), target.name],
+                    _ => continue,
+                };
+                build.targets.push(args);
+            }
+            Some(Message::BuildFinished { success }) => {
+                build.finished = true;
+                build.success = success;
+            }
+            Some(_) => {}
+            None => {
+                build.human.push_str(line);
+                build.human.push('\n');
+            }
+        }
+    }
+    build.targets.sort();
+    build.targets.dedup();
+    build
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn libtest_output() {
+        let out = "   Compiling authsvc v0.1.0 (/tmp/x)\n    Finished `test` profile\n     Running unittests src/lib.rs (target/debug/deps/authsvc-1234)\n\nrunning 2 tests\ntest session::tests::ttl ... ok\ntest users::tests::bad ... FAILED\n\n     Running tests/flow.rs (target/debug/deps/flow-99)\nrunning 2 tests\ntest login_then_logout ... ok\ntest slow ... ignored, needs network\n   Doc-tests authsvc\ntest src/lib.rs - f (line 3) ... ok\n";
+        let r = parse_libtest(out);
+        let get = |id: &str| r.statuses.get(&TestId(id.into())).copied();
+        assert_eq!(
+            get("src/lib.rs::session::tests::ttl"),
+            Some(TestStatus::Passed)
+        );
+        assert_eq!(
+            get("src/lib.rs::users::tests::bad"),
+            Some(TestStatus::Failed)
+        );
+        assert_eq!(
+            get("tests/flow.rs::login_then_logout"),
+            Some(TestStatus::Passed)
+        );
+        assert_eq!(get("tests/flow.rs::slow"), Some(TestStatus::Skipped));
+        assert_eq!(
+            get("doc:authsvc::src/lib.rs - f (line 3)"),
+            Some(TestStatus::Passed)
+        );
+        assert_eq!(r.binaries_run, 3);
+        assert!(!r.compile_error);
+    }
+
+    #[test]
+    fn libtest_compile_error() {
+        let out = "   Compiling authsvc v0.1.0\nerror[E0425]: cannot find value `x`\nerror: could not compile `authsvc` (lib test) due to 1 previous error\n";
+        let r = parse_libtest(out);
+        assert!(r.compile_error);
+        assert!(r.statuses.is_empty());
+        assert_eq!(r.binaries_run, 0);
+    }
+
+    #[test]
+    fn cargo_build_time_is_read_from_the_finished_line() {
+        let out = "   Compiling q v0.1.0 (/x)\n    Finished `test` profile [unoptimized + debuginfo] target(s) in 7.09s\n     Running unittests src/lib.rs\n";
+        assert_eq!(cargo_build_ms(out), Some(7090));
+        let long = "    Finished `test` profile [unoptimized] target(s) in 1m 02s\n";
+        assert_eq!(cargo_build_ms(long), Some(62_000));
+        assert_eq!(cargo_build_ms("error[E0425]: cannot find value\n"), None);
+    }
+
+    #[test]
+    fn a_keep_going_test_build_names_the_targets_that_compiled() {
+        // Trimmed from cargo 1.95's output on a fixture whose hidden test event_bus does not
+        // compile: the library (once as a dependency, once as unit tests) and two test targets
+        // did.
+        let output = r#"{"reason":"compiler-artifact","package_id":"path+file:///t#rsauth@0.7.3","target":{"kind":["lib"],"crate_types":["lib"],"name":"rsauth","src_path":"/t/src/lib.rs","test":true},"profile":{"opt_level":"0","debuginfo":0,"test":true},"features":[],"fresh":false}
+{"reason":"compiler-artifact","package_id":"path+file:///t#rsauth@0.7.3","target":{"kind":["lib"],"crate_types":["lib"],"name":"rsauth","src_path":"/t/src/lib.rs","test":true},"profile":{"opt_level":"0","debuginfo":0,"test":false},"features":[],"fresh":false}
+   Compiling rsauth v0.7.3 (/t)
+error[E0432]: unresolved import `rsauth::events`
+{"reason":"compiler-artifact","package_id":"path+file:///t#rsauth@0.7.3","target":{"kind":["test"],"crate_types":["bin"],"name":"login_flow","src_path":"/t/tests/login_flow.rs","test":true},"profile":{"opt_level":"0","debuginfo":0,"test":true},"features":[],"fresh":true}
+{"reason":"compiler-artifact","package_id":"path+file:///t#rsauth@0.7.3","target":{"kind":["bin"],"crate_types":["bin"],"name":"admin","src_path":"/t/src/main.rs","test":true},"profile":{"opt_level":"0","debuginfo":0,"test":true},"features":[],"fresh":true}
+error: could not compile `rsauth` (test "event_bus") due to 1 previous error
+{"reason":"build-finished","success":false}
+"#;
+        let build = parse_cargo_test_build(output);
+        assert!(build.finished);
+        assert!(!build.success);
+        assert_eq!(build.ran_local_code, None);
+        assert_eq!(
+            build.targets,
+            vec![
+                vec!["--bin".to_string(), "admin".into()],
+                vec!["--lib".to_string()],
+                vec!["--test".to_string(), "login_flow".into()],
+            ]
+        );
+        assert_eq!(
+            build.human,
+            "   Compiling rsauth v0.7.3 (/t)\nerror[E0432]: unresolved import `rsauth::events`\nerror: could not compile `rsauth` (test \"event_bus\") due to 1 previous error\n"
+        );
+        // The tree's own build script and proc macros run at build time; dependencies' do not
+        // count (they come from the registry).
+        let scripts = r#"{"reason":"build-script-executed","package_id":"registry+https://github.com/rust-lang/crates.io-index#libc@0.2.1","linked_libs":[],"linked_paths":[],"cfgs":[],"env":[],"out_dir":"/o"}
+{"reason":"compiler-artifact","package_id":"path+file:///t/macros#fx-macros@0.1.0","target":{"kind":["proc-macro"],"crate_types":["proc-macro"],"name":"fx_macros","src_path":"/t/macros/src/lib.rs","test":true},"profile":{"opt_level":"0","debuginfo":0,"test":false},"features":[],"fresh":false}
+{"reason":"build-script-executed","package_id":"path+file:///t#fx@0.1.0","linked_libs":[],"linked_paths":[],"cfgs":[],"env":[],"out_dir":"/o"}
+{"reason":"build-finished","success":true}
+"#;
+        let build = parse_cargo_test_build(scripts);
+        assert!(build.success);
+        assert_eq!(
+            build.ran_local_code.as_deref(),
+            Some("fx-macros@0.1.0 (proc macro fx_macros)")
+        );
+        // A cargo that does not know the flags says so in words and sends no JSON.
+        let old = parse_cargo_test_build("error: unexpected argument '--keep-going' found\n");
+        assert!(!old.finished);
+        assert!(old.targets.is_empty());
+    }
+}
