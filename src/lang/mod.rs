@@ -20,6 +20,8 @@ pub mod python;
 pub mod rust;
 mod status;
 mod suite;
+#[cfg(test)]
+pub(crate) mod testing;
 
 use std::path::{Path, PathBuf};
 

@@ -448,6 +448,20 @@ impl Toolchain {
         })
     }
 
+    /// Worker 0 of `slots`, with its cache in `cache`, no Python environment, the full
+    /// sandbox.
+    #[cfg(test)]
+    pub(crate) fn in_cache(cache: &Path, slots: usize) -> Toolchain {
+        Toolchain {
+            root: PathBuf::new(),
+            cache: CacheLayout::new(cache),
+            worker: 0,
+            slots,
+            python_bin: None,
+            sandbox: SandboxMode::Full,
+        }
+    }
+
     /// The environment of `task`'s test and detector commands on `slot`: no colour, and
     /// what the task's language asks for ([`crate::lang::LanguageSupport::test_env`]).
     pub(crate) fn env(&self, task: &Task, slot: &BuildSlot) -> Vec<(String, String)> {
@@ -464,3 +478,6 @@ impl Toolchain {
         env
     }
 }
+
+#[cfg(test)]
+mod tests;
