@@ -8,6 +8,8 @@ use std::sync::OnceLock;
 
 use tree_sitter::{Node, Parser, Query, QueryCursor, StreamingIterator};
 
+use super::python::python_import;
+use super::rust::{expand_use_tree, push_code_path};
 use super::*;
 
 pub(super) struct LangQueries {
