@@ -1,5 +1,7 @@
-//! Walking a repository and loading its sources: which files take part, their text, and their
-//! facts (from the parse cache when the content hash is known, else parsed in parallel).
+//! Walking a repository and loading its sources. In: a root folder (and a parse cache). Out:
+//! the files that take part, in path order, each with its language (by extension, from
+//! `lang`), and for sources their text and facts (from the parse cache when the content hash
+//! is known, else parsed in parallel).
 
 use std::path::Path;
 

@@ -168,6 +168,28 @@ pub fn fixture_language(repo: &Path) -> Language {
         .map_or(Language::Python, |l| l.language())
 }
 
+/// A test id `FILE::NAME` whose file ends with `extension` (and has a name after it); else
+/// the error naming `form`.
+fn file_test_id(
+    id: &str,
+    extension: &str,
+    form: &'static str,
+    language: Language,
+) -> Result<(), TestIdError> {
+    let ok = id
+        .split_once("::")
+        .is_some_and(|(file, name)| file.ends_with(extension) && !name.is_empty());
+    if ok {
+        Ok(())
+    } else {
+        Err(TestIdError {
+            form,
+            language,
+            found: id.to_string(),
+        })
+    }
+}
+
 /// Checks a test id of a task in `language` (the catalog's [`crate::catalog::TestIdCheck`]).
 pub fn check_test_id(language: Language, id: &str) -> Result<(), TestIdError> {
     support(language).check_test_id(id)

@@ -232,12 +232,17 @@ impl std::fmt::Display for HygieneFlag {
     }
 }
 
+/// A stored hygiene sentence that is neither form [`HygieneFlag`] ever wrote.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown hygiene flag \"{0}\": expected \"{PROTECTED_PREFIX}PATH{PROTECTED_SUFFIX}\" or \"{PLACEHOLDER_PREFIX}FILE:LINE\"")]
+pub struct UnknownHygieneFlag(pub String);
+
 impl std::str::FromStr for HygieneFlag {
-    type Err = String;
+    type Err = UnknownHygieneFlag;
 
     /// Reads the sentence [`Display`](std::fmt::Display) writes: how records stored flags
     /// before they had a shape of their own.
-    fn from_str(s: &str) -> Result<HygieneFlag, String> {
+    fn from_str(s: &str) -> Result<HygieneFlag, UnknownHygieneFlag> {
         if let Some(path) = s
             .strip_prefix(PROTECTED_PREFIX)
             .and_then(|rest| rest.strip_suffix(PROTECTED_SUFFIX))
@@ -249,9 +254,7 @@ impl std::str::FromStr for HygieneFlag {
                 location: location.into(),
             });
         }
-        Err(format!(
-            "unknown hygiene flag \"{s}\": expected \"{PROTECTED_PREFIX}PATH{PROTECTED_SUFFIX}\" or \"{PLACEHOLDER_PREFIX}FILE:LINE\""
-        ))
+        Err(UnknownHygieneFlag(s.to_string()))
     }
 }
 

@@ -10,8 +10,8 @@ mod templates;
 use std::path::Path;
 
 use super::{
-    harness_dir, BuildStep, EnvInputs, ExtractionQueries, Language, LanguageSupport, OneCommand,
-    SuitePlan, Templates, TestIdError,
+    file_test_id, harness_dir, BuildStep, EnvInputs, ExtractionQueries, Language, LanguageSupport,
+    OneCommand, SuitePlan, Templates, TestIdError,
 };
 
 /// Python support.
@@ -52,18 +52,7 @@ impl LanguageSupport for Python {
 
     /// pytest node ids: `FILE.py::[CLASS::]NAME`.
     fn check_test_id(&self, id: &str) -> Result<(), TestIdError> {
-        let ok = id
-            .split_once("::")
-            .is_some_and(|(file, name)| file.ends_with(".py") && !name.is_empty());
-        if ok {
-            Ok(())
-        } else {
-            Err(TestIdError {
-                form: "FILE.py::NAME",
-                language: Language::Python,
-                found: id.to_string(),
-            })
-        }
+        file_test_id(id, ".py", "FILE.py::NAME", Language::Python)
     }
 
     /// The private environment's `bin` first on PATH, the harness on PYTHONPATH, no bytecode

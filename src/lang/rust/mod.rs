@@ -10,8 +10,8 @@ mod templates;
 use std::path::Path;
 
 use super::{
-    BuildStep, CompiledSuite, EnvInputs, ExtractionQueries, Language, LanguageSupport, SuitePlan,
-    Templates, TestIdError,
+    file_test_id, BuildStep, CompiledSuite, EnvInputs, ExtractionQueries, Language,
+    LanguageSupport, SuitePlan, Templates, TestIdError,
 };
 
 /// Rust support.
@@ -76,18 +76,7 @@ impl LanguageSupport for Rust {
     /// `TARGET.rs::path::to::test`, the target being the file cargo names when it runs the
     /// test binary.
     fn check_test_id(&self, id: &str) -> Result<(), TestIdError> {
-        let ok = id
-            .split_once("::")
-            .is_some_and(|(file, name)| file.ends_with(".rs") && !name.is_empty());
-        if ok {
-            Ok(())
-        } else {
-            Err(TestIdError {
-                form: "FILE.rs::NAME",
-                language: Language::Rust,
-                found: id.to_string(),
-            })
-        }
+        file_test_id(id, ".rs", "FILE.rs::NAME", Language::Rust)
     }
 
     /// The user's cargo and rustup homes (the registry and toolchain are read from there),
