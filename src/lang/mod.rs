@@ -13,8 +13,8 @@
 //! extractor and import resolution stay per language in `codegraph`, and the score stage runs
 //! one of the two suite shapes of [`SuitePlan`].)
 //!
-//! It sits above the catalog (it uses [`Language`], [`TestId`] and the catalog's loader) and
-//! below the code graph and every stage.
+//! It sits above the catalog (it uses [`Language`], [`TestIdError`] and the catalog's
+//! loader) and below the code graph and every stage.
 
 pub mod python;
 pub mod rust;
