@@ -1,7 +1,6 @@
 //! Running a task's test suite: the language's [`SuitePlan`] (from `lang`) in, executed in
-//! the sandbox in the attempt's build slot; out, a [`SuiteRun`] (the statuses the runner
-//! reported, how the suite ended, timings, the log), which [`grade_suite`] turns into a
-//! [`TestsVerdict`].
+//! the sandbox in the attempt's build slot; out, what the runner reported (statuses, how the
+//! suite ended, timings, the log), graded into a [`TestsVerdict`] ([`run_tests`]).
 //!
 //! A one-command suite (pytest) runs once and is read from its report file. A compiled suite
 //! (cargo) runs in two phases, build then run, so that whatever the attempt's code writes into

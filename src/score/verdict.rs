@@ -127,10 +127,9 @@ impl SuiteEnd {
 
 /// The grade of the test suite.
 ///
-/// Stored as [`TestsVerdictRecord`]: with two flags, `build_failed` and `timed_out`, in place
-/// of [`SuiteEnd`], as every store has held it. `show --format json` prints records as they
-/// are read, and an old store must print what it always printed; the flags say the same as
-/// the enum, both ways.
+/// Stored with two flags, `build_failed` and `timed_out`, in place of [`SuiteEnd`], as every
+/// store has held it: `show --format json` prints records as they are read, and an old store
+/// must print what it always printed. The flags say the same as the enum, both ways.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "TestsVerdictRecord", into = "TestsVerdictRecord")]
 pub struct TestsVerdict {

@@ -32,15 +32,15 @@ pub(super) fn add_name<'a>(names: &mut Vec<(&'a str, f64)>, name: &'a str, w: f6
 }
 
 /// The file-level graph by index, borrowing names from the files' facts: what ranking needs,
-/// built without the symbol table and symbol references of a [`Graph`] (which cost more than
+/// built without the symbol table and symbol references of a [`Graph`](super::Graph) (which cost more than
 /// the rest of a warm pack).
 #[derive(Debug, Clone, Default)]
 pub struct FileLinks<'a> {
     /// Paths, in file order (sorted).
     pub paths: Vec<&'a str>,
-    /// Module paths, as [`FileNode::module`].
+    /// Module paths, as [`FileNode::module`](super::FileNode::module).
     pub modules: Vec<Option<String>>,
-    /// Edges ordered by (from, to), as [`Graph::edges`].
+    /// Edges ordered by (from, to), as [`Graph::edges`](super::Graph::edges).
     pub edges: Vec<LinkEdge<'a>>,
     /// Files defining each name (impl blocks aside), in file order.
     pub definers: FastMap<&'a str, Vec<usize>>,
