@@ -146,12 +146,13 @@ fn cpu_time(u: &libc::rusage) -> Duration {
 
 /// Single-threaded tree-sitter parse of the sources the packer parses: (files, time).
 fn parse_floor(tree: &Path) -> (usize, Duration) {
-    use refbench::codegraph::{walk, Lang};
+    use refbench::codegraph::walk;
+    use refbench::lang::Language;
     let walked = walk::walk(tree).expect("walk");
-    let sources: Vec<(Lang, String)> = walked
+    let sources: Vec<(Language, String)> = walked
         .into_iter()
         .filter_map(|(path, _)| {
-            let lang = walk::lang_of(&path)?;
+            let lang = refbench::lang::language_of_path(&path)?;
             let text = std::fs::read_to_string(tree.join(&path)).ok()?;
             walk::parseable(&text).then_some((lang, text))
         })
@@ -166,8 +167,8 @@ fn parse_floor(tree: &Path) -> (usize, Duration) {
     let start = Instant::now();
     for (lang, text) in &sources {
         let parser = match lang {
-            Lang::Rust => &mut rust,
-            Lang::Python => &mut python,
+            Language::Rust => &mut rust,
+            Language::Python => &mut python,
         };
         let tree = parser.parse(text, None).expect("parse");
         std::hint::black_box(tree.root_node().child_count());

@@ -25,6 +25,7 @@ pub mod catalog;
 pub mod cli;
 pub mod codegraph;
 pub mod fsutil;
+pub mod lang;
 pub mod materialize;
 pub mod model;
 pub mod pack;

@@ -7,15 +7,16 @@
 //! fingerprint of the fixture files and inject patches, so editing a fixture invalidates its
 //! bases and nothing else. [`Base::checkout`] copies the base into an attempt's own directory.
 //!
-//! For Rust fixtures the base's dependencies are fetched once here (`cargo fetch`, outside any
-//! sandbox) so that builds inside the sandbox can run `--offline`.
+//! Where the language has one ([`crate::lang::LanguageSupport::dependency_fetch`]: `cargo
+//! fetch` for Rust), the base's dependencies are fetched once here, outside any sandbox, so
+//! that builds inside the sandbox can run offline.
 
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
 use crate::cache::CacheLayout;
-use crate::catalog::{Language, SeededBug, Task};
+use crate::catalog::{SeededBug, Task};
 
 /// Errors while building a base or an attempt copy.
 #[derive(Debug, thiserror::Error)]
@@ -202,8 +203,8 @@ fn build_base(task: &Task, bugs: &[&SeededBug], dir: &Path) -> Result<(), Materi
                 message: e.message().to_string(),
             })?;
     }
-    if task.language == Language::Rust {
-        fetch_rust_dependencies(task, dir)?;
+    if let Some(argv) = crate::lang::support(task.language).dependency_fetch(dir) {
+        fetch_dependencies(task, dir, &argv)?;
     }
     let exclude = dir.join(".git").join("info").join("exclude");
     if let Some(parent) = exclude.parent() {
@@ -266,15 +267,13 @@ pub fn commit_all(repo: &git2::Repository, message: &str) -> Result<git2::Oid, M
         .map_err(git("committing"))
 }
 
-fn fetch_rust_dependencies(task: &Task, dir: &Path) -> Result<(), MaterializeError> {
-    if !dir.join("Cargo.toml").is_file() {
-        return Ok(());
-    }
-    let out = std::process::Command::new("cargo")
-        .args(["fetch", "--quiet"])
+/// Runs the language's dependency fetch (`argv`, never empty) in the base `dir`.
+fn fetch_dependencies(task: &Task, dir: &Path, argv: &[String]) -> Result<(), MaterializeError> {
+    let out = std::process::Command::new(&argv[0])
+        .args(&argv[1..])
         .current_dir(dir)
         .output()
-        .map_err(io("running cargo fetch in", dir))?;
+        .map_err(io("running the dependency fetch in", dir))?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         let tail: String = stderr
@@ -288,7 +287,7 @@ fn fetch_rust_dependencies(task: &Task, dir: &Path) -> Result<(), MaterializeErr
             .join("\n");
         return Err(MaterializeError::Fetch {
             task: task.id.0.clone(),
-            command: "cargo fetch".into(),
+            command: argv.join(" "),
             stderr: tail,
         });
     }
@@ -435,11 +434,11 @@ mod tests {
     #[test]
     fn a_base_keeps_its_history_in_one_pack_and_checks_out_clean() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let catalog = crate::catalog::Catalog::load(root).expect("the fixtures load");
+        let catalog = crate::lang::load_catalog(root).expect("the fixtures load");
         let task = catalog
             .tasks
             .values()
-            .find(|t| t.language == Language::Python)
+            .find(|t| t.language == crate::catalog::Language::Python)
             .expect("a Python fixture task");
         let cache = tempfile::tempdir().unwrap();
         let base = materialize_base(

@@ -1,7 +1,8 @@
 //! `refbench new`: scaffolds a fixture, a task or a seeded bug with commented templates.
 //!
 //! In: the project root, what to create and its name. Out: the folders and files, never
-//! overwriting anything that exists. The templates are deliberately incomplete where only the
+//! overwriting anything that exists. What a fixture's files and a detector look like in each
+//! language comes from [`crate::lang::Templates`]; this module places them. The templates are deliberately incomplete where only the
 //! author can fill them in (test ids, patches): `refbench validate` then names each missing piece
 //! with its file and key, which is the guided path docs/adding-a-bug.md walks through.
 
@@ -67,11 +68,7 @@ fn fixture_language(root: &Path, fixture: &str) -> Result<Language, ScaffoldErro
     if !repo.is_dir() {
         return Err(ScaffoldError::NoFixture(fixture.to_string()));
     }
-    Ok(if repo.join("Cargo.toml").is_file() {
-        Language::Rust
-    } else {
-        Language::Python
-    })
+    Ok(crate::lang::fixture_language(&repo))
 }
 
 /// Creates `repos-fixtures/NAME/` with a minimal repo for `language`. Returns the files made.
@@ -88,31 +85,9 @@ pub fn new_fixture(
         return Err(ScaffoldError::Exists(dir));
     }
     let module = name.replace('-', "_");
-    let files: Vec<(String, String)> = match language {
-        Language::Python => vec![
-            ("repo/pytest.ini".into(), "[pytest]\npythonpath = .\ntestpaths = tests\n".into()),
-            ("repo/.gitignore".into(), "__pycache__/\n.pytest_cache/\n".into()),
-            (format!("repo/{module}/__init__.py"), format!("\"\"\"{name}: replace with the fixture's code.\"\"\"\n")),
-            (
-                format!("repo/{module}/sync.py"),
-                "\"\"\"Shared-state primitives. Route locks through here so detectors can find them.\"\"\"\n\nimport threading\n\nLock = threading.Lock\nRLock = threading.RLock\nCondition = threading.Condition\n".into(),
-            ),
-            ("repo/tests/test_smoke.py".into(), format!("import {module}\n\n\ndef test_imports():\n    assert {module}.__doc__\n")),
-        ],
-        Language::Rust => vec![
-            (
-                "repo/Cargo.toml".into(),
-                format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[features]\n# Detectors build with --features shuttle: src/sync.rs then re-exports shuttle's primitives.\nshuttle = [\"dep:shuttle\"]\n\n[dependencies]\nshuttle = {{ version = \"0.9\", optional = true }}\n"),
-            ),
-            ("repo/.gitignore".into(), "target/\n".into()),
-            ("repo/src/lib.rs".into(), format!("//! {name}: replace with the fixture's code.\n\npub mod sync;\n")),
-            (
-                "repo/src/sync.rs".into(),
-                "//! Every lock, atomic and thread goes through here: std normally, shuttle's models when\n//! the `shuttle` feature is on (race detectors).\n\n#[cfg(not(feature = \"shuttle\"))]\npub use std::sync::{atomic, Arc, Condvar, Mutex, RwLock};\n#[cfg(not(feature = \"shuttle\"))]\npub use std::thread;\n\n#[cfg(feature = \"shuttle\")]\npub use shuttle::sync::{atomic, Arc, Condvar, Mutex, RwLock};\n#[cfg(feature = \"shuttle\")]\npub use shuttle::thread;\n".into(),
-            ),
-            ("repo/tests/smoke.rs".into(), format!("#[test]\nfn builds() {{\n    let _ = {module}::sync::Arc::new(1);\n}}\n")),
-        ],
-    };
+    let files = crate::lang::support(language)
+        .templates()
+        .fixture_files(name, &module);
     let mut made = Vec::new();
     for (rel, content) in files {
         let path = dir.join(rel);
@@ -139,18 +114,9 @@ pub fn new_task(root: &Path, name: &str) -> Result<Vec<PathBuf>, ScaffoldError> 
     if dir.exists() {
         return Err(ScaffoldError::Exists(dir));
     }
-    let (f2p_example, p2p_example, protected) = match language {
-        Language::Python => (
-            "tests/test_new_api.py::test_it_works",
-            "tests/test_smoke.py::test_imports",
-            "[\"tests/**\", \"detectors/**\", \"pytest.ini\"]",
-        ),
-        Language::Rust => (
-            "tests/new_api.rs::it_works",
-            "tests/smoke.rs::builds",
-            "[\"tests/**\", \"Cargo.toml\", \"Cargo.lock\"]",
-        ),
-    };
+    let templates = crate::lang::support(language).templates();
+    let (f2p_example, p2p_example) = templates.task_test_examples();
+    let protected = templates.task_protected();
     let toml = format!(
         r#"# A refbench task. Every key is documented in docs/task-format.md.
 id = "{id}"
@@ -227,52 +193,9 @@ pub fn new_bug(
         return Err(ScaffoldError::Exists(dir));
     }
     let stem = id.replace('-', "_");
-    let (command, detector_path, detector) = match language {
-        Language::Python => (
-            format!("[\"python3\", \"-m\", \"pytest\", \"-q\", \"-p\", \"no:cacheprovider\", \"detectors/test_race_{stem}.py\"]"),
-            format!("detector/detectors/test_race_{stem}.py"),
-            format!(
-                r#""""Detector for {fixture}/{id}: explores thread interleavings systematically.
-
-refbench puts harness/python on PYTHONPATH; see harness/python/README.md for the API.
-Exit 0 (all tests pass) means no race found.
-"""
-from refbench_race import assert_no_race
-
-
-def test_no_race():
-    # TODO: build the object under test in setup, call its public API from two or three
-    # threads, and check the invariant the bug breaks. Target the bug's file so the explorer
-    # switches threads there.
-    raise NotImplementedError("write the detector: see docs/adding-a-bug.md")
-"#
-            ),
-        ),
-        Language::Rust => (
-            format!("[\"cargo\", \"test\", \"--features\", \"shuttle\", \"--test\", \"race_{stem}\"]"),
-            format!("detector/tests/race_{stem}.rs"),
-            format!(
-                r#"//! Detector for {fixture}/{id}. Built only with `--features shuttle`, when the crate's
-//! `sync` module re-exports shuttle's primitives. On failure shuttle prints the schedule;
-//! pass it to `shuttle::replay` to reproduce. See harness/rust/README.md.
-#![cfg(feature = "shuttle")]
-
-#[test]
-fn no_race() {{
-    shuttle::check_pct(
-        || {{
-            // TODO: create the shared object, spawn two or three `shuttle::thread`s calling its
-            // public API, join them, and assert the invariant the bug breaks.
-            unimplemented!("write the detector: see docs/adding-a-bug.md")
-        }},
-        1000,
-        3,
-    );
-}}
-"#
-            ),
-        ),
-    };
+    let (command, (detector_path, detector)) = crate::lang::support(language)
+        .templates()
+        .bug_detector(fixture, id, &stem);
     let toml = format!(
         r#"# A seeded concurrency bug. Every key is documented in docs/task-format.md.
 id = "{id}"

@@ -17,6 +17,7 @@ pub mod arch;
 mod bug;
 mod ids;
 mod task;
+mod test_ids;
 pub mod toml_file;
 
 use std::collections::BTreeMap;
@@ -28,6 +29,7 @@ pub use arch::{ArchRule, RuleId, RuleKind};
 pub use bug::{DetectorSpec, SeededBug};
 pub use ids::{BugId, BugKind, Language, SymbolKind, TaskId, TestId};
 pub use task::{names_file, Task, Timeouts};
+pub use test_ids::{TestIdCheck, TestIdError};
 pub use toml_file::FileError;
 
 use bug::load_bug;
@@ -77,8 +79,8 @@ fn file_name(p: &Path) -> String {
 
 impl Catalog {
     /// Loads every task and bug under `root`. Returns all problems found, not just the first.
-    pub fn load(root: &Path) -> Result<Catalog, Vec<FileError>> {
-        let (catalog, errors) = Catalog::load_partial(root);
+    pub fn load(root: &Path, check_test_id: TestIdCheck) -> Result<Catalog, Vec<FileError>> {
+        let (catalog, errors) = Catalog::load_partial(root, check_test_id);
         if errors.is_empty() {
             Ok(catalog)
         } else {
@@ -88,7 +90,7 @@ impl Catalog {
 
     /// Loads what loads: the valid tasks and bugs, and every problem found (for listings that
     /// should still show the rest while one file is being written).
-    pub fn load_partial(root: &Path) -> (Catalog, Vec<FileError>) {
+    pub fn load_partial(root: &Path, check_test_id: TestIdCheck) -> (Catalog, Vec<FileError>) {
         let mut errors = Vec::new();
         let mut catalog = Catalog {
             root: root.to_path_buf(),
@@ -116,7 +118,7 @@ impl Catalog {
         }
         for fixture in sorted_subdirs(&fixtures_dir) {
             for task_dir in sorted_subdirs(&fixture.join("tasks")) {
-                match load_task(&task_dir, &catalog.bugs) {
+                match load_task(&task_dir, &catalog.bugs, check_test_id) {
                     Ok(task) => {
                         catalog.tasks.insert(task.id.clone(), task);
                     }
@@ -211,35 +213,6 @@ fn check_relative_path(p: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn test_ids(
-    raw: &[String],
-    language: Language,
-    key: &str,
-) -> Result<Vec<TestId>, (String, String)> {
-    let mut out: Vec<TestId> = Vec::new();
-    for (i, t) in raw.iter().enumerate() {
-        let ext = match language {
-            Language::Python => ".py",
-            Language::Rust => ".rs",
-        };
-        let ok = t
-            .split_once("::")
-            .is_some_and(|(file, name)| file.ends_with(ext) && !name.is_empty());
-        if !ok {
-            return Err((
-                format!("{key}[{i}]"),
-                format!("expected a test id FILE{ext}::NAME (as the {language} runner names it), found \"{t}\""),
-            ));
-        }
-        let id = TestId(t.clone());
-        if out.contains(&id) {
-            return Err((format!("{key}[{i}]"), format!("\"{t}\" is listed twice")));
-        }
-        out.push(id);
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -266,22 +239,6 @@ mod tests {
             Some("session_store")
         );
         assert_eq!(names_file("session_stores are many", r), None);
-    }
-
-    #[test]
-    fn test_ids_are_checked_per_language() {
-        assert!(test_ids(&["tests/a.py::t".into()], Language::Python, "k").is_ok());
-        let err = test_ids(&["tests/a.rs::t".into()], Language::Python, "k").unwrap_err();
-        assert_eq!(err.0, "k[0]");
-        let err = test_ids(&["t".into(), "t".into()], Language::Rust, "k").unwrap_err();
-        assert!(err.1.contains("FILE.rs::NAME"));
-        let err = test_ids(
-            &["tests/a.rs::t".into(), "tests/a.rs::t".into()],
-            Language::Rust,
-            "k",
-        )
-        .unwrap_err();
-        assert!(err.1.contains("twice"));
     }
 
     #[test]

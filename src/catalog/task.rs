@@ -12,9 +12,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::{Deserialize, Serialize};
 
 use super::{arch, toml_file, ArchRule, BugId, FileError, Language, SeededBug, TaskId, TestId};
-use super::{
-    check_relative_path, file_name, is_template, patch_paths, read_patch, test_ids, valid_name,
-};
+use super::{check_relative_path, file_name, is_template, patch_paths, read_patch, valid_name};
 
 /// Time limits of a task, in seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,7 +124,11 @@ impl Task {
     }
 }
 
-pub(super) fn load_task(dir: &Path, bugs: &BTreeMap<BugId, SeededBug>) -> Result<Task, FileError> {
+pub(super) fn load_task(
+    dir: &Path,
+    bugs: &BTreeMap<BugId, SeededBug>,
+    check_test_id: super::TestIdCheck,
+) -> Result<Task, FileError> {
     let path = dir.join("task.toml");
     let (raw, text): (TaskFile, String) = toml_file::load(&path)?;
     let invalid = |key: &str, msg: String| FileError::invalid(&path, Some(&text), key, msg);
@@ -231,10 +233,20 @@ pub(super) fn load_task(dir: &Path, bugs: &BTreeMap<BugId, SeededBug>) -> Result
         }
         seeded.push(id);
     }
-    let fail_to_pass = test_ids(&raw.fail_to_pass, raw.language, "fail_to_pass")
-        .map_err(|(k, m)| invalid(&k, m))?;
-    let pass_to_pass = test_ids(&raw.pass_to_pass, raw.language, "pass_to_pass")
-        .map_err(|(k, m)| invalid(&k, m))?;
+    let fail_to_pass = super::test_ids::test_ids(
+        &raw.fail_to_pass,
+        raw.language,
+        "fail_to_pass",
+        check_test_id,
+    )
+    .map_err(|(k, m)| invalid(&k, m))?;
+    let pass_to_pass = super::test_ids::test_ids(
+        &raw.pass_to_pass,
+        raw.language,
+        "pass_to_pass",
+        check_test_id,
+    )
+    .map_err(|(k, m)| invalid(&k, m))?;
     if fail_to_pass.is_empty() {
         return Err(invalid(
             "fail_to_pass",

@@ -382,7 +382,7 @@ fn find_root(given: Option<PathBuf>) -> PathBuf {
 }
 
 fn load_catalog(root: &Path) -> Result<Catalog, ExitCode> {
-    Catalog::load(root).map_err(|errors| report_load_errors(root, &errors))
+    crate::lang::load_catalog(root).map_err(|errors| report_load_errors(root, &errors))
 }
 
 fn report_load_errors(root: &Path, errors: &[crate::catalog::FileError]) -> ExitCode {
@@ -722,7 +722,7 @@ pub fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             // Show what loads even while one file is broken; the exit code still says so.
-            let (catalog, errors) = Catalog::load_partial(&root);
+            let (catalog, errors) = crate::lang::load_catalog_partial(&root);
             match what {
                 ListWhat::Tasks => {
                     let mut table = report::Table::headless(vec![report::Align::Left; 5]);

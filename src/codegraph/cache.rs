@@ -24,7 +24,7 @@ use std::sync::{Mutex, OnceLock};
 use sha2::{Digest, Sha256};
 
 use super::parse::{self, Def, FileFacts, Import, ImportKind, Ref, RefKind, SymbolKind};
-use super::Lang;
+use crate::catalog::Language;
 
 const SEGMENT_MAGIC: &[u8; 4] = b"RBS1";
 const FACTS_MAGIC: &[u8; 4] = b"RBF1";
@@ -70,10 +70,10 @@ impl ParseCache {
     }
 
     /// The key of `text` parsed as `lang`.
-    pub fn key(&self, lang: Lang, text: &str) -> Key {
+    pub fn key(&self, lang: Language, text: &str) -> Key {
         let mut h = Sha256::new();
         h.update(self.salt.as_bytes());
-        h.update([lang as u8]);
+        h.update([crate::lang::support(lang).cache_tag()]);
         h.update(text.as_bytes());
         h.finalize().into()
     }
@@ -454,11 +454,11 @@ mod tests {
     #[test]
     fn facts_round_trip_and_damage_is_a_miss() {
         let rust = parse::extract(
-            Lang::Rust,
+            Language::Rust,
             "use crate::a::{b::C, d as e};\nmod f;\nimpl Tr for S { fn m(&self) -> C { helper(); crate::x::y() } }\n",
         );
         let python = parse::extract(
-            Lang::Python,
+            Language::Python,
             "from ..p import A, B as C\nfrom m import *\nclass K(Base):\n    def f(self, x: \"Thé\") -> None:\n        return g(x)\n",
         );
         for facts in [rust, python, FileFacts::default()] {
@@ -476,14 +476,14 @@ mod tests {
     }
 
     fn facts_of(i: usize) -> FileFacts {
-        parse::extract(Lang::Python, &format!("def f{i}():\n    g{i}()\n"))
+        parse::extract(Language::Python, &format!("def f{i}():\n    g{i}()\n"))
     }
 
     #[test]
     fn segments_are_written_per_flush_merged_past_the_limit_and_damage_is_a_miss() {
         let dir = tempfile::tempdir().unwrap();
         let open = || ParseCache::new(Some(dir.path().to_path_buf()));
-        let key = |c: &ParseCache, i: usize| c.key(Lang::Python, &format!("source {i}"));
+        let key = |c: &ParseCache, i: usize| c.key(Language::Python, &format!("source {i}"));
         let segments = || segment_paths(dir.path()).len();
         // Entries of the one-file-per-source format go at the first flush.
         std::fs::create_dir_all(dir.path().join("ab")).unwrap();

@@ -4,7 +4,8 @@
 //! [`SourceFile`]s with their parsed facts, and the dependency [`Graph`] (files, symbols,
 //! imports resolved to files, references resolved to definers) or its per-file-pair
 //! [`FileLinks`]. The packer ranks and renders from it; the scorer checks architectural rules
-//! on it. It depends on nothing above the catalog.
+//! on it. It depends on nothing above `lang`, which tells it each language's extensions,
+//! grammar and extraction queries.
 //!
 //! ```text
 //! walk     ignore-crate walk (.gitignore honoured); vendored, locale, binary, generated,
@@ -27,21 +28,9 @@ pub mod walk;
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 pub use graph::{FileEdge, FileLinks, FileNode, Graph, ImportEdge, LinkEdge, Symbol, SymbolRef};
 pub use parse::{ImportKind, RefKind, SymbolKind};
 pub use walk::{LoadStats, SourceFile, MAX_FILE_BYTES};
-
-/// A language the code graph parses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    /// `.rs`
-    Rust,
-    /// `.py`, `.pyi`
-    Python,
-}
 
 /// Errors reading a repository's sources.
 #[derive(Debug, thiserror::Error)]

@@ -2,6 +2,8 @@
 //! imports) out. What is extracted is specified by the queries in `queries/*.scm`; [`extract`]
 //! does the same in one walk over the tree (running the queries cost as much as parsing), and a
 //! test runs both on real code and requires equal facts. Each thread keeps its own parser.
+//! What each language's nodes give is in `parse/rust.rs` and `parse/python.rs`; the walk, the
+//! fact types and the grammar tables are here.
 
 use std::collections::HashSet;
 use std::sync::OnceLock;
@@ -9,12 +11,11 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 use tree_sitter::{Node, Parser};
 
-use super::Lang;
+use crate::catalog::Language;
+use rust::impl_name;
 
-const RUST_DEFS: &str = include_str!("queries/rust-defs.scm");
-const RUST_REFS: &str = include_str!("queries/rust-refs.scm");
-const PYTHON_DEFS: &str = include_str!("queries/python-defs.scm");
-const PYTHON_REFS: &str = include_str!("queries/python-refs.scm");
+mod python;
+mod rust;
 
 /// Bumped when the extraction changes in a way the query texts do not show.
 const EXTRACTOR_VERSION: &str = "pack-facts-v1";
@@ -23,13 +24,14 @@ const EXTRACTOR_VERSION: &str = "pack-facts-v1";
 pub fn cache_salt() -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
-    for part in [
-        EXTRACTOR_VERSION,
-        RUST_DEFS,
-        RUST_REFS,
-        PYTHON_DEFS,
-        PYTHON_REFS,
-    ] {
+    // In cache-tag order (Rust, then Python), as the salt has always been made.
+    let mut languages: Vec<_> = crate::lang::all().collect();
+    languages.sort_by_key(|l| l.cache_tag());
+    let queries = languages.iter().flat_map(|l| {
+        let q = l.queries();
+        [q.defs, q.refs]
+    });
+    for part in std::iter::once(EXTRACTOR_VERSION).chain(queries) {
         h.update(part.as_bytes());
         h.update([0]);
     }
@@ -211,52 +213,52 @@ enum Kind {
 }
 
 impl Kind {
-    fn of_name(lang: Lang, name: &str) -> Kind {
+    fn of_name(lang: Language, name: &str) -> Kind {
         use Kind::*;
         match (lang, name) {
             (_, "identifier") => Identifier,
-            (Lang::Rust, "function_item") => FunctionItem,
-            (Lang::Rust, "function_signature_item") => FunctionSignatureItem,
-            (Lang::Rust, "struct_item") => StructItem,
-            (Lang::Rust, "union_item") => UnionItem,
-            (Lang::Rust, "enum_item") => EnumItem,
-            (Lang::Rust, "trait_item") => TraitItem,
-            (Lang::Rust, "mod_item") => ModItem,
-            (Lang::Rust, "const_item") => ConstItem,
-            (Lang::Rust, "static_item") => StaticItem,
-            (Lang::Rust, "type_item") => TypeItem,
-            (Lang::Rust, "macro_definition") => MacroDefinition,
-            (Lang::Rust, "impl_item") => ImplItem,
-            (Lang::Rust, "call_expression") => CallExpression,
-            (Lang::Rust, "scoped_identifier") => ScopedIdentifier,
-            (Lang::Rust, "field_expression") => FieldExpression,
-            (Lang::Rust, "field_identifier") => FieldIdentifier,
-            (Lang::Rust, "generic_function") => GenericFunction,
-            (Lang::Rust, "macro_invocation") => MacroInvocation,
-            (Lang::Rust, "struct_expression") => StructExpression,
-            (Lang::Rust, "type_identifier") => TypeIdentifier,
-            (Lang::Rust, "scoped_type_identifier") => ScopedTypeIdentifier,
-            (Lang::Rust, "generic_type") => GenericType,
-            (Lang::Rust, "use_declaration") => UseDeclaration,
+            (Language::Rust, "function_item") => FunctionItem,
+            (Language::Rust, "function_signature_item") => FunctionSignatureItem,
+            (Language::Rust, "struct_item") => StructItem,
+            (Language::Rust, "union_item") => UnionItem,
+            (Language::Rust, "enum_item") => EnumItem,
+            (Language::Rust, "trait_item") => TraitItem,
+            (Language::Rust, "mod_item") => ModItem,
+            (Language::Rust, "const_item") => ConstItem,
+            (Language::Rust, "static_item") => StaticItem,
+            (Language::Rust, "type_item") => TypeItem,
+            (Language::Rust, "macro_definition") => MacroDefinition,
+            (Language::Rust, "impl_item") => ImplItem,
+            (Language::Rust, "call_expression") => CallExpression,
+            (Language::Rust, "scoped_identifier") => ScopedIdentifier,
+            (Language::Rust, "field_expression") => FieldExpression,
+            (Language::Rust, "field_identifier") => FieldIdentifier,
+            (Language::Rust, "generic_function") => GenericFunction,
+            (Language::Rust, "macro_invocation") => MacroInvocation,
+            (Language::Rust, "struct_expression") => StructExpression,
+            (Language::Rust, "type_identifier") => TypeIdentifier,
+            (Language::Rust, "scoped_type_identifier") => ScopedTypeIdentifier,
+            (Language::Rust, "generic_type") => GenericType,
+            (Language::Rust, "use_declaration") => UseDeclaration,
             (
-                Lang::Rust,
+                Language::Rust,
                 "token_tree" | "line_comment" | "block_comment" | "string_literal"
                 | "raw_string_literal",
             ) => Opaque,
-            (Lang::Python, "function_definition") => FunctionDefinition,
-            (Lang::Python, "class_definition") => ClassDefinition,
-            (Lang::Python, "module") => Module,
-            (Lang::Python, "expression_statement") => ExpressionStatement,
-            (Lang::Python, "assignment") => Assignment,
-            (Lang::Python, "call") => Call,
-            (Lang::Python, "attribute") => Attribute,
-            (Lang::Python, "decorator") => Decorator,
-            (Lang::Python, "argument_list") => ArgumentList,
-            (Lang::Python, "except_clause") => ExceptClause,
-            (Lang::Python, "type") => Type,
-            (Lang::Python, "keyword_argument") => KeywordArgument,
-            (Lang::Python, "import_statement") => ImportStatement,
-            (Lang::Python, "import_from_statement") => ImportFromStatement,
+            (Language::Python, "function_definition") => FunctionDefinition,
+            (Language::Python, "class_definition") => ClassDefinition,
+            (Language::Python, "module") => Module,
+            (Language::Python, "expression_statement") => ExpressionStatement,
+            (Language::Python, "assignment") => Assignment,
+            (Language::Python, "call") => Call,
+            (Language::Python, "attribute") => Attribute,
+            (Language::Python, "decorator") => Decorator,
+            (Language::Python, "argument_list") => ArgumentList,
+            (Language::Python, "except_clause") => ExceptClause,
+            (Language::Python, "type") => Type,
+            (Language::Python, "keyword_argument") => KeywordArgument,
+            (Language::Python, "import_statement") => ImportStatement,
+            (Language::Python, "import_from_statement") => ImportFromStatement,
             _ => Other,
         }
     }
@@ -288,21 +290,16 @@ struct Grammar {
     fields: Fields,
 }
 
-fn grammar(lang: Lang) -> &'static Grammar {
+fn grammar(lang: Language) -> &'static Grammar {
     super::arena::install();
     static RUST: OnceLock<Grammar> = OnceLock::new();
     static PYTHON: OnceLock<Grammar> = OnceLock::new();
-    let (cell, language) = match lang {
-        Lang::Rust => (
-            &RUST,
-            tree_sitter::Language::from(tree_sitter_rust::LANGUAGE),
-        ),
-        Lang::Python => (
-            &PYTHON,
-            tree_sitter::Language::from(tree_sitter_python::LANGUAGE),
-        ),
+    let cell = match lang {
+        Language::Rust => &RUST,
+        Language::Python => &PYTHON,
     };
     cell.get_or_init(|| {
+        let language = crate::lang::support(lang).grammar();
         let kinds = (0..language.node_kind_count())
             .map(|id| {
                 let id = id as u16;
@@ -347,7 +344,7 @@ fn grammar(lang: Lang) -> &'static Grammar {
 ///
 /// Parser and tree live in this thread's arena (`pack/arena.rs`): a new parser per file; the
 /// tree is forgotten at the end and the arena reset, instead of freeing the tree node by node.
-pub fn extract(lang: Lang, source: &str) -> FileFacts {
+pub fn extract(lang: Language, source: &str) -> FileFacts {
     let g = grammar(lang);
     // SAFETY: every tree-sitter object made inside (parser, tree, cursors) is dropped or
     // forgotten inside, and `walk_tree` starts no scope.
@@ -372,7 +369,12 @@ pub fn extract(lang: Lang, source: &str) -> FileFacts {
 }
 
 /// The facts of a parsed tree, in one walk.
-fn walk_tree(g: &'static Grammar, lang: Lang, source: &str, tree: &tree_sitter::Tree) -> FileFacts {
+fn walk_tree(
+    g: &'static Grammar,
+    lang: Language,
+    source: &str,
+    tree: &tree_sitter::Tree,
+) -> FileFacts {
     let mut x = Extractor {
         g,
         src: source.as_bytes(),
@@ -392,8 +394,8 @@ fn walk_tree(g: &'static Grammar, lang: Lang, source: &str, tree: &tree_sitter::
             .unwrap_or(Kind::Other);
         if kind != Kind::Other && kind != Kind::Opaque {
             match lang {
-                Lang::Rust => x.visit_rust(node, kind, &cursor),
-                Lang::Python => x.visit_python(node, kind, &cursor),
+                Language::Rust => x.visit_rust(node, kind, &cursor),
+                Language::Python => x.visit_python(node, kind, &cursor),
             }
         }
         if kind != Kind::Opaque && cursor.goto_first_child() {
@@ -504,239 +506,6 @@ impl<'t> Extractor<'t, '_> {
         false
     }
 
-    fn visit_rust(&mut self, node: Node<'t>, kind: Kind, cursor: &tree_sitter::TreeCursor<'_>) {
-        use Kind::*;
-        let f = &self.g.fields;
-        let (name, ty, function) = (f.name, f.ty, f.function);
-        let def_kind = match kind {
-            FunctionItem | FunctionSignatureItem => Some((SymbolKind::Function, Identifier)),
-            StructItem | UnionItem => Some((SymbolKind::Struct, TypeIdentifier)),
-            EnumItem => Some((SymbolKind::Enum, TypeIdentifier)),
-            TraitItem => Some((SymbolKind::Trait, TypeIdentifier)),
-            ModItem => Some((SymbolKind::Module, Identifier)),
-            ConstItem | StaticItem => Some((SymbolKind::Constant, Identifier)),
-            TypeItem => Some((SymbolKind::Type, TypeIdentifier)),
-            MacroDefinition => Some((SymbolKind::Macro, Identifier)),
-            _ => None,
-        };
-        if let Some((symbol, name_kind)) = def_kind {
-            if let Some(n) = self.child_of(node, name, name_kind) {
-                self.def(node, n, symbol);
-            }
-        }
-        match kind {
-            // `mod name;` is taken at its name, after any `pub(in crate::a)` path, so that
-            // imports keep the queries' order.
-            Identifier if self.stack.last().map(|&(_, k)| k) == Some(ModItem) => {
-                let Some(&(item, _)) = self.stack.last() else {
-                    return;
-                };
-                if cursor.field_id().map(|f| f.get()) == Some(name)
-                    && item.child_by_field_id(self.g.fields.body).is_none()
-                {
-                    self.facts.imports.push(Import {
-                        kind: ImportKind::Mod,
-                        line: row(item.start_position().row),
-                        path: vec![text(node, self.src).to_string()],
-                        level: 0,
-                        names: Vec::new(),
-                    });
-                }
-            }
-            ImplItem => {
-                if let Some(t) = node.child_by_field_id(ty).filter(|t| t.is_named()) {
-                    self.def(node, t, SymbolKind::Impl);
-                }
-                if let Some(t) = node.child_by_field_id(self.g.fields.trait_) {
-                    let t = match self.kind(t) {
-                        GenericType => node_field(t, ty),
-                        _ => Some(t),
-                    };
-                    let n = t.and_then(|t| match self.kind(t) {
-                        TypeIdentifier => Some(t),
-                        ScopedTypeIdentifier => self.child_of(t, name, TypeIdentifier),
-                        _ => None,
-                    });
-                    if let Some(n) = n {
-                        self.named_ref(n, RefKind::Impl, node);
-                    }
-                }
-            }
-            CallExpression => {
-                let target = node.child_by_field_id(function).and_then(|t| {
-                    if self.kind(t) == GenericFunction {
-                        t.child_by_field_id(function)
-                    } else {
-                        Some(t)
-                    }
-                });
-                let n = target.and_then(|t| match self.kind(t) {
-                    Identifier => Some(t),
-                    ScopedIdentifier => self.child_of(t, name, Identifier),
-                    FieldExpression => self.child_of(t, self.g.fields.field, FieldIdentifier),
-                    _ => None,
-                });
-                if let Some(n) = n {
-                    self.named_ref(n, RefKind::Call, node);
-                }
-            }
-            MacroInvocation => {
-                if let Some(n) = self.child_of(node, self.g.fields.macro_, Identifier) {
-                    self.named_ref(n, RefKind::Call, node);
-                }
-            }
-            ScopedIdentifier | ScopedTypeIdentifier => {
-                if kind == ScopedIdentifier {
-                    if let Some(n) = self.child_of(node, self.g.fields.path, Identifier) {
-                        self.named_ref(n, RefKind::Type, node);
-                    }
-                }
-                self.code_path(node);
-            }
-            StructExpression => {
-                if let Some(n) = self.child_of(node, name, TypeIdentifier) {
-                    self.named_ref(n, RefKind::Type, node);
-                }
-            }
-            TypeIdentifier => self.named_ref(node, RefKind::Type, node),
-            UseDeclaration => {
-                let arg = node
-                    .child_by_field_id(self.g.fields.argument)
-                    .filter(|a| a.is_named());
-                if let Some(arg) = arg {
-                    let line = row(node.start_position().row);
-                    let mut prefix = Vec::new();
-                    expand_use_tree(arg, self.src, &mut prefix, line, &mut self.facts.imports);
-                }
-            }
-            _ => {}
-        }
-    }
-
-    /// A `crate::`, `self::` or `super::` path in code: the outermost path node only, and not
-    /// inside a `use` (at most six levels up, as the query-era code looked).
-    fn code_path(&mut self, node: Node<'_>) {
-        let parent = self.stack.last().map(|&(_, k)| k);
-        if matches!(
-            parent,
-            Some(Kind::ScopedIdentifier | Kind::ScopedTypeIdentifier)
-        ) {
-            return;
-        }
-        let t = text(node, self.src);
-        if !(t.starts_with("crate::") || t.starts_with("super::") || t.starts_with("self::")) {
-            return;
-        }
-        if self
-            .stack
-            .iter()
-            .rev()
-            .take(6)
-            .any(|&(_, k)| k == Kind::UseDeclaration)
-        {
-            return;
-        }
-        push_code_path(t, row(node.start_position().row), &mut self.facts.imports);
-    }
-
-    fn visit_python(&mut self, node: Node<'t>, kind: Kind, cursor: &tree_sitter::TreeCursor<'_>) {
-        use Kind::*;
-        let f = &self.g.fields;
-        let (name, attribute) = (f.name, f.attribute);
-        match kind {
-            FunctionDefinition | ClassDefinition => {
-                if let Some(n) = self.child_of(node, name, Identifier) {
-                    let symbol = if kind == ClassDefinition {
-                        SymbolKind::Class
-                    } else {
-                        SymbolKind::Function
-                    };
-                    self.def(node, n, symbol);
-                }
-                if kind == ClassDefinition {
-                    if let Some(list) = self.child_of(node, f.superclasses, ArgumentList) {
-                        self.python_names_in(list, RefKind::Base, node);
-                    }
-                }
-            }
-            ExpressionStatement if self.stack.last().map(|&(_, k)| k) == Some(Module) => {
-                let mut c = node.walk();
-                let left = f.left;
-                let names: Vec<Node<'t>> = node
-                    .named_children(&mut c)
-                    .filter(|a| self.kind(*a) == Assignment)
-                    .filter_map(|a| self.child_of(a, left, Identifier))
-                    .collect();
-                for n in names {
-                    self.def(node, n, SymbolKind::Constant);
-                }
-            }
-            Call => {
-                let n = node
-                    .child_by_field_id(f.function)
-                    .and_then(|t| match self.kind(t) {
-                        Identifier => Some(t),
-                        Attribute => self.child_of(t, attribute, Identifier),
-                        _ => None,
-                    });
-                if let Some(n) = n {
-                    self.named_ref(n, RefKind::Call, node);
-                }
-            }
-            Decorator => self.python_names_in(node, RefKind::Call, node),
-            ExceptClause => self.python_names_in(node, RefKind::Type, node),
-            ArgumentList => {
-                let mut c = node.walk();
-                let names: Vec<Node<'t>> = node
-                    .named_children(&mut c)
-                    .filter(|n| self.kind(*n) == Identifier)
-                    .collect();
-                for n in names {
-                    self.named_ref(n, RefKind::Name, node);
-                }
-            }
-            KeywordArgument => {
-                if let Some(n) = self.child_of(node, f.value, Identifier) {
-                    self.named_ref(n, RefKind::Name, node);
-                }
-            }
-            // Annotations: every identifier inside a `type`, but in `a.b.C` only `C`.
-            Identifier if self.in_type > 0 => {
-                let object_of_attribute = self.stack.last().map(|&(_, k)| k) == Some(Attribute)
-                    && cursor.field_id().map(|f| f.get()) == Some(f.object);
-                if !object_of_attribute {
-                    self.facts.refs.push(Ref {
-                        name: text(node, self.src).to_string(),
-                        kind: RefKind::Type,
-                        line: row(node.start_position().row),
-                    });
-                }
-            }
-            ImportStatement | ImportFromStatement => {
-                let line = row(node.start_position().row);
-                python_import(node, self.src, line, &mut self.facts.imports);
-            }
-            _ => {}
-        }
-    }
-
-    /// `Name` and `mod.Name` children of `node` (decorators, base lists, except clauses).
-    fn python_names_in(&mut self, node: Node<'t>, kind: RefKind, marker: Node<'t>) {
-        let mut c = node.walk();
-        let attribute = self.g.fields.attribute;
-        let names: Vec<Node<'t>> = node
-            .named_children(&mut c)
-            .filter_map(|n| match self.kind(n) {
-                Kind::Identifier => Some(n),
-                Kind::Attribute => self.child_of(n, attribute, Kind::Identifier),
-                _ => None,
-            })
-            .collect();
-        for n in names {
-            self.named_ref(n, kind, marker);
-        }
-    }
-
     fn finish(mut self) -> FileFacts {
         let mut facts = std::mem::take(&mut self.facts);
         facts.defs.sort_by_key(|d| (d.line, d.end_line));
@@ -764,94 +533,6 @@ fn row(r: usize) -> u32 {
     u32::try_from(r + 1).unwrap_or(u32::MAX)
 }
 
-/// `Foo<T>`, `crate::a::Foo`, `&'a Foo` -> `Foo`.
-fn impl_name(t: &str) -> String {
-    let base = t.split('<').next().unwrap_or(t);
-    let last = base.rsplit("::").next().unwrap_or(base);
-    last.trim_start_matches(['&', '*'])
-        .trim_start_matches("mut ")
-        .trim_start_matches("const ")
-        .split_whitespace()
-        .last()
-        .unwrap_or("")
-        .trim_start_matches('\'')
-        .to_string()
-}
-fn path_segments(node: Node<'_>, src: &[u8]) -> Vec<String> {
-    text(node, src)
-        .split("::")
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect()
-}
-
-/// Expands a Rust use tree into one [`Import`] per leaf.
-fn expand_use_tree(
-    node: Node<'_>,
-    src: &[u8],
-    prefix: &mut Vec<String>,
-    line: u32,
-    out: &mut Vec<Import>,
-) {
-    let push = |path: Vec<String>, out: &mut Vec<Import>| {
-        if !path.is_empty() {
-            out.push(Import {
-                kind: ImportKind::Use,
-                line,
-                path,
-                level: 0,
-                names: Vec::new(),
-            });
-        }
-    };
-    match node.kind() {
-        "scoped_use_list" => {
-            let added = node
-                .child_by_field_name("path")
-                .map(|p| path_segments(p, src))
-                .unwrap_or_default();
-            let n = added.len();
-            prefix.extend(added);
-            if let Some(list) = node.child_by_field_name("list") {
-                expand_use_tree(list, src, prefix, line, out);
-            }
-            prefix.truncate(prefix.len() - n);
-        }
-        "use_list" => {
-            let mut cursor = node.walk();
-            for child in node.named_children(&mut cursor) {
-                expand_use_tree(child, src, prefix, line, out);
-            }
-        }
-        "use_as_clause" => {
-            if let Some(p) = node.child_by_field_name("path") {
-                let mut path = prefix.clone();
-                path.extend(path_segments(p, src));
-                push(path, out);
-            }
-        }
-        "use_wildcard" => {
-            let mut path = prefix.clone();
-            let t = text(node, src).trim_end_matches('*').trim_end_matches("::");
-            path.extend(t.split("::").filter(|s| !s.is_empty()).map(str::to_string));
-            path.push("*".to_string());
-            push(path, out);
-        }
-        "identifier" | "scoped_identifier" | "crate" | "self" | "super" => {
-            let mut path = prefix.clone();
-            let segs = path_segments(node, src);
-            // `use a::{self}` names `a` itself.
-            if segs.len() == 1 && segs[0] == "self" && !path.is_empty() {
-                push(path, out);
-                return;
-            }
-            path.extend(segs);
-            push(path, out);
-        }
-        _ => {}
-    }
-}
-
 /// The last line of an item's header: the line before its body starts (Python `:` line) or
 /// the line holding the body's opening brace (Rust).
 fn signature_end(node: Node<'_>) -> u32 {
@@ -867,96 +548,6 @@ fn signature_end(node: Node<'_>) -> u32 {
     }
 }
 
-/// The module path of a code path's text (`crate::a::f` of `crate::a::f::<T>()`), as an
-/// import when it names something inside a module.
-fn push_code_path(t: &str, line: u32, out: &mut Vec<Import>) {
-    let path: Vec<String> = t
-        .split("::")
-        .map(str::trim)
-        .take_while(|s| !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || c == '_'))
-        .map(str::to_string)
-        .collect();
-    if path.len() >= 2 {
-        out.push(Import {
-            kind: ImportKind::Path,
-            line,
-            path,
-            level: 0,
-            names: Vec::new(),
-        });
-    }
-}
-
-fn dotted(node: Node<'_>, src: &[u8]) -> Vec<String> {
-    text(node, src)
-        .split('.')
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect()
-}
-
-fn python_import(node: Node<'_>, src: &[u8], line: u32, out: &mut Vec<Import>) {
-    let mut cursor = node.walk();
-    fn imported(n: Node<'_>) -> Option<Node<'_>> {
-        match n.kind() {
-            "dotted_name" => Some(n),
-            "aliased_import" => n.child_by_field_name("name"),
-            _ => None,
-        }
-    }
-    if node.kind() == "import_statement" {
-        for n in node.children_by_field_name("name", &mut cursor) {
-            if let Some(d) = imported(n) {
-                out.push(Import {
-                    kind: ImportKind::Import,
-                    line,
-                    path: dotted(d, src),
-                    level: 0,
-                    names: Vec::new(),
-                });
-            }
-        }
-        return;
-    }
-    let Some(module) = node.child_by_field_name("module_name") else {
-        return;
-    };
-    let (level, path) = if module.kind() == "relative_import" {
-        let mut level = 0;
-        let mut path = Vec::new();
-        let mut c2 = module.walk();
-        for child in module.named_children(&mut c2) {
-            match child.kind() {
-                "import_prefix" => level = text(child, src).matches('.').count() as u32,
-                "dotted_name" => path = dotted(child, src),
-                _ => {}
-            }
-        }
-        (level, path)
-    } else {
-        (0, dotted(module, src))
-    };
-    let mut names: Vec<String> = node
-        .children_by_field_name("name", &mut cursor)
-        .filter_map(imported)
-        .map(|n| text(n, src).to_string())
-        .collect();
-    let mut c3 = node.walk();
-    if node
-        .named_children(&mut c3)
-        .any(|c| c.kind() == "wildcard_import")
-    {
-        names.push("*".to_string());
-    }
-    out.push(Import {
-        kind: ImportKind::From,
-        line,
-        path,
-        level,
-        names,
-    });
-}
-
 #[cfg(test)]
 mod oracle;
 
@@ -966,7 +557,7 @@ mod tests {
 
     #[test]
     fn queries_compile() {
-        for lang in [Lang::Rust, Lang::Python] {
+        for lang in [Language::Rust, Language::Python] {
             let q = oracle::queries(lang);
             assert!(q.defs.pattern_count() > 0 && q.refs.pattern_count() > 0);
         }
@@ -979,7 +570,7 @@ mod tests {
         let mut compared = 0;
         for entry in ignore::WalkBuilder::new(root).build().flatten() {
             let path = entry.path();
-            let Some(lang) = super::super::walk::lang_of(&path.to_string_lossy()) else {
+            let Some(lang) = crate::lang::language_of_path(&path.to_string_lossy()) else {
                 continue;
             };
             let Ok(src) = std::fs::read_to_string(path) else {
@@ -1029,7 +620,7 @@ mod tests {
     #[test]
     fn rust_facts() {
         let src = "use crate::a::{b::C, d as e, self};\nmod f;\npub struct S;\nimpl Tr for S {\n    fn m(&self) -> C { helper(); crate::x::y() }\n}\n";
-        let f = extract(Lang::Rust, src);
+        let f = extract(Language::Rust, src);
         let paths: Vec<String> = f.imports.iter().map(|i| i.path.join("::")).collect();
         assert!(paths.contains(&"crate::a::b::C".to_string()), "{paths:?}");
         assert!(paths.contains(&"crate::a::d".to_string()), "{paths:?}");
@@ -1054,7 +645,7 @@ mod tests {
     #[test]
     fn python_facts() {
         let src = "from ..pkg.mod import A, B as C\nimport os.path\nclass K(Base, m.Mixin):\n    def f(self, x: Thing) -> None:\n        return g(x)\n";
-        let f = extract(Lang::Python, src);
+        let f = extract(Language::Python, src);
         assert_eq!(f.imports[0].level, 2);
         assert_eq!(f.imports[0].path, vec!["pkg", "mod"]);
         assert_eq!(f.imports[0].names, vec!["A", "B"]);

@@ -1,11 +1,15 @@
-//! Walking a repository and loading its sources: which files take part, their text, and their
-//! facts (from the parse cache when the content hash is known, else parsed in parallel).
+//! Walking a repository and loading its sources. In: a root folder (and a parse cache). Out:
+//! the files that take part, in path order, each with its language (by extension, from
+//! `lang`), and for sources their text and facts (from the parse cache when the content hash
+//! is known, else parsed in parallel).
 
 use std::path::Path;
 
 pub use super::cache::ParseCache;
 use super::parse::{self, FileFacts};
-use super::{GraphError, Lang};
+use super::GraphError;
+use crate::catalog::Language;
+use crate::lang::language_of_path;
 use rayon::prelude::*;
 
 /// Files larger than this are left out.
@@ -39,7 +43,7 @@ pub struct SourceFile {
     /// Path relative to the root, `/`-separated.
     pub path: String,
     /// Parsed language, if any.
-    pub lang: Option<Lang>,
+    pub lang: Option<Language>,
     /// Size in bytes.
     pub bytes: u64,
     /// Text (sources only; other files are read when rendered).
@@ -62,15 +66,6 @@ pub struct LoadStats {
     pub parsed: usize,
     /// Sources whose facts came from the cache.
     pub cached: usize,
-}
-
-/// The language a path is parsed as.
-pub fn lang_of(path: &str) -> Option<Lang> {
-    match path.rsplit_once('.').map(|(_, e)| e) {
-        Some("rs") => Some(Lang::Rust),
-        Some("py") | Some("pyi") => Some(Lang::Python),
-        _ => None,
-    }
 }
 
 fn skipped_by_path(rel: &str) -> bool {
@@ -244,7 +239,7 @@ fn load_one(
     cache: &ParseCache,
     on_parse: Option<fn()>,
 ) -> (Option<SourceFile>, bool) {
-    let lang = lang_of(&path);
+    let lang = language_of_path(&path);
     let Some(lang) = lang else {
         return (
             Some(SourceFile {

@@ -13,7 +13,7 @@ use std::path::Path;
 use super::rank::Ranked;
 use super::tokens::TokenCache;
 use super::walk::SourceFile;
-use crate::codegraph::Lang;
+use crate::catalog::Language as Lang;
 
 /// How much of a file a pack shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]

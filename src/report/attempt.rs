@@ -61,7 +61,7 @@ pub fn explain(record: &AttemptRecord) -> String {
         "tests {} (F2P {}/{}, P2P {}/{}",
         v.tests.grade, v.tests.f2p.0, v.tests.f2p.1, v.tests.p2p.0, v.tests.p2p.1
     );
-    if v.tests.build_failed {
+    if v.tests.end.build_failed() {
         out.push_str(", build failed");
     }
     out.push(')');
@@ -88,7 +88,8 @@ pub fn explain(record: &AttemptRecord) -> String {
         }
     }
     if !v.hygiene.is_empty() {
-        out.push_str(&format!("; hygiene: {}", v.hygiene.join(", ")));
+        let flags: Vec<String> = v.hygiene.iter().map(ToString::to_string).collect();
+        out.push_str(&format!("; hygiene: {}", flags.join(", ")));
     }
     out
 }
@@ -119,7 +120,7 @@ pub fn render_attempt(r: &AttemptRecord, artifacts: &std::path::Path) -> String 
             v.tests.p2p.0,
             v.tests.p2p.1,
             v.tests.detail,
-            if v.tests.build_failed {
+            if v.tests.end.build_failed() {
                 ", build failed"
             } else {
                 ""

@@ -265,7 +265,7 @@ fn attempt_section(r: &AttemptRecord, artifacts: &Path) -> String {
         if !v.hygiene.is_empty() {
             s.push_str("<h3>Hygiene</h3><ul>");
             for flag in &v.hygiene {
-                let _ = write!(s, "<li>{}</li>", esc(flag));
+                let _ = write!(s, "<li>{}</li>", esc(&flag.to_string()));
             }
             s.push_str("</ul>");
         }

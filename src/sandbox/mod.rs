@@ -2,8 +2,8 @@
 //!
 //! In: a [`CommandSpec`] (argv, working directory, the attempt's private home and temp dirs,
 //! extra environment and writable paths, a wall-clock limit, resource [`Limits`], an output cap,
-//! the [`SandboxMode`]). Out: a [`CommandOutput`] (exit code or signal, which limit ended it,
-//! captured stdout/stderr with a marked cut, duration), or a [`SandboxError`] when the command
+//! the [`SandboxMode`]). Out: a [`CommandOutput`] (its [`Ending`]: an exit code or signal, the
+//! wall-clock limit, or a resource limit; captured stdout/stderr with a marked cut, duration), or a [`SandboxError`] when the command
 //! could not be started at all, including a layer missing on the host (a harness error, never
 //! a model failure).
 //!
@@ -95,12 +95,9 @@ impl Limits {
     }
 }
 
-/// Which limit ended a command, when one did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+/// A resource limit a command ran into (the wall-clock limit is [`Ending::TimedOut`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LimitHit {
-    /// The wall-clock limit: killed.
-    Timeout,
     /// RLIMIT_CPU (SIGXCPU or SIGKILL after it).
     CpuTime,
     /// RLIMIT_FSIZE (SIGXFSZ): too much output or too large a file.
@@ -117,7 +114,6 @@ pub enum LimitHit {
 impl std::fmt::Display for LimitHit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            LimitHit::Timeout => "wall-clock limit",
             LimitHit::CpuTime => "CPU-time limit",
             LimitHit::FileSize => "file-size limit",
             LimitHit::Processes => "process limit",
@@ -163,47 +159,102 @@ pub struct CommandSpec {
     pub sandbox: SandboxMode,
 }
 
+/// How a command's process ended, as the kernel reported it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// It exited with this code.
+    Code(i32),
+    /// A signal ended it.
+    Signal(i32),
+}
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Exit::Code(code) => write!(f, "exit {code}"),
+            Exit::Signal(sig) => write!(f, "killed by signal {sig}"),
+        }
+    }
+}
+
+/// How a command ended: on its own, at the wall-clock limit, or because of a resource limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// It ended on its own (successfully or not); no limit was involved.
+    Finished(Exit),
+    /// It was killed at the wall-clock limit; `also` is a resource limit it hit on the way.
+    TimedOut {
+        /// Another limit it hit, if any.
+        also: Option<LimitHit>,
+    },
+    /// A resource limit ended it (a signal) or made it fail (seen in its output).
+    Limited {
+        /// The limit.
+        limit: LimitHit,
+        /// How the process ended.
+        exit: Exit,
+    },
+}
+
 /// What a command did.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct CommandOutput {
-    /// Exit code, when it exited normally.
-    pub exit_code: Option<i32>,
-    /// Signal that ended it, when one did (including our own SIGKILL on timeout).
-    pub signal: Option<i32>,
-    /// Whether the wall-clock limit was hit.
-    pub timed_out: bool,
+    /// How it ended.
+    pub ending: Ending,
     /// Captured stdout (capped).
     pub stdout: String,
     /// Captured stderr (capped).
     pub stderr: String,
     /// Wall time.
     pub duration_ms: u64,
-    /// The limit that ended it, when one did.
-    #[serde(default)]
-    pub limit: Option<LimitHit>,
 }
 
 impl CommandOutput {
     /// Exited with code 0 within the limit.
     pub fn success(&self) -> bool {
-        !self.timed_out && self.exit_code == Some(0)
+        self.exit_code() == Some(0)
     }
 
-    /// A one-line description: `exit 1`, `killed by signal 9`, `timed out after 30 s`,
+    /// The wall-clock limit ended it.
+    pub fn timed_out(&self) -> bool {
+        matches!(self.ending, Ending::TimedOut { .. })
+    }
+
+    /// Its exit code, when it exited by itself (with or without a limit's help).
+    pub fn exit_code(&self) -> Option<i32> {
+        match self.ending {
+            Ending::Finished(Exit::Code(code))
+            | Ending::Limited {
+                exit: Exit::Code(code),
+                ..
+            } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// The resource limit it ran into, if any.
+    pub fn limit(&self) -> Option<LimitHit> {
+        match self.ending {
+            Ending::Finished(_) => None,
+            Ending::TimedOut { also } => also,
+            Ending::Limited { limit, .. } => Some(limit),
+        }
+    }
+
+    /// A one-line description: `exit 1`, `killed by signal 9`, `timed out after 30.0 s`,
     /// `killed by signal 25 (file-size limit)`.
     pub fn describe(&self) -> String {
-        let status = if self.timed_out {
-            format!("timed out after {:.1} s", self.duration_ms as f64 / 1000.0)
-        } else if let Some(code) = self.exit_code {
-            format!("exit {code}")
-        } else if let Some(sig) = self.signal {
-            format!("killed by signal {sig}")
-        } else {
-            "ended without status".into()
-        };
-        match self.limit {
-            Some(limit) if limit != LimitHit::Timeout => format!("{status} ({limit})"),
-            _ => status,
+        match self.ending {
+            Ending::Finished(exit) => exit.to_string(),
+            Ending::TimedOut { also } => {
+                let timed_out =
+                    format!("timed out after {:.1} s", self.duration_ms as f64 / 1000.0);
+                match also {
+                    Some(limit) => format!("{timed_out} ({limit})"),
+                    None => timed_out,
+                }
+            }
+            Ending::Limited { limit, exit } => format!("{exit} ({limit})"),
         }
     }
 }
@@ -399,44 +450,54 @@ pub fn run_command(spec: &CommandSpec) -> Result<CommandOutput, SandboxError> {
         Some(LimitHit::FileSize)
     } else if processes_hit {
         Some(LimitHit::Processes)
-    } else if timed_out {
-        Some(LimitHit::Timeout)
-    } else if !status.success() && spec.sandbox == SandboxMode::Full {
-        // Limits the command saw as errors rather than signals; recognised in its output.
-        let said = |needles: &[&str]| {
-            [&stdout, &stderr]
-                .iter()
-                .any(|o| needles.iter().any(|n| o.contains(n)))
-        };
-        if said(&["File too large", "file size limit exceeded"]) {
-            Some(LimitHit::FileSize)
-        } else if said(&[
-            "MemoryError",
-            "memory allocation of",
-            "Cannot allocate memory",
-        ]) {
-            Some(LimitHit::Memory)
-        } else if said(&[
-            "Permission denied",
-            "PermissionError",
-            "Operation not permitted",
-        ]) {
-            Some(LimitHit::Denied)
-        } else {
-            None
-        }
+    } else if !timed_out && !status.success() && spec.sandbox == SandboxMode::Full {
+        limit_in_output(&stdout, &stderr)
     } else {
         None
     };
+    // Every status the kernel reports is an exit code or a signal.
+    let exit = match (status.code(), signal) {
+        (Some(code), _) => Exit::Code(code),
+        (None, Some(sig)) => Exit::Signal(sig),
+        (None, None) => Exit::Signal(0),
+    };
+    let ending = match (timed_out, limit) {
+        (true, also) => Ending::TimedOut { also },
+        (false, Some(limit)) => Ending::Limited { limit, exit },
+        (false, None) => Ending::Finished(exit),
+    };
     Ok(CommandOutput {
-        exit_code: status.code(),
-        signal,
-        timed_out,
+        ending,
         stdout,
         stderr,
         duration_ms,
-        limit,
     })
+}
+
+/// Limits a failed command saw as errors rather than signals, recognised in its output.
+fn limit_in_output(stdout: &str, stderr: &str) -> Option<LimitHit> {
+    let said = |needles: &[&str]| {
+        [stdout, stderr]
+            .iter()
+            .any(|o| needles.iter().any(|n| o.contains(n)))
+    };
+    if said(&["File too large", "file size limit exceeded"]) {
+        Some(LimitHit::FileSize)
+    } else if said(&[
+        "MemoryError",
+        "memory allocation of",
+        "Cannot allocate memory",
+    ]) {
+        Some(LimitHit::Memory)
+    } else if said(&[
+        "Permission denied",
+        "PermissionError",
+        "Operation not permitted",
+    ]) {
+        Some(LimitHit::Denied)
+    } else {
+        None
+    }
 }
 
 fn resolve_program(program: &str, path_var: &std::ffi::OsStr, cwd: &Path) -> Option<PathBuf> {
@@ -519,10 +580,11 @@ mod tests {
             10_000,
         ))
         .unwrap();
-        assert_eq!(out.exit_code, Some(3));
+        assert_eq!(out.ending, Ending::Finished(Exit::Code(3)));
+        assert_eq!(out.describe(), "exit 3");
         assert_eq!(out.stdout, "hi\n");
         assert_eq!(out.stderr, "err\n");
-        assert!(!out.timed_out);
+        assert!(!out.timed_out());
     }
 
     #[test]
@@ -531,7 +593,8 @@ mod tests {
         let pidfile = dir.path().join("child.pid");
         let script = format!("sleep 60 & echo $! > {}; wait", pidfile.display());
         let out = run_command(&spec(dir.path(), &["sh", "-c", &script], 300)).unwrap();
-        assert!(out.timed_out);
+        assert!(out.timed_out());
+        assert!(!out.success());
         assert!(out.describe().starts_with("timed out"));
         let pid: i32 = std::fs::read_to_string(&pidfile)
             .unwrap()
@@ -644,9 +707,10 @@ mod tests {
         );
         s.sandbox = SandboxMode::Full;
         let out = run_command(&s).unwrap();
-        assert_eq!(out.exit_code, Some(1), "{out:?}");
+        assert_eq!(out.exit_code(), Some(1), "{out:?}");
         assert!(out.stderr.contains("Permission denied"), "{out:?}");
-        assert_eq!(out.limit, Some(LimitHit::Denied));
+        assert_eq!(out.limit(), Some(LimitHit::Denied));
+        assert_eq!(out.describe(), "exit 1 (sandbox denial)");
     }
 
     #[test]

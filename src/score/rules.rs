@@ -24,11 +24,12 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::arch::kind_word;
+use crate::catalog::Language;
 use crate::catalog::{ArchRule, RuleId, RuleKind};
 use crate::codegraph::graph::Graph;
 use crate::codegraph::parse::{ImportKind, RefKind};
 use crate::codegraph::walk::SourceFile;
-use crate::codegraph::{GraphError, Lang};
+use crate::codegraph::GraphError;
 
 /// Method names of Rust's standard library that a fixture's own method may share: a call by
 /// such a name says nothing about whose method it is.
@@ -438,8 +439,8 @@ fn confined_use(
         };
         // A target written with `::` is a Rust path, otherwise a Python dotted path.
         let want: &[&str] = match lang {
-            Lang::Rust if target.contains("::") => &rust,
-            Lang::Python if !target.contains("::") => &python,
+            Language::Rust if target.contains("::") => &rust,
+            Language::Python if !target.contains("::") => &python,
             _ => continue,
         };
         let Some((last, _)) = want.split_last() else {
@@ -450,7 +451,7 @@ fn confined_use(
         let mut module_lines: Vec<u32> = Vec::new();
         for imp in &facts.imports {
             let mut path: Vec<&str> = imp.path.iter().map(String::as_str).collect();
-            if lang == Lang::Python && imp.level > 0 {
+            if lang == Language::Python && imp.level > 0 {
                 continue; // relative imports are in-tree: the graph's references cover them
             }
             let wildcard = path.last() == Some(&"*") || imp.names.iter().any(|n| n == "*");
@@ -509,7 +510,7 @@ fn confined_use(
                 Err(_) => continue,
             },
         };
-        let comment = if lang == Lang::Rust { "//" } else { "#" };
+        let comment = crate::lang::support(lang).line_comment();
         for (n, line) in text.lines().enumerate() {
             let l = line.trim_start();
             if l.starts_with(comment) || l.starts_with("use ") || l.starts_with("pub use ") {

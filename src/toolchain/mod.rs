@@ -1,8 +1,9 @@
 //! Toolchain: where the language tools and their caches are, and the Rust build slots.
 //!
 //! In: the project root, the [`CacheLayout`], the worker's index. Out: a [`Toolchain`] (the
-//! environment test and detector commands get: PATH with the private Python environment,
-//! PYTHONPATH with the harness, CARGO_HOME, CARGO_TARGET_DIR, offline cargo) and, per attempt,
+//! environment test and detector commands get, from the task's language in `lang`: PATH with
+//! the private Python environment, PYTHONPATH with the harness, CARGO_HOME, CARGO_TARGET_DIR,
+//! offline cargo) and, per attempt,
 //! a [`BuildSlot`]: a warm cargo target dir held exclusively, with the slot's own copy of the
 //! tree, that is thrown away when the attempt's code touched it.
 
@@ -447,42 +448,36 @@ impl Toolchain {
         })
     }
 
+    /// Worker 0 of `slots`, with its cache in `cache`, no Python environment, the full
+    /// sandbox.
+    #[cfg(test)]
+    pub(crate) fn in_cache(cache: &Path, slots: usize) -> Toolchain {
+        Toolchain {
+            root: PathBuf::new(),
+            cache: CacheLayout::new(cache),
+            worker: 0,
+            slots,
+            python_bin: None,
+            sandbox: SandboxMode::Full,
+        }
+    }
+
+    /// The environment of `task`'s test and detector commands on `slot`: no colour, and
+    /// what the task's language asks for ([`crate::lang::LanguageSupport::test_env`]).
     pub(crate) fn env(&self, task: &Task, slot: &BuildSlot) -> Vec<(String, String)> {
         let mut env = vec![("NO_COLOR".to_string(), "1".to_string())];
-        match task.language {
-            Language::Python => {
-                if let Some(bin) = &self.python_bin {
-                    let path = std::env::var("PATH").unwrap_or_default();
-                    env.push(("PATH".into(), format!("{}:{path}", bin.display())));
-                }
-                let harness = self.root.join("harness").join("python");
-                env.push(("PYTHONPATH".into(), harness.display().to_string()));
-                env.push(("PYTHONDONTWRITEBYTECODE".into(), "1".into()));
-                env.push(("PYTHONHASHSEED".into(), "0".into()));
-            }
-            Language::Rust => {
-                let home = std::env::var("HOME").unwrap_or_default();
-                let cargo_home =
-                    std::env::var("CARGO_HOME").unwrap_or_else(|_| format!("{home}/.cargo"));
-                let rustup_home =
-                    std::env::var("RUSTUP_HOME").unwrap_or_else(|_| format!("{home}/.rustup"));
-                env.push(("CARGO_HOME".into(), cargo_home));
-                env.push(("RUSTUP_HOME".into(), rustup_home));
-                if let Some(target) = &slot.target_dir {
-                    env.push(("CARGO_TARGET_DIR".into(), target.display().to_string()));
-                }
-                env.push(("CARGO_NET_OFFLINE".into(), "true".into()));
-                env.push(("CARGO_TERM_COLOR".into(), "never".into()));
-                // Incremental: the slot's tree is always at the same path (see [`BuildSlot`]),
-                // so rustc reuses what the last attempt on the slot compiled.
-                env.push(("CARGO_INCREMENTAL".into(), "1".into()));
-                // No debug info: nothing reads it (tests report panics by location, not
-                // backtrace), and without it rebuilding and linking the fixture crate's test
-                // binaries after a patch takes about 40% less time.
-                env.push(("CARGO_PROFILE_DEV_DEBUG".into(), "0".into()));
-                env.push(("CARGO_PROFILE_TEST_DEBUG".into(), "0".into()));
-            }
-        }
+        let host = |name: &str| std::env::var(name).ok();
+        env.extend(
+            crate::lang::support(task.language).test_env(&crate::lang::EnvInputs {
+                project_root: &self.root,
+                python_bin: self.python_bin.as_deref(),
+                target_dir: slot.target_dir.as_deref(),
+                host: &host,
+            }),
+        );
         env
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -65,7 +65,7 @@ fn project() -> tempfile::TempDir {
 }
 
 fn catalog(root: &Path) -> Catalog {
-    Catalog::load(root).unwrap_or_else(|e| panic!("{e:?}"))
+    crate::lang::load_catalog(root).unwrap_or_else(|e| panic!("{e:?}"))
 }
 
 /// A record of `model` on `f/t` whose verdict has the given test grade, F2P status, detector

@@ -8,6 +8,8 @@ use std::sync::OnceLock;
 
 use tree_sitter::{Node, Parser, Query, QueryCursor, StreamingIterator};
 
+use super::python::python_import;
+use super::rust::{expand_use_tree, push_code_path};
 use super::*;
 
 pub(super) struct LangQueries {
@@ -16,45 +18,34 @@ pub(super) struct LangQueries {
     pub(super) refs: Query,
 }
 
-pub(super) fn queries(lang: Lang) -> &'static LangQueries {
+pub(super) fn queries(lang: Language) -> &'static LangQueries {
     // Before any tree-sitter call (a `Language` included).
     super::super::arena::install();
     static RUST: OnceLock<LangQueries> = OnceLock::new();
     static PYTHON: OnceLock<LangQueries> = OnceLock::new();
-    let (cell, language, defs, refs, file) = match lang {
-        Lang::Rust => (
-            &RUST,
-            tree_sitter::Language::from(tree_sitter_rust::LANGUAGE),
-            RUST_DEFS,
-            RUST_REFS,
-            "rust",
-        ),
-        Lang::Python => (
-            &PYTHON,
-            tree_sitter::Language::from(tree_sitter_python::LANGUAGE),
-            PYTHON_DEFS,
-            PYTHON_REFS,
-            "python",
-        ),
+    let cell = match lang {
+        Language::Rust => &RUST,
+        Language::Python => &PYTHON,
     };
     cell.get_or_init(|| {
+        let support = crate::lang::support(lang);
+        let language = support.grammar();
+        let text = support.queries();
         // The queries are part of the source tree and covered by tests: a failure here is a
         // programming error, not bad input.
-        let compile = |src: &str, which: &str| {
-            Query::new(&language, src).unwrap_or_else(|e| {
-                panic!("src/pack/queries/{file}-{which}.scm does not compile: {e}")
-            })
+        let compile = |src: &str, file: &str| {
+            Query::new(&language, src).unwrap_or_else(|e| panic!("{file} does not compile: {e}"))
         };
         LangQueries {
-            defs: compile(defs, "defs"),
-            refs: compile(refs, "refs"),
+            defs: compile(text.defs, text.defs_file),
+            refs: compile(text.refs, text.refs_file),
             language: language.clone(),
         }
     })
 }
 
 /// [`super::extract`] done by running the queries.
-pub fn extract_with_queries(lang: Lang, source: &str) -> FileFacts {
+pub fn extract_with_queries(lang: Language, source: &str) -> FileFacts {
     let q = queries(lang);
     super::super::arena::install();
     let mut parser = Parser::new();

@@ -1,189 +1,18 @@
-//! Per-runner parsers: runner output in, a map from test id to [`TestStatus`] out. Grading
-//! never looks at raw output; a new language is a new parser here and nothing else.
+//! What cargo and libtest print, read: the statuses of `cargo test`'s run, the test targets a
+//! `--message-format=json-render-diagnostics` build built (and whether it ran the tree's own
+//! code), and the build time cargo reports. Output text in, typed reports out.
 
-use std::collections::BTreeMap;
-
-use quick_xml::events::Event;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::catalog::TestId;
-
-/// Status of one test, as its runner reported it (or did not).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum TestStatus {
-    /// Ran and passed.
-    Passed,
-    /// Ran and failed an assertion.
-    Failed,
-    /// Errored (setup/teardown/collection in pytest).
-    Error,
-    /// Skipped or ignored.
-    Skipped,
-    /// Not in the runner's output at all (build failure, crash, timeout, renamed away).
-    Missing,
-}
-
-impl TestStatus {
-    /// Only `Passed` counts as passing; a skipped test required by the task is not a pass.
-    pub fn is_pass(self) -> bool {
-        self == TestStatus::Passed
-    }
-}
-
-impl std::fmt::Display for TestStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            TestStatus::Passed => "passed",
-            TestStatus::Failed => "failed",
-            TestStatus::Error => "error",
-            TestStatus::Skipped => "skipped",
-            TestStatus::Missing => "missing",
-        })
-    }
-}
-
-/// Statuses by test id.
-pub type StatusMap = BTreeMap<TestId, TestStatus>;
-
-/// Parses pytest's JUnit XML (`-o junit_family=xunit1`, which carries each case's `file`) into
-/// pytest node ids `FILE::[CLASS::]NAME`. A case with several outcomes keeps the worst.
-pub fn parse_pytest_junit(xml: &str) -> Result<StatusMap, String> {
-    let mut reader = quick_xml::Reader::from_str(xml);
-    let mut out = StatusMap::new();
-    let mut current: Option<(TestId, TestStatus)> = None;
-    loop {
-        match reader.read_event() {
-            Err(e) => {
-                return Err(format!(
-                    "invalid JUnit XML at byte {}: {e}",
-                    reader.buffer_position()
-                ))
-            }
-            Ok(Event::Eof) => break,
-            Ok(Event::Start(e)) if e.name().as_ref() == b"testcase" => {
-                current = testcase_id(&e).map(|id| (id, TestStatus::Passed));
-            }
-            Ok(Event::Empty(e)) if e.name().as_ref() == b"testcase" => {
-                if let Some(id) = testcase_id(&e) {
-                    record(&mut out, id, TestStatus::Passed);
-                }
-            }
-            Ok(Event::Start(e)) | Ok(Event::Empty(e)) => {
-                if let Some((_, status)) = current.as_mut() {
-                    let outcome = match e.name().as_ref() {
-                        b"failure" => Some(TestStatus::Failed),
-                        b"error" => Some(TestStatus::Error),
-                        b"skipped" => Some(TestStatus::Skipped),
-                        _ => None,
-                    };
-                    if let Some(outcome) = outcome {
-                        *status = worse(*status, outcome);
-                    }
-                }
-            }
-            Ok(Event::End(e)) if e.name().as_ref() == b"testcase" => {
-                if let Some((id, status)) = current.take() {
-                    record(&mut out, id, status);
-                }
-            }
-            Ok(_) => {}
-        }
-    }
-    Ok(out)
-}
-
-fn worse(a: TestStatus, b: TestStatus) -> TestStatus {
-    let rank = |s: TestStatus| match s {
-        TestStatus::Passed => 0,
-        TestStatus::Skipped => 1,
-        TestStatus::Failed => 2,
-        TestStatus::Error => 3,
-        TestStatus::Missing => 4,
-    };
-    if rank(b) > rank(a) {
-        b
-    } else {
-        a
-    }
-}
-
-fn record(out: &mut StatusMap, id: TestId, status: TestStatus) {
-    let entry = out.entry(id).or_insert(status);
-    *entry = worse(*entry, status);
-}
-
-fn testcase_id(e: &quick_xml::events::BytesStart<'_>) -> Option<TestId> {
-    let mut classname = String::new();
-    let mut name = String::new();
-    let mut file = String::new();
-    for attr in e.attributes().flatten() {
-        let value = attr.unescape_value().ok()?.into_owned();
-        match attr.key.as_ref() {
-            b"classname" => classname = value,
-            b"name" => name = value,
-            b"file" => file = value,
-            _ => {}
-        }
-    }
-    if name.is_empty() || classname.is_empty() {
-        // pytest reports collection errors as a case with an empty classname; such a file's
-        // tests are then missing, which grades them as failed.
-        return None;
-    }
-    let module_path = if file.is_empty() {
-        None
-    } else {
-        Some(file.trim_end_matches(".py").replace('/', "."))
-    };
-    let (file, class) = match module_path {
-        Some(module) => {
-            let class = classname
-                .strip_prefix(&module)
-                .map(|rest| rest.trim_start_matches('.').to_string())
-                .unwrap_or_default();
-            (file, class)
-        }
-        None => {
-            // xunit2 has no file attribute: the classname's leading lowercase parts are the
-            // module, a capitalised last part is a class.
-            let mut parts: Vec<&str> = classname.split('.').collect();
-            let class = match parts.last() {
-                Some(last) if last.starts_with(|c: char| c.is_ascii_uppercase()) => {
-                    let c = last.to_string();
-                    parts.pop();
-                    c
-                }
-                _ => String::new(),
-            };
-            (format!("{}.py", parts.join("/")), class)
-        }
-    };
-    let mut id = file;
-    for part in class.split('.').filter(|p| !p.is_empty()) {
-        id.push_str("::");
-        id.push_str(part);
-    }
-    id.push_str("::");
-    id.push_str(&name);
-    Some(TestId(id))
-}
-
-/// What `cargo test` output says.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LibtestReport {
-    /// Statuses by `TARGET::NAME` (`src/lib.rs::a::tests::b`, `tests/flow.rs::c`).
-    pub statuses: StatusMap,
-    /// How many test binaries ran.
-    pub binaries_run: usize,
-    /// Whether rustc reported a compile error.
-    pub compile_error: bool,
-}
+use crate::lang::status::record;
+use crate::lang::{BuildReport, RunReport, TestStatus};
 
 /// Parses the merged stdout+stderr of `cargo test`: cargo's `Running TARGET (...)` lines name
-/// the binary, libtest's `test NAME ... ok|FAILED|ignored` lines the results.
-pub fn parse_libtest(output: &str) -> LibtestReport {
-    let mut report = LibtestReport::default();
+/// the binary, libtest's `test NAME ... ok|FAILED|ignored` lines the results; ids are
+/// `TARGET::NAME` (`src/lib.rs::a::tests::b`, `tests/flow.rs::c`).
+pub fn parse_libtest(output: &str) -> RunReport {
+    let mut report = RunReport::default();
     let mut target = String::from("unknown");
     for line in output.lines() {
         let trimmed = line.trim();
@@ -248,27 +77,8 @@ pub fn cargo_build_ms(output: &str) -> Option<u64> {
         .next()
 }
 
-/// What a cargo build with `--message-format=json-render-diagnostics` reported (its stdout and
-/// stderr merged): `cargo build --tests --keep-going`, `cargo test --no-run`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CargoTestBuild {
-    /// Whether cargo's `build-finished` message came (a cargo that does not know these flags,
-    /// or one that was killed, sends none).
-    pub finished: bool,
-    /// Whether it said every target built.
-    pub success: bool,
-    /// A local package's build script or proc macro (code of the tree, so possibly of the
-    /// attempt) that ran during the build, if any: `PACKAGE (build script)`.
-    pub ran_local_code: Option<String>,
-    /// The test targets that compiled, as `cargo test` arguments (`--lib`, `--test NAME`,
-    /// `--bin NAME`, `--example NAME`), sorted.
-    pub targets: Vec<Vec<String>>,
-    /// The output without cargo's JSON messages: what a person reads.
-    pub human: String,
-}
-
 /// Parses the output of a keep-going test build: which test targets compiled.
-pub fn parse_cargo_test_build(output: &str) -> CargoTestBuild {
+pub fn parse_cargo_test_build(output: &str) -> BuildReport {
     #[derive(Deserialize)]
     struct Target {
         kind: Vec<String>,
@@ -300,7 +110,7 @@ pub fn parse_cargo_test_build(output: &str) -> CargoTestBuild {
         id.starts_with("path+file://")
             .then(|| id.rsplit('#').next().unwrap_or(id).to_string())
     };
-    let mut build = CargoTestBuild::default();
+    let mut build = BuildReport::default();
     for line in output.lines() {
         let message = line
             .starts_with("{\"reason\":")
@@ -355,48 +165,6 @@ pub fn parse_cargo_test_build(output: &str) -> CargoTestBuild {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pytest_junit_xunit1() {
-        let xml = r#"<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" errors="1" failures="1" skipped="1" tests="5">
-<testcase classname="tests.test_auth" name="test_ok" file="tests/test_auth.py" line="3" time="0.01" />
-<testcase classname="tests.test_auth.TestLogin" name="test_bad[x-1]" file="tests/test_auth.py" line="9" time="0.01"><failure message="assert 1 == 2">boom</failure></testcase>
-<testcase classname="tests.test_auth" name="test_skip" file="tests/test_auth.py" line="12" time="0"><skipped type="pytest.skip" message="later" /></testcase>
-<testcase classname="tests.test_auth" name="test_teardown" file="tests/test_auth.py" line="14" time="0"><error message="teardown" /></testcase>
-<testcase classname="" name="tests.test_broken" time="0"><error message="collection failure" /></testcase>
-</testsuite></testsuites>"#;
-        let map = parse_pytest_junit(xml).unwrap();
-        let get = |id: &str| map.get(&TestId(id.into())).copied();
-        assert_eq!(get("tests/test_auth.py::test_ok"), Some(TestStatus::Passed));
-        assert_eq!(
-            get("tests/test_auth.py::TestLogin::test_bad[x-1]"),
-            Some(TestStatus::Failed)
-        );
-        assert_eq!(
-            get("tests/test_auth.py::test_skip"),
-            Some(TestStatus::Skipped)
-        );
-        assert_eq!(
-            get("tests/test_auth.py::test_teardown"),
-            Some(TestStatus::Error)
-        );
-        assert_eq!(map.len(), 4);
-    }
-
-    #[test]
-    fn pytest_junit_without_file_attribute() {
-        let xml = r#"<testsuite><testcase classname="tests.test_a.TestX" name="test_y"/><testcase classname="tests.test_a" name="test_z"/></testsuite>"#;
-        let map = parse_pytest_junit(xml).unwrap();
-        assert!(map.contains_key(&TestId("tests/test_a.py::TestX::test_y".into())));
-        assert!(map.contains_key(&TestId("tests/test_a.py::test_z".into())));
-    }
-
-    #[test]
-    fn pytest_junit_rejects_garbage() {
-        assert!(
-            parse_pytest_junit("<testsuite><testcase name='a' classname='b'></testsuite>").is_err()
-        );
-    }
 
     #[test]
     fn libtest_output() {

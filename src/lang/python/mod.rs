@@ -1,0 +1,157 @@
+//! Python: pytest suites, graded from pytest's JUnit XML; sources parsed with
+//! tree-sitter-python; the harness's `refbench_race` module on PYTHONPATH.
+//!
+//! In: a task's or a path's language being Python. Out: the [`Python`] support (see
+//! [`crate::lang::LanguageSupport`] for what each stage takes from it).
+
+pub mod junit;
+mod templates;
+
+use std::path::Path;
+
+use super::{
+    file_test_id, harness_dir, BuildStep, EnvInputs, ExtractionQueries, Language, LanguageSupport,
+    OneCommand, SuitePlan, Templates, TestIdError,
+};
+
+/// Python support.
+pub struct Python;
+
+/// What pytest prints when it is not installed for the interpreter that ran.
+const NO_PYTEST: &str = "No module named pytest";
+
+impl LanguageSupport for Python {
+    fn language(&self) -> Language {
+        Language::Python
+    }
+
+    fn source_extensions(&self) -> &'static [&'static str] {
+        &["py", "pyi"]
+    }
+
+    fn grammar(&self) -> tree_sitter::Language {
+        tree_sitter_python::LANGUAGE.into()
+    }
+
+    fn queries(&self) -> ExtractionQueries {
+        ExtractionQueries {
+            defs: include_str!("../../codegraph/queries/python-defs.scm"),
+            refs: include_str!("../../codegraph/queries/python-refs.scm"),
+            defs_file: "src/codegraph/queries/python-defs.scm",
+            refs_file: "src/codegraph/queries/python-refs.scm",
+        }
+    }
+
+    fn cache_tag(&self) -> u8 {
+        1
+    }
+
+    fn line_comment(&self) -> &'static str {
+        "#"
+    }
+
+    /// pytest node ids: `FILE.py::[CLASS::]NAME`.
+    fn check_test_id(&self, id: &str) -> Result<(), TestIdError> {
+        file_test_id(id, ".py", "FILE.py::NAME", Language::Python)
+    }
+
+    /// The private environment's `bin` first on PATH, the harness on PYTHONPATH, no bytecode
+    /// written into the tree, and a fixed hash seed (set and dict orders repeat).
+    fn test_env(&self, inputs: &EnvInputs<'_>) -> Vec<(String, String)> {
+        let mut env = Vec::new();
+        if let Some(bin) = inputs.python_bin {
+            let path = (inputs.host)("PATH").unwrap_or_default();
+            env.push(("PATH".into(), format!("{}:{path}", bin.display())));
+        }
+        let harness = harness_dir(inputs.project_root, Language::Python);
+        env.push(("PYTHONPATH".into(), harness.display().to_string()));
+        env.push(("PYTHONDONTWRITEBYTECODE".into(), "1".into()));
+        env.push(("PYTHONHASHSEED".into(), "0".into()));
+        env
+    }
+
+    fn dependency_fetch(&self, _repo: &Path) -> Option<Vec<String>> {
+        None
+    }
+
+    /// `python3 -m pytest` with a JUnit report in the scratch folder.
+    fn test_suite(&self, scratch: &Path) -> SuitePlan {
+        let report = scratch.join("junit.xml");
+        let argv = vec![
+            "python3".into(),
+            "-m".into(),
+            "pytest".into(),
+            "-p".into(),
+            "no:cacheprovider".into(),
+            "-o".into(),
+            "junit_family=xunit1".into(),
+            // One hidden test module that does not import (the interface is missing) must not
+            // stop pytest from running, and grading, every other test.
+            "--continue-on-collection-errors".into(),
+            format!("--junitxml={}", report.display()),
+        ];
+        SuitePlan::OneCommand(OneCommand {
+            argv,
+            report,
+            parse_report: junit::parse_pytest_junit,
+            runner_problem: |output| {
+                output
+                    .contains(NO_PYTEST)
+                    .then_some("pytest is not installed for python3 (pip install pytest)")
+            },
+        })
+    }
+
+    fn detector_build(&self, _argv: &[String]) -> Option<BuildStep> {
+        None
+    }
+
+    fn build_ms(&self, _output: &str) -> Option<u64> {
+        None
+    }
+
+    fn manifest_file(&self) -> Option<&'static str> {
+        None
+    }
+
+    fn templates(&self) -> &'static dyn Templates {
+        &templates::PythonTemplates
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    #[test]
+    fn the_environment_puts_the_private_python_and_the_harness_first() {
+        let host = |name: &str| (name == "PATH").then(|| "/usr/bin".to_string());
+        let env = Python.test_env(&EnvInputs {
+            project_root: Path::new("/p"),
+            python_bin: Some(Path::new("/c/python/abc/bin")),
+            target_dir: None,
+            host: &host,
+        });
+        let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("PATH"), Some("/c/python/abc/bin:/usr/bin"));
+        assert_eq!(get("PYTHONPATH"), Some("/p/harness/python"));
+        assert_eq!(get("PYTHONHASHSEED"), Some("0"));
+    }
+
+    #[test]
+    fn pytest_writes_its_report_into_the_scratch_folder() {
+        let SuitePlan::OneCommand(plan) = Python.test_suite(Path::new("/s/tests")) else {
+            panic!("pytest is one command");
+        };
+        assert_eq!(plan.report, PathBuf::from("/s/tests/junit.xml"));
+        assert!(plan
+            .argv
+            .contains(&"--junitxml=/s/tests/junit.xml".to_string()));
+        assert_eq!(
+            (plan.runner_problem)("ModuleNotFoundError: No module named pytest"),
+            Some("pytest is not installed for python3 (pip install pytest)")
+        );
+        assert_eq!((plan.runner_problem)("Killed"), None);
+    }
+}

@@ -1,0 +1,304 @@
+//! Running a task's test suite: the language's [`SuitePlan`] (from `lang`) in, executed in
+//! the sandbox in the attempt's build slot; out, what the runner reported (statuses, how the
+//! suite ended, timings, the log), graded into a [`TestsVerdict`] ([`run_tests`]).
+//!
+//! A one-command suite (pytest) runs once and is read from its report file. A compiled suite
+//! (cargo) runs in two phases, build then run, so that whatever the attempt's code writes into
+//! the shared build cache is caught and the cache discarded (see [`BuildSlot`]); when a test
+//! target does not compile, every target that does is built and run, so the broken one fails
+//! only its own tests.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use super::{grade, ScoreError, SuiteEnd, TestsVerdict};
+use crate::catalog::Task;
+use crate::lang::{BuildReport, BuildStep, CompiledSuite, OneCommand, StatusMap, SuitePlan};
+use crate::sandbox::{run_command, CommandOutput, CommandSpec, Limits, SandboxError};
+use crate::toolchain::{BuildSlot, Toolchain};
+
+/// Output kept per command, per stream.
+const OUTPUT_CAP: usize = 256 * 1024;
+
+/// Formats a command's output as an artifact log, the runner's output between markers and the
+/// exit status apart.
+pub fn format_log(argv: &[String], out: &CommandOutput) -> String {
+    let mut log = format!("$ {}\n>>>>> Start Test Output\n", argv.join(" "));
+    log.push_str(&out.stdout);
+    if !out.stdout.ends_with('\n') && !out.stdout.is_empty() {
+        log.push('\n');
+    }
+    log.push_str(">>>>> End Test Output\n");
+    if !out.stderr.is_empty() {
+        log.push_str(">>>>> Start Stderr\n");
+        log.push_str(&out.stderr);
+        if !out.stderr.ends_with('\n') {
+            log.push('\n');
+        }
+        log.push_str(">>>>> End Stderr\n");
+    }
+    log.push_str(&format!(
+        "status: {} ({} ms)\n",
+        out.describe(),
+        out.duration_ms
+    ));
+    log
+}
+
+/// What every command of one attempt shares: the task, the tree it runs in, the toolchain
+/// and the build slot.
+pub(super) struct AttemptCommands<'a> {
+    pub(super) task: &'a Task,
+    pub(super) repo: &'a Path,
+    pub(super) toolchain: &'a Toolchain,
+    pub(super) slot: &'a BuildSlot,
+}
+
+impl AttemptCommands<'_> {
+    /// Runs `argv` sandboxed in the attempt's tree, with `scratch` as its own scratch dir.
+    pub(super) fn run(
+        &self,
+        scratch: &Path,
+        argv: &[String],
+        timeout: Duration,
+    ) -> Result<CommandOutput, SandboxError> {
+        run_command(&CommandSpec {
+            argv: argv.to_vec(),
+            cwd: self.repo.to_path_buf(),
+            scratch: scratch.to_path_buf(),
+            env: self.toolchain.env(self.task, self.slot),
+            timeout,
+            output_cap: OUTPUT_CAP,
+            merge_output: true,
+            writable: self.slot.writable(),
+            limits: Limits::for_timeout(timeout),
+            sandbox: self.toolchain.sandbox,
+        })
+    }
+
+    /// Runs a build step: logs its output without the tool's machine-readable messages, and
+    /// taints the slot if the build ran the tree's own code.
+    pub(super) fn build(
+        &self,
+        scratch: &Path,
+        step: &BuildStep,
+        timeout: Duration,
+        log: &mut String,
+    ) -> Result<(CommandOutput, BuildReport), SandboxError> {
+        let out = self.run(scratch, &step.argv, timeout)?;
+        let build = (step.parse)(&out.stdout);
+        let human = CommandOutput {
+            stdout: build.human.clone(),
+            ..out.clone()
+        };
+        log.push_str(&format_log(&step.argv, &human));
+        if let Some(why) = &build.ran_local_code {
+            self.slot
+                .taint(format!("the build ran the tree's own code: {why}"), log);
+        }
+        Ok((out, build))
+    }
+}
+
+/// What a suite's commands found, before grading.
+pub(super) struct SuiteRun {
+    pub(super) statuses: StatusMap,
+    /// Whether a test binary ran (a build that failed ran none).
+    pub(super) build_failed: bool,
+    pub(super) timed_out: bool,
+    /// How the last command ended.
+    pub(super) detail: String,
+    /// The commands' wall time, all phases.
+    pub(super) duration_ms: u64,
+    pub(super) build_ms: Option<u64>,
+    /// Time spent parsing the runner's report.
+    pub(super) parse_ms: u64,
+    pub(super) log: String,
+}
+
+/// Runs the task's test suite (hidden tests already in place) and grades it.
+pub fn run_tests(
+    task: &Task,
+    repo: &Path,
+    scratch: &Path,
+    toolchain: &Toolchain,
+    slot: &BuildSlot,
+) -> Result<(TestsVerdict, String), ScoreError> {
+    let run = run_suite(task, repo, scratch, toolchain, slot)?;
+    let (verdict, log, _) = grade_suite(task, run);
+    Ok((verdict, log))
+}
+
+/// Runs the task's test commands (see [`run_tests`]), without grading.
+pub(super) fn run_suite(
+    task: &Task,
+    repo: &Path,
+    scratch: &Path,
+    toolchain: &Toolchain,
+    slot: &BuildSlot,
+) -> Result<SuiteRun, ScoreError> {
+    let commands = AttemptCommands {
+        task,
+        repo,
+        toolchain,
+        slot,
+    };
+    let run_scratch = scratch.join("tests");
+    match crate::lang::support(task.language).test_suite(&run_scratch) {
+        SuitePlan::OneCommand(plan) => run_one_command(&commands, &run_scratch, &plan),
+        SuitePlan::Compiled(plan) => run_compiled(&commands, scratch, &plan),
+    }
+}
+
+/// Grades what the test commands found; also returns the time parsing the runner's report and
+/// grading took.
+pub(super) fn grade_suite(task: &Task, run: SuiteRun) -> (TestsVerdict, String, u64) {
+    let started = Instant::now();
+    let graded = grade(task, &run.statuses);
+    let grade_ms = run.parse_ms + started.elapsed().as_millis() as u64;
+    (
+        TestsVerdict {
+            grade: graded.grade,
+            tests: graded.tests,
+            f2p: graded.f2p,
+            p2p: graded.p2p,
+            end: SuiteEnd::from_flags(run.build_failed, run.timed_out),
+            detail: run.detail,
+            duration_ms: run.duration_ms,
+            build_ms: run.build_ms,
+        },
+        run.log,
+        grade_ms,
+    )
+}
+
+fn runner_error(task: &Task, detail: impl Into<String>) -> ScoreError {
+    ScoreError::Runner {
+        language: task.language,
+        detail: detail.into(),
+    }
+}
+
+/// One command that writes a report (pytest's JUnit XML) in `scratch`.
+fn run_one_command(
+    commands: &AttemptCommands<'_>,
+    scratch: &Path,
+    plan: &OneCommand,
+) -> Result<SuiteRun, ScoreError> {
+    let task = commands.task;
+    let timeout = Duration::from_secs(task.timeouts.tests);
+    let out = commands.run(scratch, &plan.argv, timeout)?;
+    let parse_started = Instant::now();
+    let statuses = match std::fs::read_to_string(&plan.report) {
+        Ok(report) => {
+            (plan.parse_report)(&report).map_err(|e| runner_error(task, e.to_string()))?
+        }
+        Err(_) => match (plan.runner_problem)(&out.stdout) {
+            Some(problem) => return Err(runner_error(task, problem)),
+            // No report at all (killed, crashed at start-up): every test is missing.
+            None => StatusMap::new(),
+        },
+    };
+    Ok(SuiteRun {
+        statuses,
+        build_failed: false,
+        timed_out: out.timed_out(),
+        detail: out.describe(),
+        duration_ms: out.duration_ms,
+        build_ms: None,
+        parse_ms: parse_started.elapsed().as_millis() as u64,
+        log: format_log(&plan.argv, &out),
+    })
+}
+
+/// A build, then a run (see the module doc). Whatever the run changed in the build cache
+/// taints it (see [`BuildSlot`]).
+fn run_compiled(
+    commands: &AttemptCommands<'_>,
+    scratch: &Path,
+    plan: &CompiledSuite,
+) -> Result<SuiteRun, ScoreError> {
+    let AttemptCommands {
+        task, repo, slot, ..
+    } = *commands;
+    let limit = Duration::from_secs(task.timeouts.tests);
+    let started = Instant::now();
+    let mut log = String::new();
+    if let Some(why) = crate::toolchain::tree_steers_the_build(repo) {
+        slot.taint(why, &mut log);
+    }
+    let (built, mut build) =
+        commands.build(&scratch.join("tests-build"), &plan.build, limit, &mut log)?;
+    let mut suite = SuiteRun {
+        statuses: StatusMap::new(),
+        build_failed: true,
+        timed_out: built.timed_out(),
+        detail: built.describe(),
+        duration_ms: built.duration_ms,
+        build_ms: (plan.build_ms)(&built.stdout),
+        parse_ms: 0,
+        log: String::new(),
+    };
+    let mut said = built.stdout.clone();
+    if build.finished && !build.success && !built.timed_out() {
+        // The build stopped at the first target that did not compile: build every one that
+        // does.
+        log.push_str("# a test target did not compile: building every target that does\n");
+        let remaining = limit.saturating_sub(started.elapsed());
+        let (again, each) = commands.build(
+            &scratch.join("tests-build-each"),
+            &plan.build_each,
+            remaining,
+            &mut log,
+        )?;
+        said.push_str(&again.stdout);
+        build = each;
+        suite.timed_out = again.timed_out();
+        suite.detail = again.describe();
+        suite.duration_ms += again.duration_ms;
+        suite.build_ms = suite.build_ms.or((plan.build_ms)(&again.stdout));
+    }
+    let since = crate::toolchain::clock_mark(scratch);
+    if !build.finished {
+        if let Some(problem) = (plan.runner_problem)(&said) {
+            return Err(runner_error(task, problem));
+        }
+        // A manifest the attempt broke, a build killed by a limit: no test ran.
+        if !suite.timed_out {
+            log.push_str("# cargo did not finish the build; no test ran\n");
+        }
+        suite.log = log;
+        return Ok(suite);
+    }
+    let mut argv = plan.run.clone();
+    if !build.success {
+        if build.targets.is_empty() {
+            log.push_str("# no test target compiled; no test ran\n");
+            suite.log = log;
+            return Ok(suite);
+        }
+        argv.extend(build.targets.into_iter().flatten());
+    }
+    let remaining = limit.saturating_sub(started.elapsed());
+    if remaining.is_zero() {
+        log.push_str("# time limit reached during the build; no test ran\n");
+        suite.log = log;
+        return Ok(suite);
+    }
+    let out = commands.run(&scratch.join("tests"), &argv, remaining)?;
+    log.push_str(&format_log(&argv, &out));
+    slot.check_untouched_since(since, &mut log);
+    let parse_started = Instant::now();
+    let report = (plan.parse_run)(&out.stdout);
+    suite.parse_ms = parse_started.elapsed().as_millis() as u64;
+    suite.build_failed = report.binaries_run == 0 && !(build.success && out.success());
+    suite.statuses = report.statuses;
+    suite.timed_out = out.timed_out();
+    suite.detail = out.describe();
+    suite.duration_ms += out.duration_ms;
+    suite.log = log;
+    Ok(suite)
+}
+
+#[cfg(test)]
+mod tests;
