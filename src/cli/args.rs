@@ -1,0 +1,294 @@
+//! The command line's arguments (clap derive): the verbs and their options.
+//!
+//! In: argv. Out: a parsed [`Cli`] that [`super::main`] dispatches on.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use super::pack;
+use crate::catalog::{BugKind, Language};
+use crate::plan::Shard;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "refbench",
+    version,
+    about = "Evaluate language models on multi-file refactorings of legacy codebases, with a seeded race in a file the task never names."
+)]
+pub(super) struct Cli {
+    /// Project root holding repos-fixtures/, seeded-bugs/ and harness/ (default: the nearest
+    /// ancestor of the current directory that has repos-fixtures/).
+    #[arg(long, global = true, env = "REFBENCH_ROOT")]
+    pub(super) root: Option<PathBuf>,
+    /// Where runs are stored (default: ROOT/runs).
+    #[arg(long, global = true, env = "REFBENCH_RUNS_DIR")]
+    pub(super) runs_dir: Option<PathBuf>,
+    /// Cache for materialized bases and build caches (default: ~/.cache/refbench).
+    #[arg(long, global = true, env = "REFBENCH_CACHE")]
+    pub(super) cache_dir: Option<PathBuf>,
+    /// Model configuration (default: ROOT/refbench.toml when it exists; see docs/providers.md).
+    #[arg(long, global = true, env = "REFBENCH_CONFIG", value_name = "PATH")]
+    pub(super) config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub(super) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(super) enum Command {
+    /// Evaluate models on tasks (default: the built-in references gold and empty on every task).
+    Run(RunArgs),
+    /// Check that tasks are sound: gold resolves, empty does not, hidden tests fail on the base,
+    /// visible tests pass on it, each seeded bug's detector fails on the base and passes on gold.
+    Validate {
+        /// Task ids or globs (default: all).
+        tasks: Vec<String>,
+        /// Also run every detector N times on the base and N times on gold, and require N/N
+        /// detections and no false alarm (prints the detector table).
+        #[arg(long, default_value_t = 1, value_name = "N", value_parser = at_least_one::<u32>)]
+        repeat: u32,
+        /// Attempts run at once (default: the number of cores).
+        #[arg(long, value_name = "N", value_parser = at_least_one::<usize>)]
+        jobs: Option<usize>,
+        /// Containment of tests and detectors: `full` (Landlock, seccomp, PID and network
+        /// namespaces, rlimits; refused where a layer is missing) or `none` (recorded, and
+        /// shown in every report).
+        #[arg(long, value_enum, default_value_t = SandboxArg::Full)]
+        sandbox: SandboxArg,
+    },
+    /// List the models: built-ins and refbench.toml's entries, with whether each key variable
+    /// is set (never the key).
+    Models,
+    /// List tasks, seeded bugs or runs.
+    List {
+        /// What to list.
+        #[arg(value_enum, default_value_t = ListWhat::Tasks)]
+        what: ListWhat,
+    },
+    /// Write a run's reports again from its store: summary.md, report.html, junit.xml,
+    /// predictions.jsonl (`latest` for the newest run).
+    Report {
+        /// The run id.
+        run: String,
+    },
+    /// Show what changed between two runs, attempt by attempt.
+    Compare {
+        /// The earlier run.
+        run_a: String,
+        /// The later run.
+        run_b: String,
+    },
+    /// Combine the run directories of a sharded run into one run directory and write its reports.
+    Merge {
+        /// Shard run directories.
+        #[arg(required = true)]
+        runs: Vec<PathBuf>,
+        /// The merged run directory to create.
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+    },
+    /// Write a task's base (fixture + injected bugs, one commit) to DIR, to write or debug a
+    /// gold patch or a detector by hand.
+    Checkout {
+        /// FIXTURE/TASK.
+        task: String,
+        /// Destination; must not exist.
+        dir: PathBuf,
+        /// Also apply the gold patch (uncommitted, so `git diff` shows it).
+        #[arg(long)]
+        gold: bool,
+    },
+    /// Pack a repository for a model: ranked files in full, outlines, names, under a token
+    /// budget (o200k_base, counted exactly).
+    Pack {
+        /// The repository folder.
+        dir: PathBuf,
+        /// Rank for this task (FIXTURE/TASK): files and identifiers its text names seed it.
+        #[arg(long)]
+        task: Option<String>,
+        /// Token budget.
+        #[arg(long, default_value_t = 8192)]
+        budget: usize,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = pack::PackFormat::Md)]
+        format: pack::PackFormat,
+    },
+    /// Print a repository's dependency graph (files, symbols, imports, references).
+    Graph {
+        /// The repository folder.
+        dir: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = pack::GraphFormat::Json)]
+        format: pack::GraphFormat,
+    },
+    /// Measure the packer on every fixture task at 8k, 16k and 32k tokens: recall of the
+    /// files the gold patch touches, and whether each seeded bug's file is shown in full.
+    PackEval {
+        /// Also write the table to this file (e.g. docs/pack-eval.md).
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+    },
+    /// Apply a model reply to a folder and print the per-file and per-hunk outcome, to try the
+    /// edit extractor by hand (exit 1 when the reply does not apply).
+    Apply {
+        /// The reply text (as the model wrote it).
+        reply: PathBuf,
+        /// The folder to change (a git repository to restore files on failure).
+        #[arg(long)]
+        repo: PathBuf,
+        /// The edit format to read the reply in.
+        #[arg(long, value_enum, default_value_t = crate::patch::EditFormat::Auto)]
+        format: crate::patch::EditFormat,
+    },
+    /// Scaffold a fixture, a task or a seeded bug with commented templates.
+    #[command(subcommand)]
+    New(NewWhat),
+    /// Show the cache folder's parts and sizes, or clear them.
+    #[command(subcommand)]
+    Cache(CacheWhat),
+    /// Show a run's leaderboard and verdicts (`latest` for the newest run).
+    Show {
+        /// The run id.
+        run: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ShowFormat::Table)]
+        format: ShowFormat,
+        /// Show one attempt in detail (an id from the verdict table's first three columns,
+        /// FIXTURE__TASK__MODEL__sN, or a unique substring of it).
+        #[arg(long)]
+        attempt: Option<String>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub(super) struct RunArgs {
+    /// Task ids or globs over FIXTURE/TASK (repeatable; default: all).
+    #[arg(long = "task", short = 't')]
+    pub(super) tasks: Vec<String>,
+    /// Models to evaluate (repeatable; default: gold and empty).
+    #[arg(long = "model", short = 'm')]
+    pub(super) models: Vec<String>,
+    /// Samples per task and model.
+    #[arg(long, default_value_t = 1, value_parser = at_least_one::<u32>)]
+    pub(super) samples: u32,
+    /// Continue an interrupted run: attempts already recorded are skipped.
+    #[arg(long, value_name = "RUN_ID", conflicts_with_all = ["tasks", "models", "samples"])]
+    pub(super) resume: Option<String>,
+    /// With --resume, run attempts that ended in a harness error again.
+    #[arg(long, requires = "resume")]
+    pub(super) retry_errors: bool,
+    /// Evaluate only shard I of N (1-based), a deterministic, balanced part of the attempts;
+    /// combine the shards' run directories with `refbench merge`.
+    #[arg(long, value_name = "I/N", conflicts_with = "resume")]
+    pub(super) shard: Option<Shard>,
+    /// Take the shard from the environment: a 0-based index from REFBENCH_SHARD_INDEX,
+    /// JOB_COMPLETION_INDEX (Kubernetes) or SLURM_ARRAY_TASK_ID, and the count from
+    /// REFBENCH_SHARD_COUNT or SLURM_ARRAY_TASK_COUNT.
+    #[arg(long, conflicts_with_all = ["shard", "resume"])]
+    pub(super) shard_from_env: bool,
+    /// Exit 1 when the run's resolve rate (resolved over graded attempts of every model) is
+    /// below this fraction, e.g. 0.5.
+    #[arg(long, value_name = "RATE")]
+    pub(super) fail_under: Option<f64>,
+    /// Attempts run at once (default: the number of cores).
+    #[arg(long, value_name = "N", value_parser = at_least_one::<usize>)]
+    pub(super) jobs: Option<usize>,
+    /// Containment of tests and detectors: `full` (Landlock, seccomp, PID and network
+    /// namespaces, rlimits; refused where a layer is missing) or `none` (recorded, and
+    /// shown in every report).
+    #[arg(long, value_enum, default_value_t = SandboxArg::Full)]
+    pub(super) sandbox: SandboxArg,
+    /// Append every reply to FILE (JSONL), for a `replay` model to read back.
+    #[arg(long, value_name = "FILE")]
+    pub(super) record: Option<PathBuf>,
+    /// Neither read nor write the response cache (every provider request is sent).
+    #[arg(long)]
+    pub(super) no_cache: bool,
+}
+
+/// `--sandbox` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(super) enum SandboxArg {
+    Full,
+    None,
+}
+
+impl From<SandboxArg> for crate::sandbox::SandboxMode {
+    fn from(arg: SandboxArg) -> Self {
+        match arg {
+            SandboxArg::Full => crate::sandbox::SandboxMode::Full,
+            SandboxArg::None => crate::sandbox::SandboxMode::None,
+        }
+    }
+}
+
+/// What `refbench cache` does.
+#[derive(Debug, Subcommand)]
+pub(super) enum CacheWhat {
+    /// Each part of the cache folder with its size and what clearing it costs.
+    List,
+    /// Remove parts of the cache (refused while a run or validation uses it). Without
+    /// `--only`, everything but the cached model replies.
+    Clear {
+        /// Only these parts (repeatable); `responses` must be named to be cleared.
+        #[arg(long, value_enum)]
+        only: Vec<crate::cache::CachePart>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(super) enum NewWhat {
+    /// A fixture: repos-fixtures/NAME/ with a minimal repo and a sync shim.
+    Fixture {
+        /// Folder name.
+        name: String,
+        /// The fixture's language.
+        #[arg(long, value_enum)]
+        language: Language,
+    },
+    /// A task: repos-fixtures/FIXTURE/tasks/ID/.
+    Task {
+        /// FIXTURE/ID.
+        name: String,
+    },
+    /// A seeded bug: seeded-bugs/FIXTURE/BUG/.
+    Bug {
+        /// FIXTURE/BUG.
+        name: String,
+        /// The mutation kind.
+        #[arg(long, value_enum)]
+        kind: BugKind,
+        /// The file the bug goes in, relative to the fixture's repo/.
+        #[arg(long)]
+        file: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(super) enum ListWhat {
+    Tasks,
+    Bugs,
+    Runs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(super) enum ShowFormat {
+    /// Leaderboard and verdict table.
+    Table,
+    /// Verdict table as tab-separated values.
+    Tsv,
+    /// Every attempt record as JSON lines.
+    Json,
+    /// summary.md.
+    Markdown,
+}
+
+/// A count of at least 1 (`--jobs`, `--samples`, `--repeat`), refused by the parser before
+/// any run folder is made.
+pub(super) fn at_least_one<T: TryFrom<u64>>(arg: &str) -> Result<T, String> {
+    match arg.parse::<u64>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => T::try_from(n).map_err(|_| format!("{n} is too large")),
+        Err(_) => Err("expected a whole number, at least 1".into()),
+    }
+}
