@@ -7,7 +7,7 @@
 //! calls it once per turn with that turn's body. It streams the request when the entry says so
 //! ([`ModelEntry::streams`]), reading the events with [`stream::read_reply`]; a stream that
 //! breaks is retried as a whole request like any other retryable failure. The batch layer
-//! ([`super::batch`]) makes its file, batch and result calls through [`HttpModel::call`], with
+//! ([`super::batch`]) makes its file, batch and result calls through `HttpModel::call`, with
 //! the same retries, key handling and stop.
 //!
 //! Timeouts: a JSON request is abandoned after `timeout_secs`; a streamed one when it has not

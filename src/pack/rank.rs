@@ -50,7 +50,7 @@ impl std::fmt::Display for Reason {
 /// One ranked file.
 #[derive(Debug, Clone)]
 pub struct Ranked {
-    /// Index into the files (the same as into [`super::Graph::files`]).
+    /// Index into the files (the same as into [`crate::codegraph::Graph::files`]).
     pub file: usize,
     /// PageRank score (sums to 1 over all files).
     pub score: f64,

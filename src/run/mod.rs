@@ -1,5 +1,5 @@
 //! The run loop: creates or resumes a run's store, plans its attempts ([`crate::plan`]), runs
-//! them on a worker pool ([`pool`]; each attempt wires the stages materialize -> pack -> ask ->
+//! them on a worker pool (`pool`; each attempt wires the stages materialize -> pack -> ask ->
 //! apply -> score in [`attempt`]) and emits [`RunEvent`]s to reporters ([`events`]): the store
 //! sink first, then the JSONL log, then the caller's observers such as the terminal
 //! [`display`]. It owns no stage's logic and never formats output.
