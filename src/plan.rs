@@ -2,7 +2,7 @@
 //!
 //! In: the run's tasks, models and samples, what the store already holds, and optionally a
 //! [`Shard`] `I/N`. Out: the attempts to run ([`AttemptKey`]s), longest first. Sharding splits
-//! one run's attempts over machines; [`crate::store::merge_runs`] combines the pieces back.
+//! one run's attempts over machines; `refbench merge` (the store's merge) combines the pieces back.
 //! The partition is deterministic and balanced: attempts are ordered by a stable
 //! hash of their key (SHA-256 of task, model and sample, never a process-seeded hash), and the
 //! attempt at position p goes to shard p mod N, so shard sizes differ by at most one and every

@@ -16,7 +16,7 @@
 //!
 //! Qualified paths are the graph's (`refbench graph DIR --format json`): Python
 //! `app.auth.service.AuthService`, Rust `auth::service::AuthService` (module path below the
-//! crate's `src`). The checks themselves live in `crate::score::rules`.
+//! crate's `src`). The checks themselves live in the scoring stage's rules module.
 
 use serde::{Deserialize, Serialize};
 
