@@ -20,6 +20,7 @@
 
 pub mod detectors;
 pub mod grade;
+pub mod integrity;
 pub mod rules;
 pub mod suite;
 pub mod verdict;
@@ -34,6 +35,7 @@ use crate::sandbox::SandboxError;
 use crate::toolchain::{Toolchain, ToolchainError};
 pub use detectors::run_detector;
 pub use grade::{grade, GradedTests};
+pub use integrity::{CanarySite, Integrity, RefusalReason, TamperEvidence};
 pub use rules::{RuleResult, RuleStatus};
 pub use suite::{format_log, run_tests};
 pub use verdict::{
@@ -116,12 +118,12 @@ pub fn score_attempt(
         detectors,
         rules,
         hygiene,
+        // Evidence comes from the clean room, the canaries and the cross-checks; until they
+        // report here, nothing was checked.
+        integrity: Integrity::NotChecked,
         resolved: false,
     };
-    verdict.resolved = verdict.tests.grade == TestGrade::Full
-        && verdict.races_fixed()
-        && verdict.rules_hold()
-        && verdict.hygiene.is_empty();
+    verdict.resolved = verdict.all_clean();
     Ok(Scored {
         verdict,
         rules_ms,

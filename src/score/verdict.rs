@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::integrity::Integrity;
 use super::{RuleResult, RuleStatus};
 use crate::catalog::{BugId, TestId};
 use crate::lang::TestStatus;
@@ -310,12 +311,25 @@ pub struct Verdict {
     /// and placeholder lines standing for elided code.
     #[serde(default, deserialize_with = "hygiene_flags_of_any_age")]
     pub hygiene: Vec<HygieneFlag>,
+    /// Whether grading saw the attempt try to forge its grade (records older than the check
+    /// read as not checked, and are written without the field so they print as they did).
+    #[serde(default, skip_serializing_if = "Integrity::is_not_checked")]
+    pub integrity: Integrity,
     /// Every dimension clean: tests FULL, every detector passed, every rule holds, no hygiene
-    /// flag. (An edit that did not apply is never scored.)
+    /// flag, integrity not tampered. (An edit that did not apply is never scored.)
     pub resolved: bool,
 }
 
 impl Verdict {
+    /// The rule for [`Verdict::resolved`]: every dimension clean.
+    pub fn all_clean(&self) -> bool {
+        self.tests.grade == TestGrade::Full
+            && self.races_fixed()
+            && self.rules_hold()
+            && self.hygiene.is_empty()
+            && !self.integrity.is_tampered()
+    }
+
     /// Every architectural rule holds (true when the task has none).
     pub fn rules_hold(&self) -> bool {
         self.rules.iter().all(|r| r.status == RuleStatus::Holds)
