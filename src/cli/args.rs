@@ -77,6 +77,10 @@ pub(super) enum Command {
         run_a: String,
         /// The later run.
         run_b: String,
+        /// Compare even when a run is incomplete or still running, over the attempts both
+        /// recorded (by default such a run is refused: its missing attempts are not changes).
+        #[arg(long)]
+        allow_incomplete: bool,
     },
     /// Combine the run directories of a sharded run into one run directory and write its reports.
     Merge {

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use super::analysis::{model_stats, pair_tests};
 use crate::score::{DetectorStatus, TestGrade, TestKind};
-use crate::store::{AttemptOutcome, AttemptRecord, RunMeta};
+use crate::store::{AttemptOutcome, AttemptRecord, RunMeta, RunState};
 
 /// Bytes of any one artifact embedded in the page (head and tail kept).
 const EMBED_CAP: usize = 48 * 1024;
@@ -305,7 +305,12 @@ fn attempt_section(r: &AttemptRecord, artifacts: &Path) -> String {
 }
 
 /// Renders the page.
-pub fn render_html(meta: &RunMeta, records: &[AttemptRecord], artifacts: &Path) -> String {
+pub fn render_html(
+    meta: &RunMeta,
+    state: RunState,
+    records: &[AttemptRecord],
+    artifacts: &Path,
+) -> String {
     let stats = model_stats(meta, records);
     // The policy forbids every fetch: a report that tried one would show a console error.
     let mut h = String::from("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\"><meta name=\"viewport\" content=\"width=device-width\">");
@@ -327,6 +332,14 @@ pub fn render_html(meta: &RunMeta, records: &[AttemptRecord], artifacts: &Path) 
         meta.sandbox,
         meta.shard.map(|s| format!(" &middot; shard {s}")).unwrap_or_default()
     );
+    if let Some(warning) = state.warning(&meta.run_id) {
+        let _ = write!(
+            h,
+            "<p class=\"warn\" id=\"run-state\"><b>{}</b>: {}</p>",
+            state.label(),
+            esc(&warning)
+        );
+    }
     if meta.sandbox.to_string() == "none" {
         h.push_str("<p class=\"warn\">This run executed tests without a sandbox.</p>");
     }

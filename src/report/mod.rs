@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::score::TestGrade;
-use crate::store::{AttemptOutcome, AttemptRecord, RunMeta};
+use crate::store::{AttemptOutcome, AttemptRecord, RunMeta, RunState};
 
 /// One model's row on the leaderboard.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -289,9 +289,13 @@ pub fn render_verdicts_tsv(records: &[AttemptRecord]) -> String {
     verdict_table(records).tsv()
 }
 
-/// `summary.md`: leaderboard and verdicts as GitHub-flavoured Markdown.
-pub fn render_summary_md(meta: &RunMeta, records: &[AttemptRecord]) -> String {
+/// `summary.md`: leaderboard and verdicts as GitHub-flavoured Markdown; a run that is not
+/// complete says so above everything else.
+pub fn render_summary_md(meta: &RunMeta, state: RunState, records: &[AttemptRecord]) -> String {
     let mut out = format!("## refbench run `{}`\n\n", meta.run_id);
+    if let Some(warning) = state.warning(&meta.run_id) {
+        let _ = writeln!(out, "> [!WARNING]\n> **{}**: {warning}.\n", state.label());
+    }
     let _ = writeln!(
         out,
         "{} tasks x {} models x {} samples; refbench {}{}; sandbox: {}\n",
@@ -318,8 +322,12 @@ pub const SUMMARY_LIMIT: usize = 1024 * 1024 - 4096;
 
 /// `summary.md` kept under [`SUMMARY_LIMIT`]: when the attempts table would not fit, it is cut
 /// at a whole row with a note saying where the rest is.
-pub fn render_summary_md_capped(meta: &RunMeta, records: &[AttemptRecord]) -> String {
-    let full = render_summary_md(meta, records);
+pub fn render_summary_md_capped(
+    meta: &RunMeta,
+    state: RunState,
+    records: &[AttemptRecord],
+) -> String {
+    let full = render_summary_md(meta, state, records);
     if full.len() <= SUMMARY_LIMIT {
         return full;
     }
@@ -338,15 +346,19 @@ pub fn write_reports(
     store: &crate::store::RunStore,
 ) -> Result<Vec<std::path::PathBuf>, crate::store::StoreError> {
     let meta = store.meta()?;
+    let state = store.state()?;
     let records = store.attempts()?;
     let artifacts = store.dir().join("artifacts");
     Ok(vec![
-        store.write_file("summary.md", &render_summary_md_capped(&meta, &records))?,
+        store.write_file(
+            "summary.md",
+            &render_summary_md_capped(&meta, state, &records),
+        )?,
         store.write_file(
             "report.html",
-            &html::render_html(&meta, &records, &artifacts),
+            &html::render_html(&meta, state, &records, &artifacts),
         )?,
-        store.write_file("junit.xml", &junit::render_junit(&meta, &records))?,
+        store.write_file("junit.xml", &junit::render_junit(&meta, state, &records))?,
         store.write_file(
             "predictions.jsonl",
             &junit::render_predictions(&records, &artifacts),
@@ -372,6 +384,8 @@ mod tests {
             crate::attempt::test_end(outcome),
         )
     }
+
+    pub(super) const COMPLETE: RunState = RunState::Complete { recorded: 2 };
 
     /// Run `r` of `gold` and `empty` on `f/t`, one sample.
     pub(super) fn meta() -> RunMeta {
@@ -409,7 +423,7 @@ mod tests {
 
     #[test]
     fn summary_is_a_markdown_table() {
-        let md = render_summary_md(&meta(), &[rec("gold", AttemptOutcome::Resolved)]);
+        let md = render_summary_md(&meta(), COMPLETE, &[rec("gold", AttemptOutcome::Resolved)]);
         assert!(md.contains("| model | attempts |"));
         assert!(md.contains("|---|---|"));
         assert!(md.contains("| gold | 1 | 1 | 100.0% |"));
@@ -423,8 +437,8 @@ mod tests {
             r.key.task = TaskId(format!("fixture/a-rather-long-task-name-{i:05}"));
             records.push(r);
         }
-        assert!(render_summary_md(&meta(), &records).len() > 1024 * 1024);
-        let capped = render_summary_md_capped(&meta(), &records);
+        assert!(render_summary_md(&meta(), COMPLETE, &records).len() > 1024 * 1024);
+        let capped = render_summary_md_capped(&meta(), COMPLETE, &records);
         assert!(capped.len() <= SUMMARY_LIMIT, "{}", capped.len());
         assert!(capped.contains("was cut to stay under GitHub's 1 MiB limit"));
         assert!(capped.contains("| gold | 20000 | 20000 |"));

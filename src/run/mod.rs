@@ -16,6 +16,7 @@
 pub mod attempt;
 pub mod display;
 pub mod events;
+pub mod interrupt;
 mod pool;
 
 use std::collections::BTreeMap;
@@ -23,6 +24,7 @@ use std::path::PathBuf;
 
 pub use display::Display;
 pub use events::{ReportError, Reporter, RunEvent};
+pub use interrupt::{Interrupt, StopFlag, EXIT_INTERRUPTED};
 
 use crate::cache::CacheLayout;
 use crate::catalog::{Catalog, Language, TaskId};
@@ -78,6 +80,16 @@ pub enum RunError {
     /// The sandbox cannot run on this host (nothing was graded).
     #[error(transparent)]
     Sandbox(#[from] SandboxError),
+    /// A signal stopped the run; what was recorded is kept.
+    #[error("interrupted: {recorded} of {planned} planned attempts of run {run} are recorded; resume with: refbench run --resume {run}")]
+    Interrupted {
+        /// The run id.
+        run: String,
+        /// Attempts recorded (this session and earlier ones).
+        recorded: usize,
+        /// Attempts planned.
+        planned: usize,
+    },
 }
 
 /// What to run.
@@ -107,6 +119,8 @@ pub struct RunOptions {
     pub sandbox: SandboxMode,
     /// refbench.toml, the response cache and `--record` (default: built-ins only).
     pub model_settings: ModelSettings,
+    /// Set by a signal: start nothing new, drop the attempts in flight.
+    pub stop: StopFlag,
 }
 
 /// The number of cores, the default of `--jobs`.
@@ -208,6 +222,9 @@ pub fn execute(
             (RunStore::create(&options.runs_dir, &meta)?, meta)
         }
     };
+    // Held until the run returns: views call the run `running`, and a second `run --resume`
+    // of it is refused instead of racing this one.
+    let _lock = store.lock_for_run()?;
 
     let plan = crate::plan::attempts(&meta.tasks, &meta.models, meta.samples, meta.shard);
     let finished = store.finished(!options.retry_errors)?;
@@ -254,8 +271,18 @@ pub fn execute(
         toolchain: &toolchain,
         cache: &options.cache,
         jobs: options.jobs,
+        stop: &options.stop,
     };
     let recorded = pool.run(&todo, &mut reporters)?;
+    if options.stop.is_set() {
+        drop(reporters);
+        let (recorded, planned) = store.state()?.counts();
+        return Err(RunError::Interrupted {
+            run: meta.run_id.clone(),
+            recorded,
+            planned,
+        });
+    }
     reporters.report(&RunEvent::Finished { recorded })?;
     drop(reporters);
     Ok(store)
