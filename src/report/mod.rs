@@ -14,6 +14,7 @@
 pub mod analysis;
 mod attempt;
 mod compare;
+pub mod cost;
 pub mod html;
 pub mod junit;
 pub mod stats;
@@ -194,6 +195,12 @@ pub fn render_leaderboard(meta: &RunMeta, records: &[AttemptRecord]) -> String {
         meta.sandbox
     );
     out.push_str(&leaderboard_table(meta, records).text());
+    // Cost only when a model asked a provider: a run of the built-ins has none to tell.
+    let costs = cost::cost_rows(meta, records);
+    if costs.iter().any(|c| !c.not_applicable()) {
+        out.push('\n');
+        out.push_str(&cost::cost_table(meta, records).text());
+    }
     out
 }
 
@@ -312,6 +319,9 @@ pub fn render_summary_md(meta: &RunMeta, state: RunState, records: &[AttemptReco
     out.push_str("### Leaderboard\n\n");
     out.push_str(&leaderboard_table(meta, records).markdown());
     out.push_str("\nResolved = hidden and visible tests all pass (FULL), every seeded race detector passes, every architectural rule holds and the edit raised no hygiene flag (a protected file changed, a placeholder for elided code). Harness errors and model errors (no usable reply from the provider) are counted under errors and excluded from the rate. 95% CI: Wilson score interval over tasks (one sample per task).\n\n");
+    out.push_str("### Cost\n\n");
+    out.push_str(&cost::cost_table(meta, records).markdown());
+    let _ = writeln!(out, "\n{}\n", cost::COST_NOTE);
     out.push_str("### Attempts\n\n");
     out.push_str(&verdict_table(records).markdown());
     out
@@ -367,14 +377,14 @@ pub fn write_reports(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::catalog::TaskId;
     use crate::sandbox::SandboxMode;
     use crate::store::AttemptKey;
 
     /// A record of `model` on task `f/t`, sample 0, with nothing but its outcome.
-    pub(super) fn rec(model: &str, outcome: AttemptOutcome) -> AttemptRecord {
+    pub(crate) fn rec(model: &str, outcome: AttemptOutcome) -> AttemptRecord {
         AttemptRecord::new(
             AttemptKey {
                 task: TaskId("f/t".into()),
@@ -388,7 +398,7 @@ mod tests {
     pub(super) const COMPLETE: RunState = RunState::Complete { recorded: 2 };
 
     /// Run `r` of `gold` and `empty` on `f/t`, one sample.
-    pub(super) fn meta() -> RunMeta {
+    pub(crate) fn meta() -> RunMeta {
         RunMeta {
             run_id: "r".into(),
             created_at: String::new(),
