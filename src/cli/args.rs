@@ -36,7 +36,8 @@ pub(super) struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub(super) enum Command {
-    /// Evaluate models on tasks (default: the built-in references gold and empty on every task).
+    /// Evaluate models on tasks (default: the built-in references gold and empty, and the
+    /// hand-written examples when refbench.toml defines them, on every task).
     Run(RunArgs),
     /// Check that tasks are sound: gold resolves, empty does not, hidden tests fail on the base,
     /// visible tests pass on it, each seeded bug's detector fails on the base and passes on gold.
@@ -169,7 +170,8 @@ pub(super) struct RunArgs {
     /// Task ids or globs over FIXTURE/TASK (repeatable; default: all).
     #[arg(long = "task", short = 't')]
     pub(super) tasks: Vec<String>,
-    /// Models to evaluate (repeatable; default: gold and empty).
+    /// Models to evaluate (repeatable; default: gold and empty, plus examples when the model
+    /// configuration defines it, as the shipped refbench.toml does).
     #[arg(long = "model", short = 'm')]
     pub(super) models: Vec<String>,
     /// Samples per task and model.
