@@ -1,6 +1,7 @@
-//! The report files of a run: report.html in headless Chromium (no console errors, no network
-//! request, the DOM holds the leaderboard, the matrix and a drill-down page; a screenshot is
-//! kept in the run directory), junit.xml against the JUnit schema, summary.md as a table,
+//! The report files of a run: report.html and the attempts' own pages in headless Chromium (no
+//! console errors, no network request; the DOM holds the leaderboard, the matrix, the attempts
+//! table with its filters, and on an attempt's page the failing tests first and gold's diff; a
+//! screenshot is kept in the run directory), junit.xml against the JUnit schema, summary.md as a table,
 //! predictions.jsonl in SWE-bench's shape, and `refbench report` / `compare`.
 
 mod common;
@@ -127,7 +128,7 @@ fn html_report_is_self_contained_and_renders_in_headless_chromium() {
     );
     std::fs::remove_file(&tampered).unwrap();
 
-    let out = browse(&html_path, "#a-mini__add-sub__gold__s0", &dump);
+    let out = browse(&html_path, "", &dump);
     assert!(
         out.status.success(),
         "chromium failed: {}",
@@ -140,18 +141,53 @@ fn html_report_is_self_contained_and_renders_in_headless_chromium() {
         "console messages from report.html: {messages:?}"
     );
     // The DOM after scripts ran: two leaderboard rows, a matrix cell per task and model with a
-    // link per sample, and the drill-down section of the targeted attempt.
+    // link per sample, one row per attempt linking to its page, the filters shown.
     assert_eq!(dom.matches("class=\"model-row\"").count(), 2, "{dom}");
     assert_eq!(dom.matches("<td class=\"cell\">").count(), 2);
-    assert_eq!(dom.matches("href=\"#a-mini__add-sub__").count(), 4);
-    assert!(dom.contains("id=\"a-mini__add-sub__gold__s0\""));
+    assert_eq!(dom.matches("href=\"report/mini__add-sub__").count(), 8);
+    assert_eq!(dom.matches("<tr id=\"row-mini__add-sub__").count(), 4);
+    assert!(dom.contains("4 of 4 attempts shown"), "{dom}");
+    assert!(
+        !dom.contains("id=\"filters\" hidden"),
+        "the script did not run"
+    );
+    assert!(dom.contains("id=\"rate-chart\""));
+
+    // The attempts' own pages: each opens without a console message and links back.
+    let page = |id: &str| dir.join("report").join(format!("{id}.html"));
+    for id in ["mini__add-sub__gold__s0", "mini__add-sub__empty__s1"] {
+        let html = std::fs::read_to_string(page(id)).unwrap();
+        for needle in [
+            "src=", "<link", "@import", "url(", "https://", "http://", "<iframe",
+        ] {
+            assert!(!html.contains(needle), "{id}.html contains {needle:?}");
+        }
+        assert!(html.contains(&format!("href=\"../report.html#row-{id}\"")));
+    }
+    let out = browse(&page("mini__add-sub__gold__s0"), "", &dump);
+    let dom = text(&out.stdout);
+    let messages = console(&text(&out.stderr));
+    assert!(out.status.success() && messages.is_empty(), "{messages:?}");
     assert!(dom.contains("detector-log"));
     // The rule dimension with its result (gold defines calc.ops.sub).
     assert!(
         dom.contains("<tr class=\"rule-holds\"><td><b>sub-in-ops</b>"),
         "{dom}"
     );
-    assert!(dom.contains("id=\"rate-chart\""));
+    // empty's page: the failing tests first and highlighted, gold's diff beside its (none).
+    let out = browse(&page("mini__add-sub__empty__s1"), "", &dump);
+    let dom = text(&out.stdout);
+    assert!(console(&text(&out.stderr)).is_empty());
+    let why = dom.find("id=\"why\"").unwrap();
+    let failing = dom.find("<tr class=\"fail\">").unwrap();
+    let diffs = dom.find("id=\"diffs\"").unwrap();
+    let logs = dom.find("id=\"logs\"").unwrap();
+    assert!(why < failing && failing < diffs && diffs < logs, "{dom}");
+    assert!(
+        dom.contains("id=\"gold-diff\""),
+        "the run's gold attempt gives gold"
+    );
+    assert!(dom[why..].contains("failing: "), "{dom}");
     // A screenshot next to the report, for people (CI keeps the run directory as an artifact).
     let shot = dir.join("report.png");
     let out = browse(

@@ -138,17 +138,25 @@ fn run_error(e: RunError) -> ExitCode {
     })
 }
 
-/// Runs `options` with progress on stderr, then writes the run's reports.
-fn write_reports(store: &RunStore) -> Result<Vec<crate::store::AttemptRecord>, ExitCode> {
+/// Writes the run's reports, with the gold patches of `catalog`'s unchanged tasks.
+fn write_reports(
+    store: &RunStore,
+    catalog: Option<&Catalog>,
+) -> Result<Vec<crate::store::AttemptRecord>, ExitCode> {
     let harness = |e: crate::store::StoreError| {
         eprintln!("error: {e}");
         ExitCode::from(EXIT_HARNESS)
     };
     let records = store.attempts().map_err(harness)?;
-    report::write_reports(store).map_err(harness)?;
+    let gold = match (catalog, store.meta()) {
+        (Some(catalog), Ok(meta)) => report::html::GoldPatches::from_catalog(catalog, &meta),
+        _ => report::html::GoldPatches::none(),
+    };
+    report::write_reports_with_gold(store, &gold).map_err(harness)?;
     Ok(records)
 }
 
+/// Runs `options` with progress on stderr, then writes the run's reports.
 fn execute_with_progress(
     catalog: &Catalog,
     options: &RunOptions,
@@ -184,7 +192,7 @@ fn execute_with_progress(
         }) => {
             // The reports of what was recorded, each saying the run is incomplete.
             if let Ok(store) = RunStore::open(&options.runs_dir, &run) {
-                let _ = write_reports(&store);
+                let _ = write_reports(&store, Some(catalog));
             }
             eprintln!("interrupted: {recorded} of {planned} planned attempts of run {run} are recorded; nothing in flight was kept");
             eprintln!("resume with: {}", hint.command(&run));
@@ -192,7 +200,7 @@ fn execute_with_progress(
         }
         Err(e) => return Err(run_error(e)),
     };
-    let records = write_reports(&store)?;
+    let records = write_reports(&store, Some(catalog))?;
     Ok((store, records))
 }
 
@@ -514,7 +522,13 @@ pub fn main() -> ExitCode {
                 Ok(s) => s,
                 Err(code) => return code,
             };
-            match report::write_reports(&store) {
+            // The catalog as it loads: only unchanged tasks give their gold to the pages.
+            let (catalog, _) = crate::lang::load_catalog_partial(&root);
+            let gold = match store.meta() {
+                Ok(meta) => report::html::GoldPatches::from_catalog(&catalog, &meta),
+                Err(_) => report::html::GoldPatches::none(),
+            };
+            match report::write_reports_with_gold(&store, &gold) {
                 Ok(paths) => {
                     for p in paths {
                         println!("wrote {}", p.display());
@@ -531,7 +545,7 @@ pub fn main() -> ExitCode {
         } => runs::compare_command(&runs_dir, &run_a, &run_b, allow_incomplete),
         Command::Merge { runs, output } => match crate::store::merge_runs(&runs, &output) {
             Ok(merged) => {
-                let records = match write_reports(&merged.store) {
+                let records = match write_reports(&merged.store, None) {
                     Ok(r) => r,
                     Err(code) => return code,
                 };

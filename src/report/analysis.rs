@@ -18,6 +18,31 @@ use crate::store::{AttemptOutcome, AttemptRecord, RunMeta};
 const RESAMPLES: usize = 10_000;
 const SEED: u64 = 0x7265_6662_656e_6368;
 
+/// A count out of a denominator, shown as "6/8 = 75.0%" so no rate hides what it is out of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Share {
+    /// Attempts that count.
+    pub n: usize,
+    /// Out of this many.
+    pub of: usize,
+}
+
+impl Share {
+    /// `n / of`, `None` when there is nothing to divide by.
+    pub fn rate(self) -> Option<f64> {
+        (self.of > 0).then(|| self.n as f64 / self.of as f64)
+    }
+}
+
+impl std::fmt::Display for Share {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.rate() {
+            Some(r) => write!(f, "{}/{} = {:.1}%", self.n, self.of, r * 100.0),
+            None => write!(f, "0/0 = n/a"),
+        }
+    }
+}
+
 /// Statistics of one model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelStats {
@@ -37,18 +62,18 @@ pub struct ModelStats {
     pub pass_at_1: Option<(f64, f64, f64)>,
     /// Unbiased pass@k averaged over tasks, k = samples (only with several samples).
     pub pass_at_k: Option<(u32, f64)>,
-    /// Share of graded attempts whose tests were FULL.
-    pub tests_full: Option<f64>,
+    /// Graded attempts whose tests were FULL, out of graded attempts.
+    pub tests_full: Share,
     /// Share of scored attempts in which every detector passed (the race was fixed).
-    pub races_fixed: Option<f64>,
+    pub races_fixed: Share,
     /// Share of scored attempts in which every architectural rule held.
-    pub rules_held: Option<f64>,
+    pub rules_held: Share,
     /// Share of scored attempts whose edit raised no hygiene flag.
-    pub hygiene_clean: Option<f64>,
+    pub hygiene_clean: Share,
     /// Share of graded attempts whose edit applied.
-    pub applied: Option<f64>,
+    pub applied: Share,
     /// Share of graded attempts whose edit applied only with the fuzzy fallback.
-    pub fuzzy: Option<f64>,
+    pub fuzzy: Share,
     /// Input and output tokens summed over attempts that reported them; `None` if none did.
     pub tokens: Option<(u64, u64)>,
     /// Cost in USD over attempts that reported it; `None` if none did.
@@ -86,8 +111,8 @@ pub struct PairTest {
     pub discordant: Option<(u64, u64)>,
 }
 
-fn share(n: usize, of: usize) -> Option<f64> {
-    (of > 0).then(|| n as f64 / of as f64)
+fn share(n: usize, of: usize) -> Share {
+    Share { n, of }
 }
 
 /// (resolved, graded) attempts of one model on one task.
@@ -206,7 +231,7 @@ pub fn model_stats(meta: &RunMeta, records: &[AttemptRecord]) -> Vec<ModelStats>
                 tasks: tasks.len(),
                 graded,
                 resolved,
-                rate: share(resolved, graded),
+                rate: share(resolved, graded).rate(),
                 wilson,
                 pass_at_1,
                 pass_at_k,
@@ -317,6 +342,13 @@ mod tests {
             shard: None,
             merged_from: vec![],
         }
+    }
+
+    #[test]
+    fn a_share_shows_its_denominator() {
+        assert_eq!(Share { n: 6, of: 8 }.to_string(), "6/8 = 75.0%");
+        assert_eq!(Share { n: 0, of: 0 }.to_string(), "0/0 = n/a");
+        assert_eq!(Share { n: 0, of: 0 }.rate(), None);
     }
 
     #[test]

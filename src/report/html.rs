@@ -1,18 +1,29 @@
-//! `report.html`: one self-contained page per run (inline CSS, a little inline JS, SVG charts;
-//! no request leaves the file).
+//! `report.html` and the attempts' own pages: self-contained pages (inline CSS, a little
+//! inline JS, SVG charts; no request leaves a file, and the pages' policy forbids any).
 //!
-//! In: the run's metadata, records and the artifacts folder. Out: the page: the leaderboard with
-//! intervals and a chart, paired comparisons, the tasks x models matrix coloured by outcome, and
-//! one drill-down section per attempt (verdict, tests, detector output with the failing
-//! interleaving, the coloured patch, the reply) reached from the matrix.
+//! In: the run's metadata, records, the artifacts folder and the gold patches known at report
+//! time ([`GoldPatches`]). Out: report.html, which stays small however big the run: the
+//! leaderboard (every rate with its denominator, one interval per number, explained once) with
+//! a chart, paired comparisons, the tasks x models matrix coloured by outcome, and one row per
+//! attempt with its one-line reason (sortable and filterable by task, model and outcome with a
+//! little script; complete without it). Each attempt's details are a page of their own,
+//! `report/ATTEMPT_ID.html` ([`detail`]), linked from its row and its matrix cell: a file://
+//! page cannot fetch, so the details are never loaded into report.html.
 
-use crate::attempt::Artifact;
+mod detail;
+
+pub use detail::{render_attempt_page, GoldPatches};
+
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use super::analysis::{model_stats, pair_tests};
-use crate::score::{DetectorStatus, TestGrade, TestKind};
-use crate::store::{AttemptOutcome, AttemptRecord, RunMeta, RunState};
+use super::analysis::{model_stats, pair_tests, ModelStats, Share};
+use super::cost::CostRow;
+use super::reason;
+use crate::catalog::TaskId;
+use crate::score::TestGrade;
+use crate::store::{AttemptOutcome, AttemptRecord, RunMeta, RunState, RunStore, StoreError};
 
 /// Bytes of any one artifact embedded in the page (head and tail kept).
 const EMBED_CAP: usize = 48 * 1024;
@@ -90,25 +101,34 @@ const LEGEND: [(&str, &str); 9] = [
     ("error", "harness error"),
 ];
 
-const CSS: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:1em 2em;color:#1d2330}h1{font-size:1.5em}h2{border-bottom:1px solid #ccd;padding-bottom:.2em;margin-top:2em}table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccd;padding:.25em .6em;text-align:right}th:first-child,td:first-child{text-align:left}th{background:#eef0f6}.warn{background:#fff3cd;border:1px solid #e0b000;padding:.5em 1em}.cell a{display:inline-block;width:1.4em;height:1.4em;margin:1px;border-radius:3px;text-decoration:none}.resolved{background:#2e9e4f}.race-missed{background:#f0a020}.rule-broken{background:#c2185b}.hygiene{background:#6d9eeb}.partial{background:#e8d44d}.tests-failed{background:#d9534f}.apply-failed{background:#8a8f99}.error{background:#7b3fa0}.model-error{background:#3f5fa0}.legend span{display:inline-block;width:1em;height:1em;border-radius:2px;margin:0 .3em 0 1em;vertical-align:middle}pre{background:#f6f7fa;border:1px solid #dde;padding:.6em;overflow:auto;max-height:30em;font-size:12px}.add{color:#11702f;background:#e6f6ea}.del{color:#a11;background:#fbeaea}.hunk{color:#1f4fa3}.attempt{display:none}.attempt:target,body.all .attempt{display:block}.badge{padding:.1em .5em;border-radius:3px;color:#fff}code{font-size:12px}";
+const CSS: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:1em 2em;color:#1d2330}h1{font-size:1.5em}h2{border-bottom:1px solid #ccd;padding-bottom:.2em;margin-top:2em}table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccd;padding:.25em .6em;text-align:right}th:first-child,td:first-child{text-align:left}th{background:#eef0f6}.warn{background:#fff3cd;border:1px solid #e0b000;padding:.5em 1em}.cell a{display:inline-block;width:1.4em;height:1.4em;margin:1px;border-radius:3px;text-decoration:none}.resolved{background:#2e9e4f}.race-missed{background:#f0a020}.rule-broken{background:#c2185b}.hygiene{background:#6d9eeb}.partial{background:#e8d44d}.tests-failed{background:#d9534f}.apply-failed{background:#8a8f99}.error{background:#7b3fa0}.model-error{background:#3f5fa0}.legend span{display:inline-block;width:1em;height:1em;border-radius:2px;margin:0 .3em 0 1em;vertical-align:middle}pre{background:#f6f7fa;border:1px solid #dde;padding:.6em;overflow:auto;max-height:30em;font-size:12px}.add{color:#11702f;background:#e6f6ea}.del{color:#a11;background:#fbeaea}.hunk{color:#1f4fa3}#attempts-table th{cursor:pointer}#attempts-table td:last-child{text-align:left}tr:target td{outline:2px solid #4a78c2}.badge{padding:.1em .5em;border-radius:3px;color:#fff}code{font-size:12px}";
 
-const JS: &str = "document.getElementById('show-all').addEventListener('change',function(e){document.body.classList.toggle('all',e.target.checked);});";
+/// Filter (task, model, outcome) and sort (any column) for the attempts table; the controls are
+/// hidden until this runs, so the page without scripts shows the whole table and nothing dead.
+const JS: &str = r#"(function(){var t=document.getElementById('attempts-table');if(!t)return;var body=t.tBodies[0];var rows=Array.prototype.slice.call(body.rows);var f=document.getElementById('filters');var sel=Array.prototype.slice.call(f.querySelectorAll('select'));var cell=function(r,c){return r.cells[c].textContent;};function apply(){var n=0;rows.forEach(function(r){var ok=sel.every(function(s){return !s.value||cell(r,+s.dataset.col)===s.value;});r.hidden=!ok;if(ok)n++;});document.getElementById('shown').textContent=n+' of '+rows.length+' attempts shown';}sel.forEach(function(s){var c=+s.dataset.col;var seen={};rows.forEach(function(r){seen[cell(r,c)]=1;});Object.keys(seen).sort().forEach(function(v){var o=document.createElement('option');o.value=v;o.textContent=v;s.appendChild(o);});s.addEventListener('change',apply);});Array.prototype.forEach.call(t.tHead.rows[0].cells,function(th,c){th.title='sort by '+th.textContent;th.addEventListener('click',function(){var dir=th.dataset.dir==='asc'?-1:1;th.dataset.dir=dir>0?'asc':'desc';var num=th.dataset.num;rows.sort(function(a,b){var x=cell(a,c),y=cell(b,c);var d=num?(+x)-(+y):x.localeCompare(y);return d*dir;});var frag=document.createDocumentFragment();rows.forEach(function(r){frag.appendChild(r);});body.appendChild(frag);});});f.hidden=false;apply();})();"#;
 
-fn pct(x: Option<f64>) -> String {
-    x.map(|v| format!("{:.1}%", v * 100.0))
-        .unwrap_or_else(|| "n/a".into())
-}
+use super::pct;
 
-fn chart(stats: &[super::analysis::ModelStats]) -> String {
+/// Bars of the resolved rate (one sample) or pass@1 (several), each with the one interval the
+/// leaderboard gives it.
+fn chart(stats: &[ModelStats], samples: u32) -> String {
     let row_h = 26;
     let width = 520;
     let left = 140;
     let scale = (width - left - 70) as f64;
     let height = row_h * stats.len() + 30;
-    let mut svg = format!("<svg id=\"rate-chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"resolve rate per model with 95% intervals\">");
+    let mut svg = format!("<svg id=\"rate-chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"{}\">", if samples > 1 { "pass@1 per model with its 95% bootstrap interval" } else { "resolved rate per model with its 95% Wilson interval" });
     for (i, s) in stats.iter().enumerate() {
         let y = i * row_h + 5;
-        let rate = s.rate.unwrap_or(0.0);
+        let (value, ci) = if samples > 1 {
+            (
+                s.pass_at_1.map(|(m, _, _)| m),
+                s.pass_at_1.map(|(_, lo, hi)| (lo, hi)),
+            )
+        } else {
+            (s.rate, s.wilson)
+        };
+        let rate = value.unwrap_or(0.0);
         let _ = write!(
             svg,
             "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"12\">{}</text>",
@@ -121,7 +141,7 @@ fn chart(stats: &[super::analysis::ModelStats]) -> String {
             "<rect x=\"{left}\" y=\"{y}\" width=\"{:.1}\" height=\"18\" fill=\"#4a78c2\"/>",
             rate * scale
         );
-        if let Some((lo, hi)) = s.wilson.or(s.pass_at_1.map(|(_, lo, hi)| (lo, hi))) {
+        if let Some((lo, hi)) = ci {
             let (x1, x2) = (left as f64 + lo * scale, left as f64 + hi * scale);
             let _ = write!(svg, "<line x1=\"{x1:.1}\" x2=\"{x2:.1}\" y1=\"{yc}\" y2=\"{yc}\" stroke=\"#111\" stroke-width=\"1.5\"/><line x1=\"{x1:.1}\" x2=\"{x1:.1}\" y1=\"{a}\" y2=\"{b}\" stroke=\"#111\"/><line x1=\"{x2:.1}\" x2=\"{x2:.1}\" y1=\"{a}\" y2=\"{b}\" stroke=\"#111\"/>", yc = y + 9, a = y + 4, b = y + 14);
         }
@@ -130,7 +150,7 @@ fn chart(stats: &[super::analysis::ModelStats]) -> String {
             "<text x=\"{:.1}\" y=\"{}\" font-size=\"11\">{}</text>",
             left as f64 + rate * scale + 6.0,
             y + 14,
-            pct(s.rate)
+            pct(value)
         );
     }
     let axis_y = stats.len() * row_h + 10;
@@ -174,137 +194,159 @@ fn read(path: &Path) -> Option<String> {
     std::fs::read_to_string(path).ok()
 }
 
-fn attempt_section(r: &AttemptRecord, artifacts: &Path) -> String {
-    let id = r.key.id();
-    let dir = artifacts.join(&id);
-    let mut s = format!(
-        "<section class=\"attempt\" id=\"a-{}\"><h2>{} &middot; {} &middot; sample {}</h2>",
-        esc(&id),
-        esc(&r.key.task.0),
-        esc(&r.key.model),
-        r.key.sample
-    );
-    let _ = write!(
-        s,
-        "<p>outcome: <span class=\"badge {}\">{}</span> &middot; {:.1} s</p>",
-        outcome_class(r),
-        r.outcome(),
-        r.timing.total_ms as f64 / 1000.0
-    );
-    if let Some(e) = r.error() {
-        let _ = write!(s, "<p class=\"warn\">harness error: {}</p>", esc(e));
-    }
-    if let Some(a) = r.apply() {
-        let _ = write!(s, "<p>edit: {}</p>", esc(&super::describe_apply(a)));
-    }
-    if let Some(v) = r.verdict() {
-        let _ = write!(s, "<h3>Tests: {} (FAIL_TO_PASS {}/{}, PASS_TO_PASS {}/{})</h3><table class=\"tests\"><tr><th>test</th><th>list</th><th>status</th></tr>", v.tests.grade, v.tests.f2p.0, v.tests.f2p.1, v.tests.p2p.0, v.tests.p2p.1);
-        for t in &v.tests.tests {
-            let kind = if t.kind == TestKind::FailToPass {
-                "FAIL_TO_PASS"
-            } else {
-                "PASS_TO_PASS"
-            };
-            let _ = write!(
-                s,
-                "<tr><td><code>{}</code></td><td>{kind}</td><td>{}</td></tr>",
-                esc(&t.id.0),
-                t.status
-            );
-        }
-        s.push_str("</table><h3>Race detectors</h3>");
-        for d in &v.detectors {
-            let verdict = if d.status == DetectorStatus::Passed {
-                "no race found"
-            } else {
-                "race found"
-            };
-            let _ = write!(
-                s,
-                "<p><b>{}</b>: {} ({}, {}, {} ms)</p>",
-                esc(&d.bug.0),
-                verdict,
-                d.status,
-                esc(&d.detail),
-                d.duration_ms
-            );
-            let log = dir.join(Artifact::DetectorLog(d.bug.clone()).file_name());
-            if let Some(text) = read(&log) {
-                let _ = write!(
-                    s,
-                    "<pre class=\"detector-log\">{}</pre>",
-                    esc(&capped(&text))
-                );
-            }
-        }
-    }
-    if let Some(v) = r.verdict() {
-        if !v.rules.is_empty() {
-            s.push_str("<h3>Architectural rules</h3><table class=\"rules\"><tr><th>rule</th><th>status</th><th>evidence</th></tr>");
-            for rule in &v.rules {
-                let mut evidence: Vec<String> = rule
-                    .evidence
-                    .iter()
-                    .map(|e| format!("<code>{}</code>", esc(&e.to_string())))
-                    .collect();
-                if rule.more_evidence > 0 {
-                    evidence.push(format!("and {} more", rule.more_evidence));
-                }
-                let _ = write!(
-                    s,
-                    "<tr class=\"rule-{}\"><td><b>{}</b>: {}</td><td>{}</td><td>{}</td></tr>",
-                    rule.status,
-                    esc(&rule.id.0),
-                    esc(&rule.description),
-                    rule.status,
-                    evidence.join("<br>")
-                );
-            }
-            s.push_str("</table>");
-        }
-        if !v.hygiene.is_empty() {
-            s.push_str("<h3>Hygiene</h3><ul>");
-            for flag in &v.hygiene {
-                let _ = write!(s, "<li>{}</li>", esc(&flag.to_string()));
-            }
-            s.push_str("</ul>");
-        }
-    }
-    if let Some(patch) = read(&dir.join(Artifact::ModelPatch.file_name())).filter(|p| !p.is_empty())
-    {
-        let _ = write!(
-            s,
-            "<h3>Patch</h3><pre class=\"diff\">{}</pre>",
-            diff_html(&patch)
-        );
-    }
-    if let Some(reply) = read(&dir.join(Artifact::Reply.file_name())).filter(|p| !p.is_empty()) {
-        let _ = write!(
-            s,
-            "<details><summary>Reply ({} bytes)</summary><pre>{}</pre></details>",
-            reply.len(),
-            esc(&capped(&reply))
-        );
-    }
-    if let Some(prompt) = read(&dir.join(Artifact::Prompt.file_name())) {
-        let _ = write!(
-            s,
-            "<details><summary>Prompt</summary><pre>{}</pre></details>",
-            esc(&capped(&prompt))
-        );
-    }
-    if let Some(log) = read(&dir.join(Artifact::TestsLog.file_name())) {
-        let _ = write!(
-            s,
-            "<details><summary>Test log</summary><pre>{}</pre></details>",
-            esc(&capped(&log))
-        );
-    }
-    s.push_str("<p><a href=\"#matrix\">back to the matrix</a></p></section>");
-    s
+/// The folder, beside report.html, that holds one page per attempt.
+pub const ATTEMPT_PAGES_DIR: &str = "report";
+
+/// An attempt's page, relative to the run directory: `report/ATTEMPT_ID.html`.
+pub fn attempt_page(r: &AttemptRecord) -> String {
+    format!("{ATTEMPT_PAGES_DIR}/{}.html", r.key.id())
 }
 
-/// Renders the page.
+/// The note under the leaderboard: what resolved means and which interval is shown, once.
+fn leaderboard_note(samples: u32) -> String {
+    let interval = if samples == 1 {
+        "95% CI: Wilson score interval of the resolved rate (one sample per task, so each graded attempt is an independent trial)."
+    } else {
+        "With several samples per task the attempts of one task are not independent trials, so the resolved count carries no interval of its own: pass@1 is the mean over tasks of each task's resolved fraction, and its 95% CI is a percentile bootstrap over tasks (10,000 resamples, fixed seed); pass@k is the unbiased estimator averaged over tasks."
+    };
+    format!("<p>Every rate is shown with its count and denominator: resolved, tests FULL and edit applied are out of graded attempts (harness and model errors excluded: they say nothing of the model); race fixed, rules held and hygiene clean are out of scored attempts (an edit that did not apply is never scored). Resolved = tests FULL, every seeded race detector passes, every architectural rule holds and the edit raised no hygiene flag. {interval}</p>")
+}
+
+/// The leaderboard's header, one cell per cell of [`leaderboard_row`].
+fn leaderboard_header(samples: u32) -> String {
+    let mut cols = vec!["model", "tasks", "graded", "resolved", "95% CI"];
+    if samples > 1 {
+        cols = vec![
+            "model",
+            "tasks",
+            "graded",
+            "resolved",
+            "pass@1",
+            "95% CI of pass@1",
+            "pass@k",
+        ];
+    }
+    cols.extend([
+        "tests FULL",
+        "race fixed",
+        "rules held",
+        "hygiene clean",
+        "edit applied",
+        "of which fuzzy",
+        "tokens in/out",
+        "cost",
+        "cost / resolved",
+    ]);
+    let mut h = String::from("<tr>");
+    for c in cols {
+        let _ = write!(h, "<th>{c}</th>");
+    }
+    h.push_str("</tr>");
+    h
+}
+
+fn interval(lo: f64, hi: f64) -> String {
+    format!("{:.1}&ndash;{:.1}%", lo * 100.0, hi * 100.0)
+}
+
+/// One model's leaderboard row (the only place a row is built): every rate with its
+/// denominator, one interval per row (see [`leaderboard_note`]).
+fn leaderboard_row(s: &ModelStats, cost: Option<&CostRow>, samples: u32) -> String {
+    let resolved = Share {
+        n: s.resolved,
+        of: s.graded,
+    };
+    let mut cells = vec![
+        esc(&s.model),
+        s.tasks.to_string(),
+        s.graded.to_string(),
+        resolved.to_string(),
+    ];
+    if samples > 1 {
+        cells.push(pct(s.pass_at_1.map(|(m, _, _)| m)));
+        cells.push(
+            s.pass_at_1
+                .map(|(_, lo, hi)| interval(lo, hi))
+                .unwrap_or_else(|| "n/a".into()),
+        );
+        cells.push(
+            s.pass_at_k
+                .map(|(k, v)| format!("pass@{k} {:.1}%", v * 100.0))
+                .unwrap_or_else(|| "n/a".into()),
+        );
+    } else {
+        cells.push(
+            s.wilson
+                .map(|(lo, hi)| interval(lo, hi))
+                .unwrap_or_else(|| "n/a".into()),
+        );
+    }
+    let asked_none = cost.is_none_or(|c| c.not_applicable());
+    let tokens = match s.tokens {
+        Some((i, o)) => format!("{i} / {o}"),
+        None if asked_none => "n/a".into(),
+        None => "unknown".into(),
+    };
+    let cost_cell = match cost {
+        Some(c) if !c.not_applicable() => format!(
+            "{} spent &middot; {} list &middot; known for {}",
+            c.spent(),
+            c.list(),
+            c.coverage()
+        ),
+        _ => "n/a".into(),
+    };
+    cells.extend([
+        s.tests_full.to_string(),
+        s.races_fixed.to_string(),
+        s.rules_held.to_string(),
+        s.hygiene_clean.to_string(),
+        s.applied.to_string(),
+        s.fuzzy.to_string(),
+        tokens,
+        cost_cell,
+        s.cost_per_resolved()
+            .map(|c| format!("${c:.2}"))
+            .unwrap_or_else(|| "n/a".into()),
+    ]);
+    let mut row = String::from("<tr class=\"model-row\">");
+    for c in cells {
+        let _ = write!(row, "<td>{c}</td>");
+    }
+    row.push_str("</tr>");
+    row
+}
+
+/// The attempts table: one row per attempt with its one-line reason, linking to its page.
+/// Filter and sort controls are made visible by [`JS`]; without it the table is complete.
+fn attempts_table(records: &[AttemptRecord], artifacts: &Path) -> String {
+    let mut h = String::from("<h2 id=\"attempts\">Attempts</h2><p id=\"filters\" hidden>");
+    for (col, label) in [(0, "task"), (1, "model"), (3, "outcome")] {
+        let _ = write!(
+            h,
+            "<label>{label} <select data-col=\"{col}\"><option value=\"\">every {label}</option></select></label> "
+        );
+    }
+    h.push_str("<span id=\"shown\"></span> &middot; click a column heading to sort</p><table id=\"attempts-table\"><thead><tr><th>task</th><th>model</th><th data-num=\"1\">sample</th><th>outcome</th><th>why</th></tr></thead><tbody>");
+    for r in records {
+        let id = esc(&r.key.id());
+        let _ = write!(
+            h,
+            "<tr id=\"row-{id}\"><td>{}</td><td>{}</td><td>{}</td><td><span class=\"badge {}\">{}</span></td><td><a href=\"{}\">{}</a></td></tr>",
+            esc(&r.key.task.0),
+            esc(&r.key.model),
+            r.key.sample,
+            outcome_class(r),
+            r.outcome(),
+            esc(&attempt_page(r)),
+            esc(&reason::attempt_reason(r, artifacts))
+        );
+    }
+    h.push_str("</tbody></table>");
+    h
+}
+
+/// Renders report.html (the attempts' own pages are [`detail::render_attempt_page`]).
 pub fn render_html(
     meta: &RunMeta,
     state: RunState,
@@ -313,13 +355,7 @@ pub fn render_html(
 ) -> String {
     let stats = model_stats(meta, records);
     let costs = super::cost::cost_rows(meta, records);
-    // The policy forbids every fetch: a report that tried one would show a console error.
-    let mut h = String::from("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\"><meta name=\"viewport\" content=\"width=device-width\">");
-    let _ = write!(
-        h,
-        "<title>refbench run {}</title><style>{CSS}</style></head><body>",
-        esc(&meta.run_id)
-    );
+    let mut h = page_head(&format!("refbench run {}", meta.run_id));
     let _ = write!(
         h,
         "<h1>refbench run <code>{}</code></h1><p>{} tasks &times; {} models &times; {} samples &middot; refbench {}{} &middot; started {} &middot; sandbox: <b>{}</b>{}</p>",
@@ -344,74 +380,15 @@ pub fn render_html(
     if meta.sandbox.to_string() == "none" {
         h.push_str("<p class=\"warn\">This run executed tests without a sandbox.</p>");
     }
-    h.push_str("<h2 id=\"leaderboard\">Leaderboard</h2><table id=\"leaderboard-table\"><tr><th>model</th><th>tasks</th><th>graded</th><th>resolved</th><th>rate</th><th>95% CI</th><th>pass@1 (95% CI)</th><th>pass@k</th><th>tests FULL</th><th>race fixed</th><th>rules held</th><th>hygiene clean</th><th>edit applied (fuzzy)</th><th>tokens in/out</th><th>cost</th><th>cost / resolved</th></tr>");
+    h.push_str("<h2 id=\"leaderboard\">Leaderboard</h2><table id=\"leaderboard-table\">");
+    h.push_str(&leaderboard_header(meta.samples));
     for s in &stats {
-        let ci = s
-            .wilson
-            .map(|(lo, hi)| format!("{:.1}&ndash;{:.1}%", lo * 100.0, hi * 100.0))
-            .unwrap_or_else(|| "n/a".into());
-        let p1 = s
-            .pass_at_1
-            .map(|(m, lo, hi)| {
-                format!(
-                    "{:.1}% ({:.1}&ndash;{:.1}%)",
-                    m * 100.0,
-                    lo * 100.0,
-                    hi * 100.0
-                )
-            })
-            .unwrap_or_else(|| "n/a".into());
-        let pk = s
-            .pass_at_k
-            .map(|(k, v)| format!("pass@{k} {:.1}%", v * 100.0))
-            .unwrap_or_else(|| "n/a".into());
-        let asked_none = costs
-            .iter()
-            .find(|c| c.model == s.model)
-            .is_none_or(|c| c.not_applicable());
-        let tokens = match s.tokens {
-            Some((i, o)) => format!("{i} / {o}"),
-            None if asked_none => "n/a".into(),
-            None => "unknown".into(),
-        };
-        let cost = costs
-            .iter()
-            .find(|c| c.model == s.model)
-            .map(|c| {
-                if c.not_applicable() {
-                    "n/a".to_string()
-                } else {
-                    format!(
-                        "{} spent &middot; {} list &middot; known for {}",
-                        c.spent(),
-                        c.list(),
-                        c.coverage()
-                    )
-                }
-            })
-            .unwrap_or_else(|| "n/a".into());
-        let cpr = s
-            .cost_per_resolved()
-            .map(|c| format!("${c:.2}"))
-            .unwrap_or_else(|| "n/a".into());
-        let _ = write!(
-            h,
-            "<tr class=\"model-row\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{ci}</td><td>{p1}</td><td>{pk}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} ({})</td><td>{tokens}</td><td>{cost}</td><td>{cpr}</td></tr>",
-            esc(&s.model),
-            s.tasks,
-            s.graded,
-            s.resolved,
-            pct(s.rate),
-            pct(s.tests_full),
-            pct(s.races_fixed),
-            pct(s.rules_held),
-            pct(s.hygiene_clean),
-            pct(s.applied),
-            pct(s.fuzzy)
-        );
+        let cost = costs.iter().find(|c| c.model == s.model);
+        h.push_str(&leaderboard_row(s, cost, meta.samples));
     }
-    h.push_str("</table><p>Resolved = hidden and visible tests all pass (FULL), every seeded race detector passes, every architectural rule holds and the edit raised no hygiene flag; each dimension is shown apart. Harness errors are excluded. 95% CI: Wilson score interval over tasks (one sample per task); pass@1: mean over tasks with a percentile bootstrap interval.</p>");
-    h.push_str(&chart(&stats));
+    h.push_str("</table>");
+    h.push_str(&leaderboard_note(meta.samples));
+    h.push_str(&chart(&stats, meta.samples));
     let pairs = pair_tests(meta, records);
     if !pairs.is_empty() {
         h.push_str("<h2>Paired comparisons</h2><table id=\"pairs\"><tr><th>models</th><th>shared tasks</th><th>difference in resolve rate</th><th>test</th><th>p-value</th></tr>");
@@ -433,19 +410,23 @@ pub fn render_html(
         let _ = write!(h, "<th>{}</th>", esc(&s.model));
     }
     h.push_str("</tr>");
+    let mut cells: BTreeMap<(&TaskId, &str), Vec<&AttemptRecord>> = BTreeMap::new();
+    for r in records {
+        cells
+            .entry((&r.key.task, r.key.model.as_str()))
+            .or_default()
+            .push(r);
+    }
     for task in &meta.tasks {
         let _ = write!(h, "<tr><td>{}</td>", esc(&task.0));
         for s in &stats {
             h.push_str("<td class=\"cell\">");
-            for r in records
-                .iter()
-                .filter(|r| &r.key.task == task && r.key.model == s.model)
-            {
+            for r in cells.get(&(task, s.model.as_str())).into_iter().flatten() {
                 let _ = write!(
                     h,
-                    "<a class=\"{}\" href=\"#a-{}\" title=\"sample {}: {}\"></a>",
+                    "<a class=\"{}\" href=\"{}\" title=\"sample {}: {}\"></a>",
                     outcome_class(r),
-                    esc(&r.key.id()),
+                    esc(&attempt_page(r)),
                     r.key.sample,
                     outcome_class(r)
                 );
@@ -454,14 +435,58 @@ pub fn render_html(
         }
         h.push_str("</tr>");
     }
-    h.push_str("</table><p><label><input type=\"checkbox\" id=\"show-all\"> show every attempt below</label></p>");
-    for r in records {
-        h.push_str(&attempt_section(r, artifacts));
-    }
+    h.push_str("</table>");
+    h.push_str(&attempts_table(records, artifacts));
     let _ = writeln!(h, "<script>{JS}</script></body></html>");
     h
 }
 
+/// The start of every page: the policy that forbids every fetch (a page that tried one would
+/// show a console error), the title and the style.
+fn page_head(title: &str) -> String {
+    format!("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\"><meta name=\"viewport\" content=\"width=device-width\"><title>{}</title><style>{CSS}</style></head><body>", esc(title))
+}
+
+/// Writes report.html and one page per attempt in [`ATTEMPT_PAGES_DIR`] (pages of attempts no
+/// longer in the run are removed). Returns report.html's path.
+pub fn write_html(
+    store: &RunStore,
+    meta: &RunMeta,
+    state: RunState,
+    records: &[AttemptRecord],
+    gold: &GoldPatches,
+) -> Result<PathBuf, StoreError> {
+    let artifacts = store.dir().join("artifacts");
+    let golds = gold.by_task(records, &artifacts);
+    let pages = store.dir().join(ATTEMPT_PAGES_DIR);
+    std::fs::create_dir_all(&pages).map_err(|source| StoreError::Io {
+        action: "creating",
+        path: pages.clone(),
+        source,
+    })?;
+    let mut kept = BTreeSet::new();
+    for r in records {
+        let name = attempt_page(r);
+        let task_gold = golds.get(&r.key.task);
+        store.write_file(
+            &name,
+            &detail::render_attempt_page(meta, r, &artifacts, task_gold),
+        )?;
+        kept.insert(format!("{}.html", r.key.id()));
+    }
+    if let Ok(entries) = std::fs::read_dir(&pages) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".html") && !kept.contains(&name) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    store.write_file(
+        "report.html",
+        &render_html(meta, state, records, &artifacts),
+    )
+}
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -483,5 +508,44 @@ mod tests {
         assert!(html.contains("<span class=\"del\">-old &lt;b&gt;</span>"));
         assert!(html.contains("<span class=\"add\">+new</span>"));
         assert!(html.contains("<span class=\"hunk\">"));
+    }
+
+    #[test]
+    fn rates_carry_their_denominator_and_one_interval() {
+        use crate::report::tests::{meta, rec};
+        let records = vec![
+            rec("gold", AttemptOutcome::Resolved),
+            rec("empty", AttemptOutcome::Unresolved),
+            rec("empty", AttemptOutcome::Error),
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let page = render_html(&meta(), super::super::tests::COMPLETE, &records, dir.path());
+        let board = &page[page.find("id=\"leaderboard-table\"").unwrap()..];
+        let board = &board[..board.find("</table>").unwrap()];
+        assert_eq!(board.matches("CI").count(), 1, "{board}");
+        assert!(board.contains("<td>1/1 = 100.0%</td>"), "{board}");
+        assert!(board.contains("<td>0/1 = 0.0%</td>"), "{board}");
+        assert!(!board.contains("pass@1"));
+        assert!(page.contains("Wilson score interval"));
+        assert!(!page.contains("bootstrap"));
+
+        let mut several = meta();
+        several.samples = 3;
+        let page = render_html(
+            &several,
+            super::super::tests::COMPLETE,
+            &records,
+            dir.path(),
+        );
+        let board = &page[page.find("id=\"leaderboard-table\"").unwrap()..];
+        let board = &board[..board.find("</table>").unwrap()];
+        assert_eq!(board.matches("CI").count(), 1, "{board}");
+        assert!(board.contains("95% CI of pass@1"));
+        assert!(!page.contains("Wilson"));
+
+        // One row per attempt, linking to the attempt's page, with its reason.
+        assert_eq!(page.matches("<tr id=\"row-").count(), 3);
+        assert!(page.contains("href=\"report/f__t__gold__s0.html\""));
+        assert!(page.contains("harness error: the python test runner could not run"));
     }
 }

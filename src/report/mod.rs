@@ -17,6 +17,7 @@ mod compare;
 pub mod cost;
 pub mod html;
 pub mod junit;
+pub mod reason;
 pub mod stats;
 pub mod table;
 
@@ -350,10 +351,21 @@ pub fn render_summary_md_capped(
     format!("{}{note}", &full[..cut])
 }
 
-/// Writes every report file of a run (summary.md, report.html, junit.xml, predictions.jsonl)
-/// from what the store holds. Returns their paths.
+/// Writes every report file of a run (summary.md, report.html with its attempt pages,
+/// junit.xml, predictions.jsonl) from what the store holds. Returns their paths (report.html's
+/// for the pages). Gold patches come from the run's own gold attempts only: see
+/// [`write_reports_with_gold`].
 pub fn write_reports(
     store: &crate::store::RunStore,
+) -> Result<Vec<std::path::PathBuf>, crate::store::StoreError> {
+    write_reports_with_gold(store, &html::GoldPatches::none())
+}
+
+/// [`write_reports`] with the gold patches the caller knows (the catalog's), shown beside the
+/// model's diff on each attempt's page.
+pub fn write_reports_with_gold(
+    store: &crate::store::RunStore,
+    gold: &html::GoldPatches,
 ) -> Result<Vec<std::path::PathBuf>, crate::store::StoreError> {
     let meta = store.meta()?;
     let state = store.state()?;
@@ -364,10 +376,7 @@ pub fn write_reports(
             "summary.md",
             &render_summary_md_capped(&meta, state, &records),
         )?,
-        store.write_file(
-            "report.html",
-            &html::render_html(&meta, state, &records, &artifacts),
-        )?,
+        html::write_html(store, &meta, state, &records, gold)?,
         store.write_file("junit.xml", &junit::render_junit(&meta, state, &records))?,
         store.write_file(
             "predictions.jsonl",
