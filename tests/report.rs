@@ -5,6 +5,8 @@
 //! predictions.jsonl in SWE-bench's shape, and `refbench report` / `compare`.
 
 mod common;
+#[path = "common/synthetic.rs"]
+mod synthetic;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -29,15 +31,84 @@ fn finished_run() -> (tempfile::TempDir, PathBuf) {
     (project, dir)
 }
 
-fn chromium() -> Option<PathBuf> {
-    [
-        "/usr/bin/chromium",
-        "/usr/bin/chromium-browser",
-        "/usr/bin/google-chrome",
-    ]
-    .iter()
-    .map(PathBuf::from)
-    .find(|p| p.is_file())
+/// Headless Chromium with a profile of its own; `None` (the test skips its browser half)
+/// where none is installed, except in CI, which must have it.
+struct Browser {
+    exe: PathBuf,
+    profile: tempfile::TempDir,
+}
+
+/// Chromium flags that dump the DOM after scripts ran.
+const DUMP: [&str; 2] = ["--virtual-time-budget=3000", "--dump-dom"];
+
+impl Browser {
+    fn find() -> Option<Browser> {
+        let exe = [
+            "/usr/bin/chromium",
+            "/usr/bin/chromium-browser",
+            "/usr/bin/google-chrome",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file());
+        let Some(exe) = exe else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must install chromium (apt-get install chromium): .ci/run does"
+            );
+            eprintln!("skipping the browser half: no chromium here (apt-get install chromium)");
+            return None;
+        };
+        Some(Browser {
+            exe,
+            profile: tempfile::tempdir().unwrap(),
+        })
+    }
+
+    fn open(&self, page: &Path, fragment: &str, extra: &[&str]) -> std::process::Output {
+        let mut cmd = Command::new(&self.exe);
+        cmd.args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-extensions",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", self.profile.path().display()))
+        .args(extra)
+        .arg(format!("file://{}{fragment}", page.display()));
+        cmd.output().unwrap()
+    }
+
+    /// The DOM after scripts ran, and the console messages; panics if chromium failed.
+    fn dump(&self, page: &Path) -> (String, Vec<String>) {
+        let out = self.open(page, "", &DUMP);
+        assert!(
+            out.status.success(),
+            "chromium failed on {}: {}",
+            page.display(),
+            text(&out.stderr)
+        );
+        (text(&out.stdout), console(&text(&out.stderr)))
+    }
+}
+
+/// Console messages, script errors and policy violations in chromium's log.
+fn console(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter(|l| {
+            l.contains("CONSOLE") || l.contains("Uncaught") || l.contains("Content Security Policy")
+        })
+        .map(str::to_string)
+        .collect()
 }
 
 #[test]
@@ -63,50 +134,8 @@ fn html_report_is_self_contained_and_renders_in_headless_chromium() {
         "only the SVG namespace may mention http"
     );
 
-    let Some(browser) = chromium() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install chromium (apt-get install chromium): .ci/run does"
-        );
-        eprintln!("skipping the browser half: no chromium here (apt-get install chromium)");
+    let Some(browser) = Browser::find() else {
         return;
-    };
-    let profile = tempfile::tempdir().unwrap();
-    let browse = |page: &Path, fragment: &str, extra: &[String]| {
-        let mut cmd = Command::new(&browser);
-        cmd.args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-extensions",
-            "--host-resolver-rules=MAP * ~NOTFOUND",
-            "--enable-logging=stderr",
-            "--v=0",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .args(extra)
-        .arg(format!("file://{}{fragment}", page.display()));
-        cmd.output().unwrap()
-    };
-    let dump = [
-        "--virtual-time-budget=3000".to_string(),
-        "--dump-dom".to_string(),
-    ];
-    let console = |stderr: &str| -> Vec<String> {
-        stderr
-            .lines()
-            .filter(|l| {
-                l.contains("CONSOLE")
-                    || l.contains("Uncaught")
-                    || l.contains("Content Security Policy")
-            })
-            .map(str::to_string)
-            .collect()
     };
 
     // The report carries a policy refusing every fetch, so a request would be a console error.
@@ -120,7 +149,7 @@ fn html_report_is_self_contained_and_renders_in_headless_chromium() {
         ),
     )
     .unwrap();
-    let out = browse(&tampered, "", &dump);
+    let out = browser.open(&tampered, "", &DUMP);
     assert!(
         !console(&text(&out.stderr)).is_empty(),
         "a blocked request was not reported; the console check would miss real ones:\n{}",
@@ -128,14 +157,7 @@ fn html_report_is_self_contained_and_renders_in_headless_chromium() {
     );
     std::fs::remove_file(&tampered).unwrap();
 
-    let out = browse(&html_path, "", &dump);
-    assert!(
-        out.status.success(),
-        "chromium failed: {}",
-        text(&out.stderr)
-    );
-    let dom = text(&out.stdout);
-    let messages = console(&text(&out.stderr));
+    let (dom, messages) = browser.dump(&html_path);
     assert!(
         messages.is_empty(),
         "console messages from report.html: {messages:?}"
@@ -153,6 +175,36 @@ fn html_report_is_self_contained_and_renders_in_headless_chromium() {
     );
     assert!(dom.contains("id=\"rate-chart\""));
 
+    // The filters and sorting work: choose model gold, then sort by sample twice (descending).
+    let scripted = dir.join("scripted.html");
+    std::fs::write(
+        &scripted,
+        html.replace(
+            "</body>",
+            "<script>var s=document.querySelector('select[data-col=\"1\"]');s.value='gold';s.dispatchEvent(new Event('change'));var th=document.querySelector('#attempts-table th:nth-child(3)');th.click();th.click();</script></body>",
+        ),
+    )
+    .unwrap();
+    let (dom, messages) = browser.dump(&scripted);
+    std::fs::remove_file(&scripted).unwrap();
+    assert!(messages.is_empty(), "{messages:?}");
+    assert!(dom.contains("2 of 4 attempts shown"), "{dom}");
+    assert_eq!(
+        dom.matches("<tr id=\"row-mini__add-sub__empty__s").count(),
+        2
+    );
+    assert_eq!(
+        dom.matches("hidden=\"\"><td>mini/add-sub</td><td>empty</td>")
+            .count(),
+        2,
+        "{dom}"
+    );
+    let (s1, s0) = (
+        dom.find("row-mini__add-sub__gold__s1").unwrap(),
+        dom.find("row-mini__add-sub__gold__s0").unwrap(),
+    );
+    assert!(s1 < s0, "sorted by sample, descending");
+
     // The attempts' own pages: each opens without a console message and links back.
     let page = |id: &str| dir.join("report").join(format!("{id}.html"));
     for id in ["mini__add-sub__gold__s0", "mini__add-sub__empty__s1"] {
@@ -164,10 +216,8 @@ fn html_report_is_self_contained_and_renders_in_headless_chromium() {
         }
         assert!(html.contains(&format!("href=\"../report.html#row-{id}\"")));
     }
-    let out = browse(&page("mini__add-sub__gold__s0"), "", &dump);
-    let dom = text(&out.stdout);
-    let messages = console(&text(&out.stderr));
-    assert!(out.status.success() && messages.is_empty(), "{messages:?}");
+    let (dom, messages) = browser.dump(&page("mini__add-sub__gold__s0"));
+    assert!(messages.is_empty(), "{messages:?}");
     assert!(dom.contains("detector-log"));
     // The rule dimension with its result (gold defines calc.ops.sub).
     assert!(
@@ -175,9 +225,8 @@ fn html_report_is_self_contained_and_renders_in_headless_chromium() {
         "{dom}"
     );
     // empty's page: the failing tests first and highlighted, gold's diff beside its (none).
-    let out = browse(&page("mini__add-sub__empty__s1"), "", &dump);
-    let dom = text(&out.stdout);
-    assert!(console(&text(&out.stderr)).is_empty());
+    let (dom, messages) = browser.dump(&page("mini__add-sub__empty__s1"));
+    assert!(messages.is_empty(), "{messages:?}");
     let why = dom.find("id=\"why\"").unwrap();
     let failing = dom.find("<tr class=\"fail\">").unwrap();
     let diffs = dom.find("id=\"diffs\"").unwrap();
@@ -190,12 +239,12 @@ fn html_report_is_self_contained_and_renders_in_headless_chromium() {
     assert!(dom[why..].contains("failing: "), "{dom}");
     // A screenshot next to the report, for people (CI keeps the run directory as an artifact).
     let shot = dir.join("report.png");
-    let out = browse(
+    let out = browser.open(
         &html_path,
         "",
         &[
-            format!("--screenshot={}", shot.display()),
-            "--window-size=1280,1600".to_string(),
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1280,1600",
         ],
     );
     assert!(
@@ -320,4 +369,80 @@ fn report_regenerates_and_compare_shows_changes() {
         "{shown}"
     );
     assert!(shown.contains("1 changed, 0 unchanged"), "{shown}");
+}
+
+/// A 5,000-attempt run (171 tests per verdict, a few KB of logs per attempt): report.html stays
+/// under 10 MB and renders in headless Chromium without a console message; every attempt has
+/// its page, linked from its row and linking back. How long Chromium takes to open it is
+/// measured by `cargo bench --bench report`, never asserted here.
+#[test]
+fn report_of_5000_attempts_stays_small_and_renders() {
+    const ATTEMPTS: usize = 5000;
+    let runs = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let dir = synthetic::synthetic_run(runs.path(), ATTEMPTS);
+    eprintln!("store written in {:.1} s", started.elapsed().as_secs_f64());
+    let store = refbench::store::RunStore::open(runs.path(), synthetic::RUN_ID).unwrap();
+    let records = store.attempts().unwrap();
+    assert_eq!(records.len(), ATTEMPTS);
+    assert!(records
+        .iter()
+        .all(|r| r.verdict().is_none_or(|v| v.tests.tests.len() == 171)));
+    let started = std::time::Instant::now();
+    refbench::report::write_reports(&store).unwrap();
+    eprintln!(
+        "reports written in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    let html_path = dir.join("report.html");
+    let size = std::fs::metadata(&html_path).unwrap().len();
+    eprintln!("report.html for {ATTEMPTS} attempts: {size} bytes");
+    assert!(size < 10 * 1024 * 1024, "report.html is {size} bytes");
+    let pages: u64 = std::fs::read_dir(dir.join("report"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.metadata().unwrap().len())
+        .sum();
+    eprintln!("attempt pages: {pages} bytes in all");
+    let html = std::fs::read_to_string(&html_path).unwrap();
+    assert_eq!(html.matches("<tr id=\"row-").count(), ATTEMPTS);
+    let linked: std::collections::HashSet<&str> = html
+        .split("<a href=\"report/")
+        .skip(1)
+        .filter_map(|rest| rest.split_once(".html\">").map(|(id, _)| id))
+        .collect();
+    for r in &records {
+        let id = r.key.id();
+        let page = dir.join("report").join(format!("{id}.html"));
+        let body =
+            std::fs::read_to_string(&page).unwrap_or_else(|e| panic!("{}: {e}", page.display()));
+        assert!(
+            body.contains(&format!("href=\"../report.html#row-{id}\"")),
+            "{id}.html does not link back"
+        );
+        assert!(linked.contains(id.as_str()), "no row links to {id}.html");
+    }
+    // The reasons in the table: failing tests first, the detector's own line for a race.
+    assert!(
+        html.contains("10 failing: tests/"),
+        "a row names the failing tests"
+    );
+    assert!(html.contains(" +7 more</a>"));
+    assert!(html.contains("race found: refbench_race: invariant violated in schedule #13"));
+    // Gold's diff beside the model's on a page of another model.
+    let other = records.iter().find(|r| r.key.model == "model-a").unwrap();
+    let page = std::fs::read_to_string(dir.join("report").join(format!("{}.html", other.key.id())))
+        .unwrap();
+    assert!(page.contains("id=\"gold-diff\"") && page.contains("id=\"model-diff\""));
+
+    let Some(browser) = Browser::find() else {
+        return;
+    };
+    let (dom, messages) = browser.dump(&html_path);
+    assert!(messages.is_empty(), "console messages: {messages:?}");
+    assert_eq!(dom.matches("<tr id=\"row-").count(), ATTEMPTS);
+    assert!(dom.contains(&format!("{ATTEMPTS} of {ATTEMPTS} attempts shown")));
+    let (_, messages) = browser.dump(&dir.join("report").join(format!("{}.html", other.key.id())));
+    assert!(messages.is_empty(), "console messages: {messages:?}");
 }
