@@ -4,9 +4,13 @@
 //! screenshot is kept in the run directory), junit.xml against the JUnit schema, summary.md as a table,
 //! predictions.jsonl in SWE-bench's shape, and `refbench report` / `compare`.
 
+#[path = "common/browser.rs"]
+mod browser;
 mod common;
 #[path = "common/synthetic.rs"]
 mod synthetic;
+
+use browser::{console, Browser, DUMP};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -31,84 +35,11 @@ fn finished_run() -> (tempfile::TempDir, PathBuf) {
     (project, dir)
 }
 
-/// Headless Chromium with a profile of its own; `None` (the test skips its browser half)
-/// where none is installed, except in CI, which must have it.
-struct Browser {
-    exe: PathBuf,
-    profile: tempfile::TempDir,
-}
-
-/// Chromium flags that dump the DOM after scripts ran.
-const DUMP: [&str; 2] = ["--virtual-time-budget=3000", "--dump-dom"];
-
-impl Browser {
-    fn find() -> Option<Browser> {
-        let exe = [
-            "/usr/bin/chromium",
-            "/usr/bin/chromium-browser",
-            "/usr/bin/google-chrome",
-        ]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.is_file());
-        let Some(exe) = exe else {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI must install chromium (apt-get install chromium): .ci/run does"
-            );
-            eprintln!("skipping the browser half: no chromium here (apt-get install chromium)");
-            return None;
-        };
-        Some(Browser {
-            exe,
-            profile: tempfile::tempdir().unwrap(),
-        })
-    }
-
-    fn open(&self, page: &Path, fragment: &str, extra: &[&str]) -> std::process::Output {
-        let mut cmd = Command::new(&self.exe);
-        cmd.args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-extensions",
-            "--host-resolver-rules=MAP * ~NOTFOUND",
-            "--enable-logging=stderr",
-            "--v=0",
-        ])
-        .arg(format!("--user-data-dir={}", self.profile.path().display()))
-        .args(extra)
-        .arg(format!("file://{}{fragment}", page.display()));
-        cmd.output().unwrap()
-    }
-
-    /// The DOM after scripts ran, and the console messages; panics if chromium failed.
-    fn dump(&self, page: &Path) -> (String, Vec<String>) {
-        let out = self.open(page, "", &DUMP);
-        assert!(
-            out.status.success(),
-            "chromium failed on {}: {}",
-            page.display(),
-            text(&out.stderr)
-        );
-        (text(&out.stdout), console(&text(&out.stderr)))
-    }
-}
-
-/// Console messages, script errors and policy violations in chromium's log.
-fn console(stderr: &str) -> Vec<String> {
-    stderr
-        .lines()
-        .filter(|l| {
-            l.contains("CONSOLE") || l.contains("Uncaught") || l.contains("Content Security Policy")
-        })
-        .map(str::to_string)
-        .collect()
+/// A copy of `html` as `dir/NAME.html` with `extra` put just before `</body>`.
+fn with_before_body_end(dir: &Path, html: &str, name: &str, extra: &str) -> PathBuf {
+    let path = dir.join(format!("{name}.html"));
+    std::fs::write(&path, html.replace("</body>", &format!("{extra}</body>"))).unwrap();
+    path
 }
 
 #[test]
@@ -140,15 +71,12 @@ fn html_report_is_self_contained_and_renders_in_headless_chromium() {
 
     // The report carries a policy refusing every fetch, so a request would be a console error.
     // Control: the same page with an external image must produce one, or the check is blind.
-    let tampered = dir.join("tampered.html");
-    std::fs::write(
-        &tampered,
-        html.replace(
-            "</body>",
-            "<img src=\"http://127.0.0.1:9/pixel.png\"></body>",
-        ),
-    )
-    .unwrap();
+    let tampered = with_before_body_end(
+        &dir,
+        &html,
+        "tampered",
+        "<img src=\"http://127.0.0.1:9/pixel.png\">",
+    );
     let out = browser.open(&tampered, "", &DUMP);
     assert!(
         !console(&text(&out.stderr)).is_empty(),
@@ -176,15 +104,12 @@ fn html_report_is_self_contained_and_renders_in_headless_chromium() {
     assert!(dom.contains("id=\"rate-chart\""));
 
     // The filters and sorting work: choose model gold, then sort by sample twice (descending).
-    let scripted = dir.join("scripted.html");
-    std::fs::write(
-        &scripted,
-        html.replace(
-            "</body>",
-            "<script>var s=document.querySelector('select[data-col=\"1\"]');s.value='gold';s.dispatchEvent(new Event('change'));var th=document.querySelector('#attempts-table th:nth-child(3)');th.click();th.click();</script></body>",
-        ),
-    )
-    .unwrap();
+    let scripted = with_before_body_end(
+        &dir,
+        &html,
+        "scripted",
+        "<script>var s=document.querySelector('select[data-col=\"1\"]');s.value='gold';s.dispatchEvent(new Event('change'));var th=document.querySelector('#attempts-table th:nth-child(3)');th.click();th.click();</script>",
+    );
     let (dom, messages) = browser.dump(&scripted);
     std::fs::remove_file(&scripted).unwrap();
     assert!(messages.is_empty(), "{messages:?}");

@@ -94,6 +94,14 @@ pub fn explain(record: &AttemptRecord) -> String {
     out
 }
 
+/// How many tests of each list pass: `FAIL_TO_PASS 3/4, PASS_TO_PASS 10/10`.
+pub(crate) fn list_counts(t: &crate::score::TestsVerdict) -> String {
+    format!(
+        "FAIL_TO_PASS {}/{}, PASS_TO_PASS {}/{}",
+        t.f2p.0, t.f2p.1, t.p2p.0, t.p2p.1
+    )
+}
+
 /// One attempt in detail: outcome, apply result, every test and detector, artifact paths.
 pub fn render_attempt(r: &AttemptRecord, artifacts: &std::path::Path) -> String {
     let mut out = format!(
@@ -113,12 +121,9 @@ pub fn render_attempt(r: &AttemptRecord, artifacts: &std::path::Path) -> String 
     if let Some(v) = r.verdict() {
         let _ = writeln!(
             out,
-            "tests: {} (FAIL_TO_PASS {}/{}, PASS_TO_PASS {}/{}; {}{})",
+            "tests: {} ({}; {}{})",
             v.tests.grade,
-            v.tests.f2p.0,
-            v.tests.f2p.1,
-            v.tests.p2p.0,
-            v.tests.p2p.1,
+            list_counts(&v.tests),
             v.tests.detail,
             if v.tests.end.build_failed() {
                 ", build failed"

@@ -101,7 +101,7 @@ const LEGEND: [(&str, &str); 9] = [
     ("error", "harness error"),
 ];
 
-const CSS: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:1em 2em;color:#1d2330}h1{font-size:1.5em}h2{border-bottom:1px solid #ccd;padding-bottom:.2em;margin-top:2em}table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccd;padding:.25em .6em;text-align:right}th:first-child,td:first-child{text-align:left}th{background:#eef0f6}.warn{background:#fff3cd;border:1px solid #e0b000;padding:.5em 1em}.cell a{display:inline-block;width:1.4em;height:1.4em;margin:1px;border-radius:3px;text-decoration:none}.resolved{background:#2e9e4f}.race-missed{background:#f0a020}.rule-broken{background:#c2185b}.hygiene{background:#6d9eeb}.partial{background:#e8d44d}.tests-failed{background:#d9534f}.apply-failed{background:#8a8f99}.error{background:#7b3fa0}.model-error{background:#3f5fa0}.legend span{display:inline-block;width:1em;height:1em;border-radius:2px;margin:0 .3em 0 1em;vertical-align:middle}pre{background:#f6f7fa;border:1px solid #dde;padding:.6em;overflow:auto;max-height:30em;font-size:12px}.add{color:#11702f;background:#e6f6ea}.del{color:#a11;background:#fbeaea}.hunk{color:#1f4fa3}#attempts-table th{cursor:pointer}#attempts-table td:last-child{text-align:left}tr:target td{outline:2px solid #4a78c2}.badge{padding:.1em .5em;border-radius:3px;color:#fff}code{font-size:12px}";
+const CSS: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:1em 2em;color:#1d2330}h1{font-size:1.5em}h2{border-bottom:1px solid #ccd;padding-bottom:.2em;margin-top:2em}table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccd;padding:.25em .6em;text-align:right}th:first-child,td:first-child{text-align:left}th{background:#eef0f6}.warn{background:#fff3cd;border:1px solid #e0b000;padding:.5em 1em}.cell a{display:inline-block;width:1.4em;height:1.4em;margin:1px;border-radius:3px;text-decoration:none}.resolved{background:#2e9e4f}.race-missed{background:#f0a020}.rule-broken{background:#c2185b}.hygiene{background:#6d9eeb}.partial{background:#e8d44d}.tests-failed{background:#d9534f}.apply-failed{background:#8a8f99}.error{background:#7b3fa0}.model-error{background:#3f5fa0}.legend span{display:inline-block;width:1em;height:1em;border-radius:2px;margin:0 .3em 0 1em;vertical-align:middle}pre{background:#f6f7fa;border:1px solid #dde;padding:.6em;overflow:auto;max-height:30em;font-size:12px}.add{color:#11702f;background:#e6f6ea}.del{color:#a11;background:#fbeaea}.hunk{color:#1f4fa3}.lazy{content-visibility:auto}.wide{overflow-x:auto}#leaderboard-table td{white-space:nowrap}#attempts-table th{cursor:pointer}#attempts-table td:last-child{text-align:left}tr:target td{outline:2px solid #4a78c2}.badge{padding:.1em .5em;border-radius:3px;color:#fff}code{font-size:12px}";
 
 /// Filter (task, model, outcome) and sort (any column) for the attempts table; the controls are
 /// hidden until this runs, so the page without scripts shows the whole table and nothing dead.
@@ -327,7 +327,9 @@ fn attempts_table(records: &[AttemptRecord], artifacts: &Path) -> String {
             "<label>{label} <select data-col=\"{col}\"><option value=\"\">every {label}</option></select></label> "
         );
     }
-    h.push_str("<span id=\"shown\"></span> &middot; click a column heading to sort</p><table id=\"attempts-table\"><thead><tr><th>task</th><th>model</th><th data-num=\"1\">sample</th><th>outcome</th><th>why</th></tr></thead><tbody>");
+    // Laid out only when scrolled to: thousands of rows would otherwise hold up the first paint.
+    let _ = write!(h, "<span id=\"shown\"></span> &middot; click a column heading to sort</p><div class=\"lazy\" style=\"contain-intrinsic-size:auto {}px\"><table id=\"attempts-table\">", 26 * (records.len() + 1));
+    h.push_str("<thead><tr><th>task</th><th>model</th><th data-num=\"1\">sample</th><th>outcome</th><th>why</th></tr></thead><tbody>");
     for r in records {
         let id = esc(&r.key.id());
         let _ = write!(
@@ -342,7 +344,7 @@ fn attempts_table(records: &[AttemptRecord], artifacts: &Path) -> String {
             esc(&reason::attempt_reason(r, artifacts))
         );
     }
-    h.push_str("</tbody></table>");
+    h.push_str("</tbody></table></div>");
     h
 }
 
@@ -380,13 +382,13 @@ pub fn render_html(
     if meta.sandbox.to_string() == "none" {
         h.push_str("<p class=\"warn\">This run executed tests without a sandbox.</p>");
     }
-    h.push_str("<h2 id=\"leaderboard\">Leaderboard</h2><table id=\"leaderboard-table\">");
+    h.push_str("<h2 id=\"leaderboard\">Leaderboard</h2><div class=\"wide\"><table id=\"leaderboard-table\">");
     h.push_str(&leaderboard_header(meta.samples));
     for s in &stats {
         let cost = costs.iter().find(|c| c.model == s.model);
         h.push_str(&leaderboard_row(s, cost, meta.samples));
     }
-    h.push_str("</table>");
+    h.push_str("</table></div>");
     h.push_str(&leaderboard_note(meta.samples));
     h.push_str(&chart(&stats, meta.samples));
     let pairs = pair_tests(meta, records);
@@ -405,7 +407,11 @@ pub fn render_html(
     for (class, label) in LEGEND {
         let _ = write!(h, "<span class=\"{class}\"></span>{label}");
     }
-    h.push_str("</p><table id=\"matrix-table\"><tr><th>task</th>");
+    let _ = write!(
+        h,
+        "</p><div class=\"lazy\" style=\"contain-intrinsic-size:auto {}px\"><table id=\"matrix-table\"><tr><th>task</th>",
+        30 * (meta.tasks.len() + 1)
+    );
     for s in &stats {
         let _ = write!(h, "<th>{}</th>", esc(&s.model));
     }
@@ -435,7 +441,7 @@ pub fn render_html(
         }
         h.push_str("</tr>");
     }
-    h.push_str("</table>");
+    h.push_str("</table></div>");
     h.push_str(&attempts_table(records, artifacts));
     let _ = writeln!(h, "<script>{JS}</script></body></html>");
     h

@@ -88,7 +88,7 @@ impl GoldPatches {
 }
 
 /// Detail page CSS, added to the report's.
-const DETAIL_CSS: &str = "<style>.why{font-size:1.15em;border-left:4px solid #4a78c2;padding:.3em .8em;background:#f3f6fc}tr.fail td{background:#fbeaea;font-weight:600}.sbs{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:1em}@media(max-width:900px){.sbs{grid-template-columns:1fr}}.found{color:#a11;font-weight:600}ul.passed{font:12px monospace;margin:.2em 0}.unavailable{color:#555;font-style:italic}</style>";
+const DETAIL_CSS: &str = "<style>.why{font-size:1.15em;border-left:4px solid #4a78c2;padding:.3em .8em;background:#f3f6fc}tr.fail td{background:#fbeaea;font-weight:600}.sbs{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:1em}@media(max-width:900px){.sbs{grid-template-columns:1fr}}.found{color:#a11;font-weight:600}ul.passed{font:12px monospace;margin:.2em 0}tr.rule-broken td{background:#fbeaea;color:#1d2330}.unavailable{color:#555;font-style:italic}</style>";
 
 /// The attempt's page (see the module docs for its order).
 pub fn render_attempt_page(
@@ -193,12 +193,9 @@ fn verdict_sections(s: &mut String, v: &Verdict, dir: &Path) -> Vec<(String, Str
     }
     let _ = write!(
         s,
-        "<h2 id=\"tests\">Tests: {} (FAIL_TO_PASS {}/{}, PASS_TO_PASS {}/{}; {})</h2>",
+        "<h2 id=\"tests\">Tests: {} ({}; {})</h2>",
         v.tests.grade,
-        v.tests.f2p.0,
-        v.tests.f2p.1,
-        v.tests.p2p.0,
-        v.tests.p2p.1,
+        super::super::attempt::list_counts(&v.tests),
         esc(&v.tests.detail)
     );
     let (failing, passing): (Vec<_>, Vec<_>) =
