@@ -15,7 +15,7 @@ use crate::score::TestGrade;
 use crate::store::{AttemptOutcome, AttemptRecord, RunMeta};
 
 /// Resamples for bootstrap intervals and tests; fixed with the seed so reports are reproducible.
-const RESAMPLES: usize = 10_000;
+pub(crate) const RESAMPLES: usize = 10_000;
 const SEED: u64 = 0x7265_6662_656e_6368;
 
 /// A count out of a denominator, shown as "6/8 = 75.0%" so no rate hides what it is out of.

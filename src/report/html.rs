@@ -204,27 +204,21 @@ pub fn attempt_page(r: &AttemptRecord) -> String {
 
 /// The note under the leaderboard: what resolved means and which interval is shown, once.
 fn leaderboard_note(samples: u32) -> String {
-    let interval = if samples == 1 {
+    let interval: &str = if samples == 1 {
         "95% CI: Wilson score interval of the resolved rate (one sample per task, so each graded attempt is an independent trial)."
     } else {
-        "With several samples per task the attempts of one task are not independent trials, so the resolved count carries no interval of its own: pass@1 is the mean over tasks of each task's resolved fraction, and its 95% CI is a percentile bootstrap over tasks (10,000 resamples, fixed seed); pass@k is the unbiased estimator averaged over tasks."
+        &format!("With several samples per task the attempts of one task are not independent trials, so the resolved count carries no interval of its own: pass@1 is the mean over tasks of each task's resolved fraction, and its 95% CI is a percentile bootstrap over tasks ({} resamples, fixed seed); pass@k is the unbiased estimator averaged over tasks.", super::analysis::RESAMPLES)
     };
     format!("<p>Every rate is shown with its count and denominator: resolved, tests FULL and edit applied are out of graded attempts (harness and model errors excluded: they say nothing of the model); race fixed, rules held and hygiene clean are out of scored attempts (an edit that did not apply is never scored). Resolved = tests FULL, every seeded race detector passes, every architectural rule holds and the edit raised no hygiene flag. {interval}</p>")
 }
 
 /// The leaderboard's header, one cell per cell of [`leaderboard_row`].
 fn leaderboard_header(samples: u32) -> String {
-    let mut cols = vec!["model", "tasks", "graded", "resolved", "95% CI"];
+    let mut cols = vec!["model", "tasks", "graded", "resolved"];
     if samples > 1 {
-        cols = vec![
-            "model",
-            "tasks",
-            "graded",
-            "resolved",
-            "pass@1",
-            "95% CI of pass@1",
-            "pass@k",
-        ];
+        cols.extend(["pass@1", "95% CI of pass@1", "pass@k"]);
+    } else {
+        cols.push("95% CI");
     }
     cols.extend([
         "tests FULL",
