@@ -21,6 +21,7 @@
 pub mod detectors;
 pub mod grade;
 pub mod integrity;
+pub mod room;
 pub mod rules;
 pub mod suite;
 pub mod verdict;

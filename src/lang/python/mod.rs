@@ -5,6 +5,7 @@
 //! [`crate::lang::LanguageSupport`] for what each stage takes from it).
 
 pub mod junit;
+pub mod refusal;
 mod templates;
 
 use std::path::Path;
@@ -108,6 +109,15 @@ impl LanguageSupport for Python {
 
     fn build_ms(&self, _output: &str) -> Option<u64> {
         None
+    }
+
+    fn refused_change(
+        &self,
+        path: &str,
+        change: super::PathChange,
+        has_file: &dyn Fn(&str) -> bool,
+    ) -> Option<super::RefusalReason> {
+        refusal::refused_change(path, change, has_file)
     }
 
     fn manifest_file(&self) -> Option<&'static str> {

@@ -5,6 +5,7 @@
 //! [`crate::lang::LanguageSupport`] for what each stage takes from it).
 
 pub mod cargo;
+mod refusal;
 mod templates;
 
 use std::path::Path;
@@ -154,6 +155,15 @@ impl LanguageSupport for Rust {
 
     fn build_ms(&self, output: &str) -> Option<u64> {
         cargo::cargo_build_ms(output)
+    }
+
+    fn refused_change(
+        &self,
+        path: &str,
+        change: super::PathChange,
+        _has_file: &dyn Fn(&str) -> bool,
+    ) -> Option<super::RefusalReason> {
+        refusal::refused_change(path, change)
     }
 
     fn manifest_file(&self) -> Option<&'static str> {
