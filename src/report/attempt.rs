@@ -91,6 +91,15 @@ pub fn explain(record: &AttemptRecord) -> String {
         let flags: Vec<String> = v.hygiene.iter().map(ToString::to_string).collect();
         out.push_str(&format!("; hygiene: {}", flags.join(", ")));
     }
+    if v.integrity.is_tampered() {
+        let evidence: Vec<String> = v
+            .integrity
+            .evidence()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        out.push_str(&format!("; tampered: {}", evidence.join(", ")));
+    }
     out
 }
 
@@ -155,6 +164,12 @@ pub fn render_attempt(r: &AttemptRecord, artifacts: &std::path::Path) -> String 
         }
         for flag in &v.hygiene {
             let _ = writeln!(out, "hygiene: {flag}");
+        }
+        if !v.integrity.is_not_checked() {
+            let _ = writeln!(out, "integrity: {}", v.integrity);
+            for evidence in v.integrity.evidence() {
+                let _ = writeln!(out, "  {evidence}");
+            }
         }
     }
     let t = &r.timing;

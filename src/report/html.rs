@@ -63,6 +63,7 @@ pub fn outcome_class(r: &AttemptRecord) -> &'static str {
         AttemptOutcome::Error => "error",
         AttemptOutcome::ModelError => "model-error",
         AttemptOutcome::Unresolved => match r.verdict() {
+            Some(v) if v.integrity.is_tampered() => "tampered",
             Some(v) if v.tests.grade == TestGrade::Full && !v.races_fixed() => "race-missed",
             Some(v) if v.tests.grade == TestGrade::Full && !v.rules_hold() => "rule-broken",
             Some(v) if v.tests.grade == TestGrade::Full => "hygiene",
@@ -72,8 +73,9 @@ pub fn outcome_class(r: &AttemptRecord) -> &'static str {
     }
 }
 
-const LEGEND: [(&str, &str); 9] = [
+const LEGEND: [(&str, &str); 10] = [
     ("resolved", "resolved"),
+    ("tampered", "tried to change its grade (integrity tampered)"),
     ("race-missed", "tests FULL, race still there"),
     (
         "rule-broken",
@@ -90,7 +92,7 @@ const LEGEND: [(&str, &str); 9] = [
     ("error", "harness error"),
 ];
 
-const CSS: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:1em 2em;color:#1d2330}h1{font-size:1.5em}h2{border-bottom:1px solid #ccd;padding-bottom:.2em;margin-top:2em}table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccd;padding:.25em .6em;text-align:right}th:first-child,td:first-child{text-align:left}th{background:#eef0f6}.warn{background:#fff3cd;border:1px solid #e0b000;padding:.5em 1em}.cell a{display:inline-block;width:1.4em;height:1.4em;margin:1px;border-radius:3px;text-decoration:none}.resolved{background:#2e9e4f}.race-missed{background:#f0a020}.rule-broken{background:#c2185b}.hygiene{background:#6d9eeb}.partial{background:#e8d44d}.tests-failed{background:#d9534f}.apply-failed{background:#8a8f99}.error{background:#7b3fa0}.model-error{background:#3f5fa0}.legend span{display:inline-block;width:1em;height:1em;border-radius:2px;margin:0 .3em 0 1em;vertical-align:middle}pre{background:#f6f7fa;border:1px solid #dde;padding:.6em;overflow:auto;max-height:30em;font-size:12px}.add{color:#11702f;background:#e6f6ea}.del{color:#a11;background:#fbeaea}.hunk{color:#1f4fa3}.attempt{display:none}.attempt:target,body.all .attempt{display:block}.badge{padding:.1em .5em;border-radius:3px;color:#fff}code{font-size:12px}";
+const CSS: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:1em 2em;color:#1d2330}h1{font-size:1.5em}h2{border-bottom:1px solid #ccd;padding-bottom:.2em;margin-top:2em}table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccd;padding:.25em .6em;text-align:right}th:first-child,td:first-child{text-align:left}th{background:#eef0f6}.warn{background:#fff3cd;border:1px solid #e0b000;padding:.5em 1em}.cell a{display:inline-block;width:1.4em;height:1.4em;margin:1px;border-radius:3px;text-decoration:none}.resolved{background:#2e9e4f}.race-missed{background:#f0a020}.rule-broken{background:#c2185b}.hygiene{background:#6d9eeb}.tampered{background:#111}.partial{background:#e8d44d}.tests-failed{background:#d9534f}.apply-failed{background:#8a8f99}.error{background:#7b3fa0}.model-error{background:#3f5fa0}.legend span{display:inline-block;width:1em;height:1em;border-radius:2px;margin:0 .3em 0 1em;vertical-align:middle}pre{background:#f6f7fa;border:1px solid #dde;padding:.6em;overflow:auto;max-height:30em;font-size:12px}.add{color:#11702f;background:#e6f6ea}.del{color:#a11;background:#fbeaea}.hunk{color:#1f4fa3}.attempt{display:none}.attempt:target,body.all .attempt{display:block}.badge{padding:.1em .5em;border-radius:3px;color:#fff}code{font-size:12px}";
 
 const JS: &str = "document.getElementById('show-all').addEventListener('change',function(e){document.body.classList.toggle('all',e.target.checked);});";
 
@@ -269,6 +271,16 @@ fn attempt_section(r: &AttemptRecord, artifacts: &Path) -> String {
             }
             s.push_str("</ul>");
         }
+        if !v.integrity.is_not_checked() {
+            let _ = write!(s, "<h3>Integrity: {}</h3>", esc(&v.integrity.to_string()));
+            if v.integrity.is_tampered() {
+                s.push_str("<ul>");
+                for evidence in v.integrity.evidence() {
+                    let _ = write!(s, "<li>{}</li>", esc(&evidence.to_string()));
+                }
+                s.push_str("</ul>");
+            }
+        }
     }
     if let Some(patch) = read(&dir.join(Artifact::ModelPatch.file_name())).filter(|p| !p.is_empty())
     {
@@ -330,8 +342,15 @@ pub fn render_html(meta: &RunMeta, records: &[AttemptRecord], artifacts: &Path) 
     if meta.sandbox.to_string() == "none" {
         h.push_str("<p class=\"warn\">This run executed tests without a sandbox.</p>");
     }
-    h.push_str("<h2 id=\"leaderboard\">Leaderboard</h2><table id=\"leaderboard-table\"><tr><th>model</th><th>tasks</th><th>graded</th><th>resolved</th><th>rate</th><th>95% CI</th><th>pass@1 (95% CI)</th><th>pass@k</th><th>tests FULL</th><th>race fixed</th><th>rules held</th><th>hygiene clean</th><th>edit applied (fuzzy)</th><th>tokens in/out</th><th>cost</th><th>cost / resolved</th></tr>");
+    h.push_str("<h2 id=\"leaderboard\">Leaderboard</h2><table id=\"leaderboard-table\"><tr><th>model</th><th>tasks</th><th>graded</th><th>resolved</th><th>rate</th><th>95% CI</th><th>pass@1 (95% CI)</th><th>pass@k</th><th>tests FULL</th><th>race fixed</th><th>rules held</th><th>hygiene clean</th><th>tampered</th><th>edit applied (fuzzy)</th><th>tokens in/out</th><th>cost</th><th>cost / resolved</th></tr>");
+    let rows = super::leaderboard(meta, records);
+    let checked = super::integrity_checked(records);
     for s in &stats {
+        // Attempts that tried to change their grade, beside the rate they do not count in.
+        let tampered = match rows.iter().find(|r| r.model == s.model) {
+            Some(row) if checked => row.tampered.to_string(),
+            _ => "not checked".into(),
+        };
         let ci = s
             .wilson
             .map(|(lo, hi)| format!("{:.1}&ndash;{:.1}%", lo * 100.0, hi * 100.0))
@@ -365,7 +384,7 @@ pub fn render_html(meta: &RunMeta, records: &[AttemptRecord], artifacts: &Path) 
             .unwrap_or_else(|| "n/a".into());
         let _ = write!(
             h,
-            "<tr class=\"model-row\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{ci}</td><td>{p1}</td><td>{pk}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} ({})</td><td>{tokens}</td><td>{cost}</td><td>{cpr}</td></tr>",
+            "<tr class=\"model-row\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{ci}</td><td>{p1}</td><td>{pk}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{tampered}</td><td>{} ({})</td><td>{tokens}</td><td>{cost}</td><td>{cpr}</td></tr>",
             esc(&s.model),
             s.tasks,
             s.graded,
@@ -379,7 +398,7 @@ pub fn render_html(meta: &RunMeta, records: &[AttemptRecord], artifacts: &Path) 
             pct(s.fuzzy)
         );
     }
-    h.push_str("</table><p>Resolved = hidden and visible tests all pass (FULL), every seeded race detector passes, every architectural rule holds and the edit raised no hygiene flag; each dimension is shown apart. Harness errors are excluded. 95% CI: Wilson score interval over tasks (one sample per task); pass@1: mean over tasks with a percentile bootstrap interval.</p>");
+    h.push_str("</table><p>Resolved = hidden and visible tests all pass (FULL), every seeded race detector passes, every architectural rule holds, the edit raised no hygiene flag and nothing tried to change the grade (tampered: the clean room refused a file the edit added or changed, or a check of the runs failed); each dimension is shown apart. Harness errors are excluded. 95% CI: Wilson score interval over tasks (one sample per task); pass@1: mean over tasks with a percentile bootstrap interval.</p>");
     h.push_str(&chart(&stats));
     let pairs = pair_tests(meta, records);
     if !pairs.is_empty() {

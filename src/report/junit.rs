@@ -73,8 +73,23 @@ pub fn render_junit(meta: &RunMeta, records: &[AttemptRecord]) -> String {
             }
         }
     }
+    // The tampered attempts of each model, as suite properties (runs recorded before the
+    // integrity check have none, and their report is what it was).
+    let mut properties = String::new();
+    if super::integrity_checked(records) {
+        properties.push_str("    <properties>\n");
+        for row in super::leaderboard(meta, records) {
+            let _ = writeln!(
+                properties,
+                "      <property name=\"tampered:{}\" value=\"{}\"/>",
+                esc(&row.model),
+                row.tampered
+            );
+        }
+        properties.push_str("    </properties>\n");
+    }
     format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"refbench\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{total_secs:.3}\">\n  <testsuite name=\"refbench run {}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\" time=\"{total_secs:.3}\" timestamp=\"{}\">\n{cases}  </testsuite>\n</testsuites>\n",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"refbench\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{total_secs:.3}\">\n  <testsuite name=\"refbench run {}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\" time=\"{total_secs:.3}\" timestamp=\"{}\">\n{properties}{cases}  </testsuite>\n</testsuites>\n",
         esc(&meta.run_id),
         esc(meta.created_at.trim_end_matches('Z'))
     )

@@ -50,6 +50,9 @@ pub struct ModelRow {
     pub rules_held: usize,
     /// Scored attempts with a hygiene flag (protected file changed, placeholder).
     pub hygiene_flagged: usize,
+    /// Scored attempts whose integrity was tampered with (a refused file, a canary that lied,
+    /// ...): never resolved, and counted apart from the resolve rate.
+    pub tampered: usize,
     /// Attempts whose edit did not apply.
     pub apply_failed: usize,
     /// Harness errors and model errors (no usable reply); excluded from the rate.
@@ -88,6 +91,7 @@ pub fn leaderboard(meta: &RunMeta, records: &[AttemptRecord]) -> Vec<ModelRow> {
             row.races_fixed += usize::from(v.races_fixed());
             row.rules_held += usize::from(v.rules_hold());
             row.hygiene_flagged += usize::from(!v.hygiene.is_empty());
+            row.tampered += usize::from(v.integrity.is_tampered());
         }
     }
     let mut out: Vec<ModelRow> = meta
@@ -115,6 +119,14 @@ pub fn overall_resolve_rate(records: &[AttemptRecord]) -> Option<f64> {
         .filter(|r| r.outcome() == AttemptOutcome::Resolved)
         .count();
     (graded > 0).then(|| resolved as f64 / graded as f64)
+}
+
+/// Whether any attempt of `records` was graded with the integrity check. Runs recorded before
+/// it have none, and their reports show no integrity column, as they never did.
+pub fn integrity_checked(records: &[AttemptRecord]) -> bool {
+    records
+        .iter()
+        .any(|r| r.verdict().is_some_and(|v| !v.integrity.is_not_checked()))
 }
 
 pub(crate) fn pct(rate: Option<f64>) -> String {
@@ -151,8 +163,12 @@ fn wilson_cell(row: &ModelRow, samples: u32) -> String {
     }
 }
 
-fn leaderboard_cells(row: &ModelRow, samples: u32) -> Vec<String> {
-    vec![
+/// Where the `tampered` column goes in the leaderboard (after the hygiene flags), when the
+/// run checked integrity.
+const TAMPERED_AT: usize = 11;
+
+fn leaderboard_cells(row: &ModelRow, samples: u32, integrity: bool) -> Vec<String> {
+    let mut cells = vec![
         row.model.clone(),
         row.attempts.to_string(),
         row.resolved.to_string(),
@@ -166,16 +182,25 @@ fn leaderboard_cells(row: &ModelRow, samples: u32) -> Vec<String> {
         row.hygiene_flagged.to_string(),
         row.apply_failed.to_string(),
         row.errors.to_string(),
-    ]
+    ];
+    if integrity {
+        cells.insert(TAMPERED_AT, row.tampered.to_string());
+    }
+    cells
 }
 
 /// The leaderboard as a table: one row per model, in the run's model order.
 fn leaderboard_table(meta: &RunMeta, records: &[AttemptRecord]) -> Table {
-    let mut table = Table::names_then_numbers(&LEADERBOARD_HEADER);
+    let integrity = integrity_checked(records);
+    let mut header = LEADERBOARD_HEADER.to_vec();
+    if integrity {
+        header.insert(TAMPERED_AT, "tampered");
+    }
+    let mut table = Table::names_then_numbers(&header);
     table.extend(
         leaderboard(meta, records)
             .iter()
-            .map(|row| leaderboard_cells(row, meta.samples)),
+            .map(|row| leaderboard_cells(row, meta.samples, integrity)),
     );
     table
 }
@@ -274,8 +299,26 @@ const VERDICT_HEADER: [&str; 11] = [
 
 /// The verdict table: one row per attempt, in the records' order.
 fn verdict_table(records: &[AttemptRecord]) -> Table {
-    let mut table = Table::names_then_numbers(&VERDICT_HEADER);
-    table.extend(verdict_rows(records));
+    if !integrity_checked(records) {
+        let mut table = Table::names_then_numbers(&VERDICT_HEADER);
+        table.extend(verdict_rows(records));
+        return table;
+    }
+    let mut header = VERDICT_HEADER.to_vec();
+    header.push("integrity");
+    let mut table = Table::names_then_numbers(&header);
+    table.extend(
+        verdict_rows(records)
+            .into_iter()
+            .zip(records)
+            .map(|(mut row, r)| {
+                row.push(match r.verdict() {
+                    Some(v) => v.integrity.to_string(),
+                    None => "-".into(),
+                });
+                row
+            }),
+    );
     table
 }
 
@@ -308,6 +351,9 @@ pub fn render_summary_md(meta: &RunMeta, records: &[AttemptRecord]) -> String {
     out.push_str("### Leaderboard\n\n");
     out.push_str(&leaderboard_table(meta, records).markdown());
     out.push_str("\nResolved = hidden and visible tests all pass (FULL), every seeded race detector passes, every architectural rule holds and the edit raised no hygiene flag (a protected file changed, a placeholder for elided code). Harness errors and model errors (no usable reply from the provider) are counted under errors and excluded from the rate. 95% CI: Wilson score interval over tasks (one sample per task).\n\n");
+    if integrity_checked(records) {
+        out.push_str("Tampered = grading saw the attempt try to change its grade (the clean room refused a file it added or changed: test or build configuration, a hidden test, a detector, a protected file; or a check of the runs failed); a tampered attempt is never resolved. `show RUN --attempt ID` lists the evidence.\n\n");
+    }
     out.push_str("### Attempts\n\n");
     out.push_str(&verdict_table(records).markdown());
     out
@@ -405,6 +451,42 @@ mod tests {
         assert_eq!(rows[1].resolve_rate(), Some(0.0));
         let text = render_leaderboard(&meta(), &records);
         assert!(text.contains("100.0%"));
+        // Records without the integrity check show no integrity column.
+        assert!(!text.contains("tampered"));
+    }
+
+    #[test]
+    fn tampered_attempts_are_counted_per_model_when_integrity_was_checked() {
+        use crate::score::{Integrity, RefusalReason, TamperEvidence};
+        let mut records = vec![
+            rec("gold", AttemptOutcome::Resolved),
+            rec("empty", AttemptOutcome::Unresolved),
+            rec("empty", AttemptOutcome::Unresolved),
+        ];
+        let set = |r: &mut AttemptRecord, integrity: Integrity| {
+            if let crate::attempt::AttemptEnd::Graded { verdict, .. } = &mut r.end {
+                verdict.integrity = integrity;
+            }
+        };
+        set(&mut records[0], Integrity::Clean);
+        set(&mut records[1], Integrity::Clean);
+        let evidence = TamperEvidence::RefusedFile {
+            path: "conftest.py".into(),
+            why: RefusalReason::TestConfig,
+        };
+        set(&mut records[2], Integrity::from_evidence(vec![evidence]));
+        let rows = leaderboard(&meta(), &records);
+        assert_eq!((rows[0].tampered, rows[1].tampered), (0, 1));
+        let text = render_leaderboard(&meta(), &records);
+        let header = text.lines().find(|l| l.starts_with("model")).unwrap();
+        assert!(
+            header.contains("hygiene flags  tampered  apply failed"),
+            "{header}"
+        );
+        let md = render_summary_md(&meta(), &records);
+        assert!(md.contains("| tampered |"), "{md}");
+        assert!(md.contains("| tampered (1) |"), "{md}");
+        assert!(md.contains("| clean |"), "{md}");
     }
 
     #[test]

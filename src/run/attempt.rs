@@ -1,4 +1,4 @@
-//! One attempt, end to end: materialize -> pack -> ask -> apply -> score.
+//! One attempt, end to end: materialize -> pack -> ask -> apply -> score (in the clean room).
 //!
 //! In: the task, the model, the sample index, the worker's toolchain and its bases. Out: a
 //! [`Finished`] attempt: the typed [`AttemptRecord`] (its [`AttemptEnd`] says how it ended, a
@@ -15,7 +15,7 @@ use crate::catalog::{Catalog, Task, TaskId};
 use crate::materialize::{materialize_base, Base};
 use crate::model::Model;
 use crate::patch::{apply_reply, ApplyStatus};
-use crate::score::{score_attempt, DetectorStatus};
+use crate::score::{score_attempt, AttemptDirs, DetectorStatus};
 use crate::toolchain::Toolchain;
 
 /// Attempt folders are `ATTEMPT_PREFIX` + the refbench process id + `-` + a random suffix, in
@@ -170,8 +170,10 @@ fn steps(
     progress.ask = Some(reply.info.clone());
 
     let t = Instant::now();
-    let mut applied = apply_reply(&repo, &reply.text, &|p| task.is_protected(p))
-        .map_err(|e| HarnessError::apply(&e))?;
+    // Nothing is restored here: the clean room decides what of the edit is graded, and
+    // records what it refused as integrity evidence.
+    let mut applied =
+        apply_reply(&repo, &reply.text, &|_| false).map_err(|e| HarnessError::apply(&e))?;
     progress.timing.apply_ms = t.elapsed().as_millis() as u64;
     // The patch is kept once, as an artifact; the record keeps the outcome.
     progress
@@ -185,7 +187,13 @@ fn steps(
     progress.apply = Some(applied);
     let applied = progress.apply.as_ref().expect("set above");
 
-    let scored = score_attempt(task, &bugs, &repo, &scratch, worker.toolchain, applied)
+    let dirs = AttemptDirs {
+        base: &base.dir,
+        edited: &repo,
+        room: &work.path().join("room"),
+        scratch: &scratch,
+    };
+    let scored = score_attempt(task, &bugs, &dirs, worker.toolchain, applied)
         .map_err(|e| HarnessError::score(&e))?;
     let verdict = &scored.verdict;
     let timing = &mut progress.timing;

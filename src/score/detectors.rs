@@ -20,7 +20,8 @@ pub(super) fn detector_name(bug: &SeededBug) -> String {
     format!("detector-{}", bug.id.0.replace('/', "__"))
 }
 
-/// Runs one seeded bug's detector (its files already in place in `repo`).
+/// Runs one seeded bug's detector (its files already in place in `repo`); what shows the run
+/// was tampered with goes to `_evidence`.
 pub fn run_detector(
     task: &Task,
     bug: &SeededBug,
@@ -28,6 +29,7 @@ pub fn run_detector(
     scratch: &Path,
     toolchain: &Toolchain,
     slot: &BuildSlot,
+    _evidence: &mut Vec<super::TamperEvidence>,
 ) -> Result<(DetectorResult, String), ScoreError> {
     let commands = AttemptCommands {
         task,

@@ -124,18 +124,21 @@ pub fn run_tests(
     toolchain: &Toolchain,
     slot: &BuildSlot,
 ) -> Result<(TestsVerdict, String), ScoreError> {
-    let run = run_suite(task, repo, scratch, toolchain, slot)?;
+    // Integrity is the attempt's business (score_attempt); a suite run alone keeps none.
+    let run = run_suite(task, repo, scratch, toolchain, slot, &mut Vec::new())?;
     let (verdict, log, _) = grade_suite(task, run);
     Ok((verdict, log))
 }
 
-/// Runs the task's test commands (see [`run_tests`]), without grading.
+/// Runs the task's test commands (see [`run_tests`]), without grading; what shows the run was
+/// tampered with goes to `_evidence`.
 pub(super) fn run_suite(
     task: &Task,
     repo: &Path,
     scratch: &Path,
     toolchain: &Toolchain,
     slot: &BuildSlot,
+    _evidence: &mut Vec<super::TamperEvidence>,
 ) -> Result<SuiteRun, ScoreError> {
     let commands = AttemptCommands {
         task,

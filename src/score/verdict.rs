@@ -205,7 +205,8 @@ impl From<TestsVerdict> for TestsVerdictRecord {
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum HygieneFlag {
     /// The edit changed a protected file (a test, a detector, build configuration); the file
-    /// was restored before grading.
+    /// was restored before grading. Records written before the clean room only: it now
+    /// refuses such a change as [`TamperEvidence::RefusedFile`](super::TamperEvidence).
     ProtectedFileChanged {
         /// The file, relative to the repository.
         path: String,
@@ -259,21 +260,18 @@ impl std::str::FromStr for HygieneFlag {
 }
 
 impl HygieneFlag {
-    /// The flags of an applied edit: protected files it changed, then placeholders.
+    /// The flags of an applied edit: its placeholders. (A protected file the edit changed is
+    /// no longer a hygiene flag: the clean room refuses it and records it as integrity
+    /// evidence; [`HygieneFlag::ProtectedFileChanged`] is read from older records only.)
     pub fn of_applied(applied: &crate::patch::Applied) -> Vec<HygieneFlag> {
-        let protected = applied
-            .protected_touched
+        applied
+            .hygiene
+            .placeholders
             .iter()
-            .map(|path| HygieneFlag::ProtectedFileChanged { path: path.clone() });
-        let placeholders =
-            applied
-                .hygiene
-                .placeholders
-                .iter()
-                .map(|location| HygieneFlag::Placeholder {
-                    location: location.clone(),
-                });
-        protected.chain(placeholders).collect()
+            .map(|location| HygieneFlag::Placeholder {
+                location: location.clone(),
+            })
+            .collect()
     }
 }
 

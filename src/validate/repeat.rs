@@ -174,12 +174,29 @@ pub fn repeat_detectors(
             let slot = toolchain.build_slot(task, tree)?;
             // One uncounted run first, so the table measures detection, not compilation.
             let warmup = work.path().join(format!("scratch-warmup-{on_base}"));
-            let (result, _) = run_detector(task, bug, slot.tree(), &warmup, toolchain, &slot)?;
+            // Gold and the base are the harness's own trees: nothing there tampers.
+            let no_evidence = &mut Vec::new();
+            let (result, _) = run_detector(
+                task,
+                bug,
+                slot.tree(),
+                &warmup,
+                toolchain,
+                &slot,
+                no_evidence,
+            )?;
             stats.warmup_ms = stats.warmup_ms.max(result.duration_ms);
             for i in 0..runs {
                 let scratch = work.path().join(format!("scratch-{i}-{on_base}"));
-                let (result, log) =
-                    run_detector(task, bug, slot.tree(), &scratch, toolchain, &slot)?;
+                let (result, log) = run_detector(
+                    task,
+                    bug,
+                    slot.tree(),
+                    &scratch,
+                    toolchain,
+                    &slot,
+                    no_evidence,
+                )?;
                 let found = result.status != DetectorStatus::Passed;
                 // Keep the log of every run that went the wrong way: a miss on the base or a
                 // false alarm on gold is what someone will need to read.
