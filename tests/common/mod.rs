@@ -245,3 +245,88 @@ pub fn attempt_records(run_dir: &Path) -> Vec<serde_json::Value> {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+const RS_CARGO: &str =
+    "[package]\nname = \"rmini\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n";
+const RS_LIB: &str = "pub mod counter;\npub mod ops;\n";
+const RS_OPS: &str = "pub fn add(a: i64, b: i64) -> i64 {\n    a + b\n}\n\npub fn mul(a: i64, b: i64) -> i64 {\n    a * b\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn add_works() {\n        assert_eq!(super::add(2, 3), 5);\n    }\n\n    #[test]\n    fn mul_works() {\n        assert_eq!(super::mul(2, 3), 6);\n    }\n}\n";
+const RS_OPS_GOLD_TAIL: &str = "\npub fn sub(a: i64, b: i64) -> i64 {\n    a - b\n}\n";
+const RS_COUNTER: &str = "use std::sync::atomic::{AtomicU64, Ordering};\n\n#[derive(Default)]\npub struct Counter {\n    value: AtomicU64,\n}\n\nimpl Counter {\n    pub fn incr(&self) {\n        self.value.fetch_add(1, Ordering::SeqCst);\n    }\n\n    pub fn get(&self) -> u64 {\n        self.value.load(Ordering::SeqCst)\n    }\n}\n";
+const RS_COUNTER_BUGGY: &str = "use std::sync::atomic::{AtomicU64, Ordering};\n\n#[derive(Default)]\npub struct Counter {\n    value: AtomicU64,\n}\n\nimpl Counter {\n    pub fn incr(&self) {\n        let v = self.value.load(Ordering::SeqCst);\n        self.value.store(v + 1, Ordering::SeqCst);\n    }\n\n    pub fn get(&self) -> u64 {\n        self.value.load(Ordering::SeqCst)\n    }\n}\n";
+const RS_TEST_SUB: &str =
+    "#[test]\nfn sub_works() {\n    assert_eq!(rmini::ops::sub(5, 3), 2);\n}\n";
+/// A stand-in detector (as the Python mini's): it reads the source for the atomic increment.
+/// Real Rust fixtures explore interleavings with shuttle; this one has to be fast and needs no
+/// dependency.
+const RS_DETECTOR: &str = "#[test]\nfn incr_is_one_atomic_step() {\n    let src = include_str!(\"../src/counter.rs\");\n    assert!(src.contains(\"fetch_add\"), \"race: Counter::incr loads then stores\");\n}\n";
+
+pub const RS_TASK_TOML: &str = r#"id = "add-sub"
+fixture = "rmini"
+language = "rust"
+title = "Add subtraction"
+statement = "The calculator cannot subtract. Add it."
+requirements = ["rmini::ops::sub(a, b) returns a - b"]
+interface = "pub fn sub(a: i64, b: i64) -> i64 in src/ops.rs"
+seeded_bugs = ["rmini/counter-lost-update"]
+fail_to_pass = ["tests/sub.rs::sub_works"]
+pass_to_pass = ["src/lib.rs::ops::tests::add_works", "src/lib.rs::ops::tests::mul_works"]
+protected = ["tests/**", "README.md"]
+
+[timeouts]
+tests = 300
+detector = 120
+
+[[arch_rules]]
+id = "sub-in-ops"
+kind = "symbol-exists"
+symbol = "ops::sub"
+symbol_kind = "function"
+"#;
+
+pub const RS_BUG_TOML: &str = r#"id = "counter-lost-update"
+fixture = "rmini"
+kind = "lost-update"
+file = "src/counter.rs"
+description = "Counter::incr loads and stores instead of one atomic add, so concurrent increments are lost."
+
+[detector]
+command = ["cargo", "test", "--test", "race_counter"]
+timeout = 120
+"#;
+
+/// Adds to a project root the small Rust fixture `rmini` (no dependencies, so it builds in
+/// seconds and offline), its task `rmini/add-sub` and its bug `rmini/counter-lost-update`,
+/// whose detector is a test that reads the source (see [`mini_project`]'s Python detector).
+pub fn add_rust_mini(root: &Path) {
+    let repo = "repos-fixtures/rmini/repo";
+    write(root, &format!("{repo}/Cargo.toml"), RS_CARGO);
+    write(root, &format!("{repo}/README.md"), "# rmini\n");
+    write(root, &format!("{repo}/.gitignore"), "target/\n");
+    write(root, &format!("{repo}/src/lib.rs"), RS_LIB);
+    write(root, &format!("{repo}/src/ops.rs"), RS_OPS);
+    write(root, &format!("{repo}/src/counter.rs"), RS_COUNTER);
+    let task = "repos-fixtures/rmini/tasks/add-sub";
+    write(root, &format!("{task}/task.toml"), RS_TASK_TOML);
+    write(root, &format!("{task}/hidden/tests/sub.rs"), RS_TEST_SUB);
+    let ops_gold = format!("{RS_OPS}{RS_OPS_GOLD_TAIL}");
+    let gold = make_patch(
+        &[("src/ops.rs", RS_OPS), ("src/counter.rs", RS_COUNTER_BUGGY)],
+        &[("src/ops.rs", &ops_gold), ("src/counter.rs", RS_COUNTER)],
+    );
+    write(root, &format!("{task}/gold.patch"), &gold);
+    let bug = "seeded-bugs/rmini/counter-lost-update";
+    write(root, &format!("{bug}/bug.toml"), RS_BUG_TOML);
+    write(
+        root,
+        &format!("{bug}/inject.patch"),
+        &make_patch(
+            &[("src/counter.rs", RS_COUNTER)],
+            &[("src/counter.rs", RS_COUNTER_BUGGY)],
+        ),
+    );
+    write(
+        root,
+        &format!("{bug}/detector/tests/race_counter.rs"),
+        RS_DETECTOR,
+    );
+}
