@@ -111,6 +111,8 @@ fn every_example_reply_gets_its_labelled_outcome() {
             assert_eq!(r["apply"]["status"], "exact", "{ctx}");
             assert!(!rules.is_empty() && !detectors.is_empty(), "{ctx}");
             assert_eq!(v["hygiene"], serde_json::json!([]), "{ctx}");
+            // The examples only edit what a model may: the clean room refuses nothing.
+            assert_eq!(v["integrity"]["status"], "clean", "{ctx}");
         }
         match expected {
             Expected::Resolved => {
@@ -174,10 +176,11 @@ fn every_example_reply_gets_its_labelled_outcome() {
         .unwrap_or_else(|| panic!("no examples row in\n{table}"))
         .split_whitespace()
         .collect();
-    // model attempts resolved rate CI FULL PARTIAL NO race-fixed rules-held hygiene apply errors
+    // model attempts resolved rate CI FULL PARTIAL NO race-fixed rules-held hygiene tampered
+    // apply errors
     assert_eq!(
-        [row[1], row[2], row[5], row[6], row[7], row[8], row[9], row[11], row[12]],
-        ["8", "2", "6", "1", "0", "5", "5", "1", "0"],
+        [row[1], row[2], row[5], row[6], row[7], row[8], row[9], row[11], row[12], row[13]],
+        ["8", "2", "6", "1", "0", "5", "5", "0", "1", "0"],
         "{table}"
     );
 }

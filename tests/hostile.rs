@@ -217,6 +217,9 @@ fn every_hostile_reply_is_contained_and_flagged() {
         models.extend(names.iter().copied());
         let records = run(root.path(), &runs, &common::shared_cache(), task, &models);
         check_references(&records, task);
+        if *task == "mini/add-sub" {
+            check_views(root.path(), &runs);
+        }
         for case in cases.iter().filter(|c| c.expect.task == *task) {
             let record = &records[&case.name];
             for problem in problems(case, record) {
@@ -225,6 +228,53 @@ fn every_hostile_reply_is_contained_and_flagged() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// What people read of a tampered attempt: the leaderboard counts it, `show --attempt` lists
+/// its evidence.
+fn check_views(root: &Path, runs: &Path) {
+    let run_dir = common::only_run(runs);
+    let run_id = run_dir.file_name().unwrap().to_str().unwrap();
+    let show = |args: &[&str]| {
+        let out = common::refbench()
+            .arg("--root")
+            .arg(root)
+            .arg("--runs-dir")
+            .arg(runs)
+            .arg("show")
+            .arg(run_id)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let board = show(&[]);
+    let header: Vec<&str> = board
+        .lines()
+        .find(|l| l.starts_with("model "))
+        .unwrap()
+        .split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    let column = header.iter().position(|c| *c == "tampered").expect(&board);
+    let cells = |model: &str| -> Vec<String> {
+        let line = board
+            .lines()
+            .find(|l| l.starts_with(&format!("{model} ")))
+            .unwrap_or_else(|| panic!("no row for {model} in\n{board}"));
+        line.split_whitespace().map(str::to_string).collect()
+    };
+    // The leaderboard's cells before the column have no spaces but the 95% CI ("n/a").
+    assert_eq!(cells("py-conftest-root")[column], "1", "{board}");
+    assert_eq!(cells("gold")[column], "0", "{board}");
+    let attempt = show(&["--attempt", "mini__add-sub__py-conftest-root__s0"]);
+    assert!(attempt.contains("integrity: tampered (1)"), "{attempt}");
+    assert!(
+        attempt.contains("refused conftest.py: test configuration"),
+        "{attempt}"
+    );
 }
 
 /// A verdict without what varies from run to run (times, logs' paths).
