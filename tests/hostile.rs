@@ -11,6 +11,10 @@
 //!                              # FAIL_TO_PASS tests may pass (else none may)
 //! outcome = "apply-failed"     # optional: the edit is refused before grading (the default
 //!                              # is "unresolved": graded, tampered, never resolved)
+//! detected_only = true         # optional: an in-process trick the clean room cannot refuse
+//!                              # (the model's own code rewrites a grader file while it runs):
+//!                              # it may forge test results, but must be flagged and never
+//!                              # resolved
 //!
 //! [[evidence]]                 # each must be in the verdict's integrity evidence
 //! kind = "refused-file"
@@ -38,6 +42,8 @@ struct Expect {
     earns_f2p: bool,
     #[serde(default)]
     outcome: Option<String>,
+    #[serde(default)]
+    detected_only: bool,
     #[serde(default)]
     evidence: Vec<toml::Value>,
 }
@@ -178,7 +184,7 @@ fn problems(case: &Case, record: &serde_json::Value) -> Vec<String> {
         }
     }
     let f2p_passing = verdict["tests"]["f2p"][0].as_u64().unwrap();
-    if !case.expect.earns_f2p && f2p_passing > 0 {
+    if !case.expect.earns_f2p && !case.expect.detected_only && f2p_passing > 0 {
         out.push(format!("{f2p_passing} FAIL_TO_PASS tests pass unearned"));
     }
     out

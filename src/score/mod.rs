@@ -126,9 +126,14 @@ pub fn score_attempt(
     })?;
     // From here on the commands run in the slot's tree (a copy at a fixed place for Rust).
     let slot = toolchain.build_slot(task, repo)?;
-    setup_ms += overlay_started.elapsed().as_millis() as u64;
     let tree = slot.tree();
+    // The grader's files as the harness put them: what graded code changes among them while
+    // it runs is evidence too (detected here; the sandbox's write rules are what prevent it).
+    let watch = room::GraderWatch::new(task, bugs)?;
+    let before = watch.snapshot(tree)?;
+    setup_ms += overlay_started.elapsed().as_millis() as u64;
     let run = suite::run_suite(task, tree, dirs.scratch, toolchain, &slot, &mut evidence)?;
+    evidence.extend(watch.changes(&before, tree)?);
     let (tests, test_log, grade_ms) = suite::grade_suite(task, run);
     let mut detector_logs = Vec::new();
     let mut detectors = Vec::new();
@@ -138,6 +143,7 @@ pub fn score_attempt(
             what: format!("the detector of {}", bug.id),
             source,
         })?;
+        let before = watch.snapshot(tree)?;
         setup_ms += overlay_started.elapsed().as_millis() as u64;
         let (result, log) = run_detector(
             task,
@@ -148,9 +154,19 @@ pub fn score_attempt(
             &slot,
             &mut evidence,
         )?;
+        evidence.extend(watch.changes(&before, tree)?);
         detector_logs.push((bug.id.clone(), log));
         detectors.push(result);
     }
+    // One piece of evidence once (a file changed under the suite and again under a detector).
+    let mut seen = Vec::new();
+    evidence.retain(|e| {
+        let new = !seen.contains(e);
+        if new {
+            seen.push(e.clone());
+        }
+        new
+    });
     let mut verdict = Verdict {
         tests,
         detectors,

@@ -204,8 +204,17 @@ pub fn edited_paths(base: &Path, edited: &Path) -> Result<Vec<EditedPath>, RoomE
         let on_disk = edited.join(&path);
         let meta = on_disk.symlink_metadata();
         if change != PathChange::Deleted && meta.as_ref().is_ok_and(|m| m.is_dir()) {
-            // A folder git did not enter (it holds a repository of its own): each file in it.
-            for inner in walkdir(&on_disk)? {
+            // A folder git did not enter (it holds a repository of its own): each file in it,
+            // and its `.git` as one path.
+            let mut inner_paths: Vec<String> = walkdir(&on_disk)?
+                .into_iter()
+                .map(|inner| match inner.split('/').position(|p| p == ".git") {
+                    Some(at) => inner.split('/').take(at + 1).collect::<Vec<_>>().join("/"),
+                    None => inner,
+                })
+                .collect();
+            inner_paths.dedup();
+            for inner in inner_paths {
                 let full = format!("{path}/{inner}");
                 let symlink = edited
                     .join(&full)
@@ -313,6 +322,116 @@ pub fn build_clean_room(
         taken,
         refused,
     })
+}
+
+/// The grader's files in a tree at one moment: every file an edit may not add or change (by
+/// the same rules as the room), with a hash of its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GraderSnapshot {
+    files: std::collections::BTreeMap<String, [u8; 32]>,
+}
+
+/// What [`GraderSnapshot`] takes and checks: the task, its bugs, and their grader files.
+pub struct GraderWatch<'a> {
+    task: &'a Task,
+    grader: GraderFiles,
+}
+
+impl<'a> GraderWatch<'a> {
+    /// The watch of `task`'s grader files (its hidden tests, its bugs' detectors, and every
+    /// path its language or its `protected` globs reserve).
+    pub fn new(task: &'a Task, bugs: &[&SeededBug]) -> Result<GraderWatch<'a>, RoomError> {
+        Ok(GraderWatch {
+            task,
+            grader: GraderFiles::of(task, bugs)?,
+        })
+    }
+
+    /// The grader's files in `tree` now. Take it after the harness put its files in place and
+    /// before graded code runs.
+    pub fn snapshot(&self, tree: &Path) -> Result<GraderSnapshot, RoomError> {
+        let mut files = std::collections::BTreeMap::new();
+        for path in self.files_of(tree, &|_| false)? {
+            files.insert(path.clone(), hash_file(&tree.join(&path))?);
+        }
+        Ok(GraderSnapshot { files })
+    }
+
+    /// What graded code did to the grader's files of `tree` since `before`: each file changed,
+    /// removed, or added where an edit could not have put it, as
+    /// [`TamperEvidence::HarnessFileChanged`], by path.
+    pub fn changes(
+        &self,
+        before: &GraderSnapshot,
+        tree: &Path,
+    ) -> Result<Vec<TamperEvidence>, RoomError> {
+        let now = self.files_of(tree, &|p| before.files.contains_key(p))?;
+        let mut changed = Vec::new();
+        for path in &now {
+            let hash = hash_file(&tree.join(path))?;
+            if before.files.get(path) != Some(&hash) {
+                changed.push(path.clone());
+            }
+        }
+        changed.extend(before.files.keys().filter(|p| !now.contains(p)).cloned());
+        changed.sort();
+        Ok(changed
+            .into_iter()
+            .map(|path| TamperEvidence::HarnessFileChanged { path })
+            .collect())
+    }
+
+    /// The paths in `tree` the room's rules reserve (`known`: the ones the last snapshot had,
+    /// judged as changed rather than added).
+    fn files_of(
+        &self,
+        tree: &Path,
+        known: &dyn Fn(&str) -> bool,
+    ) -> Result<Vec<String>, RoomError> {
+        let all = walk_without_git(tree)?;
+        let has_file = |p: &str| tree.join(p).symlink_metadata().is_ok_and(|m| m.is_file());
+        Ok(all
+            .into_iter()
+            .filter(|path| {
+                let edit = EditedPath {
+                    path: path.clone(),
+                    change: if known(path) {
+                        PathChange::Modified
+                    } else {
+                        PathChange::Added
+                    },
+                    symlink: tree
+                        .join(path)
+                        .symlink_metadata()
+                        .is_ok_and(|m| m.file_type().is_symlink()),
+                };
+                refusal(self.task, &self.grader, &edit, &has_file).is_some()
+            })
+            .collect())
+    }
+}
+
+/// [`walkdir`] leaving out `.git` folders.
+fn walk_without_git(dir: &Path) -> Result<Vec<String>, RoomError> {
+    Ok(walkdir(dir)?
+        .into_iter()
+        .filter(|p| !p.split('/').any(|part| part == ".git"))
+        .collect())
+}
+
+/// The SHA-256 of a file's bytes, or of a link's target (never followed).
+fn hash_file(path: &Path) -> Result<[u8; 32], RoomError> {
+    use sha2::{Digest, Sha256};
+    let meta = path.symlink_metadata().map_err(io("inspecting", path))?;
+    let bytes = if meta.file_type().is_symlink() {
+        let target = std::fs::read_link(path).map_err(io("reading link", path))?;
+        let mut b = b"link\0".to_vec();
+        b.extend_from_slice(target.as_os_str().as_encoded_bytes());
+        b
+    } else {
+        std::fs::read(path).map_err(io("reading", path))?
+    };
+    Ok(Sha256::digest(&bytes).into())
 }
 
 /// Whether writing `rel` in `room` stays in it: no folder on the way is a symbolic link (the

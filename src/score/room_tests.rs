@@ -101,6 +101,9 @@ fn a_python_edit_keeps_its_code_and_loses_what_steers_the_grader() {
             "ignored by .gitignore",
         );
         std::os::unix::fs::symlink("/etc/passwd", r.join("pkg/link.py")).unwrap();
+        // A repository of its own inside the tree: its files are judged one by one.
+        git2::Repository::init(r.join("vendored")).unwrap();
+        write(r, "vendored/lib.py", "V = 1\n");
     });
     let room_dir = work.path().join("room");
     let room = build_clean_room(
@@ -124,6 +127,7 @@ fn a_python_edit_keeps_its_code_and_loses_what_steers_the_grader() {
             ("tests/test_a.py".into(), RefusalReason::HiddenTest),
             ("tests/test_hidden.py".into(), RefusalReason::HiddenTest),
             ("threading.py".into(), RefusalReason::ShadowingModule),
+            ("vendored/.git".into(), RefusalReason::GitMetadata),
         ]
     );
     let taken: Vec<(&str, PathChange)> = room
@@ -138,6 +142,7 @@ fn a_python_edit_keeps_its_code_and_loses_what_steers_the_grader() {
             ("pkg/b.py", PathChange::Added),
             ("pkg/gone.py", PathChange::Deleted),
             ("pkg/threading.py", PathChange::Added),
+            ("vendored/lib.py", PathChange::Added),
         ]
     );
     let read = |p: &str| std::fs::read_to_string(room_dir.join(p)).ok();
@@ -243,5 +248,58 @@ fn an_untouched_tree_is_the_base_and_refuses_nothing() {
     assert_eq!(
         std::fs::read_to_string(room_dir.join("a.py")).unwrap(),
         "A = 1\n"
+    );
+}
+
+#[test]
+fn the_watch_reports_grader_files_changed_while_graded_code_ran() {
+    let task_dir = tree(&[
+        ("hidden/tests/test_hidden.py", "def test_h(): pass\n"),
+        ("bug/detector/detectors/check.py", "print('ok')\n"),
+    ]);
+    let t = task(Language::Python, task_dir.path(), &["README.md"]);
+    let bug = bug_in(&task_dir.path().join("bug"));
+    let graded = tree(&[
+        ("pkg/__init__.py", ""),
+        ("pkg/a.py", "A = 1\n"),
+        ("pytest.ini", "[pytest]\n"),
+        ("README.md", "# r\n"),
+        ("tests/test_hidden.py", "def test_h(): pass\n"),
+        ("detectors/check.py", "print('ok')\n"),
+    ]);
+    let watch = GraderWatch::new(&t, &[&bug]).unwrap();
+    let before = watch.snapshot(graded.path()).unwrap();
+    assert!(watch.changes(&before, graded.path()).unwrap().is_empty());
+    // What graded code may do: change its own code, write a scratch file.
+    write(graded.path(), "pkg/a.py", "A = 2\n");
+    write(graded.path(), "pkg/out.txt", "x");
+    assert!(watch.changes(&before, graded.path()).unwrap().is_empty());
+    // What it may not: rewrite a hidden test, plant configuration, remove the detector, touch
+    // a protected file.
+    write(
+        graded.path(),
+        "tests/test_hidden.py",
+        "def test_h(): assert True\n",
+    );
+    write(graded.path(), "conftest.py", "import os\n");
+    write(graded.path(), "README.md", "# changed\n");
+    std::fs::remove_file(graded.path().join("detectors/check.py")).unwrap();
+    let changed: Vec<String> = watch
+        .changes(&before, graded.path())
+        .unwrap()
+        .into_iter()
+        .map(|e| match e {
+            TamperEvidence::HarnessFileChanged { path } => path,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            "README.md",
+            "conftest.py",
+            "detectors/check.py",
+            "tests/test_hidden.py"
+        ]
     );
 }
