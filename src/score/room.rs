@@ -411,25 +411,48 @@ impl<'a> GraderWatch<'a> {
     }
 }
 
-/// [`walkdir`] leaving out `.git` folders.
+/// The regular files and links under `dir`, relative to it, leaving out `.git` folders and
+/// skipping what cannot be read: graded code may leave a folder no one can open, which is
+/// not the harness's failure (a grader file inside it reads as removed).
 fn walk_without_git(dir: &Path) -> Result<Vec<String>, RoomError> {
-    Ok(walkdir(dir)?
-        .into_iter()
-        .filter(|p| !p.split('/').any(|part| part == ".git"))
-        .collect())
+    fn walk(root: &Path, at: &Path, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(at) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                if entry.file_name() != ".git" {
+                    walk(root, &entry.path(), out);
+                }
+            } else if kind.is_file() || kind.is_symlink() {
+                let rel = entry.path();
+                out.push(slash_path(
+                    rel.strip_prefix(root).expect("walk stays under its root"),
+                ));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    Ok(out)
 }
 
-/// The SHA-256 of a file's bytes, or of a link's target (never followed).
+/// The SHA-256 of a file's bytes, or of a link's target (never followed); a file graded code
+/// made unreadable hashes as such (so it reads as changed).
 fn hash_file(path: &Path) -> Result<[u8; 32], RoomError> {
     use sha2::{Digest, Sha256};
-    let meta = path.symlink_metadata().map_err(io("inspecting", path))?;
-    let bytes = if meta.file_type().is_symlink() {
-        let target = std::fs::read_link(path).map_err(io("reading link", path))?;
-        let mut b = b"link\0".to_vec();
-        b.extend_from_slice(target.as_os_str().as_encoded_bytes());
-        b
-    } else {
-        std::fs::read(path).map_err(io("reading", path))?
+    let bytes = match path.symlink_metadata() {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            let target = std::fs::read_link(path).map_err(io("reading link", path))?;
+            let mut b = b"link\0".to_vec();
+            b.extend_from_slice(target.as_os_str().as_encoded_bytes());
+            b
+        }
+        _ => std::fs::read(path).unwrap_or_else(|_| b"unreadable\0".to_vec()),
     };
     Ok(Sha256::digest(&bytes).into())
 }

@@ -49,6 +49,13 @@ fn edited(base: &Path, edit: impl FnOnce(&Path)) -> tempfile::TempDir {
     dir
 }
 
+/// The clean room of the edited tree `work/repo`, built at `work/room`.
+fn room_of(task: &Task, bugs: &[&SeededBug], base: &Path, work: &Path) -> (CleanRoom, PathBuf) {
+    let dir = work.join("room");
+    let room = build_clean_room(task, bugs, base, &work.join("repo"), &dir).unwrap();
+    (room, dir)
+}
+
 fn write(root: &Path, rel: &str, text: &str) {
     let p = root.join(rel);
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -105,15 +112,7 @@ fn a_python_edit_keeps_its_code_and_loses_what_steers_the_grader() {
         git2::Repository::init(r.join("vendored")).unwrap();
         write(r, "vendored/lib.py", "V = 1\n");
     });
-    let room_dir = work.path().join("room");
-    let room = build_clean_room(
-        &t,
-        &[&bug],
-        base.path(),
-        &work.path().join("repo"),
-        &room_dir,
-    )
-    .unwrap();
+    let (room, room_dir) = room_of(&t, &[&bug], base.path(), work.path());
     assert_eq!(
         refused(&room),
         vec![
@@ -203,15 +202,7 @@ fn a_rust_edit_cannot_touch_the_build() {
         // An edit that rewrites the attempt's history changes nothing: the base is the cache's.
         std::fs::remove_dir_all(r.join(".git")).unwrap();
     });
-    let room_dir = work.path().join("room");
-    let room = build_clean_room(
-        &t,
-        &[&bug],
-        base.path(),
-        &work.path().join("repo"),
-        &room_dir,
-    )
-    .unwrap();
+    let (room, room_dir) = room_of(&t, &[&bug], base.path(), work.path());
     assert_eq!(
         refused(&room),
         vec![
@@ -241,9 +232,7 @@ fn an_untouched_tree_is_the_base_and_refuses_nothing() {
     let task_dir = tempfile::tempdir().unwrap();
     let t = task(Language::Python, task_dir.path(), &[]);
     let work = edited(base.path(), |_| {});
-    let room_dir = work.path().join("room");
-    let room =
-        build_clean_room(&t, &[], base.path(), &work.path().join("repo"), &room_dir).unwrap();
+    let (room, room_dir) = room_of(&t, &[], base.path(), work.path());
     assert!(room.refused.is_empty() && room.taken.is_empty());
     assert_eq!(
         std::fs::read_to_string(room_dir.join("a.py")).unwrap(),
@@ -269,6 +258,15 @@ fn the_watch_reports_grader_files_changed_while_graded_code_ran() {
     ]);
     let watch = GraderWatch::new(&t, &[&bug]).unwrap();
     let before = watch.snapshot(graded.path()).unwrap();
+    assert!(watch.changes(&before, graded.path()).unwrap().is_empty());
+    // A folder no one may open (as a test of locking might leave) is not a harness failure.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir(graded.path().join("locked")).unwrap();
+    std::fs::set_permissions(
+        graded.path().join("locked"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
     assert!(watch.changes(&before, graded.path()).unwrap().is_empty());
     // What graded code may do: change its own code, write a scratch file.
     write(graded.path(), "pkg/a.py", "A = 2\n");

@@ -107,6 +107,54 @@ command = ["python3", "detectors/check_counter.py"]
 timeout = 30
 "#;
 
+/// One small fixture with one task and one seeded bug, as a project root holds them.
+struct MiniFixture<'a> {
+    /// The fixture's name (its task is `NAME/add-sub`, its bug `NAME/counter-lost-update`).
+    name: &'a str,
+    /// The fixture's repo/ files (with the counter fixed).
+    repo: &'a [(&'a str, &'a str)],
+    task_toml: &'a str,
+    /// The task's hidden/ files.
+    hidden: &'a [(&'a str, &'a str)],
+    /// The gold patch: (path, base text, gold text) per file.
+    gold: &'a [(&'a str, &'a str, &'a str)],
+    bug_toml: &'a str,
+    /// The bug's file, fixed and buggy.
+    bug_file: (&'a str, &'a str, &'a str),
+    /// The bug's detector/ files.
+    detector: &'a [(&'a str, &'a str)],
+}
+
+fn write_mini_fixture(root: &Path, f: &MiniFixture<'_>) {
+    let repo = format!("repos-fixtures/{}/repo", f.name);
+    for (path, text) in f.repo {
+        write(root, &format!("{repo}/{path}"), text);
+    }
+    let task = format!("repos-fixtures/{}/tasks/add-sub", f.name);
+    write(root, &format!("{task}/task.toml"), f.task_toml);
+    for (path, text) in f.hidden {
+        write(root, &format!("{task}/hidden/{path}"), text);
+    }
+    let before: Vec<(&str, &str)> = f.gold.iter().map(|(p, b, _)| (*p, *b)).collect();
+    let after: Vec<(&str, &str)> = f.gold.iter().map(|(p, _, a)| (*p, *a)).collect();
+    write(
+        root,
+        &format!("{task}/gold.patch"),
+        &make_patch(&before, &after),
+    );
+    let bug = format!("seeded-bugs/{}/counter-lost-update", f.name);
+    write(root, &format!("{bug}/bug.toml"), f.bug_toml);
+    let (file, fixed, buggy) = f.bug_file;
+    write(
+        root,
+        &format!("{bug}/inject.patch"),
+        &make_patch(&[(file, fixed)], &[(file, buggy)]),
+    );
+    for (path, text) in f.detector {
+        write(root, &format!("{bug}/detector/{path}"), text);
+    }
+}
+
 /// Builds a project root with one small Python fixture `mini`, its task `add-sub` and bug
 /// `counter-lost-update`.
 pub fn mini_project() -> tempfile::TempDir {
@@ -115,39 +163,31 @@ pub fn mini_project() -> tempfile::TempDir {
     let requirements =
         std::fs::read_to_string(project_root().join("harness/python/requirements.txt")).unwrap();
     write(root, "harness/python/requirements.txt", &requirements);
-    let repo = "repos-fixtures/mini/repo";
-    write(
+    write_mini_fixture(
         root,
-        &format!("{repo}/pytest.ini"),
-        "[pytest]\npythonpath = .\ntestpaths = tests\n",
-    );
-    write(root, &format!("{repo}/.gitignore"), "__pycache__/\n");
-    write(root, &format!("{repo}/calc/__init__.py"), "");
-    write(root, &format!("{repo}/calc/ops.py"), OPS);
-    write(root, &format!("{repo}/calc/counter.py"), COUNTER);
-    write(root, &format!("{repo}/tests/test_ops.py"), TEST_OPS);
-    let task = "repos-fixtures/mini/tasks/add-sub";
-    write(root, &format!("{task}/task.toml"), TASK_TOML);
-    write(root, &format!("{task}/hidden/tests/test_sub.py"), TEST_SUB);
-    let gold = make_patch(
-        &[("calc/ops.py", OPS), ("calc/counter.py", COUNTER_BUGGY)],
-        &[("calc/ops.py", OPS_GOLD), ("calc/counter.py", COUNTER)],
-    );
-    write(root, &format!("{task}/gold.patch"), &gold);
-    let bug = "seeded-bugs/mini/counter-lost-update";
-    write(root, &format!("{bug}/bug.toml"), BUG_TOML);
-    write(
-        root,
-        &format!("{bug}/inject.patch"),
-        &make_patch(
-            &[("calc/counter.py", COUNTER)],
-            &[("calc/counter.py", COUNTER_BUGGY)],
-        ),
-    );
-    write(
-        root,
-        &format!("{bug}/detector/detectors/check_counter.py"),
-        DETECTOR,
+        &MiniFixture {
+            name: "mini",
+            repo: &[
+                (
+                    "pytest.ini",
+                    "[pytest]\npythonpath = .\ntestpaths = tests\n",
+                ),
+                (".gitignore", "__pycache__/\n"),
+                ("calc/__init__.py", ""),
+                ("calc/ops.py", OPS),
+                ("calc/counter.py", COUNTER),
+                ("tests/test_ops.py", TEST_OPS),
+            ],
+            task_toml: TASK_TOML,
+            hidden: &[("tests/test_sub.py", TEST_SUB)],
+            gold: &[
+                ("calc/ops.py", OPS, OPS_GOLD),
+                ("calc/counter.py", COUNTER_BUGGY, COUNTER),
+            ],
+            bug_toml: BUG_TOML,
+            bug_file: ("calc/counter.py", COUNTER, COUNTER_BUGGY),
+            detector: &[("detectors/check_counter.py", DETECTOR)],
+        },
     );
     dir
 }
@@ -298,35 +338,28 @@ timeout = 120
 /// seconds and offline), its task `rmini/add-sub` and its bug `rmini/counter-lost-update`,
 /// whose detector is a test that reads the source (see [`mini_project`]'s Python detector).
 pub fn add_rust_mini(root: &Path) {
-    let repo = "repos-fixtures/rmini/repo";
-    write(root, &format!("{repo}/Cargo.toml"), RS_CARGO);
-    write(root, &format!("{repo}/README.md"), "# rmini\n");
-    write(root, &format!("{repo}/.gitignore"), "target/\n");
-    write(root, &format!("{repo}/src/lib.rs"), RS_LIB);
-    write(root, &format!("{repo}/src/ops.rs"), RS_OPS);
-    write(root, &format!("{repo}/src/counter.rs"), RS_COUNTER);
-    let task = "repos-fixtures/rmini/tasks/add-sub";
-    write(root, &format!("{task}/task.toml"), RS_TASK_TOML);
-    write(root, &format!("{task}/hidden/tests/sub.rs"), RS_TEST_SUB);
     let ops_gold = format!("{RS_OPS}{RS_OPS_GOLD_TAIL}");
-    let gold = make_patch(
-        &[("src/ops.rs", RS_OPS), ("src/counter.rs", RS_COUNTER_BUGGY)],
-        &[("src/ops.rs", &ops_gold), ("src/counter.rs", RS_COUNTER)],
-    );
-    write(root, &format!("{task}/gold.patch"), &gold);
-    let bug = "seeded-bugs/rmini/counter-lost-update";
-    write(root, &format!("{bug}/bug.toml"), RS_BUG_TOML);
-    write(
+    write_mini_fixture(
         root,
-        &format!("{bug}/inject.patch"),
-        &make_patch(
-            &[("src/counter.rs", RS_COUNTER)],
-            &[("src/counter.rs", RS_COUNTER_BUGGY)],
-        ),
-    );
-    write(
-        root,
-        &format!("{bug}/detector/tests/race_counter.rs"),
-        RS_DETECTOR,
+        &MiniFixture {
+            name: "rmini",
+            repo: &[
+                ("Cargo.toml", RS_CARGO),
+                ("README.md", "# rmini\n"),
+                (".gitignore", "target/\n"),
+                ("src/lib.rs", RS_LIB),
+                ("src/ops.rs", RS_OPS),
+                ("src/counter.rs", RS_COUNTER),
+            ],
+            task_toml: RS_TASK_TOML,
+            hidden: &[("tests/sub.rs", RS_TEST_SUB)],
+            gold: &[
+                ("src/ops.rs", RS_OPS, &ops_gold),
+                ("src/counter.rs", RS_COUNTER_BUGGY, RS_COUNTER),
+            ],
+            bug_toml: RS_BUG_TOML,
+            bug_file: ("src/counter.rs", RS_COUNTER, RS_COUNTER_BUGGY),
+            detector: &[("tests/race_counter.rs", RS_DETECTOR)],
+        },
     );
 }
