@@ -350,9 +350,12 @@ pub fn render_summary_md(meta: &RunMeta, records: &[AttemptRecord]) -> String {
     );
     out.push_str("### Leaderboard\n\n");
     out.push_str(&leaderboard_table(meta, records).markdown());
-    out.push_str("\nResolved = hidden and visible tests all pass (FULL), every seeded race detector passes, every architectural rule holds and the edit raised no hygiene flag (a protected file changed, a placeholder for elided code). Harness errors and model errors (no usable reply from the provider) are counted under errors and excluded from the rate. 95% CI: Wilson score interval over tasks (one sample per task).\n\n");
+    let rest = "Harness errors and model errors (no usable reply from the provider) are counted under errors and excluded from the rate. 95% CI: Wilson score interval over tasks (one sample per task).";
     if integrity_checked(records) {
-        out.push_str("Tampered = grading saw the attempt try to change its grade (the clean room refused a file it added or changed: test or build configuration, a hidden test, a detector, a protected file; or a check of the runs failed); a tampered attempt is never resolved. `show RUN --attempt ID` lists the evidence.\n\n");
+        let _ = write!(out, "\nResolved = hidden and visible tests all pass (FULL), every seeded race detector passes, every architectural rule holds, the edit raised no hygiene flag (a placeholder for elided code) and nothing tried to change the grade. {rest}\n\nTampered = grading saw the attempt try to change its grade (the clean room refused a file it added or changed: test or build configuration, a hidden test, a detector, a protected file; or a grader file changed while graded code ran); a tampered attempt is never resolved. `show RUN --attempt ID` lists the evidence.\n\n");
+    } else {
+        // As runs recorded before the integrity check always printed it.
+        let _ = write!(out, "\nResolved = hidden and visible tests all pass (FULL), every seeded race detector passes, every architectural rule holds and the edit raised no hygiene flag (a protected file changed, a placeholder for elided code). {rest}\n\n");
     }
     out.push_str("### Attempts\n\n");
     out.push_str(&verdict_table(records).markdown());
