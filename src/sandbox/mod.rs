@@ -11,9 +11,12 @@
 //! [`layers`] for how each is applied):
 //! - the environment is rebuilt from an allow-list: no API keys or tokens reach a test; HOME and
 //!   TMPDIR point into the attempt;
-//! - Landlock: read and execute everywhere, write only below the working directory, the scratch
-//!   directory and the caller's extra paths (the attempt's cargo target dir); no TCP bind or
-//!   connect. The ruleset must report `FullyEnforced`, else the command is refused;
+//! - Landlock: read and execute only below the caller's [`ReadScope`] (system folders, the
+//!   toolchain, the Python environment, the harness, the build cache) and the paths it may
+//!   write; write only below the working directory, the scratch directory and the caller's
+//!   extra paths (the attempt's cargo target dir); no TCP bind or connect. So graded code
+//!   cannot read gold patches, hidden tests of other tasks, runs or other attempts. The
+//!   ruleset must report `FullyEnforced`, else the command is refused;
 //! - seccomp: `socket()` is refused (EACCES) for every domain but AF_UNIX;
 //! - new PID and network namespaces (`unshare`): when the command ends or is killed, every
 //!   process it started dies with it, `setsid` daemons included; only a down `lo` inside;
@@ -27,9 +30,13 @@
 //! Where a layer is missing the command is refused with [`SandboxError::LayerMissing`], naming
 //! the layer and how to enable it. [`SandboxMode::None`] (the user's explicit `--sandbox none`)
 //! keeps only the allow-listed environment, the process group, the timeout and the output cap;
-//! runs record the mode and reports show it.
+//! runs record the mode and reports show it. Without Landlock nothing is confidential: the
+//! code under test can then read every gold patch and hidden test on the machine.
 
 pub mod layers;
+pub mod scope;
+
+pub use scope::{ReadRole, ReadScope, Readable};
 
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -153,6 +160,9 @@ pub struct CommandSpec {
     pub merge_output: bool,
     /// Directories the command may write besides `cwd` and `scratch` (a cargo target dir).
     pub writable: Vec<PathBuf>,
+    /// What the command may read besides `cwd`, `scratch` and `writable` (enforced by the
+    /// full sandbox only).
+    pub readable: ReadScope,
     /// Resource limits.
     pub limits: Limits,
     /// Containment.
@@ -362,7 +372,9 @@ pub fn run_command(spec: &CommandSpec) -> Result<CommandOutput, SandboxError> {
         SandboxMode::Full => {
             let mut writable: Vec<&Path> = vec![&spec.cwd, &spec.scratch];
             writable.extend(spec.writable.iter().map(PathBuf::as_path));
-            let (confinement, mut setup) = layers::Confinement::prepare(&writable, &spec.limits)?;
+            let readable: Vec<&Path> = spec.readable.paths().collect();
+            let (confinement, mut setup) =
+                layers::Confinement::prepare(&readable, &writable, &spec.limits)?;
             let mut cmd = Command::new(&confinement.prefix[0]);
             cmd.args(&confinement.prefix[1..]).arg(&resolved);
             use std::os::unix::process::CommandExt;
@@ -566,6 +578,7 @@ mod tests {
             output_cap: 1000,
             merge_output: false,
             writable: vec![],
+            readable: ReadScope::system(),
             limits: Limits::for_timeout(Duration::from_millis(timeout_ms)),
             sandbox: SandboxMode::None,
         }
@@ -700,17 +713,66 @@ mod tests {
         );
         // PID 1 of its own namespace.
         assert!(out.stdout.lines().any(|l| l == "1"), "{out:?}");
+        let (python, prefix) = host_python();
         let mut s = spec(
             dir.path(),
-            &["python3", "-c", "import socket; socket.socket()"],
+            &[&python, "-c", "import socket; socket.socket()"],
             10_000,
         );
         s.sandbox = SandboxMode::Full;
+        s.readable.add(ReadRole::PythonEnv, prefix);
         let out = run_command(&s).unwrap();
         assert_eq!(out.exit_code(), Some(1), "{out:?}");
         assert!(out.stderr.contains("Permission denied"), "{out:?}");
         assert_eq!(out.limit(), Some(LimitHit::Denied));
         assert_eq!(out.describe(), "exit 1 (sandbox denial)");
+    }
+
+    /// The machine's Python interpreter (resolved through pyenv shims and the like) and the
+    /// prefix holding its standard library.
+    fn host_python() -> (String, PathBuf) {
+        let out = std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import sys; print(sys.executable); print(sys.base_prefix)",
+            ])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        let mut lines = text.lines();
+        let exe = lines.next().unwrap().to_string();
+        (exe, PathBuf::from(lines.next().unwrap()))
+    }
+
+    #[test]
+    fn full_sandbox_reads_only_its_scope() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("mine.txt"), "own tree\n").unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let secret = outside.path().join("gold.patch");
+        std::fs::write(&secret, "THE-ANSWER\n").unwrap();
+        let granted = tempfile::tempdir().unwrap();
+        std::fs::write(granted.path().join("lib.py"), "harness code\n").unwrap();
+        let script = format!(
+            "cat mine.txt; cat {}/lib.py; cat {} || echo refused; ls {} || echo unlisted",
+            granted.path().display(),
+            secret.display(),
+            outside.path().display()
+        );
+        let mut s = spec(dir.path(), &["sh", "-c", &script], 10_000);
+        s.sandbox = SandboxMode::Full;
+        s.readable.add(ReadRole::Harness, granted.path());
+        let out = run_command(&s).unwrap();
+        assert!(out.stdout.contains("own tree"), "{out:?}");
+        assert!(out.stdout.contains("harness code"), "{out:?}");
+        assert!(!out.stdout.contains("THE-ANSWER"), "{out:?}");
+        assert!(out.stdout.contains("refused"), "{out:?}");
+        assert!(out.stdout.contains("unlisted"), "{out:?}");
+        assert!(out.stderr.contains("Permission denied"), "{out:?}");
+        // Without the sandbox nothing is confidential (the mode runs record and reports show).
+        s.sandbox = SandboxMode::None;
+        let out = run_command(&s).unwrap();
+        assert!(out.stdout.contains("THE-ANSWER"), "{out:?}");
     }
 
     #[test]

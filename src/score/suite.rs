@@ -71,6 +71,7 @@ impl AttemptCommands<'_> {
             output_cap: OUTPUT_CAP,
             merge_output: true,
             writable: self.slot.writable(),
+            readable: self.toolchain.read_scope(self.task, self.slot),
             limits: Limits::for_timeout(timeout),
             sandbox: self.toolchain.sandbox,
         })

@@ -15,7 +15,7 @@ use std::time::Duration;
 use crate::cache::{slot_tree_path, CacheLayout};
 use crate::catalog::{Language, Task};
 use crate::fsutil::remove_all;
-use crate::sandbox::SandboxMode;
+use crate::sandbox::{ReadRole, ReadScope, SandboxMode};
 
 /// The toolchain could not be prepared or a build slot taken (harness errors).
 #[derive(Debug, thiserror::Error)]
@@ -460,6 +460,46 @@ impl Toolchain {
             python_bin: None,
             sandbox: SandboxMode::Full,
         }
+    }
+
+    /// What `task`'s test and detector commands on `slot` may read besides their tree and
+    /// scratch: the system folders, the harness (`harness/` of the project, not the rest of
+    /// the checkout), the slot's build cache, and what the language's environment names: for
+    /// Rust `RUSTUP_HOME` and `CARGO_HOME` (its registry and binaries; never its credentials),
+    /// for Python the private environment and the interpreter it was made from (without one,
+    /// the `python3` on PATH and the folder above its `bin`).
+    pub fn read_scope(&self, task: &Task, slot: &BuildSlot) -> ReadScope {
+        let mut scope = ReadScope::system().with(ReadRole::Harness, self.root.join("harness"));
+        if let Some(target) = &slot.target_dir {
+            scope.add(ReadRole::BuildCache, target);
+        }
+        for (key, value) in self.env(task, slot) {
+            match key.as_str() {
+                "RUSTUP_HOME" => scope.add(ReadRole::Toolchain, value),
+                "CARGO_HOME" => {
+                    for entry in crate::sandbox::scope::cargo_home_entries(Path::new(&value)) {
+                        scope.add(ReadRole::Toolchain, entry);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if task.language == Language::Python {
+            let bin = self.python_bin.clone().or_else(|| {
+                let path = std::env::var_os("PATH")?;
+                std::env::split_paths(&path)
+                    .map(|d| d.join("python3"))
+                    .find(|p| p.is_file())
+                    .and_then(|p| p.parent().map(Path::to_path_buf))
+            });
+            if let Some(venv) = bin.as_deref().and_then(Path::parent) {
+                scope.add(ReadRole::PythonEnv, venv);
+                if let Some(prefix) = crate::sandbox::scope::venv_base_prefix(venv) {
+                    scope.add(ReadRole::PythonEnv, prefix);
+                }
+            }
+        }
+        scope
     }
 
     /// The environment of `task`'s test and detector commands on `slot`: no colour, and
