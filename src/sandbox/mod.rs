@@ -34,6 +34,7 @@
 //! code under test can then read every gold patch and hidden test on the machine.
 
 pub mod layers;
+pub mod quota;
 pub mod scope;
 
 pub use scope::{ReadRole, ReadScope, Readable};
@@ -85,12 +86,19 @@ pub struct Limits {
     pub open_files: u64,
     /// Processes and threads the command may have at once.
     pub processes: u64,
+    /// Bytes the command may leave in the places it may write (its tree, scratch and writable
+    /// paths), measured while it runs (see [`quota`]); enforced by the full sandbox.
+    pub disk_bytes: u64,
 }
+
+/// The default disk quota of one command: room for a Rust fixture's build with its
+/// dependencies (a fresh build cache, about 0.5 GiB) several times over.
+pub const DEFAULT_DISK_QUOTA_BYTES: u64 = 2 << 30;
 
 impl Limits {
     /// The defaults for a command with this wall-clock limit: 4 GiB of address space, CPU
     /// time twice the wall limit (two cores) plus 10 s, 256 MiB per file, 4096 open files,
-    /// 512 processes and threads.
+    /// 512 processes and threads, [`DEFAULT_DISK_QUOTA_BYTES`] on disk.
     pub fn for_timeout(timeout: Duration) -> Limits {
         Limits {
             address_space_bytes: 4 << 30,
@@ -98,6 +106,17 @@ impl Limits {
             file_size_bytes: 256 << 20,
             open_files: 4096,
             processes: 512,
+            disk_bytes: DEFAULT_DISK_QUOTA_BYTES,
+        }
+    }
+
+    /// These limits with a disk quota of `bytes` (a file may not be larger than the quota
+    /// either).
+    pub fn with_disk_quota(self, bytes: u64) -> Limits {
+        Limits {
+            disk_bytes: bytes,
+            file_size_bytes: self.file_size_bytes.min(bytes),
+            ..self
         }
     }
 }
@@ -116,6 +135,11 @@ pub enum LimitHit {
     /// The sandbox refused a write outside the attempt, a socket or a connection (seen in the
     /// output as EACCES).
     Denied,
+    /// The command left more than its disk quota in the places it may write; it was killed.
+    DiskQuota {
+        /// The quota, in bytes.
+        limit_bytes: u64,
+    },
 }
 
 impl std::fmt::Display for LimitHit {
@@ -126,6 +150,9 @@ impl std::fmt::Display for LimitHit {
             LimitHit::Processes => "process limit",
             LimitHit::Memory => "memory limit",
             LimitHit::Denied => "sandbox denial",
+            LimitHit::DiskQuota { limit_bytes } => {
+                return write!(f, "disk quota of {} MiB", limit_bytes >> 20);
+            }
         })
     }
 }
@@ -238,6 +265,15 @@ impl CommandOutput {
                 exit: Exit::Code(code),
                 ..
             } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// The disk quota it exceeded (in bytes), if it did: the scorer records it as
+    /// tampering evidence.
+    pub fn disk_quota_exceeded(&self) -> Option<u64> {
+        match self.limit() {
+            Some(LimitHit::DiskQuota { limit_bytes }) => Some(limit_bytes),
             _ => None,
         }
     }
@@ -421,18 +457,47 @@ pub fn run_command(spec: &CommandSpec) -> Result<CommandOutput, SandboxError> {
         },
     })?;
     let pgid = child.id() as i32;
-    let status = {
+    let mut quota = (spec.sandbox == SandboxMode::Full).then(|| {
+        let mut places: Vec<&Path> = vec![&spec.cwd, &spec.scratch];
+        places.extend(spec.writable.iter().map(PathBuf::as_path));
+        quota::DiskWatch::start(&places, spec.limits.disk_bytes)
+    });
+    let mut quota_hit = false;
+    // Waits in steps of the quota's poll interval (the wait ends as soon as the command
+    // does), checking the disk quota between them.
+    let status = loop {
         use wait_timeout::ChildExt;
-        child
-            .wait_timeout(spec.timeout)
+        let left = spec.timeout.saturating_sub(start.elapsed());
+        let step = match &quota {
+            Some(_) => left.min(quota::POLL),
+            None => left,
+        };
+        let status = child
+            .wait_timeout(step)
             .map_err(|source| SandboxError::Io {
                 action: "waiting for",
                 path: PathBuf::from(program),
                 source,
-            })?
+            })?;
+        if status.is_some() || start.elapsed() >= spec.timeout {
+            break status;
+        }
+        if quota.as_mut().is_some_and(|q| q.over()) {
+            quota_hit = true;
+            break None;
+        }
     };
     let (status, timed_out) = match status {
         Some(status) => (status, false),
+        None if quota_hit => {
+            kill_group(pgid);
+            let status = child.wait().map_err(|source| SandboxError::Io {
+                action: "waiting for",
+                path: PathBuf::from(program),
+                source,
+            })?;
+            (status, false)
+        }
         None => {
             kill_group(pgid);
             let status = child.wait().map_err(|source| SandboxError::Io {
@@ -456,7 +521,11 @@ pub fn run_command(spec: &CommandSpec) -> Result<CommandOutput, SandboxError> {
     let stdout = read_capped(&out_path, spec.output_cap)?;
     let stderr = read_capped(&err_path, spec.output_cap)?;
     let signal = status.signal();
-    let limit = if signal == Some(libc::SIGXCPU) {
+    let limit = if quota_hit {
+        Some(LimitHit::DiskQuota {
+            limit_bytes: spec.limits.disk_bytes,
+        })
+    } else if signal == Some(libc::SIGXCPU) {
         Some(LimitHit::CpuTime)
     } else if signal == Some(libc::SIGXFSZ) {
         Some(LimitHit::FileSize)
@@ -773,6 +842,31 @@ mod tests {
         s.sandbox = SandboxMode::None;
         let out = run_command(&s).unwrap();
         assert!(out.stdout.contains("THE-ANSWER"), "{out:?}");
+    }
+
+    #[test]
+    fn filling_the_disk_ends_the_command_at_its_quota() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = "i=0; while [ $i -lt 400 ]; do head -c 1048576 /dev/zero > f$i || exit 9; \
+                      i=$((i+1)); done; echo finished";
+        let mut s = spec(dir.path(), &["sh", "-c", script], 60_000);
+        s.sandbox = SandboxMode::Full;
+        s.limits = s.limits.with_disk_quota(16 << 20);
+        let out = run_command(&s).unwrap();
+        assert!(!out.stdout.contains("finished"), "{out:?}");
+        assert_eq!(out.disk_quota_exceeded(), Some(16 << 20), "{out:?}");
+        assert!(out.describe().contains("(disk quota of 16 MiB)"), "{out:?}");
+        let left = quota::written_since(&[dir.path()], std::time::UNIX_EPOCH, u64::MAX);
+        // The quota plus what one poll interval lets through, far from the 400 MiB asked.
+        assert!(left < 200 << 20, "{left} bytes left");
+        // Within the quota nothing happens.
+        let out = run_command(&spec(
+            dir.path(),
+            &["sh", "-c", "head -c 1000 /dev/zero > g"],
+            10_000,
+        ))
+        .unwrap();
+        assert_eq!(out.limit(), None);
     }
 
     #[test]
