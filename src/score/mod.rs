@@ -85,8 +85,16 @@ pub fn score_attempt(
 ) -> Result<Scored, ScoreError> {
     // Before the hidden tests are copied in: the rules judge the model's tree.
     let rules_started = Instant::now();
-    let rules = rules::check_rules(&task.arch_rules, repo, Some(&toolchain.cache.pack_facts()))
+    let mut rules = rules::check_rules(&task.arch_rules, repo, Some(&toolchain.cache.pack_facts()))
         .map_err(ScoreError::Rules)?;
+    // Every Rust task: the crate does not get around its sync shim (see rules::shim).
+    if task.language == Language::Rust {
+        let features: Vec<String> = bugs
+            .iter()
+            .flat_map(|b| rules::shim::detector_features(&b.detector.command))
+            .collect();
+        rules.push(rules::shim::check_sync_shim(repo, &features));
+    }
     let rules_ms = rules_started.elapsed().as_millis() as u64;
     let hygiene = HygieneFlag::of_applied(applied);
     let setup_started = Instant::now();
