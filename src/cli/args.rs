@@ -51,8 +51,9 @@ pub(super) enum Command {
         #[arg(long, value_name = "N", value_parser = at_least_one::<usize>)]
         jobs: Option<usize>,
         /// Containment of tests and detectors: `full` (Landlock, seccomp, PID and network
-        /// namespaces, rlimits; refused where a layer is missing) or `none` (recorded, and
-        /// shown in every report).
+        /// namespaces, rlimits, a disk quota; graded code reads only its tree, the toolchain
+        /// and the harness; refused where a layer is missing) or `none` (nothing confidential:
+        /// tests can read gold patches and hidden tests; recorded, and shown in every report).
         #[arg(long, value_enum, default_value_t = SandboxArg::Full)]
         sandbox: SandboxArg,
     },

@@ -327,8 +327,8 @@ pub fn render_html(meta: &RunMeta, records: &[AttemptRecord], artifacts: &Path) 
         meta.sandbox,
         meta.shard.map(|s| format!(" &middot; shard {s}")).unwrap_or_default()
     );
-    if meta.sandbox.to_string() == "none" {
-        h.push_str("<p class=\"warn\">This run executed tests without a sandbox.</p>");
+    if meta.sandbox == crate::sandbox::SandboxMode::None {
+        h.push_str("<p class=\"warn\">This run executed tests without a sandbox: graded code could read gold patches and hidden tests, and write anywhere.</p>");
     }
     h.push_str("<h2 id=\"leaderboard\">Leaderboard</h2><table id=\"leaderboard-table\"><tr><th>model</th><th>tasks</th><th>graded</th><th>resolved</th><th>rate</th><th>95% CI</th><th>pass@1 (95% CI)</th><th>pass@k</th><th>tests FULL</th><th>race fixed</th><th>rules held</th><th>hygiene clean</th><th>edit applied (fuzzy)</th><th>tokens in/out</th><th>cost</th><th>cost / resolved</th></tr>");
     for s in &stats {

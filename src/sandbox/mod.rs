@@ -67,7 +67,9 @@ impl std::fmt::Display for SandboxMode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             SandboxMode::Full => "full",
-            SandboxMode::None => "none (unsandboxed)",
+            // Said wherever the mode is shown: without Landlock, tests can read every gold
+            // patch and hidden test on the machine.
+            SandboxMode::None => "none (unsandboxed: tests can read answers, write anywhere)",
             SandboxMode::ProcessGroup => "process-group",
         })
     }
