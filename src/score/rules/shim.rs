@@ -123,8 +123,52 @@ fn rust_files(dir: &Path) -> Vec<std::path::PathBuf> {
     out
 }
 
+/// Whether `text` can hold anything the rule looks for: with whitespace removed, a path into a
+/// standard crate's sync module or `std::thread`, a use tree, glob or alias of a standard
+/// crate, or a `cfg` other than `#[cfg(test)]` on a module. Files without any (most) are not
+/// parsed: parsing is what the rule costs.
+fn worth_parsing(text: &str) -> bool {
+    // Rust also takes some non-ASCII characters for whitespace: such files are parsed.
+    if !text.is_ascii() {
+        return true;
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    bytes.retain(|b| !b.is_ascii_whitespace());
+    let t = String::from_utf8(bytes).unwrap_or_default();
+    const NEEDLES: &[&str] = &[
+        "std::sync",
+        "core::sync",
+        "alloc::sync",
+        "std::thread",
+        "std::{",
+        "core::{",
+        "alloc::{",
+        "std::*",
+        "core::*",
+        "alloc::*",
+        "stdas",
+        "coreas",
+        "allocas",
+    ];
+    if NEEDLES.iter().any(|n| t.contains(n)) {
+        return true;
+    }
+    let test_modules: usize = [
+        "#[cfg(test)]mod",
+        "#[cfg(test)]pubmod",
+        "#[cfg(test)]pub(crate)mod",
+    ]
+    .iter()
+    .map(|m| t.matches(m).count())
+    .sum();
+    t.matches("cfg").count() != test_modules
+}
+
 /// The evidence in one file.
 pub(crate) fn check_file(rel: &str, text: &str, features: &[String]) -> Vec<Evidence> {
+    if !worth_parsing(text) {
+        return Vec::new();
+    }
     let mut parser = tree_sitter::Parser::new();
     let language: tree_sitter::Language = tree_sitter_rust::LANGUAGE.into();
     if parser.set_language(&language).is_err() {
