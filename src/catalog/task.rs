@@ -46,8 +46,9 @@ impl Default for Timeouts {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TaskLimits {
-    /// Disk quota of each test and detector command, in MiB: what it may leave in its tree,
-    /// its scratch folder and the build cache (default 2048).
+    /// Disk quota of the attempt's test and detector commands, in MiB: what they may leave in
+    /// the tree and the build cache (together, from the attempt's start) and in a command's
+    /// scratch folder (default 2048).
     #[serde(default = "default_disk_mb")]
     pub disk_mb: u64,
 }

@@ -91,6 +91,9 @@ pub struct Limits {
     /// Bytes the command may leave in the places it may write (its tree, scratch and writable
     /// paths), measured while it runs (see [`quota`]); enforced by the full sandbox.
     pub disk_bytes: u64,
+    /// From when written bytes count: the start of the attempt, so that the quota bounds all
+    /// of its commands together; `None` counts from the command's own start.
+    pub disk_counted_since: Option<std::time::SystemTime>,
 }
 
 /// The default disk quota of one command: room for a Rust fixture's build with its
@@ -109,14 +112,17 @@ impl Limits {
             open_files: 4096,
             processes: 512,
             disk_bytes: DEFAULT_DISK_QUOTA_BYTES,
+            disk_counted_since: None,
         }
     }
 
-    /// These limits with a disk quota of `bytes` (a file may not be larger than the quota
-    /// either).
-    pub fn with_disk_quota(self, bytes: u64) -> Limits {
+    /// These limits with a disk quota of `bytes` for what was written since `since` (the
+    /// attempt's start; `None`: the command's). A file may not be larger than the quota
+    /// either.
+    pub fn with_disk_quota(self, bytes: u64, since: Option<std::time::SystemTime>) -> Limits {
         Limits {
             disk_bytes: bytes,
+            disk_counted_since: since,
             file_size_bytes: self.file_size_bytes.min(bytes),
             ..self
         }
@@ -462,7 +468,11 @@ pub fn run_command(spec: &CommandSpec) -> Result<CommandOutput, SandboxError> {
     let mut quota = (spec.sandbox == SandboxMode::Full).then(|| {
         let mut places: Vec<&Path> = vec![&spec.cwd, &spec.scratch];
         places.extend(spec.writable.iter().map(PathBuf::as_path));
-        quota::DiskWatch::start(&places, spec.limits.disk_bytes)
+        quota::DiskWatch::start(
+            &places,
+            spec.limits.disk_bytes,
+            spec.limits.disk_counted_since,
+        )
     });
     let mut quota_hit = false;
     // Waits in steps of the quota's poll interval (the wait ends as soon as the command
@@ -853,7 +863,7 @@ mod tests {
                       i=$((i+1)); done; echo finished";
         let mut s = spec(dir.path(), &["sh", "-c", script], 60_000);
         s.sandbox = SandboxMode::Full;
-        s.limits = s.limits.with_disk_quota(16 << 20);
+        s.limits = s.limits.with_disk_quota(16 << 20, None);
         let out = run_command(&s).unwrap();
         assert!(!out.stdout.contains("finished"), "{out:?}");
         assert_eq!(out.disk_quota_exceeded(), Some(16 << 20), "{out:?}");

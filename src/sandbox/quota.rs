@@ -2,7 +2,7 @@
 //! write, checked while it runs.
 //!
 //! In: the command's writable folders (its tree, its scratch, a build cache), the quota, the
-//! moment it started. Out: [`DiskWatch::over`], polled by the sandbox between waits, true
+//! moment counting starts (the attempt's start, or the command's). Out: [`DiskWatch::over`], polled by the sandbox between waits, true
 //! once the files and folders changed since the start hold more than the quota; the sandbox
 //! then kills the command and reports [`LimitHit::DiskQuota`](super::LimitHit::DiskQuota).
 //!
@@ -50,8 +50,9 @@ fn free_bytes(path: &Path) -> Option<u64> {
 }
 
 impl DiskWatch {
-    /// Starts watching `dirs` with a quota of `limit` bytes, counting what changed from now.
-    pub(crate) fn start(dirs: &[&Path], limit: u64) -> DiskWatch {
+    /// Starts watching `dirs` with a quota of `limit` bytes, counting what changed since
+    /// `since` (default: now).
+    pub(crate) fn start(dirs: &[&Path], limit: u64, since: Option<SystemTime>) -> DiskWatch {
         use std::os::unix::fs::MetadataExt;
         let mut free: Vec<(PathBuf, u64)> = Vec::new();
         let mut devices = Vec::new();
@@ -68,7 +69,7 @@ impl DiskWatch {
         DiskWatch {
             dirs: dirs.iter().map(|d| d.to_path_buf()).collect(),
             // Inode change times come from a coarse clock, up to a tick behind this one.
-            since: SystemTime::now() - Duration::from_millis(20),
+            since: since.unwrap_or_else(SystemTime::now) - Duration::from_millis(20),
             limit,
             free,
             last_walk: Instant::now(),
@@ -141,7 +142,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("old"), vec![1u8; 1 << 20]).unwrap();
         std::thread::sleep(Duration::from_millis(50));
-        let mut watch = DiskWatch::start(&[dir.path()], 4 << 20);
+        let mut watch = DiskWatch::start(&[dir.path()], 4 << 20, None);
         assert!(!watch.over());
         std::fs::create_dir(dir.path().join("sub")).unwrap();
         std::fs::write(dir.path().join("sub/new"), vec![1u8; 3 << 20]).unwrap();

@@ -72,7 +72,8 @@ impl AttemptCommands<'_> {
             merge_output: true,
             writable: self.slot.writable(),
             readable: self.toolchain.read_scope(self.task, self.slot),
-            limits: Limits::for_timeout(timeout).with_disk_quota(self.task.limits.disk_bytes()),
+            limits: Limits::for_timeout(timeout)
+                .with_disk_quota(self.task.limits.disk_bytes(), Some(self.slot.taken_at())),
             sandbox: self.toolchain.sandbox,
         })
     }

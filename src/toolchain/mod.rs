@@ -88,6 +88,8 @@ pub struct BuildSlot {
     tainted: std::cell::RefCell<Option<String>>,
     /// The dependency manifest and the fixture's own package names (Rust slots).
     deps: Option<(PathBuf, std::collections::BTreeSet<String>)>,
+    /// When the attempt took the slot: its disk quota counts what was written since.
+    taken_at: std::time::SystemTime,
     _lock: Option<nix::fcntl::Flock<std::fs::File>>,
 }
 
@@ -149,6 +151,12 @@ impl BuildSlot {
         self.target_dir.iter().cloned().collect()
     }
 
+    /// When the attempt took the slot (before its tree was copied in for Rust): the disk
+    /// quota counts everything written since.
+    pub fn taken_at(&self) -> std::time::SystemTime {
+        self.taken_at
+    }
+
     /// The tree the attempt's commands run in (and detectors are copied into).
     pub fn tree(&self) -> &Path {
         &self.tree
@@ -161,6 +169,7 @@ impl BuildSlot {
             tree: repo.to_path_buf(),
             tainted: std::cell::RefCell::new(None),
             deps: None,
+            taken_at: std::time::SystemTime::now(),
             _lock: None,
         }
     }
@@ -489,6 +498,7 @@ impl Toolchain {
                 discard_target(&dir(n), &why);
             }
         }
+        let taken_at = std::time::SystemTime::now();
         let tree = slot_tree_path(&dir(n));
         if let Some(found) = settings_above(&tree) {
             return Err(runner(format!(
@@ -517,6 +527,7 @@ impl Toolchain {
             tree,
             tainted: std::cell::RefCell::new(None),
             deps: Some((manifest, local)),
+            taken_at,
             _lock: Some(lock),
         })
     }
