@@ -385,6 +385,21 @@ fn broken_task_files_get_errors_naming_file_line_key_expected_and_found() {
         ),
         (
             TASK,
+            "detector = 60\n",
+            "detector = 60\n\n[limits]\ndisk_mb = 0\n",
+            &[
+                "task.toml:18: key `limits.disk_mb`",
+                "expected a positive number of MiB, found 0",
+            ],
+        ),
+        (
+            TASK,
+            "detector = 60\n",
+            "detector = 60\n\n[limits]\ndisk = 5\n",
+            &["task.toml:18", "unknown key `disk`"],
+        ),
+        (
+            TASK,
             "Add it.",
             "Add it; see calc/counter.py.",
             &[
