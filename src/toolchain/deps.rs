@@ -270,6 +270,25 @@ pub fn verify(target: &Path, manifest: &Path, local: &BTreeSet<String>) -> Verif
     }
 }
 
+/// Writes the manifest of `copy`, a copy of the slot whose manifest is `source` made by
+/// refbench itself (`cp -a`, both slots locked, the original verified just before): the same
+/// files and digests, pinned to the copy's inodes. A file of the manifest missing from the copy
+/// is an error (and no manifest is written, so the copy will be rebuilt).
+pub fn repin_copy(source: &Path, copy: &Path, manifest: &Path) -> std::io::Result<()> {
+    let mut m = load(source).ok_or_else(|| {
+        std::io::Error::other(format!("no dependency manifest at {}", source.display()))
+    })?;
+    for (rel, entry) in m.files.iter_mut() {
+        let (ino, ctime_ns, size) = pin(&copy.join(rel))
+            .filter(|p| p.2 == entry.size)
+            .ok_or_else(|| std::io::Error::other(format!("{rel} did not copy")))?;
+        entry.ino = ino;
+        entry.ctime_ns = ctime_ns;
+        entry.size = size;
+    }
+    save(manifest, &m)
+}
+
 /// After an attempt that did not taint the slot: adds the dependency artifacts built for
 /// the first time to the manifest (creating it). A recorded artifact whose content changed
 /// is an error: the slot must then be discarded.
@@ -401,6 +420,34 @@ mod tests {
             verify(t.path(), &manifest, &local),
             Verified::Changed(why) if why.contains("missing")
         ));
+    }
+
+    #[test]
+    fn a_copy_gets_the_manifest_pinned_to_its_own_files() {
+        let t = target();
+        let manifest = t.path().with_extension("deps.json");
+        let local = BTreeSet::from(["fx".to_string()]);
+        record(t.path(), &manifest, &local).unwrap();
+        let copies = tempfile::tempdir().unwrap();
+        let copy = copies.path().join("fx-w1");
+        let status = std::process::Command::new("cp")
+            .arg("-a")
+            .arg(t.path())
+            .arg(&copy)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let copy_manifest = manifest_path(&copy);
+        repin_copy(&manifest, &copy, &copy_manifest).unwrap();
+        assert_eq!(
+            verify(&copy, &copy_manifest, &local),
+            Verified::Intact {
+                files: 4,
+                rehashed: 0
+            }
+        );
+        std::fs::remove_file(copy.join(format!("debug/deps/libdep-{DEP}.rlib"))).unwrap();
+        assert!(repin_copy(&manifest, &copy, &copy_manifest).is_err());
     }
 
     #[test]

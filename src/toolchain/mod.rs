@@ -452,6 +452,33 @@ impl Toolchain {
             }
         };
         let dir = |n: usize| root.join(format!("{}-w{n}", task.fixture));
+        // What this attempt will build against must be what was built: verify the
+        // dependency artifacts before reuse; a slot that does not verify (or has no manifest:
+        // made by an older refbench, or left by a crash before its first attempt ended) is
+        // rebuilt.
+        let local = deps::local_packages(&task.repo_dir.join("Cargo.toml"));
+        let manifest = deps::manifest_path(&dir(n));
+        if dir(n).is_dir() {
+            let clock = std::time::Instant::now();
+            let verified = deps::verify(&dir(n), &manifest, &local);
+            tracing::debug!(
+                ms = clock.elapsed().as_millis() as u64,
+                ?verified,
+                "dependency artifacts verified"
+            );
+            let why = match verified {
+                deps::Verified::Intact { .. } => None,
+                deps::Verified::NoManifest => Some("it has no dependency manifest".to_string()),
+                deps::Verified::Changed(why) => Some(why),
+            };
+            if let Some(why) = why {
+                tracing::warn!(
+                    "build cache {} does not verify against its dependency manifest ({why}); rebuilding it",
+                    dir(n).display()
+                );
+                discard_target(&dir(n), &why);
+            }
+        }
         // Seed ahead: while this worker holds a built slot (so nothing writes it), copy it into
         // a new slot, up to one per worker. cargo then finds every dependency fresh there and
         // rebuilds only the fixture crate: about a second of copying instead of minutes of
@@ -465,37 +492,14 @@ impl Toolchain {
             });
             if let Some((m, _seed_lock)) = free {
                 // Failing to seed costs parallelism, never correctness: go on without it. The
-                // copy's dependencies verify by content against the same manifest (every
-                // file is new there), then carry pins of their own.
-                match copy_dir(&dir(n), &dir(m)) {
-                    Ok(()) => {
-                        let _ = std::fs::copy(
-                            deps::manifest_path(&dir(n)),
-                            deps::manifest_path(&dir(m)),
-                        );
-                    }
-                    Err(e) => tracing::warn!("seeding build cache {}: {e}", dir(m).display()),
+                // copy is of a slot verified just now, made while both are locked: its
+                // manifest is the original's, pinned to the copy's files.
+                let seeded = copy_dir(&dir(n), &dir(m)).and_then(|()| {
+                    deps::repin_copy(&manifest, &dir(m), &deps::manifest_path(&dir(m)))
+                });
+                if let Err(e) = seeded {
+                    tracing::warn!("seeding build cache {}: {e}", dir(m).display());
                 }
-            }
-        }
-        // What this attempt will build against must be what was built: verify the
-        // dependency artifacts before reuse; a slot that does not verify is rebuilt.
-        let local = deps::local_packages(&task.repo_dir.join("Cargo.toml"));
-        let manifest = deps::manifest_path(&dir(n));
-        if dir(n).is_dir() {
-            let clock = std::time::Instant::now();
-            let verified = deps::verify(&dir(n), &manifest, &local);
-            tracing::debug!(
-                ms = clock.elapsed().as_millis() as u64,
-                ?verified,
-                "dependency artifacts verified"
-            );
-            if let deps::Verified::Changed(why) = verified {
-                tracing::warn!(
-                    "build cache {} does not match its dependency manifest ({why}); rebuilding it",
-                    dir(n).display()
-                );
-                discard_target(&dir(n), &why);
             }
         }
         let taken_at = std::time::SystemTime::now();
