@@ -5,8 +5,8 @@
 //! Order in the child, after std has set the process group and the working directory:
 //! join the command's pids cgroup (root only), set the rlimits, restrict the file system (read
 //! only below the command's [`ReadScope`](super::ReadScope), write only below its writable
-//! paths) and TCP with Landlock (asserting the ruleset is fully enforced), then install the seccomp filter
-//! that refuses every non-Unix socket. The program exec'd is `unshare`, which puts the command
+//! paths) and TCP with Landlock (asserting the ruleset is fully enforced), then install the
+//! seccomp filter that refuses every non-Unix socket. The program exec'd is `unshare`, which puts the command
 //! in new PID and network namespaces: the command is PID 1 there, and when it, or `unshare`
 //! killed by our timeout, goes away, the kernel kills every process of the namespace, `setsid`
 //! daemons included.

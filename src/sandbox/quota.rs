@@ -2,9 +2,10 @@
 //! write, checked while it runs.
 //!
 //! In: the command's writable folders (its tree, its scratch, a build cache), the quota, the
-//! moment counting starts (the attempt's start, or the command's). Out: [`DiskWatch::over`], polled by the sandbox between waits, true
-//! once the files and folders changed since the start hold more than the quota; the sandbox
-//! then kills the command and reports [`LimitHit::DiskQuota`](super::LimitHit::DiskQuota).
+//! moment counting starts (the attempt's start, or the command's). Out: `DiskWatch::over`,
+//! polled by the sandbox between waits, true once the files and folders changed since then
+//! hold more than the quota; the sandbox then kills the command and reports
+//! [`LimitHit::DiskQuota`](super::LimitHit::DiskQuota).
 //!
 //! Why measured, not mounted: the writable places hold what the command must read and leave
 //! behind (the tree, a build cache later attempts reuse, the report refbench reads after the
