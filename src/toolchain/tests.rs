@@ -236,3 +236,36 @@ fn a_slot_whose_dependencies_do_not_verify_is_rebuilt() {
     assert!(!rlib.exists(), "a planted dependency survived");
     assert!(!deps::manifest_path(&w0).exists());
 }
+
+#[test]
+fn a_tree_that_runs_its_own_code_at_build_is_known_before_the_build() {
+    let manifest = "[package]\nname = \"fx\"\nversion = \"0.1.0\"\n";
+    let check = |files: &[(&str, &str)]| {
+        let dir = crate::test_support::tree(files);
+        tree_steers_the_build(dir.path())
+    };
+    assert_eq!(check(&[("Cargo.toml", manifest), ("src/lib.rs", "")]), None);
+    let why = check(&[("Cargo.toml", manifest), ("build.rs", "fn main() {}")]).unwrap();
+    assert!(why.contains("build script"), "{why}");
+    // `build = false` turns a build.rs off.
+    let off = format!("{manifest}build = false\n");
+    assert_eq!(check(&[("Cargo.toml", &off), ("build.rs", "")]), None);
+    let named = format!("{manifest}build = \"gen/make.rs\"\n");
+    let why = check(&[("Cargo.toml", &named)]).unwrap();
+    assert!(why.contains("gen/make.rs"), "{why}");
+    // A proc-macro crate anywhere in the tree (a path dependency, a [patch]), target/ aside.
+    let proc_macro = "[package]\nname = \"m\"\nversion = \"0.1.0\"\n[lib]\nproc-macro = true\n";
+    let why = check(&[
+        ("Cargo.toml", manifest),
+        ("vendor/m/Cargo.toml", proc_macro),
+    ])
+    .unwrap();
+    assert!(why.contains("vendor/m/Cargo.toml is a proc macro"), "{why}");
+    assert_eq!(
+        check(&[
+            ("Cargo.toml", manifest),
+            ("target/m/Cargo.toml", proc_macro)
+        ]),
+        None
+    );
+}
