@@ -441,7 +441,9 @@ fn fixes_that_bypass_the_sync_shim_break_its_rule() {
     let root = project.path();
     let cache = tempfile::tempdir().unwrap();
     let (records, log) = run_rust(root, cache.path(), &["-t", "rmini/rule-*", "-m", "gold"]);
-    for (task, line) in [("rmini/rule-cfg-test", 9), ("rmini/rule-core-atomics", 9)] {
+    // The cfg(test)-only fix: its racy twin under cfg(not(test)) (line 14) is what the
+    // hidden tests and detectors build.
+    for (task, line) in [("rmini/rule-cfg-test", 14), ("rmini/rule-core-atomics", 9)] {
         let r = record(&records, task, "gold");
         assert_eq!(r["outcome"], "unresolved", "{task}: {r}\n{log}");
         assert_eq!(r["verdict"]["tests"]["grade"], "FULL", "{task}: {r}");
@@ -452,8 +454,12 @@ fn fixes_that_bypass_the_sync_shim_break_its_rule() {
             .find(|x| x["id"] == "sync-shim-not-bypassed")
             .unwrap_or_else(|| panic!("{task}: {r}"));
         assert_eq!(rule["status"], "broken", "{task}: {rule}");
-        let first = &rule["evidence"][0];
-        assert_eq!(first["file"], "src/lib.rs", "{task}: {rule}");
-        assert_eq!(first["line"], line, "{task}: {rule}");
+        let evidence = rule["evidence"].as_array().unwrap();
+        assert!(
+            evidence
+                .iter()
+                .any(|e| e["file"] == "src/lib.rs" && e["line"] == line),
+            "{task}: {rule}"
+        );
     }
 }

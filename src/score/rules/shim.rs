@@ -7,8 +7,10 @@
 //! - is conditional on a detector feature or on the model checkers' cfgs (`cfg(feature =
 //!   "shuttle")`, `cfg(loom)`, `cfg!(...)`, `cfg_attr(...)`): a fix that exists only while the
 //!   detector builds the crate, or a race that hides from it;
-//! - is conditional on `test` anywhere but on a test module (`#[cfg(test)] mod tests`): a fix
-//!   that exists only in unit tests, or `cfg(not(test))` code;
+//! - is conditional on `test` around synchronisation: `cfg(not(test))` code, `cfg!(test)`,
+//!   `cfg_attr` on `test`, and `#[cfg(test)]` on an item that touches locks, atomics or
+//!   threads (a fix that exists only in unit tests); `#[cfg(test)]` on a test module or a
+//!   helper that touches none of them is harmless;
 //! - takes synchronisation from `std::sync`, `core::sync` or `alloc::sync` (atomics, locks,
 //!   `Arc`, `Once*`, channels) or threads from `std::thread` directly, in a `use` (use trees
 //!   and aliases of `std` included) or a path written in code (macro bodies included): under
@@ -190,11 +192,25 @@ pub(crate) fn check_file(rel: &str, text: &str, features: &[String]) -> Vec<Evid
             "attribute_item" | "inner_attribute_item" => {
                 let attr = squash(node_text(node, text));
                 if let Some(why) = conditional(&attr, features) {
-                    let on_test_module = attr.contains("test")
+                    // `#[cfg(test)]` alone is harmless on a test module and on items that do
+                    // not touch synchronisation (test helpers): they are not in the library
+                    // the hidden tests and detectors build. `cfg(not(test))` never is.
+                    let only_test = (attr.starts_with("#[cfg(") || attr.starts_with("#![cfg("))
                         && !attr.contains("not(test)")
-                        && !mentions_feature(&attr, features)
-                        && next_item_is_module(node);
-                    if !on_test_module {
+                        && !mentions_feature(&attr, features);
+                    let gated = if node.kind() == "inner_attribute_item" {
+                        Some(text)
+                    } else {
+                        next_item(node).map(|item| {
+                            if item.kind() == "mod_item" {
+                                ""
+                            } else {
+                                node_text(item, text)
+                            }
+                        })
+                    };
+                    let harmless = only_test && gated.is_some_and(|t| !mentions_sync(t));
+                    if !harmless {
                         found.insert((line, why));
                     }
                 }
@@ -353,18 +369,46 @@ fn has_word(s: &str, word: &str) -> bool {
     false
 }
 
-/// Whether the next item after this attribute (past other attributes and comments) is a
-/// `mod`.
-fn next_item_is_module(node: tree_sitter::Node<'_>) -> bool {
+/// The item an outer attribute applies to: the next sibling past other attributes and
+/// comments.
+fn next_item(node: tree_sitter::Node<'_>) -> Option<tree_sitter::Node<'_>> {
     let mut next = node.next_sibling();
     while let Some(n) = next {
         match n.kind() {
             "attribute_item" | "line_comment" | "block_comment" => next = n.next_sibling(),
-            "mod_item" => return true,
-            _ => return false,
+            _ => return Some(n),
         }
     }
-    false
+    None
+}
+
+/// Whether code touches synchronisation or threads (by the names the shim exports and their
+/// methods).
+fn mentions_sync(code: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "sync",
+        "Mutex",
+        "RwLock",
+        "Condvar",
+        "Atomic",
+        "atomic",
+        "Arc",
+        "Weak",
+        "thread",
+        "lock",
+        "Once",
+        "Barrier",
+        "Ordering",
+        "fetch_",
+        "compare_exchange",
+        ".load(",
+        ".store(",
+        ".swap(",
+        "spawn",
+        "notify",
+        "wait",
+    ];
+    WORDS.iter().any(|w| code.contains(w))
 }
 
 /// Whether a `mod` item is preceded by exactly `#[cfg(test)]` (among its attributes).
@@ -536,12 +580,14 @@ mod tests {
     fn detector_and_test_conditional_code_is_flagged() {
         let text = "#[cfg(feature = \"shuttle\")]\nfn next() {}\n\
                     #[cfg(not(test))]\nfn racy() {}\n\
-                    #[cfg(test)]\nfn fixed() {}\n\
+                    #[cfg(test)]\nfn fixed(c: &AtomicU64) -> u64 { c.fetch_add(1, SeqCst) }\n\
                     fn h() { if cfg!(test) { } if cfg!(feature = \"shuttle\") {} }\n\
                     #[cfg_attr(not(test), path = \"racy.rs\")]\nmod ids;\n\
                     #[cfg(loom)]\nfn l() {}\n\
-                    #[cfg(any(test, feature = \"shuttle\"))]\nmod helpers {}\n";
+                    #[cfg(any(test, feature = \"shuttle\"))]\nmod helpers {}\n\
+                    #[cfg(test)]\nfn test_helper() -> u8 { 1 }\n";
         let d = details(text);
+        // Lines 14-15: a test-only helper that touches no synchronisation is harmless.
         for line in [1, 3, 5, 7, 8, 10, 12] {
             assert!(
                 d.iter()
@@ -550,6 +596,7 @@ mod tests {
             );
         }
         assert!(d.iter().any(|e| e.contains("feature `shuttle`")), "{d:?}");
+        assert_eq!(d.len(), 7, "{d:?}");
         assert!(d.iter().any(|e| e.contains("cfg(test)")), "{d:?}");
     }
 
