@@ -55,8 +55,8 @@ pub enum SandboxMode {
     #[default]
     Full,
     /// Chosen explicitly with `--sandbox none`: environment allow-list, process group,
-    /// timeout and output cap only. The code under test can reach the network and write
-    /// anywhere refbench can.
+    /// timeout and output cap only. The code under test can reach the network, read every
+    /// gold patch, hidden test and run on the machine, and write anywhere refbench can.
     None,
     /// Runs recorded before the full sandbox existed: process group, timeout, environment
     /// allow-list, output cap.
@@ -338,7 +338,7 @@ pub enum SandboxError {
     #[error("empty command")]
     EmptyCommand,
     /// A sandbox layer is not available on this host (or failed to apply).
-    #[error("sandbox layer `{layer}` is not available: {how}; to run without any sandbox (the code under test can then reach the network and write anywhere), pass --sandbox none")]
+    #[error("sandbox layer `{layer}` is not available: {how}; to run without any sandbox (the code under test can then reach the network, read every gold patch and hidden test, and write anywhere), pass --sandbox none")]
     LayerMissing {
         /// landlock, seccomp, pid and network namespaces, pids cgroup.
         layer: String,
