@@ -30,7 +30,7 @@ use std::time::{Duration, Instant, SystemTime};
 /// How often the free space is compared.
 pub const POLL: Duration = Duration::from_millis(25);
 /// How often the writable places are walked even when the free space did not fall.
-pub const WALK_EVERY: Duration = Duration::from_millis(500);
+pub const WALK_EVERY: Duration = Duration::from_secs(1);
 /// Bytes every changed entry counts at least (its inode and directory entry).
 pub const ENTRY_FLOOR: u64 = 256;
 
