@@ -119,20 +119,8 @@ enum Command {
         gold: bool,
     },
     /// Pack a repository for a model: ranked files in full, outlines, names, under a token
-    /// budget (o200k_base, counted exactly).
-    Pack {
-        /// The repository folder.
-        dir: PathBuf,
-        /// Rank for this task (FIXTURE/TASK): files and identifiers its text names seed it.
-        #[arg(long)]
-        task: Option<String>,
-        /// Token budget.
-        #[arg(long, default_value_t = 8192)]
-        budget: usize,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = pack::PackFormat::Md)]
-        format: pack::PackFormat,
-    },
+    /// budget (o200k_base, counted exactly), for a catalog task or any text.
+    Pack(pack::PackArgs),
     /// Print a repository's dependency graph (files, symbols, imports, references).
     Graph {
         /// The repository folder.
@@ -141,13 +129,10 @@ enum Command {
         #[arg(long, value_enum, default_value_t = pack::GraphFormat::Json)]
         format: pack::GraphFormat,
     },
-    /// Measure the packer on every fixture task at 8k, 16k and 32k tokens: recall of the
-    /// files the gold patch touches, and whether each seeded bug's file is shown in full.
-    PackEval {
-        /// Also write the table to this file (e.g. docs/pack-eval.md).
-        #[arg(long, short = 'o')]
-        output: Option<PathBuf>,
-    },
+    /// Measure the packer against BM25, path order (and aider's RepoMap) on every fixture
+    /// task, or on the cases of a file, at 4k, 8k, 16k and 32k tokens: gold files in full,
+    /// shown and named, and whether the seeded bug's lines are visible.
+    PackEval(pack::PackEvalArgs),
     /// Apply a model reply to a folder and print the per-file and per-hunk outcome, to try the
     /// edit extractor by hand (exit 1 when the reply does not apply).
     Apply {
@@ -947,16 +932,9 @@ pub fn main() -> ExitCode {
             repo,
             format,
         } => apply::apply_command(&reply, &repo, format),
-        Command::Pack {
-            dir,
-            task,
-            budget,
-            format,
-        } => pack::pack_command(&root, &cache_dir, &dir, task.as_deref(), budget, format),
+        Command::Pack(args) => pack::pack_command(&root, &cache_dir, &args),
         Command::Graph { dir, format } => pack::graph_command(&cache_dir, &dir, format),
-        Command::PackEval { output } => {
-            pack::pack_eval_command(&root, &cache_dir, output.as_deref())
-        }
+        Command::PackEval(args) => pack::pack_eval_command(&root, &cache_dir, &args),
         Command::Checkout { task, dir, gold } => {
             let catalog = match load_catalog(&root) {
                 Ok(c) => c,

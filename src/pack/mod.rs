@@ -13,9 +13,17 @@
 //!          what queries/*.scm specify; facts cached by content hash         parse.rs
 //!          tree-sitter's memory bumped from a per-thread arena, reset per file   arena.rs
 //! graph    imports resolved to files, references to definers, per file pair  graph.rs
-//! rank     personalised PageRank seeded by what the task names               rank.rs
-//! render   full files, outlines, names, under the budget                     render.rs
+//! query    the task's text read: weighted terms, code names, paths, hints    query.rs
+//! lexical  BM25F of the terms over paths, definitions and text (IDF over the
+//!          repository)                                                       lexical.rs
+//! rank     lexical relevance fused with personalised PageRank seeded by the
+//!          files and names the text gives and the best lexical matches       rank.rs
+//! render   full files (each within a share of the budget), outlines keeping
+//!          the bodies most relevant to the task, names, under the budget     render.rs
 //! ```
+//!
+//! pack-eval (eval.rs) measures it against the peers of baseline.rs (BM25 over whole files,
+//! path order) and aider's RepoMap.
 //!
 //! `REFBENCH_LOG=refbench=debug` prints when each stage ends.
 //!
@@ -30,10 +38,13 @@
 //! ```
 
 pub(crate) mod arena;
+pub mod baseline;
 pub mod cache;
 pub mod eval;
 pub mod graph;
+pub mod lexical;
 pub mod parse;
+pub mod query;
 pub mod rank;
 pub mod render;
 pub mod walk;
@@ -201,13 +212,13 @@ pub fn pack_dir(repo: &Path, task_text: &str, options: &PackOptions) -> Result<P
         });
         let links = graph::links(repo, &files);
         lap("graph");
-        let ranked = rank::rank(&links, task_text);
+        let ranking = rank::rank(&links, &files, task_text);
         lap("rank");
         let mut tokens = cache::TokenCache::load(options.cache_dir.as_deref());
-        let rendered = render::render(repo, &files, &ranked, options.budget, &mut tokens);
+        let rendered = render::render(repo, &files, &ranking, options.budget, &mut tokens);
         lap("render");
         tokens.save();
-        (ranked, rendered)
+        (ranking.ranked, rendered)
     });
     let packed_files = rendered
         .sections
