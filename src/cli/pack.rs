@@ -154,18 +154,17 @@ fn catalog_cases(root: &Path, cache_dir: &Path) -> Result<Vec<eval::Case>, ExitC
     let catalog = load_catalog(root)?;
     let mut cases = Vec::new();
     for task in catalog.tasks.values() {
-        let base =
-            crate::materialize::materialize_base(task, &catalog.bugs_of(task), cache_dir)
-                .map_err(|source| {
-                    eprintln!(
-                        "error: {}",
-                        eval::EvalError::Base {
-                            task: task.id.to_string(),
-                            source
-                        }
-                    );
-                    ExitCode::from(EXIT_HARNESS)
-                })?;
+        let base = crate::materialize::materialize_base(task, &catalog.bugs_of(task), cache_dir)
+            .map_err(|source| {
+                eprintln!(
+                    "error: {}",
+                    eval::EvalError::Base {
+                        task: task.id.to_string(),
+                        source
+                    }
+                );
+                ExitCode::from(EXIT_HARNESS)
+            })?;
         cases.push(eval::task_case(&catalog, task, &base.dir).map_err(|e| {
             eprintln!("error: {e}");
             ExitCode::from(EXIT_BAD_INPUT)

@@ -264,7 +264,11 @@ fn view_of_markdown(text: &str, tokens: usize, modes: &[(String, Mode)]) -> View
         let body = match mode {
             Mode::Name => String::new(),
             Mode::Full | Mode::Outline => {
-                let note = if *mode == Mode::Outline { " (outline)" } else { "" };
+                let note = if *mode == Mode::Outline {
+                    " (outline)"
+                } else {
+                    ""
+                };
                 let head = format!("\n## {path}{note}\n");
                 text.find(&head)
                     .map(|at| {
@@ -401,22 +405,38 @@ pub fn eval_case(
             cache_dir: parse_cache.map(Path::to_path_buf),
         };
         let packed = pack_dir(&case.repo, &case.query, &options).map_err(pack_err)?;
-        let modes: Vec<(String, Mode)> =
-            packed.files.iter().map(|f| (f.path.clone(), f.mode)).collect();
+        let modes: Vec<(String, Mode)> = packed
+            .files
+            .iter()
+            .map(|f| (f.path.clone(), f.mode))
+            .collect();
         let view = view_of_markdown(&packed.text, packed.tokens, &modes);
         rows.push(row(case, Packer::Refbench, budget, &view));
-        for (peer, packer) in [(Peer::Bm25, Packer::Bm25), (Peer::PathOrder, Packer::PathOrder)] {
-            let (paths, r) = pack_peer(peer, &case.repo, &case.query, budget, parse_cache)
-                .map_err(pack_err)?;
+        for (peer, packer) in [
+            (Peer::Bm25, Packer::Bm25),
+            (Peer::PathOrder, Packer::PathOrder),
+        ] {
+            let (paths, r) =
+                pack_peer(peer, &case.repo, &case.query, budget, parse_cache).map_err(pack_err)?;
             let modes: Vec<(String, Mode)> = r
                 .sections
                 .iter()
                 .map(|s| (paths[s.file].clone(), s.mode))
                 .collect();
-            rows.push(row(case, packer, budget, &view_of_markdown(&r.text, r.tokens, &modes)));
+            rows.push(row(
+                case,
+                packer,
+                budget,
+                &view_of_markdown(&r.text, r.tokens, &modes),
+            ));
         }
         if let Some(aider) = aider {
-            rows.push(row(case, Packer::Aider, budget, &aider_view(aider, case, budget)?));
+            rows.push(row(
+                case,
+                Packer::Aider,
+                budget,
+                &aider_view(aider, case, budget)?,
+            ));
         }
     }
     Ok(rows)
@@ -561,13 +581,19 @@ mod tests {
     #[test]
     fn bug_visibility_needs_every_line_in_the_file_section() {
         let text = "# Repository map\n\n## a.py (outline)\n\n```python\ndef f():\n    x = 1\n⋮\n```\n\n## b.py\n\n```python\ny = 2\n```\n";
-        let modes = vec![("a.py".to_string(), Mode::Outline), ("b.py".to_string(), Mode::Full)];
+        let modes = vec![
+            ("a.py".to_string(), Mode::Outline),
+            ("b.py".to_string(), Mode::Full),
+        ];
         let view = view_of_markdown(text, 10, &modes);
         let bug = |lines: &[&str]| BugLines {
             file: "a.py".into(),
             lines: lines.iter().map(|s| s.to_string()).collect(),
         };
         assert!(bug_visible(&view, &bug(&["x = 1"])));
-        assert!(!bug_visible(&view, &bug(&["x = 1", "y = 2"])), "y is in another file");
+        assert!(
+            !bug_visible(&view, &bug(&["x = 1", "y = 2"])),
+            "y is in another file"
+        );
     }
 }

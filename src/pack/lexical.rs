@@ -267,10 +267,7 @@ impl Lexical {
                 top_terms: vec![Vec::new(); n],
             };
         }
-        let counts: Vec<FileCounts> = files
-            .par_iter()
-            .map(|f| count_file(&vocab, f))
-            .collect();
+        let counts: Vec<FileCounts> = files.par_iter().map(|f| count_file(&vocab, f)).collect();
         let texts = files.iter().filter(|f| f.text.is_some()).count().max(1);
         let avg_len = counts.iter().map(|c| c.len as f64).sum::<f64>() / texts as f64;
         let mut df = vec![0usize; vocab.len()];
@@ -435,7 +432,10 @@ mod tests {
     fn path_hints_match_paths_only() {
         let files = vec![
             file("src/time/driver.rs", "fn tick() {}\n"),
-            file("src/net/tcp.rs", "// time out the connection\nfn time() {}\n"),
+            file(
+                "src/net/tcp.rs",
+                "// time out the connection\nfn time() {}\n",
+            ),
         ];
         let lex = Lexical::score(&Query::parse("time: fix the tick"), &files);
         assert!(

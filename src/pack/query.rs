@@ -64,21 +64,78 @@ const STOPWORDS: &[&str] = &[
     "one", "only", "or", "other", "our", "ours", "out", "over", "own", "per", "same", "shall",
     "she", "should", "since", "so", "some", "still", "such", "than", "that", "the", "their",
     "theirs", "them", "then", "there", "these", "they", "this", "those", "though", "through",
-    "thus", "to", "too", "under", "until", "up", "upon", "us", "very", "via", "was", "we",
-    "were", "what", "when", "where", "whether", "which", "while", "who", "whom", "whose", "why",
-    "will", "with", "within", "without", "would", "yet", "you", "your", "yours",
+    "thus", "to", "too", "under", "until", "up", "upon", "us", "very", "via", "was", "we", "were",
+    "what", "when", "where", "whether", "which", "while", "who", "whom", "whose", "why", "will",
+    "with", "within", "without", "would", "yet", "you", "your", "yours",
 ];
 
 /// Words that describe the edit or the task rather than the code's location.
 const INSTRUCTION_WORDS: &[&str] = &[
-    "add", "added", "adds", "adding", "allow", "bump", "change", "changes", "changed", "cleanup",
-    "consolidate", "consolidates", "create", "creates", "delete", "deletes", "deprecate",
-    "existing", "extract", "extracts", "fix", "fixes", "fixed", "implement", "improve",
-    "instead", "introduce", "introduces", "keep", "keeps", "make", "makes", "merge", "merges",
-    "move", "moves", "moved", "need", "needs", "new", "place", "refactor", "refactors",
-    "refactored", "refactoring", "remove", "removes", "removed", "rename", "renames", "renamed",
-    "replace", "replaces", "rework", "rewrite", "simplify", "split", "splits", "support",
-    "update", "updates", "use", "used", "uses", "using",
+    "add",
+    "added",
+    "adds",
+    "adding",
+    "allow",
+    "bump",
+    "change",
+    "changes",
+    "changed",
+    "cleanup",
+    "consolidate",
+    "consolidates",
+    "create",
+    "creates",
+    "delete",
+    "deletes",
+    "deprecate",
+    "existing",
+    "extract",
+    "extracts",
+    "fix",
+    "fixes",
+    "fixed",
+    "implement",
+    "improve",
+    "instead",
+    "introduce",
+    "introduces",
+    "keep",
+    "keeps",
+    "make",
+    "makes",
+    "merge",
+    "merges",
+    "move",
+    "moves",
+    "moved",
+    "need",
+    "needs",
+    "new",
+    "place",
+    "refactor",
+    "refactors",
+    "refactored",
+    "refactoring",
+    "remove",
+    "removes",
+    "removed",
+    "rename",
+    "renames",
+    "renamed",
+    "replace",
+    "replaces",
+    "rework",
+    "rewrite",
+    "simplify",
+    "split",
+    "splits",
+    "support",
+    "update",
+    "updates",
+    "use",
+    "used",
+    "uses",
+    "using",
 ];
 
 /// Weight of an instruction word.
@@ -173,12 +230,18 @@ impl Query {
         for hint in subject_hints(text) {
             for part in hint.split(['/', '-', '.']) {
                 subwords(part, |s| {
-                    add(stem(&s.to_ascii_lowercase()), HINT_WEIGHT, TermScope::PathOnly)
+                    add(
+                        stem(&s.to_ascii_lowercase()),
+                        HINT_WEIGHT,
+                        TermScope::PathOnly,
+                    )
                 });
             }
         }
         let bytes = text.as_bytes();
         let mut in_backticks = false;
+        // The end of the last word and its lowercase form, when it was one plain subword.
+        let mut previous: Option<(usize, String)> = None;
         let mut i = 0;
         while i < bytes.len() {
             let c = bytes[i];
@@ -235,6 +298,24 @@ impl Query {
                     TermScope::Anywhere,
                 );
             }
+            // Two words joined by one space or hyphen (`dead-letter`, `rate limit`) may be
+            // one name in the code (`deadletter.rs`, `RateLimit`).
+            let joined_to_last = previous
+                .as_ref()
+                .is_some_and(|(end, _)| start == end + 1 && matches!(bytes[*end], b' ' | b'-'));
+            if let (true, Some((_, last)), [single]) = (joined_to_last, &previous, &parts[..]) {
+                if !STOPWORDS.contains(&single.as_str()) {
+                    add(
+                        stem(&format!("{last}{single}")),
+                        COMPOUND_WEIGHT,
+                        TermScope::Anywhere,
+                    );
+                }
+            }
+            previous = match &parts[..] {
+                [single] if !STOPWORDS.contains(&single.as_str()) => Some((i, single.clone())),
+                _ => None,
+            };
         }
         let terms = weights
             .into_iter()
@@ -259,21 +340,36 @@ impl Query {
         self.terms.is_empty() && self.code_names.is_empty() && self.paths.is_empty()
     }
 
-    /// Whether `path` (relative, `/`-separated) or its module path `module` is mentioned:
-    /// a mentioned path equal to it or to a `/`-aligned suffix of it with a file name in it,
-    /// or a module path of two parts or more that its module path ends with.
-    pub fn mentions_file(&self, path: &str, module: Option<&str>) -> bool {
+    /// How the text mentions `path` (relative, `/`-separated) or its module path `module`,
+    /// if it does: by a mentioned path equal to it or to a `/`-aligned suffix of it, or by a
+    /// module path of two parts or more that its module path ends with.
+    pub fn mentions_file(&self, path: &str, module: Option<&str>) -> Option<Mention> {
         let lower = path.to_ascii_lowercase();
         let aligned_suffix = |m: &str, of: &str| {
             of == m || (of.ends_with(m) && of.as_bytes()[of.len() - m.len() - 1] == b'/')
         };
         if self.paths.iter().any(|m| aligned_suffix(m, &lower)) {
-            return true;
+            return Some(Mention::Path);
         }
-        let Some(module) = module else { return false };
-        let module = module.to_ascii_lowercase().replace("::", "/").replace('.', "/");
-        self.modules.iter().any(|m| aligned_suffix(m, &module))
+        let module = module?
+            .to_ascii_lowercase()
+            .replace("::", "/")
+            .replace('.', "/");
+        self.modules
+            .iter()
+            .any(|m| aligned_suffix(m, &module))
+            .then_some(Mention::Module)
     }
+}
+
+/// How a text mentions a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mention {
+    /// By its path or file name (`src/ratelimit.rs`, `ledger.py`): a file to look at.
+    Path,
+    /// By a module path (`app.auth.service`, `auth::store`), often a qualified type name in
+    /// a signature: a file that is used, not necessarily one to change.
+    Module,
 }
 
 /// The `area:` prefix of a commit subject (the text's first line): `time: fix ...`,
@@ -355,7 +451,14 @@ mod tests {
     #[test]
     fn subwords_split_snake_camel_acronyms_and_digits() {
         let mut got = Vec::new();
-        for w in ["RateLimiter", "try_acquire", "HTTPServer", "v2_api", "__init__", "x"] {
+        for w in [
+            "RateLimiter",
+            "try_acquire",
+            "HTTPServer",
+            "v2_api",
+            "__init__",
+            "x",
+        ] {
             subwords(w, |s| got.push(s.to_string()));
         }
         assert_eq!(
@@ -374,9 +477,20 @@ mod tests {
         assert!(weight("renam").unwrap() < 0.5, "{q:?}");
         assert!(weight("move").unwrap() < 0.5, "{q:?}");
         assert_eq!(weight("ledger"), Some(1.0));
-        assert!(weight("limit").unwrap() > weight("ledger").unwrap(), "code weighs more");
-        assert!(weight("ratelimit").is_some(), "the compound is a term: {q:?}");
+        assert!(
+            weight("limit").unwrap() > weight("ledger").unwrap(),
+            "code weighs more"
+        );
+        assert!(
+            weight("ratelimit").is_some(),
+            "the compound is a term: {q:?}"
+        );
         assert!(q.code_names.contains("RateLimiter"));
+        let q = Query::parse("the dead-letter queue");
+        assert!(
+            q.terms.iter().any(|t| t.stem == stem("deadletter")),
+            "{q:?}"
+        );
         assert!(!q.code_names.contains("ledger"), "prose is not a name");
     }
 
@@ -400,12 +514,20 @@ mod tests {
         let q = Query::parse(
             "See `src/RateLimit.rs`, Ledger.py and app.auth.service.login(); also auth::store.",
         );
-        assert!(q.mentions_file("src/ratelimit.rs", None));
-        assert!(q.mentions_file("shop/inventory/ledger.py", None));
-        assert!(!q.mentions_file("shop/inventory/subledger.py", None));
-        assert!(q.mentions_file("src/app/auth/service.py", Some("app.auth.service")));
-        assert!(q.mentions_file("src/auth/store.rs", Some("auth::store")));
-        assert!(!q.mentions_file("src/other.rs", Some("other")));
+        let path = Some(Mention::Path);
+        let module = Some(Mention::Module);
+        assert_eq!(q.mentions_file("src/ratelimit.rs", None), path);
+        assert_eq!(q.mentions_file("shop/inventory/ledger.py", None), path);
+        assert_eq!(q.mentions_file("shop/inventory/subledger.py", None), None);
+        assert_eq!(
+            q.mentions_file("src/app/auth/service.py", Some("app.auth.service")),
+            module
+        );
+        assert_eq!(
+            q.mentions_file("src/auth/store.rs", Some("auth::store")),
+            module
+        );
+        assert_eq!(q.mentions_file("src/other.rs", Some("other")), None);
         assert!(q.code_names.contains("login"));
     }
 }

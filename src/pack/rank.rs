@@ -7,9 +7,10 @@
 //!   definitions and text, with IDF over the repository. This finds the right files from the
 //!   words of plain prose, where no code is named.
 //! - **Graph**: personalised PageRank over the file graph, restarting at seeds: files whose
-//!   path or module path the text mentions (weight [`NAMED_SEED`]), files that define the
-//!   identifiers the text writes as code (1 in all, shared among the definers of a name and
-//!   discounted for common names), and the [`LEXICAL_SEEDS`] best lexical matches (up to 1
+//!   path the text mentions (weight [`NAMED_SEED`]) or whose module path it mentions
+//!   ([`MODULE_SEED`]), files that define the identifiers the text writes as code (1 for a
+//!   name only one file defines, shared among the definers of a name, discounted for common
+//!   and private names, at most 1 per file), and the [`LEXICAL_SEEDS`] best lexical matches (up to 1
 //!   each, by score). Rank flows along dependencies (user -> used) and, at [`REVERSE`]
 //!   weight, back to the users, so the callers of the code that must move rise as well as
 //!   what it calls; edges that carry a name the text writes as code weigh
@@ -29,7 +30,7 @@ use std::collections::BTreeSet;
 
 use super::graph::{name_discount, FileLinks, MAX_CANDIDATES};
 use super::lexical::Lexical;
-use super::query::Query;
+use super::query::{Mention, Query};
 use super::walk::SourceFile;
 
 const DAMPING: f64 = 0.85;
@@ -39,7 +40,10 @@ const REVERSE: f64 = 0.5;
 /// Factor on the weight of an edge that carries a name the text writes as code.
 const MENTION_BOOST: f64 = 10.0;
 /// Seed weight of a file whose path the text mentions.
-const NAMED_SEED: f64 = 3.0;
+const NAMED_SEED: f64 = 2.0;
+/// Seed weight of a file whose module path the text mentions (a qualified name in a
+/// signature names a file that is used more often than one to change).
+const MODULE_SEED: f64 = 0.5;
 /// How many of the best lexical matches seed the walk.
 const LEXICAL_SEEDS: usize = 10;
 /// Share of the graph score in the fused score.
@@ -110,10 +114,12 @@ pub fn rank(links: &FileLinks<'_>, files: &[SourceFile], task_text: &str) -> Ran
     let mut seed = vec![0.0f64; n];
     let mut named = vec![false; n];
     for i in 0..n {
-        if query.mentions_file(links.paths[i], links.modules[i].as_deref()) {
-            seed[i] += NAMED_SEED;
-            named[i] = true;
+        match query.mentions_file(links.paths[i], links.modules[i].as_deref()) {
+            Some(Mention::Path) => seed[i] += NAMED_SEED,
+            Some(Mention::Module) => seed[i] += MODULE_SEED,
+            None => continue,
         }
+        named[i] = true;
     }
     let mut defines: Vec<BTreeSet<&str>> = vec![BTreeSet::new(); n];
     let mut ident = vec![0.0f64; n];
@@ -130,11 +136,8 @@ pub fn rank(links: &FileLinks<'_>, files: &[SourceFile], task_text: &str) -> Ran
             defines[i].insert(name);
         }
     }
-    let max_ident = ident.iter().copied().fold(0.0, f64::max);
-    if max_ident > 0.0 {
-        for i in 0..n {
-            seed[i] += ident[i] / max_ident;
-        }
+    for i in 0..n {
+        seed[i] += ident[i].min(1.0);
     }
     let mut by_lex: Vec<usize> = (0..n).filter(|&i| lex[i] > 0.0).collect();
     by_lex.sort_by(|&a, &b| lex[b].total_cmp(&lex[a]).then(a.cmp(&b)));
@@ -157,7 +160,11 @@ pub fn rank(links: &FileLinks<'_>, files: &[SourceFile], task_text: &str) -> Ran
     } else {
         graph
     };
-    let max_graph = pprn.iter().copied().fold(0.0, f64::max).max(f64::MIN_POSITIVE);
+    let max_graph = pprn
+        .iter()
+        .copied()
+        .fold(0.0, f64::max)
+        .max(f64::MIN_POSITIVE);
     let score: Vec<f64> = (0..n)
         .map(|i| {
             if max_lex > 0.0 {
@@ -314,7 +321,13 @@ mod tests {
     #[test]
     fn pagerank_from_a_named_file_reaches_its_callers_and_callees() {
         // caller.rs uses core.rs, core.rs uses helper.rs; x and y stand apart, y a hub of x's.
-        let paths = ["src/caller.rs", "src/core.rs", "src/helper.rs", "src/x.rs", "src/y.rs"];
+        let paths = [
+            "src/caller.rs",
+            "src/core.rs",
+            "src/helper.rs",
+            "src/x.rs",
+            "src/y.rs",
+        ];
         let files: Vec<SourceFile> = paths.iter().map(|p| bare(p)).collect();
         let edge = |from, to| LinkEdge {
             from,

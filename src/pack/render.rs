@@ -2,15 +2,17 @@
 //! on the final text. In: the files, the ranking (with the query's lexical relevance) and a
 //! budget. Out: the text, its token count and one section per file shown.
 //!
-//! When every file fits in full, every file is in full. Otherwise files go in rank order:
-//! full text while it fits in the room left for full files ([`FULL_SHARE`] of the budget, so
-//! outlines and names keep some) and the file takes at most [`FILE_SHARE`] of the budget
-//! (a few huge central files must not eat it); else an outline within the same per-file
-//! share: headers and signatures, plus the whole bodies of the definitions most relevant to
-//! the task (BM25 of the query's terms over each function's lines, at least [`BODY_BAR`] of
-//! the best one's), dropping the least relevant bodies while it does not fit, `⋮` marking
-//! every elided run; so the code a refactor must change, racy code included, is visible even
-//! when its file is not in full. Then the file's name in a closing list. Whole sections and
+//! When every file fits in full, every file is in full. Otherwise three passes (see
+//! [`place`]): in rank order, full text for each file that fits within [`FILE_SHARE`] of the
+//! budget (a few huge central files must not eat it) and within the room left once the
+//! outlines of the better-ranked files that did not fit are reserved; then those outlines:
+//! headers and signatures plus the whole bodies of the definitions most relevant to the task
+//! (BM25 of the query's terms over each function's lines, at least [`BODY_BAR`] of the best
+//! one's; functions that take locks or touch atomics get [`SYNC_BONUS`]), dropping the least
+//! relevant bodies while it does not fit, `⋮` marking every elided run, so the code a
+//! refactor must change, racy code included, is visible even when its file is not in full;
+//! then plain outlines of the other files while they fit in [`OUTLINE_SHARE`]; then names.
+//! Whole sections and
 //! whole lines only: nothing is ever cut mid-line. The finished text is counted again and
 //! trailing entries are dropped until it fits, so the budget holds exactly even where token
 //! boundaries merge across sections.
@@ -183,15 +185,20 @@ pub(crate) fn full_text(root: &Path, file: &SourceFile) -> Option<String> {
     (!t.contains('\0')).then_some(t)
 }
 
-/// Share of the budget that full files may take when not every file fits.
-const FULL_SHARE: usize = 70;
+/// Share of the budget that full files may take when not every file fits (what the outlines
+/// reserved for better-ranked files leave).
+const FULL_SHARE: usize = 94;
 /// Share of the budget one file may take in full (or as an outline) when not every file fits.
-const FILE_SHARE: usize = 25;
+const FILE_SHARE: usize = 50;
 /// Share of the budget full files and outlines may take together (names get the rest).
 const OUTLINE_SHARE: usize = 94;
 /// A definition's body is kept in an outline when its relevance is at least this share of the
 /// best definition's among the files outlined.
 const BODY_BAR: f64 = 0.3;
+/// Added to a function's relevance (a share of the best one's) when its body synchronises
+/// threads: code that takes locks or touches atomics is where a refactor that moves code
+/// around breaks things, so its body is worth showing even when the task does not name it.
+const SYNC_BONUS: f64 = 0.5;
 /// Files whose definitions are scored for bodies, beyond those in full.
 const BODY_CANDIDATES: usize = 200;
 
@@ -217,13 +224,14 @@ pub fn render(
             sections: Vec::new(),
         };
     }
-    let (mut sections, mut names) = match all_in_full(root, files, ranked, budget, header_tokens, tokens) {
-        Some(sections) => (sections, Vec::new()),
-        None => {
-            let bodies = choose_bodies(files, ranking);
-            place(root, files, ranked, &bodies, budget, header_tokens, tokens)
-        }
-    };
+    let (mut sections, mut names) =
+        match all_in_full(root, files, ranked, budget, header_tokens, tokens) {
+            Some(sections) => (sections, Vec::new()),
+            None => {
+                let bodies = choose_bodies(files, ranking);
+                place(root, files, ranked, &bodies, budget, header_tokens, tokens)
+            }
+        };
     let mut used = header_tokens + sections.iter().map(|s| s.tokens).sum::<usize>();
     if !names.is_empty() {
         let ht = tokens.count(NAMES_HEADER);
@@ -309,16 +317,23 @@ fn choose_bodies(files: &[SourceFile], ranking: &Ranking) -> Vec<Bodies> {
         .take(BODY_CANDIDATES)
         .map(|r| (r.file, ranking.lexical.def_scores(&files[r.file])))
         .collect();
+    // Relevance as a share of the best function's (bodies that only synchronise still count
+    // when no function uses the query's terms).
     let best = scored
         .iter()
         .flat_map(|(_, s)| s.iter().copied())
         .fold(0.0, f64::max);
-    if best <= 0.0 {
-        return out;
-    }
-    for (file, scores) in scored {
+    let best = if best > 0.0 { best } else { 1.0 };
+    for (file, mut scores) in scored {
+        let sync = synchronising_defs(&files[file]);
+        for (d, s) in scores.iter_mut().enumerate() {
+            *s /= best;
+            if sync.get(d).copied().unwrap_or(false) {
+                *s += SYNC_BONUS;
+            }
+        }
         let mut keep: Vec<usize> = (0..scores.len())
-            .filter(|&d| scores[d] >= BODY_BAR * best)
+            .filter(|&d| scores[d] >= BODY_BAR)
             .collect();
         keep.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
         out[file] = keep;
@@ -326,9 +341,73 @@ fn choose_bodies(files: &[SourceFile], ranking: &Ranking) -> Vec<Bodies> {
     out
 }
 
-/// Places files in rank order when not all fit in full: full text while a file is within its
-/// share and full files within theirs, else an outline (keeping the bodies chosen for it,
-/// fewer if they do not fit), else a name. Returns the sections and the files left as names.
+/// Words that mark code synchronising threads (matched as whole identifiers or their
+/// `_`/camelCase parts, case-insensitively).
+const SYNC_WORDS: &[&str] = &[
+    "lock",
+    "locked",
+    "rlock",
+    "mutex",
+    "rwlock",
+    "condvar",
+    "condition",
+    "semaphore",
+    "atomic",
+    "threading",
+    "acquire",
+    "release",
+    "notify",
+    "fetch",
+    "compare",
+    "barrier",
+    "spawn",
+];
+
+/// Per definition of `file` (in `facts.defs` order): whether a function's or method's body
+/// uses a [`SYNC_WORDS`] word.
+fn synchronising_defs(file: &SourceFile) -> Vec<bool> {
+    let (Some(facts), Some(text)) = (&file.facts, &file.text) else {
+        return Vec::new();
+    };
+    let mut sync_lines = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut hit = false;
+        for word in line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+            super::query::subwords(word, |s| {
+                hit |= SYNC_WORDS.iter().any(|w| s.eq_ignore_ascii_case(w));
+            });
+        }
+        if hit {
+            sync_lines.push(i as u32 + 1);
+        }
+    }
+    facts
+        .defs
+        .iter()
+        .map(|d| {
+            matches!(
+                d.kind,
+                super::parse::SymbolKind::Function | super::parse::SymbolKind::Method
+            ) && {
+                let from = sync_lines.partition_point(|&l| l < d.line);
+                sync_lines.get(from).is_some_and(|&l| l <= d.end_line)
+            }
+        })
+        .collect()
+}
+
+/// Places files when not all fit in full, in three passes:
+///
+/// 1. in rank order, full text for each file that fits within its share of the budget and
+///    the room left for full files once the outlines of the better-ranked files that did not
+///    fit are reserved (a file that does not fit is skipped, not waited for, and a small
+///    file far down the ranking cannot take the room of a relevant file's outline);
+/// 2. the reserved outlines, in rank order, each with the bodies chosen for it (fewer if they
+///    do not fit);
+/// 3. outlines of the other files, in rank order, while they fit; names for the rest.
+///
+/// Returns the sections (full first, then outlines, each in rank order) and the files left
+/// as names.
 fn place(
     root: &Path,
     files: &[SourceFile],
@@ -342,39 +421,88 @@ fn place(
     let outline_cap = budget * OUTLINE_SHARE / 100;
     let file_cap = budget * FILE_SHARE / 100;
     let mut used = header_tokens;
+    let mut reserved = 0;
     let mut sections = Vec::new();
-    let mut names = Vec::new();
+    let mut outlines: Vec<Option<Section>> = vec![None; ranked.len()];
+    let mut full = vec![false; ranked.len()];
     // Counting tokens costs time: after this many files in a row that did not fit in a mode,
     // stop trying that mode (a large tree would otherwise be tokenized whole).
-    let (mut full_misses, mut outline_misses) = (0, 0);
+    let mut misses = 0;
     for (rank, r) in ranked.iter().enumerate() {
         let file = &files[r.file];
-        let room = full_cap.saturating_sub(used).min(file_cap);
-        if full_misses < MAX_MISSES && (file.bytes as usize) <= room.saturating_mul(8) {
-            if let Some(text) = full_text(root, file) {
-                let s = code_section(&file.path, "", &text);
-                let t = tokens.count(&s);
-                if t <= room {
-                    used += t;
-                    full_misses = 0;
-                    sections.push(Section {
-                        file: r.file,
-                        rank,
-                        mode: Mode::Full,
-                        text: s,
-                        tokens: t,
-                    });
-                    continue;
-                }
+        let room = full_cap.saturating_sub(used + reserved).min(file_cap);
+        if misses >= MAX_MISSES || room == 0 {
+            break;
+        }
+        // A token is rarely more than 8 bytes of source: skip counting what cannot fit.
+        let fits = ((file.bytes as usize) <= room.saturating_mul(8))
+            .then(|| full_text(root, file))
+            .flatten()
+            .map(|text| code_section(&file.path, "", &text))
+            .map(|s| (tokens.count(&s), s))
+            .filter(|(t, _)| *t <= room);
+        if let Some((t, s)) = fits {
+            used += t;
+            misses = 0;
+            full[rank] = true;
+            sections.push(Section {
+                file: r.file,
+                rank,
+                mode: Mode::Full,
+                text: s,
+                tokens: t,
+            });
+            continue;
+        }
+        misses += 1;
+        if used + reserved < outline_cap {
+            let room = outline_cap.saturating_sub(used + reserved).min(file_cap);
+            if let Some((s, t)) = fitting_outline(file, &[], room, tokens) {
+                reserved += t;
+                outlines[rank] = Some(Section {
+                    file: r.file,
+                    rank,
+                    mode: Mode::Outline,
+                    text: s,
+                    tokens: t,
+                });
             }
         }
-        full_misses += 1;
-        if outline_misses < MAX_MISSES {
+    }
+    // The reserved outlines, with bodies where they fit.
+    for (rank, r) in ranked.iter().enumerate() {
+        let Some(plain) = outlines[rank].take() else {
+            continue;
+        };
+        reserved -= plain.tokens;
+        let room = outline_cap
+            .saturating_sub(used + reserved)
+            .min(file_cap)
+            .max(plain.tokens);
+        let section = match fitting_outline(&files[r.file], &bodies[r.file], room, tokens) {
+            Some((text, t)) if t <= room => Section {
+                text,
+                tokens: t,
+                ..plain
+            },
+            _ => plain,
+        };
+        used += section.tokens;
+        outlines[rank] = Some(section);
+    }
+    let mut names = Vec::new();
+    let mut misses = 0;
+    for (rank, r) in ranked.iter().enumerate() {
+        if full[rank] || outlines[rank].is_some() {
+            continue;
+        }
+        let file = &files[r.file];
+        if misses < MAX_MISSES {
             let room = outline_cap.saturating_sub(used).min(file_cap);
-            if let Some((s, t)) = fitting_outline(file, &bodies[r.file], room, tokens) {
+            if let Some((s, t)) = fitting_outline(file, &[], room, tokens) {
                 used += t;
-                outline_misses = 0;
-                sections.push(Section {
+                misses = 0;
+                outlines[rank] = Some(Section {
                     file: r.file,
                     rank,
                     mode: Mode::Outline,
@@ -384,11 +512,12 @@ fn place(
                 continue;
             }
             if file.facts.is_some() {
-                outline_misses += 1;
+                misses += 1;
             }
         }
         names.push((rank, r.file));
     }
+    sections.extend(outlines.into_iter().flatten());
     (sections, names)
 }
 

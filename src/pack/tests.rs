@@ -248,7 +248,11 @@ fn the_task_pulls_named_files_and_their_dependencies_up() {
 fn ledger_tree() -> tempfile::TempDir {
     let mut files: Vec<(String, String)> = vec![("pkg/__init__.py".into(), String::new())];
     for i in 0..12 {
-        let mut body = format!("import threading\nfrom .m{} import helper_{}\n\n", (i + 1) % 12, (i + 1) % 12);
+        let mut body = format!(
+            "import threading\nfrom .m{} import helper_{}\n\n",
+            (i + 1) % 12,
+            (i + 1) % 12
+        );
         body.push_str(&format!(
             "def settle_ledger_{i}(ledger, lock):\n    \"\"\"Settle the ledger balance.\"\"\"\n    with lock:\n        balance = ledger.balance\n        ledger.balance = balance + {i}\n    return ledger\n\n"
         ));
@@ -282,7 +286,11 @@ fn outlines_keep_relevant_bodies_and_budgets_stay_exact() {
         };
         let packed = pack_dir(dir.path(), query, &options).unwrap();
         assert_eq!(count_tokens(&packed.text), packed.tokens);
-        assert!(packed.tokens <= budget, "budget {budget}: {}", packed.tokens);
+        assert!(
+            packed.tokens <= budget,
+            "budget {budget}: {}",
+            packed.tokens
+        );
         let outlined = packed
             .files
             .iter()
@@ -341,7 +349,15 @@ fn no_single_file_takes_more_than_its_share_when_not_all_fit() {
     };
     let packed = pack_dir(dir.path(), "Split huge into parts", &options).unwrap();
     for f in &packed.files {
-        assert!(f.tokens <= budget / 4, "{} takes {} tokens", f.path, f.tokens);
+        assert!(
+            f.tokens <= budget / 4,
+            "{} takes {} tokens",
+            f.path,
+            f.tokens
+        );
     }
-    assert_eq!(packed.file("app/big.py").map(|f| f.mode), Some(Mode::Outline));
+    assert_eq!(
+        packed.file("app/big.py").map(|f| f.mode),
+        Some(Mode::Outline)
+    );
 }
