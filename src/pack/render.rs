@@ -475,6 +475,11 @@ fn place(
             continue;
         };
         reserved -= plain.tokens;
+        if bodies[r.file].is_empty() {
+            used += plain.tokens;
+            outlines[rank] = Some(plain);
+            continue;
+        }
         let room = outline_cap
             .saturating_sub(used + reserved)
             .min(file_cap)
