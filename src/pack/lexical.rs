@@ -110,23 +110,29 @@ impl Vocab {
         self.prefixes[k / 64] & (1 << (k % 64)) != 0
     }
 
-    /// The (anywhere, path-only) terms of a subword, if it is one of the query's.
-    fn lookup(&self, sub: &str, buf: &mut String) -> Option<(Option<u16>, Option<u16>)> {
+    /// The (anywhere, path-only) terms of a subword, if it is one of the query's. Stems are
+    /// remembered in `scratch`: code repeats its identifiers, and stemming is the costly part.
+    fn lookup(&self, sub: &str, scratch: &mut Scratch) -> Option<(Option<u16>, Option<u16>)> {
         if !self.may_match(sub.as_bytes()) {
             return None;
         }
+        let buf = &mut scratch.buf;
         buf.clear();
         buf.push_str(sub);
         buf.make_ascii_lowercase();
+        if let Some(&hit) = scratch.memo.get(buf.as_str()) {
+            return hit;
+        }
         let stemmed = super::query::stemmer().stem(buf);
-        self.index.get(stemmed.as_ref()).copied()
+        let hit = self.index.get(stemmed.as_ref()).copied();
+        scratch.memo.insert(buf.clone(), hit);
+        hit
     }
 
     /// Calls `f(term, line)` for every use of an anywhere-term in `text` (lines 1-based), and
     /// returns the number of subwords in it.
-    fn scan_text(&self, text: &str, mut f: impl FnMut(u16, u32)) -> u32 {
+    fn scan_text(&self, text: &str, scratch: &mut Scratch, mut f: impl FnMut(u16, u32)) -> u32 {
         let bytes = text.as_bytes();
-        let mut buf = String::new();
         let (mut i, mut line, mut count) = (0, 1u32, 0u32);
         while i < bytes.len() {
             let c = bytes[i];
@@ -145,7 +151,7 @@ impl Vocab {
             subwords(word, |s| {
                 parts += 1;
                 first.get_or_insert(s);
-                if let Some((Some(t), _)) = self.lookup(s, &mut buf) {
+                if let Some((Some(t), _)) = self.lookup(s, scratch) {
                     f(t, line);
                 }
             });
@@ -156,7 +162,7 @@ impl Vocab {
                     subwords(word, |s| c.push_str(s));
                     c
                 };
-                if let Some((Some(t), _)) = self.lookup(&compound, &mut buf) {
+                if let Some((Some(t), _)) = self.lookup(&compound, scratch) {
                     f(t, line);
                 }
             }
@@ -165,23 +171,35 @@ impl Vocab {
     }
 
     /// Calls `f(anywhere, path_only)` for each subword (and compound) of `name`.
-    fn scan_name(&self, name: &str, mut f: impl FnMut(Option<u16>, Option<u16>)) {
-        let mut buf = String::new();
+    fn scan_name(
+        &self,
+        name: &str,
+        scratch: &mut Scratch,
+        mut f: impl FnMut(Option<u16>, Option<u16>),
+    ) {
         let mut compound = String::new();
         let mut parts = 0;
         subwords(name, |s| {
             parts += 1;
             compound.push_str(s);
-            if let Some((a, p)) = self.lookup(s, &mut buf) {
+            if let Some((a, p)) = self.lookup(s, scratch) {
                 f(a, p);
             }
         });
         if parts > 1 {
-            if let Some((a, p)) = self.lookup(&compound, &mut buf) {
+            if let Some((a, p)) = self.lookup(&compound, scratch) {
                 f(a, p);
             }
         }
     }
+}
+
+/// Reused buffers of a scan: the lowercased subword, and what each lowercased subword seen
+/// so far stems to (its terms, or none).
+#[derive(Debug, Default)]
+struct Scratch {
+    buf: String,
+    memo: FastMap<String, Option<(Option<u16>, Option<u16>)>>,
 }
 
 /// Term counts of one file: (term, in path, in definitions, in text).
@@ -207,10 +225,10 @@ fn bump(terms: &mut Vec<(u16, f32, f32, f32)>, t: u16, field: usize) {
     }
 }
 
-fn count_file(vocab: &Vocab, file: &SourceFile) -> FileCounts {
+fn count_file(vocab: &Vocab, file: &SourceFile, scratch: &mut Scratch) -> FileCounts {
     let mut c = FileCounts::default();
     for piece in file.path.split(['/', '.', '-']) {
-        vocab.scan_name(piece, |a, p| {
+        vocab.scan_name(piece, scratch, |a, p| {
             for t in [a, p].into_iter().flatten() {
                 bump(&mut c.terms, t, 0);
             }
@@ -218,7 +236,7 @@ fn count_file(vocab: &Vocab, file: &SourceFile) -> FileCounts {
     }
     if let Some(facts) = &file.facts {
         for d in &facts.defs {
-            vocab.scan_name(&d.name, |a, _| {
+            vocab.scan_name(&d.name, scratch, |a, _| {
                 if let Some(t) = a {
                     bump(&mut c.terms, t, 1);
                 }
@@ -226,7 +244,7 @@ fn count_file(vocab: &Vocab, file: &SourceFile) -> FileCounts {
         }
     }
     if let Some(text) = &file.text {
-        c.len = vocab.scan_text(text, |t, _| bump(&mut c.terms, t, 2));
+        c.len = vocab.scan_text(text, scratch, |t, _| bump(&mut c.terms, t, 2));
     }
     c.terms.sort_unstable_by_key(|e| e.0);
     c
@@ -267,7 +285,12 @@ impl Lexical {
                 top_terms: vec![Vec::new(); n],
             };
         }
-        let counts: Vec<FileCounts> = files.par_iter().map(|f| count_file(&vocab, f)).collect();
+        let counts: Vec<FileCounts> = files
+            .par_iter()
+            .map_init(Scratch::default, |scratch, f| {
+                count_file(&vocab, f, scratch)
+            })
+            .collect();
         let texts = files.iter().filter(|f| f.text.is_some()).count().max(1);
         let avg_len = counts.iter().map(|c| c.len as f64).sum::<f64>() / texts as f64;
         let mut df = vec![0usize; vocab.len()];
@@ -328,7 +351,9 @@ impl Lexical {
         };
         let mut hits: Vec<(u32, u16)> = Vec::new();
         if !self.vocab.is_empty() {
-            self.vocab.scan_text(text, |t, line| hits.push((line, t)));
+            let mut scratch = Scratch::default();
+            self.vocab
+                .scan_text(text, &mut scratch, |t, line| hits.push((line, t)));
         }
         let mut tf = vec![0.0f64; self.vocab.len()];
         facts

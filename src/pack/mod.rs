@@ -125,7 +125,7 @@ pub struct PackedFile {
     pub path: String,
     /// 1-based rank.
     pub rank: usize,
-    /// PageRank score.
+    /// Fused ranking score (lexical and graph; the best file has at most 1).
     pub score: f64,
     /// Why it ranks there.
     pub reason: String,

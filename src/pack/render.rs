@@ -200,7 +200,7 @@ const BODY_BAR: f64 = 0.3;
 /// around breaks things, so its body is worth showing even when the task does not name it.
 const SYNC_BONUS: f64 = 0.5;
 /// Files whose definitions are scored for bodies, beyond those in full.
-const BODY_CANDIDATES: usize = 200;
+const BODY_CANDIDATES: usize = 50;
 
 /// What a file's outline keeps beyond headers: the bodies of these definitions (indexes into
 /// its `facts.defs`), best first.
