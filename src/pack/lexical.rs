@@ -51,13 +51,16 @@ impl FieldWeights {
     };
 }
 
+/// The term a subword is when matched anywhere, and when matched in paths only.
+type TermPair = (Option<u16>, Option<u16>);
+
 /// The query's terms, indexed for scanning.
 #[derive(Debug)]
 pub struct Vocab {
     /// Stems, weights and scopes by term index.
     terms: Vec<(String, f64, TermScope)>,
     /// Stem -> (term matched anywhere, term matched in paths only).
-    index: FastMap<String, (Option<u16>, Option<u16>)>,
+    index: FastMap<String, TermPair>,
     /// Bit per two-letter lowercase prefix of some stem.
     prefixes: Vec<u64>,
 }
@@ -69,7 +72,7 @@ fn prefix_key(a: u8, b: u8) -> usize {
 impl Vocab {
     /// The terms of `query` (at most `u16::MAX`).
     pub fn new(query: &Query) -> Vocab {
-        let mut index: FastMap<String, (Option<u16>, Option<u16>)> = FastMap::default();
+        let mut index: FastMap<String, TermPair> = FastMap::default();
         let mut prefixes = vec![0u64; 1024];
         let mut terms = Vec::new();
         for (i, t) in query.terms.iter().take(u16::MAX as usize).enumerate() {
@@ -112,7 +115,7 @@ impl Vocab {
 
     /// The (anywhere, path-only) terms of a subword, if it is one of the query's. Stems are
     /// remembered in `scratch`: code repeats its identifiers, and stemming is the costly part.
-    fn lookup(&self, sub: &str, scratch: &mut Scratch) -> Option<(Option<u16>, Option<u16>)> {
+    fn lookup(&self, sub: &str, scratch: &mut Scratch) -> Option<TermPair> {
         if !self.may_match(sub.as_bytes()) {
             return None;
         }
@@ -171,12 +174,7 @@ impl Vocab {
     }
 
     /// Calls `f(anywhere, path_only)` for each subword (and compound) of `name`.
-    fn scan_name(
-        &self,
-        name: &str,
-        scratch: &mut Scratch,
-        mut f: impl FnMut(Option<u16>, Option<u16>),
-    ) {
+    fn scan_name(&self, name: &str, scratch: &mut Scratch, mut f: impl FnMutTermPair) {
         let mut compound = String::new();
         let mut parts = 0;
         subwords(name, |s| {
@@ -199,7 +197,7 @@ impl Vocab {
 #[derive(Debug, Default)]
 struct Scratch {
     buf: String,
-    memo: FastMap<String, Option<(Option<u16>, Option<u16>)>>,
+    memo: FastMap<String, Option<TermPair>>,
 }
 
 /// Term counts of one file: (term, in path, in definitions, in text).
