@@ -174,7 +174,12 @@ impl Vocab {
     }
 
     /// Calls `f(anywhere, path_only)` for each subword (and compound) of `name`.
-    fn scan_name(&self, name: &str, scratch: &mut Scratch, mut f: impl FnMutTermPair) {
+    fn scan_name(
+        &self,
+        name: &str,
+        scratch: &mut Scratch,
+        mut f: impl FnMut(Option<u16>, Option<u16>),
+    ) {
         let mut compound = String::new();
         let mut parts = 0;
         subwords(name, |s| {
