@@ -99,20 +99,8 @@ pub(super) enum Command {
         gold: bool,
     },
     /// Pack a repository for a model: ranked files in full, outlines, names, under a token
-    /// budget (o200k_base, counted exactly).
-    Pack {
-        /// The repository folder.
-        dir: PathBuf,
-        /// Rank for this task (FIXTURE/TASK): files and identifiers its text names seed it.
-        #[arg(long)]
-        task: Option<String>,
-        /// Token budget.
-        #[arg(long, default_value_t = 8192)]
-        budget: usize,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = pack::PackFormat::Md)]
-        format: pack::PackFormat,
-    },
+    /// budget (o200k_base, counted exactly), for a catalog task or any text.
+    Pack(PackArgs),
     /// Print a repository's dependency graph (files, symbols, imports, references).
     Graph {
         /// The repository folder.
@@ -121,13 +109,10 @@ pub(super) enum Command {
         #[arg(long, value_enum, default_value_t = pack::GraphFormat::Json)]
         format: pack::GraphFormat,
     },
-    /// Measure the packer on every fixture task at 8k, 16k and 32k tokens: recall of the
-    /// files the gold patch touches, and whether each seeded bug's file is shown in full.
-    PackEval {
-        /// Also write the table to this file (e.g. docs/pack-eval.md).
-        #[arg(long, short = 'o')]
-        output: Option<PathBuf>,
-    },
+    /// Measure the packer against BM25, path order (and aider's RepoMap) on every fixture
+    /// task, or on the cases of a file, at 4k, 8k, 16k and 32k tokens: gold files in full,
+    /// shown and named, and whether the seeded bug's lines are visible.
+    PackEval(PackEvalArgs),
     /// Apply a model reply to a folder and print the per-file and per-hunk outcome, to try the
     /// edit extractor by hand (exit 1 when the reply does not apply).
     Apply {
@@ -262,6 +247,48 @@ pub(super) enum NewWhat {
         #[arg(long)]
         file: String,
     },
+}
+
+/// Arguments of `refbench pack`.
+#[derive(Debug, clap::Args)]
+pub(super) struct PackArgs {
+    /// The repository folder.
+    pub(super) dir: PathBuf,
+    /// Rank for this catalog task (FIXTURE/TASK): its title, statement, requirements and
+    /// interface are the query.
+    #[arg(long, conflicts_with_all = ["query", "query_file"])]
+    pub(super) task: Option<String>,
+    /// Rank for this text (a task statement, a commit message, an issue).
+    #[arg(long, conflicts_with = "query_file")]
+    pub(super) query: Option<String>,
+    /// Rank for the text in this file.
+    #[arg(long)]
+    pub(super) query_file: Option<PathBuf>,
+    /// Token budget.
+    #[arg(long, default_value_t = 8192)]
+    pub(super) budget: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = pack::PackFormat::Md)]
+    pub(super) format: pack::PackFormat,
+}
+
+/// Arguments of `refbench pack-eval`.
+#[derive(Debug, clap::Args)]
+pub(super) struct PackEvalArgs {
+    /// Also write the table to this file.
+    #[arg(long, short = 'o')]
+    pub(super) output: Option<PathBuf>,
+    /// Evaluate these cases instead of the catalog's tasks: one JSON object per line,
+    /// {"id", "repo" (relative to the file), "query", "gold": [paths], "bugs": [{"file",
+    /// "lines"}]}.
+    #[arg(long)]
+    pub(super) cases: Option<PathBuf>,
+    /// Also compare aider's RepoMap, run by this Python (one where `import aider` works).
+    #[arg(long)]
+    pub(super) aider_python: Option<PathBuf>,
+    /// The aider script (default: benches/aider_repomap.py under the project root).
+    #[arg(long, requires = "aider_python")]
+    pub(super) aider_script: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

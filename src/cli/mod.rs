@@ -549,14 +549,9 @@ pub fn main() -> ExitCode {
             repo,
             format,
         } => apply::apply_command(&reply, &repo, format),
-        Command::Pack {
-            dir,
-            task,
-            budget,
-            format,
-        } => pack::pack_command(&root, &cache, &dir, task.as_deref(), budget, format),
+        Command::Pack(args) => pack::pack_command(&root, &cache, &args),
         Command::Graph { dir, format } => pack::graph_command(&cache, &dir, format),
-        Command::PackEval { output } => pack::pack_eval_command(&root, &cache, output.as_deref()),
+        Command::PackEval(args) => pack::pack_eval_command(&root, &cache, &args),
         Command::Checkout { task, dir, gold } => {
             let catalog = match load_catalog(&root) {
                 Ok(c) => c,
