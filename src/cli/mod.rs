@@ -186,9 +186,14 @@ struct RunArgs {
     /// Task ids or globs over FIXTURE/TASK (repeatable; default: all).
     #[arg(long = "task", short = 't')]
     tasks: Vec<String>,
-    /// Models to evaluate (repeatable; default: gold and empty).
+    /// Models to evaluate (repeatable; default: gold and empty). `NAME+agent` runs a provider
+    /// model in agent mode; `oracle` and `nop` are the built-in agents.
     #[arg(long = "model", short = 'm')]
     models: Vec<String>,
+    /// `agent`: every provider model given with --model works the task with tools (as
+    /// `NAME+agent`, its own leaderboard row); see docs/agent-mode.md.
+    #[arg(long, value_enum)]
+    mode: Option<crate::model::tools::Mode>,
     /// Samples per task and model.
     #[arg(long, default_value_t = 1, value_parser = at_least_one::<u32>)]
     samples: u32,
@@ -570,6 +575,15 @@ pub fn main() -> ExitCode {
                 tasks: args.tasks,
                 models: if args.models.is_empty() {
                     default_models(config.as_deref())
+                } else if args.mode == Some(crate::model::tools::Mode::Agent) {
+                    args.models
+                        .into_iter()
+                        .map(|m| match m.as_str() {
+                            "oracle" | "nop" => m,
+                            _ if m.ends_with(crate::model::AGENT_SUFFIX) => m,
+                            _ => format!("{m}{}", crate::model::AGENT_SUFFIX),
+                        })
+                        .collect()
                 } else {
                     args.models
                 },

@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 /// How a model attempts a task.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Mode {
     /// One packed prompt, one reply holding the edit.
