@@ -261,3 +261,9 @@ fn mode_and_agent_limits_are_read_and_checked() {
     std::fs::write(&path, "[agent]\nturns = 1\n").unwrap();
     assert!(Config::load(&path).is_err(), "unknown keys are refused");
 }
+
+#[test]
+fn the_shipped_agent_table_states_the_defaults() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("refbench.toml");
+    assert_eq!(Config::load(&path).unwrap().agent, AgentLimits::default());
+}
