@@ -322,6 +322,7 @@ enum Kind {
 pub struct Model {
     name: String,
     mode: tools::Mode,
+    agent_limits: tools::AgentLimits,
     kind: Arc<Kind>,
     shared: Arc<Shared>,
 }
@@ -658,6 +659,7 @@ impl ModelSet {
         let model = Model {
             name: name.to_string(),
             mode,
+            agent_limits: self.config.agent,
             kind: Arc::new(kind),
             shared: self.shared.clone(),
         };

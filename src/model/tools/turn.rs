@@ -49,6 +49,11 @@ impl Model {
         self.mode == super::Mode::Agent
     }
 
+    /// The limits of this model's agent attempts (refbench.toml's `[agent]`).
+    pub fn agent_limits(&self) -> super::AgentLimits {
+        self.agent_limits
+    }
+
     /// The built-in agent this model is, if it is one.
     pub fn builtin_agent(&self) -> Option<BuiltinAgent> {
         match *self.kind {
