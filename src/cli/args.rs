@@ -150,9 +150,14 @@ pub(super) struct RunArgs {
     /// Task ids or globs over FIXTURE/TASK (repeatable; default: all).
     #[arg(long = "task", short = 't')]
     pub(super) tasks: Vec<String>,
-    /// Models to evaluate (repeatable; default: gold and empty).
+    /// Models to evaluate (repeatable; default: gold and empty). `NAME+agent` runs a provider
+    /// model in agent mode; `oracle` and `nop` are the built-in agents.
     #[arg(long = "model", short = 'm')]
     pub(super) models: Vec<String>,
+    /// `agent`: every provider model given with --model works the task with tools (as
+    /// `NAME+agent`, its own leaderboard row); see docs/agent-mode.md.
+    #[arg(long, value_enum)]
+    pub(super) mode: Option<crate::model::tools::Mode>,
     /// Samples per task and model.
     #[arg(long, default_value_t = 1, value_parser = at_least_one::<u32>)]
     pub(super) samples: u32,

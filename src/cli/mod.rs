@@ -289,6 +289,15 @@ pub fn main() -> ExitCode {
                 tasks: args.tasks,
                 models: if args.models.is_empty() {
                     default_models(config.as_deref())
+                } else if args.mode == Some(crate::model::tools::Mode::Agent) {
+                    args.models
+                        .into_iter()
+                        .map(|m| match m.as_str() {
+                            "oracle" | "nop" => m,
+                            _ if m.ends_with(crate::model::AGENT_SUFFIX) => m,
+                            _ => format!("{m}{}", crate::model::AGENT_SUFFIX),
+                        })
+                        .collect()
                 } else {
                     args.models
                 },

@@ -38,6 +38,7 @@ pub mod config;
 pub mod prompt;
 pub mod reply_cache;
 pub mod stream;
+pub mod tools;
 pub mod wire;
 
 use std::collections::HashMap;
@@ -56,7 +57,7 @@ use reply_cache::ReplyCache;
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
     /// A name that is neither built in nor configured.
-    #[error("unknown model `{name}`; built-in models: gold, empty{configured}")]
+    #[error("unknown model `{name}`; built-in models: gold, empty, oracle, nop (agents); add `+agent` to a provider model's name for agent mode{configured}")]
     Unknown {
         /// The name given.
         name: String,
@@ -195,6 +196,8 @@ pub enum StopReason {
     Refusal,
     /// The provider's content filter stopped it.
     ContentFilter,
+    /// The model stopped to have its tool calls run (agent mode).
+    ToolUse,
     /// Anything else the provider reported.
     Other,
 }
@@ -253,6 +256,10 @@ pub struct AskInfo {
     /// How the reply came back (`None` from the cache, a replay or a built-in).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transport: Option<Transport>,
+    /// Agent mode: how the loop stopped, its turns and tool calls (HTTP requests and the
+    /// cache flag above are summed over turns).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent: Option<tools::AgentInfo>,
 }
 
 /// A model's reply.
@@ -304,6 +311,8 @@ impl Shared {
 enum Kind {
     Gold,
     Empty,
+    Oracle,
+    Nop,
     Http(HttpModel),
     Replay { entry: ModelEntry, replies: Replies },
 }
@@ -312,6 +321,8 @@ enum Kind {
 #[derive(Clone)]
 pub struct Model {
     name: String,
+    mode: tools::Mode,
+    agent_limits: tools::AgentLimits,
     kind: Arc<Kind>,
     shared: Arc<Shared>,
 }
@@ -433,6 +444,12 @@ impl Model {
                 }
             }
             Kind::Http(_) => unreachable!("HTTP models are asked asynchronously"),
+            Kind::Oracle | Kind::Nop => {
+                return Err(ModelError::Unsupported {
+                    model: self.name.clone(),
+                    what: "a built-in agent works in the attempt's tree (agent mode), it gives no single reply".into(),
+                })
+            }
         })
     }
 
@@ -469,6 +486,7 @@ impl Model {
                 http_requests: requests,
                 cached: transport.is_none(),
                 transport,
+                agent: None,
             },
         })
     }
@@ -504,6 +522,10 @@ fn prompt_artifact(prompt: &prompt::Prompt) -> String {
         prompt.system, prompt.user
     )
 }
+
+/// Added to a provider model's name (`gpt-5.5+agent`) to run it in agent mode, as its own
+/// leaderboard row.
+pub const AGENT_SUFFIX: &str = "+agent";
 
 /// The models of a run: the built-ins plus refbench.toml's entries, resolved once each so
 /// every attempt of a model shares its limits.
@@ -571,11 +593,35 @@ impl ModelSet {
         if let Some(m) = self.resolved.lock().expect("not poisoned").get(name) {
             return Ok(m.clone());
         }
-        let kind = match name {
+        let (base, suffix_agent) = match name.strip_suffix(AGENT_SUFFIX) {
+            Some(base) => (base, true),
+            None => (name, false),
+        };
+        let mut mode = if suffix_agent {
+            tools::Mode::Agent
+        } else {
+            tools::Mode::Single
+        };
+        let kind = match base {
+            "gold" | "empty" if suffix_agent => {
+                return Err(ModelError::Unsupported {
+                    model: name.to_string(),
+                    what: "gold and empty give one reply; the built-in agents are oracle and nop"
+                        .into(),
+                })
+            }
             "gold" => Kind::Gold,
             "empty" => Kind::Empty,
+            "oracle" | "nop" if !suffix_agent => {
+                mode = tools::Mode::Agent;
+                if base == "oracle" {
+                    Kind::Oracle
+                } else {
+                    Kind::Nop
+                }
+            }
             _ => {
-                let entry = self.config.get(name).ok_or_else(|| ModelError::Unknown {
+                let entry = self.config.get(base).ok_or_else(|| ModelError::Unknown {
                     name: name.to_string(),
                     configured: match (&self.config.path, self.config.models.len()) {
                         (None, _) => "; no refbench.toml was found (pass --config PATH)".into(),
@@ -592,7 +638,16 @@ impl ModelSet {
                         ),
                     },
                 })?;
+                if entry.mode == tools::Mode::Agent {
+                    mode = tools::Mode::Agent;
+                }
                 match entry.provider {
+                    Provider::Replay if mode == tools::Mode::Agent => {
+                        return Err(ModelError::Unsupported {
+                            model: name.to_string(),
+                            what: "a replay model has no tool-calling conversation to replay; run the provider model again with the response cache instead".into(),
+                        })
+                    }
                     Provider::Replay => Kind::Replay {
                         entry: entry.clone(),
                         replies: load_replay(entry)?,
@@ -603,6 +658,8 @@ impl ModelSet {
         };
         let model = Model {
             name: name.to_string(),
+            mode,
+            agent_limits: self.config.agent,
             kind: Arc::new(kind),
             shared: self.shared.clone(),
         };
