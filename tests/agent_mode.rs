@@ -60,6 +60,24 @@ fn oracle_resolves_and_nop_does_not() {
         std::fs::read_to_string(run.join("artifacts").join(id).join("model.patch")).unwrap();
     assert!(patch.contains("calc/ops.py"), "{patch}");
     assert!(!patch.contains(".refbench-gold.patch"), "{patch}");
+
+    // report.html: both agents are agent rows, and each attempt shows its steps collapsed.
+    let html = std::fs::read_to_string(run.join("report.html")).unwrap();
+    assert!(
+        html.contains("<tr class=\"model-row\"><td>oracle</td><td>agent</td>"),
+        "{html}"
+    );
+    assert!(html.contains("<tr class=\"model-row\"><td>nop</td><td>agent</td>"));
+    assert!(
+        html.contains(
+            "<details class=\"trajectory\"><summary>Trajectory: 5 steps &middot; submitted"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("<summary>step 3 &middot; agent &middot; editor"),
+        "{html}"
+    );
 }
 
 mod scripted {
@@ -339,8 +357,9 @@ fn fixing_script() -> scripted::Script {
     ]
 }
 
-/// The newest run's record of `model`.
+/// The last run's record of the `mode = "agent"` entry `model`: recorded as `model+agent`.
 fn record_of(root: &Path, model: &str) -> Value {
+    let model = format!("{model}{}", refbench::model::AGENT_SUFFIX);
     let mut runs: Vec<_> = std::fs::read_dir(root.join("runs"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -348,7 +367,7 @@ fn record_of(root: &Path, model: &str) -> Value {
     runs.sort();
     attempt_records(runs.last().unwrap())
         .into_iter()
-        .find(|r| r["key"]["model"] == model)
+        .find(|r| r["key"]["model"] == model.as_str())
         .unwrap_or_else(|| panic!("no attempt of {model}"))
 }
 

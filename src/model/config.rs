@@ -249,7 +249,8 @@ pub struct ModelEntry {
     /// `replay`: the JSONL file written by `--record`, or a folder of `FIXTURE/TASK.md` replies
     /// (relative to refbench.toml).
     pub file: Option<PathBuf>,
-    /// `single` (one packed prompt, the default) or `agent` (a tool-calling loop).
+    /// `single` (one packed prompt, the default) or `agent` (a tool-calling loop; its attempts
+    /// are recorded as `NAME+agent`).
     #[serde(default)]
     pub mode: super::tools::Mode,
 }

@@ -527,6 +527,17 @@ fn prompt_artifact(prompt: &prompt::Prompt) -> String {
 /// leaderboard row.
 pub const AGENT_SUFFIX: &str = "+agent";
 
+/// How the attempts recorded under `name` were made: `NAME+agent` and the built-in agents
+/// (`oracle`, `nop`) work as agents, every other name answered one prompt
+/// ([`ModelSet::resolve`] records an agent-mode entry as `NAME+agent`).
+pub fn mode_of_name(name: &str) -> tools::Mode {
+    if name.ends_with(AGENT_SUFFIX) || name == "oracle" || name == "nop" {
+        tools::Mode::Agent
+    } else {
+        tools::Mode::Single
+    }
+}
+
 /// The models of a run: the built-ins plus refbench.toml's entries, resolved once each so
 /// every attempt of a model shares its limits.
 pub struct ModelSet {
@@ -588,7 +599,9 @@ impl ModelSet {
         &self.config
     }
 
-    /// The model named `name` (the same instance on every call).
+    /// The model named `name` (the same instance on every call). Its [`Model::name`], the
+    /// name its attempts are recorded under, is `name` except for an entry configured with
+    /// `mode = "agent"` asked for without the suffix: that one is `NAME+agent`.
     pub fn resolve(&self, name: &str) -> Result<Model, ModelError> {
         if let Some(m) = self.resolved.lock().expect("not poisoned").get(name) {
             return Ok(m.clone());
@@ -656,8 +669,17 @@ impl ModelSet {
                 }
             }
         };
+        // A name in results says the mode: an entry configured with `mode = "agent"` is
+        // recorded as `NAME+agent`, so reply and agent attempts never share a name (and a
+        // leaderboard row), whichever way the agent mode was asked for.
+        let canonical = match &kind {
+            Kind::Http(_) if mode == tools::Mode::Agent && !suffix_agent => {
+                format!("{base}{AGENT_SUFFIX}")
+            }
+            _ => name.to_string(),
+        };
         let model = Model {
-            name: name.to_string(),
+            name: canonical,
             mode,
             agent_limits: self.config.agent,
             kind: Arc::new(kind),

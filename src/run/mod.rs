@@ -176,8 +176,14 @@ pub fn execute(
                     expected: "give at least one model",
                 });
             }
+            // Attempts are recorded under each model's own name (an agent-mode entry's is
+            // NAME+agent); a model asked for twice runs once.
+            let mut names: Vec<String> = Vec::new();
             for name in &options.models {
-                models.resolve(name)?;
+                let model = models.resolve(name)?;
+                if !names.iter().any(|n| n == model.name()) {
+                    names.push(model.name().to_string());
+                }
             }
             let tasks = catalog
                 .select(&options.tasks)
@@ -198,7 +204,7 @@ pub fn execute(
                 refbench_version: env!("CARGO_PKG_VERSION").to_string(),
                 refbench_commit: refbench_commit(&catalog.root),
                 tasks: tasks.iter().map(|t| t.id.clone()).collect(),
-                models: options.models.clone(),
+                models: names,
                 samples: options.samples,
                 task_fingerprints,
                 sandbox: options.sandbox,
@@ -263,7 +269,16 @@ pub fn execute(
 
 fn check_resumable(catalog: &Catalog, meta: &RunMeta, models: &ModelSet) -> Result<(), RunError> {
     for name in &meta.models {
-        models.resolve(name)?;
+        let model = models.resolve(name)?;
+        if model.name() != name {
+            return Err(RunError::ResumeMismatch {
+                run: meta.run_id.clone(),
+                reason: format!(
+                    "model `{name}` is now configured with mode = \"agent\" (its attempts would be recorded as `{}`), but this run's attempts of `{name}` answered one prompt; restore the entry's mode or start a new run",
+                    model.name()
+                ),
+            });
+        }
     }
     for id in &meta.tasks {
         let mismatch = |reason: String| RunError::ResumeMismatch {

@@ -267,3 +267,18 @@ fn the_shipped_agent_table_states_the_defaults() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("refbench.toml");
     assert_eq!(Config::load(&path).unwrap().agent, AgentLimits::default());
 }
+
+#[test]
+fn a_name_in_results_says_its_mode() {
+    use crate::model::mode_of_name;
+    assert_eq!(mode_of_name("gpt-5.5+agent"), Mode::Agent);
+    assert_eq!(mode_of_name("oracle"), Mode::Agent);
+    assert_eq!(mode_of_name("nop"), Mode::Agent);
+    assert_eq!(mode_of_name("gpt-5.5"), Mode::Single);
+    assert_eq!(mode_of_name("gold"), Mode::Single);
+    assert_eq!(
+        mode_of_name("agent"),
+        Mode::Single,
+        "only the suffix counts"
+    );
+}
