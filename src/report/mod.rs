@@ -8,7 +8,8 @@
 //! This file holds the leaderboard and the verdict table; the other views have a file each:
 //! [`table`] lays out every table (aligned text, Markdown, TSV) so the views only fill cells,
 //! `attempt.rs` explains one attempt, `compare.rs` sets two runs side by side, [`html`] and
-//! [`junit`] write report.html, junit.xml and predictions.jsonl, [`analysis`] and [`stats`]
+//! [`junit`] write report.html, junit.xml and predictions.jsonl ([`trajectory`] an agent
+//! attempt's steps in the page), [`analysis`] and [`stats`]
 //! compute the statistics.
 
 pub mod analysis;
@@ -18,6 +19,7 @@ pub mod html;
 pub mod junit;
 pub mod stats;
 pub mod table;
+pub mod trajectory;
 
 pub use attempt::{describe_apply, explain, render_attempt};
 pub use compare::render_compare;
