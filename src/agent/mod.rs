@@ -272,7 +272,7 @@ struct CallOutcome {
 fn run_call(
     call: &ToolCall,
     job: &AgentJob<'_>,
-    shell: &shell::Shell,
+    shell: &shell::Shell<'_>,
     timeout: Duration,
     cap: usize,
 ) -> Result<CallOutcome, SandboxError> {

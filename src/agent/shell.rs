@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::catalog::{Language, Task};
-use crate::sandbox::{run_command, CommandSpec, Limits, SandboxError};
+use crate::sandbox::{run_command, CommandSpec, SandboxError};
 use crate::toolchain::{BuildSlot, Toolchain};
 
 /// Sources the saved state, runs the command file, saves the state on the way out. `$1` is
@@ -74,45 +74,63 @@ impl ShellOutput {
 }
 
 /// A shell bound to one attempt's tree.
-pub struct Shell {
+pub struct Shell<'a> {
+    task: &'a Task,
+    toolchain: &'a Toolchain,
+    /// No build cache: the attempt's tree is where commands run.
+    slot: BuildSlot,
     repo: PathBuf,
     scratch: PathBuf,
     state: PathBuf,
-    env: Vec<(String, String)>,
-    writable: Vec<PathBuf>,
-    sandbox: crate::sandbox::SandboxMode,
+    /// Rust: the shell's own cargo target dir (in the scratch folder), so that build output
+    /// never lands in the tree and so in the diff.
+    target: Option<PathBuf>,
     output_cap: usize,
 }
 
-impl Shell {
+impl<'a> Shell<'a> {
     /// A shell in `repo` for `task`. `scratch` is the attempt's private folder outside the tree
     /// (HOME, TMPDIR, the saved state and, for Rust, the cargo target dir live there).
     pub fn new(
-        task: &Task,
+        task: &'a Task,
         repo: &Path,
         scratch: &Path,
-        toolchain: &Toolchain,
+        toolchain: &'a Toolchain,
         output_cap: usize,
-    ) -> std::io::Result<Shell> {
+    ) -> std::io::Result<Shell<'a>> {
         let state = scratch.join("shell");
         std::fs::create_dir_all(&state)?;
-        let mut env = toolchain.env(task, &BuildSlot::none(repo));
-        let mut writable = Vec::new();
-        if task.language == Language::Rust {
-            // cargo's default target/ would land in the tree, and so in the diff.
-            let target = scratch.join("target");
-            env.push(("CARGO_TARGET_DIR".into(), target.display().to_string()));
-            writable.push(target);
-        }
         Ok(Shell {
+            task,
+            toolchain,
+            slot: BuildSlot::none(repo),
             repo: repo.to_path_buf(),
             scratch: scratch.to_path_buf(),
             state,
-            env,
-            writable,
-            sandbox: toolchain.sandbox,
+            target: (task.language == Language::Rust).then(|| scratch.join("target")),
             output_cap,
         })
+    }
+
+    /// The spec `command` runs under: the one the hidden tests and detectors run under
+    /// ([`Toolchain::attempt_command`]: environment, containment, resource limits), with the
+    /// shell's output cap and its own cargo target dir.
+    fn spec(&self, argv: Vec<String>, timeout: Duration) -> CommandSpec {
+        let mut spec = self.toolchain.attempt_command(
+            self.task,
+            &self.slot,
+            &self.repo,
+            &self.scratch,
+            argv,
+            timeout,
+        );
+        spec.output_cap = self.output_cap;
+        if let Some(target) = &self.target {
+            spec.env
+                .push(("CARGO_TARGET_DIR".into(), target.display().to_string()));
+            spec.writable.push(target.clone());
+        }
+        spec
     }
 
     /// Runs `command` (bash syntax) for at most `timeout`.
@@ -123,26 +141,16 @@ impl Shell {
             path: file.clone(),
             source,
         })?;
-        let out = run_command(&CommandSpec {
-            argv: vec![
-                "bash".into(),
-                "--noprofile".into(),
-                "--norc".into(),
-                "-c".into(),
-                WRAPPER.into(),
-                "refbench-shell".into(),
-                self.state.display().to_string(),
-            ],
-            cwd: self.repo.clone(),
-            scratch: self.scratch.clone(),
-            env: self.env.clone(),
-            timeout,
-            output_cap: self.output_cap,
-            merge_output: true,
-            writable: self.writable.clone(),
-            limits: Limits::for_timeout(timeout),
-            sandbox: self.sandbox,
-        })?;
+        let argv = vec![
+            "bash".into(),
+            "--noprofile".into(),
+            "--norc".into(),
+            "-c".into(),
+            WRAPPER.into(),
+            "refbench-shell".into(),
+            self.state.display().to_string(),
+        ];
+        let out = run_command(&self.spec(argv, timeout))?;
         Ok(ShellOutput {
             output: out.stdout.clone(),
             exit_code: out.exit_code(),
@@ -156,30 +164,78 @@ impl Shell {
 mod tests {
     use super::*;
 
-    /// A shell without the full sandbox (unit tests run anywhere; the end-to-end tests run
-    /// the real one).
-    fn shell(repo: &Path, scratch: &Path) -> Shell {
-        Shell {
-            repo: repo.to_path_buf(),
-            scratch: scratch.to_path_buf(),
-            state: {
-                let s = scratch.join("shell");
-                std::fs::create_dir_all(&s).unwrap();
-                s
-            },
-            env: vec![],
-            writable: vec![],
-            sandbox: crate::sandbox::SandboxMode::None,
-            output_cap: 2000,
+    /// A task, a toolchain without the full sandbox (unit tests run anywhere; the end-to-end
+    /// tests run the real one) and a folder with `repo/` and `scratch/`.
+    struct Fixture {
+        task: Task,
+        toolchain: Toolchain,
+        dir: tempfile::TempDir,
+    }
+
+    fn fixture(language: Language) -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("repo").join("sub")).unwrap();
+        let mut toolchain = Toolchain::in_cache(&dir.path().join("cache"), 1);
+        toolchain.sandbox = crate::sandbox::SandboxMode::None;
+        Fixture {
+            task: crate::lang::testing::task(language, &[], &[]),
+            toolchain,
+            dir,
         }
+    }
+
+    fn shell(f: &Fixture) -> Shell<'_> {
+        let repo = f.dir.path().join("repo");
+        Shell::new(
+            &f.task,
+            &repo,
+            &f.dir.path().join("scratch"),
+            &f.toolchain,
+            2000,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn commands_run_under_the_graders_spec_plus_the_shells_target_dir() {
+        let f = fixture(Language::Rust);
+        let sh = shell(&f);
+        let argv = vec!["true".to_string()];
+        let timeout = Duration::from_secs(7);
+        let spec = sh.spec(argv.clone(), timeout);
+        let repo = f.dir.path().join("repo");
+        let scratch = f.dir.path().join("scratch");
+        let graders = f.toolchain.attempt_command(
+            &f.task,
+            &BuildSlot::none(&repo),
+            &repo,
+            &scratch,
+            argv,
+            timeout,
+        );
+        assert_eq!(spec.sandbox, graders.sandbox);
+        assert_eq!(spec.limits, graders.limits);
+        assert_eq!((&spec.cwd, &spec.scratch), (&repo, &scratch));
+        assert_eq!(spec.merge_output, graders.merge_output);
+        assert_eq!(spec.output_cap, 2000);
+        let target = scratch.join("target");
+        assert_eq!(spec.env[..graders.env.len()], graders.env[..]);
+        assert_eq!(
+            spec.env[graders.env.len()..],
+            [("CARGO_TARGET_DIR".to_string(), target.display().to_string())]
+        );
+        assert_eq!(spec.writable, [graders.writable, vec![target]].concat());
+        // Python: nothing of the shell's own.
+        let f = fixture(Language::Python);
+        let spec = shell(&f).spec(vec!["true".into()], timeout);
+        assert!(spec.writable.is_empty());
+        assert!(!spec.env.iter().any(|(k, _)| k == "CARGO_TARGET_DIR"));
     }
 
     #[test]
     fn cwd_variables_and_functions_persist_between_commands() {
-        let dir = tempfile::tempdir().unwrap();
-        let repo = dir.path().join("repo");
-        std::fs::create_dir_all(repo.join("sub")).unwrap();
-        let sh = shell(&repo, &dir.path().join("scratch"));
+        let f = fixture(Language::Python);
+        let sh = shell(&f);
         let t = Duration::from_secs(10);
         let first = sh
             .run("cd sub && export GREETING=hello && hi() { echo hi-$1; }", t)
@@ -197,10 +253,8 @@ mod tests {
 
     #[test]
     fn a_slow_command_is_killed_and_said_so() {
-        let dir = tempfile::tempdir().unwrap();
-        let repo = dir.path().join("repo");
-        std::fs::create_dir_all(&repo).unwrap();
-        let sh = shell(&repo, &dir.path().join("scratch"));
+        let f = fixture(Language::Python);
+        let sh = shell(&f);
         let out = sh
             .run("echo start; sleep 30", Duration::from_secs(1))
             .unwrap();
@@ -212,10 +266,8 @@ mod tests {
 
     #[test]
     fn long_output_is_cut_with_a_mark() {
-        let dir = tempfile::tempdir().unwrap();
-        let repo = dir.path().join("repo");
-        std::fs::create_dir_all(&repo).unwrap();
-        let sh = shell(&repo, &dir.path().join("scratch"));
+        let f = fixture(Language::Python);
+        let sh = shell(&f);
         let out = sh.run("seq 1 20000", Duration::from_secs(10)).unwrap();
         assert!(out.output.len() < 2600, "{}", out.output.len());
         assert!(out.output.starts_with("1\n2\n"));

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use super::{grade, ScoreError, SuiteEnd, TestsVerdict};
 use crate::catalog::Task;
 use crate::lang::{BuildReport, BuildStep, CompiledSuite, OneCommand, StatusMap, SuitePlan};
-use crate::sandbox::{run_command, CommandOutput, CommandSpec, Limits, SandboxError};
+use crate::sandbox::{run_command, CommandOutput, CommandSpec, SandboxError};
 use crate::toolchain::{BuildSlot, Toolchain};
 
 /// Output kept per command, per stream.
@@ -63,16 +63,15 @@ impl AttemptCommands<'_> {
         timeout: Duration,
     ) -> Result<CommandOutput, SandboxError> {
         run_command(&CommandSpec {
-            argv: argv.to_vec(),
-            cwd: self.repo.to_path_buf(),
-            scratch: scratch.to_path_buf(),
-            env: self.toolchain.env(self.task, self.slot),
-            timeout,
             output_cap: OUTPUT_CAP,
-            merge_output: true,
-            writable: self.slot.writable(),
-            limits: Limits::for_timeout(timeout),
-            sandbox: self.toolchain.sandbox,
+            ..self.toolchain.attempt_command(
+                self.task,
+                self.slot,
+                self.repo,
+                scratch,
+                argv.to_vec(),
+                timeout,
+            )
         })
     }
 
