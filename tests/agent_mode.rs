@@ -93,7 +93,7 @@ mod scripted {
     use wiremock::matchers::{method, path_regex};
     use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-    use super::common::{refbench, shared_cache};
+    use super::common::run_with_config;
 
     pub const KEY: &str = "sk-fake-agent-0123456789abcdef";
     pub const KEY_VAR: &str = "REFBENCH_AGENT_TEST_KEY";
@@ -296,17 +296,7 @@ mod scripted {
     }
 
     pub fn run(root: &Path, config: &str, args: &[&str]) -> std::process::Output {
-        std::fs::write(root.join("refbench.toml"), config).unwrap();
-        refbench()
-            .arg("--root")
-            .arg(root)
-            .arg("--runs-dir")
-            .arg(root.join("runs"))
-            .arg("--cache-dir")
-            .arg(shared_cache())
-            .arg("--config")
-            .arg(root.join("refbench.toml"))
-            .arg("run")
+        run_with_config(root, config)
             .args(args)
             .env(KEY_VAR, KEY)
             .output()

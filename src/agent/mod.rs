@@ -243,23 +243,9 @@ fn scripted_turn(agent: BuiltinAgent, task: &Task, turn: u32) -> TurnReply {
 
 /// Cuts `text` to `cap` bytes, keeping its first and last halves and marking the cut.
 fn cap_text(text: String, cap: usize) -> String {
-    if text.len() <= cap {
-        return text;
-    }
-    let mut head = cap / 2;
-    while !text.is_char_boundary(head) {
-        head -= 1;
-    }
-    let mut tail = text.len() - cap / 2;
-    while !text.is_char_boundary(tail) {
-        tail += 1;
-    }
-    format!(
-        "{}\n[refbench: {} bytes of output cut here]\n{}",
-        &text[..head],
-        tail - head,
-        &text[tail..]
-    )
+    crate::fsutil::cut_middle(&text, cap, |n| {
+        format!("\n[refbench: {n} bytes of output cut here]\n")
+    })
 }
 
 /// The result of one call, and whether it was `submit`.

@@ -118,6 +118,53 @@ pub struct ObservationResult {
     pub content: String,
 }
 
+/// One tool call of a step as a reader sees it: the call, its arguments as text, the result it
+/// got back (if any) and whether that result is an error.
+#[derive(Debug, Clone, Copy)]
+pub struct CallView<'a> {
+    /// The call.
+    pub call: &'a AtifToolCall,
+    /// Its result, matched by call id.
+    pub result: Option<&'a ObservationResult>,
+    /// The result is an error.
+    pub is_error: bool,
+}
+
+impl CallView<'_> {
+    /// The arguments as the model wrote them (an object as compact JSON).
+    pub fn arguments_text(&self) -> String {
+        match &self.call.arguments {
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
+impl Step {
+    /// The step's tool calls in order, each with its result.
+    pub fn calls(&self) -> impl Iterator<Item = CallView<'_>> {
+        let results = self
+            .observation
+            .as_ref()
+            .map(|o| &o.results[..])
+            .unwrap_or(&[]);
+        self.tool_calls
+            .iter()
+            .enumerate()
+            .map(move |(i, call)| CallView {
+                call,
+                result: results
+                    .iter()
+                    .find(|r| r.source_call_id == call.tool_call_id),
+                is_error: self
+                    .extra
+                    .as_ref()
+                    .and_then(|x| x.errors.get(i).copied())
+                    .unwrap_or(false),
+            })
+    }
+}
+
 /// A turn's usage.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
@@ -231,27 +278,18 @@ pub fn render(t: &Trajectory) -> String {
             out.push_str(s.message.trim_end());
             out.push('\n');
         }
-        let results = s
-            .observation
-            .as_ref()
-            .map(|o| &o.results[..])
-            .unwrap_or(&[]);
-        for (i, call) in s.tool_calls.iter().enumerate() {
-            let args = match &call.arguments {
-                Value::String(text) => text.clone(),
-                other => other.to_string(),
-            };
-            out.push_str(&format!("  -> {}({args})\n", call.function_name));
-            let error = s
-                .extra
-                .as_ref()
-                .and_then(|x| x.errors.get(i).copied())
-                .unwrap_or(false);
-            if let Some(r) = results
-                .iter()
-                .find(|r| r.source_call_id == call.tool_call_id)
-            {
-                let label = if error { "  <- error: " } else { "  <- " };
+        for view in s.calls() {
+            out.push_str(&format!(
+                "  -> {}({})\n",
+                view.call.function_name,
+                view.arguments_text()
+            ));
+            if let Some(r) = view.result {
+                let label = if view.is_error {
+                    "  <- error: "
+                } else {
+                    "  <- "
+                };
                 for (j, line) in r.content.lines().enumerate() {
                     out.push_str(if j == 0 { label } else { "     " });
                     out.push_str(line);

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use super::lexical::{FieldWeights, Lexical};
 use super::query::Query;
-use super::render::{assemble, code_section, full_text, Mode, Rendered, Section, HEADER};
+use super::render::{code_section, fit_exactly, full_text, Mode, Rendered, Section, HEADER};
 use super::tokens::TokenCache;
 use super::PackError;
 use crate::codegraph::cache::ParseCache;
@@ -83,25 +83,8 @@ fn fill_in_full(
         let t = tokens.count(&s);
         if used + t <= budget {
             used += t;
-            sections.push(Section {
-                file: i,
-                rank,
-                mode: Mode::Full,
-                text: s,
-                tokens: t,
-            });
+            sections.push(Section::new(i, rank, Mode::Full, s, t));
         }
     }
-    loop {
-        let text = assemble(&sections);
-        let total = tokens.count(&text);
-        if total <= budget {
-            return Rendered {
-                text,
-                tokens: total,
-                sections,
-            };
-        }
-        sections.pop();
-    }
+    fit_exactly(sections, budget, tokens)
 }

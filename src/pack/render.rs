@@ -75,6 +75,25 @@ pub struct Section {
     pub tokens: usize,
 }
 
+impl Section {
+    /// File `file` at `rank`, shown as `mode`: `text` of `tokens` tokens.
+    pub(crate) fn new(
+        file: usize,
+        rank: usize,
+        mode: Mode,
+        text: String,
+        tokens: usize,
+    ) -> Section {
+        Section {
+            file,
+            rank,
+            mode,
+            text,
+            tokens,
+        }
+    }
+}
+
 /// The rendered pack.
 #[derive(Debug, Clone)]
 pub struct Rendered {
@@ -254,7 +273,16 @@ pub fn render(
             }
         }
     }
-    // Exact count on the final text; drop trailing entries while over.
+    fit_exactly(sections, budget, tokens)
+}
+
+/// The text of `sections` counted exactly on the final text, trailing sections dropped while
+/// it is over `budget`.
+pub(crate) fn fit_exactly(
+    mut sections: Vec<Section>,
+    budget: usize,
+    tokens: &mut TokenCache,
+) -> Rendered {
     loop {
         let text = assemble(&sections);
         let total = tokens.count(&text);
@@ -292,13 +320,7 @@ fn all_in_full(
             return None;
         }
         used += t;
-        sections.push(Section {
-            file: r.file,
-            rank,
-            mode: Mode::Full,
-            text: s,
-            tokens: t,
-        });
+        sections.push(Section::new(r.file, rank, Mode::Full, s, t));
     }
     Some(sections)
 }
@@ -445,13 +467,7 @@ fn place(
             used += t;
             misses = 0;
             full[rank] = true;
-            sections.push(Section {
-                file: r.file,
-                rank,
-                mode: Mode::Full,
-                text: s,
-                tokens: t,
-            });
+            sections.push(Section::new(r.file, rank, Mode::Full, s, t));
             continue;
         }
         misses += 1;
@@ -459,13 +475,7 @@ fn place(
             let room = outline_cap.saturating_sub(used + reserved).min(file_cap);
             if let Some((s, t)) = fitting_outline(file, &[], room, tokens) {
                 reserved += t;
-                outlines[rank] = Some(Section {
-                    file: r.file,
-                    rank,
-                    mode: Mode::Outline,
-                    text: s,
-                    tokens: t,
-                });
+                outlines[rank] = Some(Section::new(r.file, rank, Mode::Outline, s, t));
             }
         }
     }
@@ -507,13 +517,7 @@ fn place(
             if let Some((s, t)) = fitting_outline(file, &[], room, tokens) {
                 used += t;
                 misses = 0;
-                outlines[rank] = Some(Section {
-                    file: r.file,
-                    rank,
-                    mode: Mode::Outline,
-                    text: s,
-                    tokens: t,
-                });
+                outlines[rank] = Some(Section::new(r.file, rank, Mode::Outline, s, t));
                 continue;
             }
             if file.facts.is_some() {

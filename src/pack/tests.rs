@@ -16,13 +16,8 @@ fn fixture_like_tree() -> tempfile::TempDir {
         files.push((format!("pkg/m{i}.py"), body));
     }
     files.push(("pkg/__init__.py".into(), String::new()));
-    let dir = tempfile::tempdir().unwrap();
-    for (p, t) in &files {
-        let p = dir.path().join(p);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, t).unwrap();
-    }
-    dir
+    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (&p[..], &t[..])).collect();
+    crate::test_support::tree(&files)
 }
 
 #[test]
@@ -113,13 +108,8 @@ fn ledger_tree() -> tempfile::TempDir {
         body.push_str(&format!("def helper_{i}(x):\n    return x\n"));
         files.push((format!("pkg/m{i}.py"), body));
     }
-    let dir = tempfile::tempdir().unwrap();
-    for (p, t) in &files {
-        let p = dir.path().join(p);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, t).unwrap();
-    }
-    dir
+    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (&p[..], &t[..])).collect();
+    crate::test_support::tree(&files)
 }
 
 #[test]

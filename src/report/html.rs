@@ -41,24 +41,7 @@ fn capped(text: &str) -> String {
 /// `text` if it is at most `cap` bytes, else its head and tail (`cap` bytes in all) with the
 /// cut marked between them.
 pub(super) fn capped_to(text: &str, cap: usize) -> String {
-    if text.len() <= cap {
-        return text.to_string();
-    }
-    let half = cap / 2;
-    let mut head_end = half;
-    while !text.is_char_boundary(head_end) {
-        head_end -= 1;
-    }
-    let mut tail_start = text.len() - half;
-    while !text.is_char_boundary(tail_start) {
-        tail_start += 1;
-    }
-    format!(
-        "{}\n[... {} bytes cut ...]\n{}",
-        &text[..head_end],
-        tail_start - head_end,
-        &text[tail_start..]
-    )
+    crate::fsutil::cut_middle(text, cap, |n| format!("\n[... {n} bytes cut ...]\n"))
 }
 
 /// The CSS class (colour) of an attempt's outcome, finer than [`AttemptOutcome`]: a scored

@@ -13,8 +13,6 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use serde_json::Value;
-
 use super::html::{capped_to, esc};
 use crate::agent::trajectory::{Source, Step, Trajectory};
 use crate::attempt::Artifact;
@@ -121,8 +119,7 @@ fn step_html(s: &Step) -> String {
             if x.cached { " (cached)" } else { "" }
         );
     }
-    let errors = s.extra.as_ref().map(|x| &x.errors[..]).unwrap_or(&[]);
-    if errors.iter().any(|e| *e) {
+    if s.calls().any(|c| c.is_error) {
         summary.push_str(" &middot; <span class=\"tool-error\">error</span>");
     }
     let mut body = String::new();
@@ -133,27 +130,15 @@ fn step_html(s: &Step) -> String {
             cut(s.message.trim_end())
         );
     }
-    let results = s
-        .observation
-        .as_ref()
-        .map(|o| &o.results[..])
-        .unwrap_or(&[]);
-    for (i, call) in s.tool_calls.iter().enumerate() {
-        let args = match &call.arguments {
-            Value::String(text) => text.clone(),
-            other => other.to_string(),
-        };
+    for view in s.calls() {
         let _ = write!(
             body,
             "<p class=\"call\">&rarr; <code>{}</code></p><pre class=\"args\">{}</pre>",
-            esc(&call.function_name),
-            cut(&args)
+            esc(&view.call.function_name),
+            cut(&view.arguments_text())
         );
-        if let Some(r) = results
-            .iter()
-            .find(|r| r.source_call_id == call.tool_call_id)
-        {
-            let class = if errors.get(i).copied().unwrap_or(false) {
+        if let Some(r) = view.result {
+            let class = if view.is_error {
                 "result tool-error"
             } else {
                 "result"

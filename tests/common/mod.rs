@@ -203,6 +203,17 @@ pub fn refbench_cmd_in(root: &Path) -> Command {
     cmd
 }
 
+/// `refbench run` (arguments to add) as [`refbench_cmd_in`] gives it, with `config` written to
+/// `root/refbench.toml` and passed as `--config`.
+pub fn run_with_config(root: &Path, config: &str) -> Command {
+    std::fs::write(root.join("refbench.toml"), config).unwrap();
+    let mut cmd = refbench_cmd_in(root);
+    cmd.arg("--config")
+        .arg(root.join("refbench.toml"))
+        .arg("run");
+    cmd
+}
+
 /// Runs refbench with `--root`, a private runs dir under `root` and the shared cache.
 pub fn refbench_in(root: &Path, args: &[&str]) -> std::process::Output {
     refbench_cmd_in(root).args(args).output().unwrap()
