@@ -7,14 +7,14 @@
 //!   definitions and text, with IDF over the repository. This finds the right files from the
 //!   words of plain prose, where no code is named.
 //! - **Graph**: personalised PageRank over the file graph, restarting at seeds: files whose
-//!   path the text mentions (weight [`NAMED_SEED`]) or whose module path it mentions
-//!   ([`MODULE_SEED`]), files that define the identifiers the text writes as code (1 for a
+//!   path the text mentions (weight `NAMED_SEED`) or whose module path it mentions
+//!   (`MODULE_SEED`), files that define the identifiers the text writes as code (1 for a
 //!   name only one file defines, shared among the definers of a name, discounted for common
-//!   and private names, at most 1 per file), and the [`LEXICAL_SEEDS`] best lexical
-//!   matches (up to 1 each, by score). Rank flows along dependencies (user -> used) and, at [`REVERSE`]
+//!   and private names, at most 1 per file), and the `LEXICAL_SEEDS` best lexical
+//!   matches (up to 1 each, by score). Rank flows along dependencies (user -> used) and, at `REVERSE`
 //!   weight, back to the users, so the callers of the code that must move rise as well as
 //!   what it calls; edges that carry a name the text writes as code weigh
-//!   [`MENTION_BOOST`] times more. A file's PageRank is divided by the square root of its
+//!   `MENTION_BOOST` times more. A file's PageRank is divided by the square root of its
 //!   weighted degree before fusing (the degree-normalised PPR of local graph clustering), so a
 //!   hub every file imports does not outrank the files around the seeds just for being
 //!   central.

@@ -3,15 +3,15 @@
 //! budget. Out: the text, its token count and one section per file shown.
 //!
 //! When every file fits in full, every file is in full. Otherwise three passes (see
-//! [`place`]): in rank order, full text for each file that fits within [`FILE_SHARE`] of the
+//! `place`): in rank order, full text for each file that fits within `FILE_SHARE` of the
 //! budget (a few huge central files must not eat it) and within the room left once the
 //! outlines of the better-ranked files that did not fit are reserved; then those outlines:
 //! headers and signatures plus the whole bodies of the definitions most relevant to the task
-//! (BM25 of the query's terms over each function's lines, at least [`BODY_BAR`] of the best
-//! one's; functions that take locks or touch atomics get [`SYNC_BONUS`]), dropping the least
+//! (BM25 of the query's terms over each function's lines, at least `BODY_BAR` of the best
+//! one's; functions that take locks or touch atomics get `SYNC_BONUS`), dropping the least
 //! relevant bodies while it does not fit, `⋮` marking every elided run, so the code a
 //! refactor must change, racy code included, is visible even when its file is not in full;
-//! then plain outlines of the other files while they fit in [`OUTLINE_SHARE`]; then names.
+//! then plain outlines of the other files while they fit in `OUTLINE_SHARE`; then names.
 //! Whole sections and
 //! whole lines only: nothing is ever cut mid-line. The finished text is counted again and
 //! trailing entries are dropped until it fits, so the budget holds exactly even where token
