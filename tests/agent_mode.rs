@@ -80,6 +80,30 @@ fn oracle_resolves_and_nop_does_not() {
     );
 }
 
+#[test]
+fn mode_agent_needs_models_and_has_no_gold_or_empty() {
+    let project = mini_project();
+    let root = project.path();
+    let out = common::refbench_in(root, &["run", "--mode", "agent"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--model"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = common::refbench_in(root, &["run", "--mode", "agent", "--model", "gold"]);
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("gold+agent") && stderr.contains("oracle and nop"),
+        "{stderr}"
+    );
+    assert!(
+        !root.join("runs").exists() || std::fs::read_dir(root.join("runs")).unwrap().count() == 0,
+        "no run folder for a refused run"
+    );
+}
+
 mod scripted {
     //! A scripted tool-calling model behind wiremock, for each provider's wire format. Its
     //! reply depends only on the request (the number of turns so far), so retries and reruns

@@ -156,7 +156,7 @@ pub(super) struct RunArgs {
     pub(super) models: Vec<String>,
     /// `agent`: every provider model given with --model works the task with tools (as
     /// `NAME+agent`, its own leaderboard row); see docs/agent-mode.md.
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, requires = "models")]
     pub(super) mode: Option<crate::model::tools::Mode>,
     /// Samples per task and model.
     #[arg(long, default_value_t = 1, value_parser = at_least_one::<u32>)]
