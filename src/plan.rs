@@ -116,17 +116,32 @@ fn stable_hash(key: &AttemptKey) -> String {
     crate::fsutil::hex(&h.finalize())
 }
 
-/// The attempts of a run: every task x model x sample, in that order, or shard `shard`'s
-/// part of them.
+/// A task a model is not asked, and why (a folder of hand-written replies has none for it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    /// The task.
+    pub task: TaskId,
+    /// The model.
+    pub model: String,
+    /// Why, for people.
+    pub why: String,
+}
+
+/// The attempts of a run: every task x model x sample, in that order, but the pairs in
+/// `skipped`; or shard `shard`'s part of them.
 pub fn attempts(
     tasks: &[TaskId],
     models: &[String],
     samples: u32,
     shard: Option<Shard>,
+    skipped: &[Skipped],
 ) -> Vec<AttemptKey> {
     let mut plan = Vec::new();
     for task in tasks {
         for model in models {
+            if skipped.iter().any(|s| &s.task == task && &s.model == model) {
+                continue;
+            }
             for sample in 0..samples {
                 plan.push(AttemptKey {
                     task: task.clone(),

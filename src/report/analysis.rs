@@ -316,6 +316,7 @@ mod tests {
             sandbox: SandboxMode::ProcessGroup,
             shard: None,
             merged_from: vec![],
+            skipped: vec![],
         }
     }
 

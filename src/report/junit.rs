@@ -23,7 +23,7 @@ pub fn render_junit(meta: &RunMeta, state: RunState, records: &[AttemptRecord]) 
     let not_run = state.warning(&meta.run_id);
     let planned: std::collections::BTreeSet<(&crate::catalog::TaskId, &String)> =
         if not_run.is_some() {
-            crate::plan::attempts(&meta.tasks, &meta.models, meta.samples, meta.shard)
+            meta.planned()
                 .iter()
                 .filter_map(|k| {
                     let task = meta.tasks.iter().find(|t| **t == k.task)?;

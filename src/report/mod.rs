@@ -316,6 +316,15 @@ pub fn render_summary_md(meta: &RunMeta, state: RunState, records: &[AttemptReco
             .unwrap_or_default(),
         meta.sandbox
     );
+    if !meta.skipped.is_empty() {
+        out.push_str("Not asked (no attempt planned or counted): ");
+        let list: Vec<String> = meta
+            .skipped
+            .iter()
+            .map(|s| format!("{} on `{}` ({})", s.model, s.task, s.why))
+            .collect();
+        let _ = writeln!(out, "{}.\n", list.join("; "));
+    }
     out.push_str("### Leaderboard\n\n");
     out.push_str(&leaderboard_table(meta, records).markdown());
     out.push_str("\nResolved = hidden and visible tests all pass (FULL), every seeded race detector passes, every architectural rule holds and the edit raised no hygiene flag (a protected file changed, a placeholder for elided code). Harness errors and model errors (no usable reply from the provider) are counted under errors and excluded from the rate. 95% CI: Wilson score interval over tasks (one sample per task).\n\n");
@@ -411,6 +420,7 @@ pub(crate) mod tests {
             sandbox: SandboxMode::ProcessGroup,
             shard: None,
             merged_from: vec![],
+            skipped: vec![],
         }
     }
 

@@ -206,6 +206,21 @@ pub fn execute(
                 })?;
                 task_fingerprints.insert(task.id.clone(), fp);
             }
+            // A model with nothing to say on a task (no hand-written reply for it) is not
+            // asked: said once, kept in the metadata, left out of the plan.
+            let mut skipped = Vec::new();
+            for name in &options.models {
+                let model = models.resolve(name)?;
+                for task in &tasks {
+                    if let Some(why) = model.unanswered(&task.id) {
+                        skipped.push(crate::plan::Skipped {
+                            task: task.id.clone(),
+                            model: name.clone(),
+                            why,
+                        });
+                    }
+                }
+            }
             let meta = RunMeta {
                 run_id: new_run_id(&options.id_prefix),
                 created_at: now_rfc3339(),
@@ -218,6 +233,7 @@ pub fn execute(
                 sandbox: options.sandbox,
                 shard: options.shard,
                 merged_from: vec![],
+                skipped,
             };
             (RunStore::create(&options.runs_dir, &meta)?, meta)
         }
@@ -226,7 +242,7 @@ pub fn execute(
     // of it is refused instead of racing this one.
     let _lock = store.lock_for_run()?;
 
-    let plan = crate::plan::attempts(&meta.tasks, &meta.models, meta.samples, meta.shard);
+    let plan = meta.planned();
     let finished = store.finished(!options.retry_errors)?;
     let todo = crate::plan::longest_first(
         plan.iter().filter(|k| !finished.contains(k)).collect(),
@@ -245,6 +261,11 @@ pub fn execute(
         total: plan.len(),
         done: plan.len() - todo.len(),
     })?;
+    if !meta.skipped.is_empty() {
+        reporters.report(&RunEvent::Skipped {
+            skipped: &meta.skipped,
+        })?;
+    }
 
     // Runs recorded before the full sandbox existed are finished with it.
     let sandbox = match meta.sandbox {
