@@ -136,7 +136,9 @@ pub(super) fn run_executables(
         };
         if !parsed.contradictions.is_empty() {
             let detail = parsed.contradictions.join("; ");
-            log.push_str(&format!("# {target} contradicts itself ({detail}): its results are not trusted\n"));
+            log.push_str(&format!(
+                "# {target} contradicts itself ({detail}): its results are not trusted\n"
+            ));
             run.evidence.push(TamperEvidence::ResultsDisagree {
                 source: target,
                 detail,
@@ -164,6 +166,15 @@ pub(super) fn run_executables(
             ));
             run.evidence.extend(lied);
             continue;
+        }
+        // The exit status the graded tests alone would have had (the canary's failure is
+        // the harness's own).
+        let graded_pass = parsed
+            .statuses
+            .iter()
+            .all(|(name, status)| names.owns(name) || status.is_pass());
+        if graded_pass {
+            run.detail = Some(crate::sandbox::Exit::Code(0).to_string());
         }
         for (name, status) in parsed.statuses {
             if !names.owns(&name) {

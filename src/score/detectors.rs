@@ -18,8 +18,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
-use super::suite::{format_log, AttemptCommands};
 use super::exploration::{explorer_env, judge_exploration, uses_explorer};
+use super::suite::{format_log, AttemptCommands};
 use super::{DetectorResult, DetectorStatus, ScoreError, TamperEvidence};
 use crate::catalog::{Language, SeededBug, Task};
 use crate::sandbox::CommandOutput;
@@ -138,7 +138,10 @@ pub fn run_detector(
     let remaining = limit.saturating_sub(started.elapsed());
     let explorer = (task.language == Language::Python && uses_explorer(&bug.detector_dir()))
         .then(|| explorer_env(bug, repo, &scratch));
-    let env = explorer.as_ref().map(|(env, _)| env.clone()).unwrap_or_default();
+    let env = explorer
+        .as_ref()
+        .map(|(env, _)| env.clone())
+        .unwrap_or_default();
     let out = commands.run_env(&scratch, argv, remaining, &env)?;
     duration_ms += out.duration_ms;
     log.push_str(&format_log(argv, &out));

@@ -25,9 +25,7 @@ pub(super) fn uses_explorer(detector_dir: &Path) -> bool {
         .build()
         .flatten()
         .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
-        .any(|e| {
-            std::fs::read_to_string(e.path()).is_ok_and(|text| text.contains("refbench_race"))
-        })
+        .any(|e| std::fs::read_to_string(e.path()).is_ok_and(|text| text.contains("refbench_race")))
 }
 
 /// The environment that makes the explorer report, and the report's path (in `scratch`).
@@ -44,7 +42,10 @@ pub(super) fn explorer_env(
     let token = format!("{:016x}", rand::random::<u64>());
     let env = vec![
         ("REFBENCH_RACE_REPORT".into(), report.display().to_string()),
-        ("REFBENCH_RACE_PACKAGE".into(), package.display().to_string()),
+        (
+            "REFBENCH_RACE_PACKAGE".into(),
+            package.display().to_string(),
+        ),
         (
             "REFBENCH_RACE_FILE".into(),
             tree.join(&bug.file).display().to_string(),
@@ -114,13 +115,23 @@ pub(super) fn judge_exploration(
             } else {
                 "no exploration report"
             };
-            let detail = format!(
-                "it ended ({}) with {what}: it exited without running its exit handlers (os._exit, a kill) or the report was tampered with",
-                out.describe()
-            );
+            // Exit 0 claims "no race" without the explorer's word: evidence. Any other
+            // ending never imported the explorer or never let it finish: an error.
+            let (detail, evidence) = if by_exit == DetectorStatus::Passed {
+                let detail = format!("it exited 0 with {what}: it ended without running its exit handlers (os._exit) or the report was tampered with");
+                (detail.clone(), vec![did_not_explore(detail)])
+            } else {
+                (
+                    format!(
+                        "{} with {what}: it never ran the explorer to the end",
+                        out.describe()
+                    ),
+                    Vec::new(),
+                )
+            };
             return Judged {
                 status: DetectorStatus::Error,
-                evidence: vec![did_not_explore(detail.clone())],
+                evidence,
                 detail: Some(detail),
                 note: format!("# {what}\n"),
             };
@@ -159,7 +170,11 @@ pub(super) fn judge_exploration(
     }
     let found = report.explorations.iter().find_map(|e| e.found.clone());
     let schedules: u64 = report.explorations.iter().map(|e| e.schedules).sum();
-    let in_package: u64 = report.explorations.iter().map(|e| e.points_in_package).sum();
+    let in_package: u64 = report
+        .explorations
+        .iter()
+        .map(|e| e.points_in_package)
+        .sum();
     let in_file: u64 = report.explorations.iter().map(|e| e.points_in_file).sum();
     let note = format!(
         "# exploration report: {} exploration(s), {schedules} schedule(s), {in_package} scheduling point(s) in the bug's package, {in_file} in {}; canary race {}\n",

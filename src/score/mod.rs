@@ -21,8 +21,8 @@
 mod binaries;
 mod canary;
 mod channel;
-mod exploration;
 pub mod detectors;
+mod exploration;
 pub mod grade;
 pub mod integrity;
 pub mod rules;

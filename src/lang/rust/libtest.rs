@@ -156,10 +156,8 @@ pub fn parse_binary(stdout: &str, exit: Option<i32>) -> BinaryOutput {
         }
         many => {
             out.finished = true;
-            out.contradictions.push(format!(
-                "the summary line was printed {} times",
-                many.len()
-            ));
+            out.contradictions
+                .push(format!("the summary line was printed {} times", many.len()));
         }
     }
     out
@@ -199,7 +197,10 @@ mod tests {
             "test m::t_fail ... ok\ntest m::t_fail ... FAILED",
         );
         let out = parse_binary(&forged, Some(101));
-        assert!(out.contradictions[0].contains("reported 2 times"), "{out:?}");
+        assert!(
+            out.contradictions[0].contains("reported 2 times"),
+            "{out:?}"
+        );
         assert_eq!(out.statuses["m::t_fail"], TestStatus::Failed);
         // A destructor that exits 0 after libtest's summary.
         let out = parse_binary(HONEST, Some(0));
@@ -210,8 +211,14 @@ mod tests {
         // Extra results for tests that do not exist, and a second summary.
         let extra = format!("{HONEST}test ghost ... ok\ntest result: ok. 2 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n");
         let out = parse_binary(&extra, Some(0));
-        assert!(out.contradictions.iter().any(|c| c.contains("4 test results for 3")));
-        assert!(out.contradictions.iter().any(|c| c.contains("printed 2 times")));
+        assert!(out
+            .contradictions
+            .iter()
+            .any(|c| c.contains("4 test results for 3")));
+        assert!(out
+            .contradictions
+            .iter()
+            .any(|c| c.contains("printed 2 times")));
         // Exiting 0 before libtest finished.
         let out = parse_binary("running 2 tests\ntest a ... ok\n", Some(0));
         assert!(!out.finished);

@@ -6,9 +6,7 @@ use crate::catalog::Language;
 use crate::lang::testing::task;
 use crate::lang::TestStatus;
 use crate::sandbox::SandboxMode;
-use crate::catalog::Task;
 use crate::score::{TamperEvidence, TestGrade};
-use std::path::Path;
 
 #[test]
 fn a_test_target_that_does_not_compile_fails_alone() {
@@ -64,7 +62,7 @@ fn a_test_target_that_does_not_compile_fails_alone() {
     for target in ["src/lib.rs", "tests/ok.rs", "tests/bad.rs"] {
         assert!(log.contains(&format!("# {target}\n$ ")), "{target}: {log}");
     }
-    assert_eq!(suite_evidence(&t, &toolchain, repo.path()), vec![]);
+    assert!(!log.contains("not trusted"), "{log}");
     assert!(
         !log.contains("{\"reason\""),
         "cargo's JSON stays out of the log"
@@ -144,19 +142,14 @@ fn what_an_attempt_writes_into_the_build_cache_is_thrown_away() {
     assert!(!target.exists());
 }
 
-/// The evidence a run of `t`'s suite on a fresh slot with `repo` finds.
-fn suite_evidence(t: &Task, toolchain: &Toolchain, repo: &Path) -> Vec<TamperEvidence> {
-    let slot = toolchain.build_slot(t, repo).unwrap();
-    let scratch = tempfile::tempdir().unwrap();
-    run_suite(t, slot.tree(), scratch.path(), toolchain, &slot)
-        .unwrap()
-        .evidence
-}
-
 #[test]
 fn a_test_binary_that_forges_its_output_is_not_trusted() {
     let cache = tempfile::tempdir().unwrap();
-    let t = task(Language::Rust, &["tests/t.rs::t"], &["src/lib.rs::tests::unit"]);
+    let t = task(
+        Language::Rust,
+        &["tests/t.rs::t"],
+        &["src/lib.rs::tests::unit"],
+    );
     let mut toolchain = Toolchain::in_cache(cache.path(), 1);
     toolchain.sandbox = SandboxMode::None;
     let lib = "pub fn forge(line: &str) {\n    use std::io::Write;\n    use std::os::fd::FromRawFd;\n    let mut out = unsafe { std::fs::File::from_raw_fd(1) };\n    let _ = out.write_all(line.as_bytes());\n    std::mem::forget(out);\n}\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn unit() {}\n}\n";
@@ -170,17 +163,15 @@ fn a_test_binary_that_forges_its_output_is_not_trusted() {
         (verdict, evidence, log)
     };
     // Prints a pass for itself, then fails: reported twice.
-    let (verdict, evidence, log) = attempt(
-        "#[test]\nfn t() { fx::forge(\"test t ... ok\\n\"); panic!(\"not fixed\"); }\n",
-    );
+    let (verdict, evidence, log) =
+        attempt("#[test]\nfn t() { fx::forge(\"test t ... ok\\n\"); panic!(\"not fixed\"); }\n");
     assert_eq!(verdict.grade, TestGrade::No, "{log}");
     assert!(
         matches!(&evidence[..], [TamperEvidence::ResultsDisagree { source, .. }] if source == "tests/t.rs"),
         "{evidence:?}\n{log}"
     );
     // Exits 0 from inside a test: libtest never summarises, the canary never fails.
-    let (verdict, evidence, log) =
-        attempt("#[test]\nfn t() { std::process::exit(0); }\n");
+    let (verdict, evidence, log) = attempt("#[test]\nfn t() { std::process::exit(0); }\n");
     assert_eq!(verdict.grade, TestGrade::No, "{log}");
     assert!(
         matches!(&evidence[..], [TamperEvidence::ResultsDisagree { detail, .. }] if detail.contains("exit 0")),
