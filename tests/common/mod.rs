@@ -115,6 +115,9 @@ pub fn mini_project() -> tempfile::TempDir {
     let requirements =
         std::fs::read_to_string(project_root().join("harness/python/requirements.txt")).unwrap();
     write(root, "harness/python/requirements.txt", &requirements);
+    // The harness's pytest plugin (the results channel every graded pytest run loads).
+    let plugin = std::fs::read_to_string(project_root().join("harness/python/refbench_grade.py"));
+    write(root, "harness/python/refbench_grade.py", &plugin.unwrap());
     let repo = "repos-fixtures/mini/repo";
     write(
         root,
@@ -254,6 +257,14 @@ pub const EXPLORED_DETECTOR: &str = "from refbench_race import assert_no_race\n\
 pub fn mini_project_explored() -> tempfile::TempDir {
     let dir = mini_project();
     let root = dir.path();
+    let explorer = project_root().join("harness/python/refbench_race");
+    for entry in std::fs::read_dir(&explorer).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".py") {
+            let text = std::fs::read_to_string(entry.path()).unwrap();
+            write(root, &format!("harness/python/refbench_race/{name}"), &text);
+        }
+    }
     let bug = "seeded-bugs/mini/counter-lost-update";
     let toml = BUG_TOML.replace(
         r#"command = ["python3", "detectors/check_counter.py"]"#,
