@@ -24,11 +24,13 @@ fn right_sub() -> String {
 }
 
 /// (task, files of the reply, evidence kind expected, or `None` when the race is simply found)
-fn hostile_replies() -> Vec<(
+type HostileReply = (
     &'static str,
     Vec<(&'static str, String)>,
     Option<&'static str>,
-)> {
+);
+
+fn hostile_replies() -> Vec<HostileReply> {
     let counter_unlocked = |extra_head: &str, incr_body: &str| {
         format!("{extra_head}{COUNTER_HEAD}    def incr(self):\n{incr_body}")
     };
