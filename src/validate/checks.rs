@@ -180,15 +180,19 @@ pub fn checks(
                     .map(|d| (d.status, d.detail.clone(), d.duration_ms))
             };
             match status_in(empty) {
-                Some((status, detail, ms)) => push(
-                    CheckKind::DetectorFindsBug(bug.clone()),
-                    status != DetectorStatus::Passed,
-                    if status != DetectorStatus::Passed {
-                        format!("{status}: {detail}, {ms} ms")
-                    } else {
-                        format!("{status}: {detail}, {ms} ms; the detector does not find the bug; log: {}", log(empty, &det_log))
-                    },
-                ),
+                Some((status, detail, ms)) => {
+                    push(
+                        CheckKind::DetectorFindsBug(bug.clone()),
+                        status.found_race(),
+                        if status.found_race() {
+                            format!("{status}: {detail}, {ms} ms")
+                        } else if status == DetectorStatus::Error {
+                            format!("the detector of {bug} could not run on the base: {detail}; log: {}", log(empty, &det_log))
+                        } else {
+                            format!("{status}: {detail}, {ms} ms; the detector does not find the bug; log: {}", log(empty, &det_log))
+                        },
+                    )
+                }
                 None => push(
                     CheckKind::DetectorFindsBug(bug.clone()),
                     false,
