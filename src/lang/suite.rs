@@ -48,10 +48,9 @@ pub struct ResultsChannel {
     pub parse: fn(&str) -> ChannelReport,
     /// The harness configuration file the command names (inside the scratch folder).
     pub config: PathBuf,
-    /// The tree's own configuration file it is made from (relative to the tree).
-    pub tree_config: &'static str,
-    /// Makes it: the tree's file's text (if any) and the tree in, the text out.
-    pub make_config: fn(Option<&str>, &std::path::Path) -> String,
+    /// Makes it from the tree's own configuration (read from the tree at the given path):
+    /// the text out.
+    pub make_config: fn(&std::path::Path) -> String,
     /// The canary test file: `(module, pass, fail)` names in, `(file name, text)` out.
     pub canary_file: fn(&str, &str, &str) -> (String, String),
 }

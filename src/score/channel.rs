@@ -51,11 +51,7 @@ pub(super) fn run_with_channel(
     };
     std::fs::create_dir_all(scratch)
         .map_err(|e| runner(format!("creating {}: {e}", scratch.display())))?;
-    let own = std::fs::read_to_string(tree.join(channel.tree_config)).ok();
-    crate::fsutil::write_atomic(
-        &channel.config,
-        (channel.make_config)(own.as_deref(), tree).as_bytes(),
-    )
+    crate::fsutil::write_atomic(&channel.config, (channel.make_config)(tree).as_bytes())
     .map_err(|e| runner(format!("writing {}: {e}", channel.config.display())))?;
     let files = graded_files(commands);
     let names = CanaryNames::random();

@@ -29,59 +29,96 @@ const KEPT_KEYS: &[&str] = &[
     "asyncio_mode",
 ];
 
-/// The harness's pytest configuration for a run in `tree`, from the tree's `pytest.ini` text
-/// (`None`: there is none): `pythonpath` holds the tree and the tree's own entries made
-/// absolute, then the [`KEPT_KEYS`] as they were.
-pub fn harness_ini(tree_ini: Option<&str>, tree: &Path) -> String {
+/// The tree's pytest settings, from the file pytest itself would read at the root, in its
+/// order: `pytest.ini` (or `.pytest.ini`) `[pytest]`, `pyproject.toml`
+/// `[tool.pytest.ini_options]`, `tox.ini` `[pytest]`, `setup.cfg` `[tool:pytest]`. Each value
+/// as INI text (a TOML list becomes one entry per line). A file that does not parse gives no
+/// settings: the tree's tests then run with the harness's defaults (and fail if they needed
+/// them, which `validate` shows).
+pub fn tree_settings(tree: &Path) -> Vec<(String, String)> {
+    let read = |name: &str| std::fs::read_to_string(tree.join(name)).ok();
+    let ini_section = |text: String, section: &str| -> Option<Vec<(String, String)>> {
+        let mut ini = configparser::ini::Ini::new_cs();
+        ini.set_multiline(true);
+        let map = ini.read(text).ok()?;
+        let keys = map.get(section)?;
+        let mut out: Vec<(String, String)> = keys
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone().unwrap_or_default()))
+            .collect();
+        out.sort();
+        Some(out)
+    };
+    for name in ["pytest.ini", ".pytest.ini"] {
+        if let Some(text) = read(name) {
+            // pytest takes this file even without a [pytest] section.
+            return ini_section(text, "pytest").unwrap_or_default();
+        }
+    }
+    if let Some(settings) = read("pyproject.toml").and_then(|text| {
+        let doc: toml::Table = text.parse().ok()?;
+        let options = doc
+            .get("tool")?
+            .get("pytest")?
+            .get("ini_options")?
+            .as_table()?;
+        let as_ini = |v: &toml::Value| match v {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Array(items) => items
+                .iter()
+                .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            other => other.to_string(),
+        };
+        Some(
+            options
+                .iter()
+                .map(|(k, v)| (k.clone(), as_ini(v)))
+                .collect::<Vec<_>>(),
+        )
+    }) {
+        return settings;
+    }
+    if let Some(settings) = read("tox.ini").and_then(|t| ini_section(t, "pytest")) {
+        return settings;
+    }
+    read("setup.cfg")
+        .and_then(|t| ini_section(t, "tool:pytest"))
+        .unwrap_or_default()
+}
+
+/// The harness's pytest configuration for a run in `tree`, from the tree's settings
+/// ([`tree_settings`]): `pythonpath` holds the tree and the tree's own entries made absolute,
+/// then the [`KEPT_KEYS`] as they were; nothing else (`addopts`, plugins, report settings).
+pub fn harness_ini(tree: &Path) -> String {
+    harness_ini_from(&tree_settings(tree), tree)
+}
+
+fn harness_ini_from(settings: &[(String, String)], tree: &Path) -> String {
     let mut pythonpath = vec![tree.display().to_string()];
     let mut kept = String::new();
-    let mut section = String::new();
-    let mut current: Option<(String, String)> = None;
-    let flush = |entry: Option<(String, String)>, kept: &mut String, path: &mut Vec<String>| {
-        let Some((key, value)) = entry else { return };
+    for (key, value) in settings {
         if key == "pythonpath" {
             for part in value.split_whitespace() {
-                let joined = tree.join(part);
-                let joined = joined.display().to_string();
-                if !path.contains(&joined) {
-                    path.push(joined);
+                let joined = tree.join(part).display().to_string();
+                if !pythonpath.contains(&joined) {
+                    pythonpath.push(joined);
                 }
             }
         } else if KEPT_KEYS.contains(&key.as_str()) {
-            kept.push_str(&format!("{key} ={value}\n"));
-        }
-    };
-    for line in tree_ini.unwrap_or_default().lines() {
-        let trimmed = line.trim();
-        if trimmed.starts_with('#') || trimmed.starts_with(';') {
-            continue;
-        }
-        if line.starts_with([' ', '\t']) && !trimmed.is_empty() {
-            if let Some((_, value)) = current.as_mut() {
-                value.push_str(&format!("\n    {trimmed}"));
-            }
-            continue;
-        }
-        flush(current.take(), &mut kept, &mut pythonpath);
-        if let Some(name) = trimmed.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
-            section = name.trim().to_string();
-            continue;
-        }
-        if section != "pytest" {
-            continue;
-        }
-        let split = trimmed.find(['=', ':']).map(|at| trimmed.split_at(at));
-        if let Some((key, value)) = split {
-            let value = value[1..].trim();
-            let value = if value.is_empty() {
-                String::new()
+            // One entry per line, continuation lines indented, as INI writes a list.
+            let lines: Vec<&str> = value.lines().map(str::trim).collect();
+            if lines.len() > 1 || value.is_empty() {
+                kept.push_str(&format!("{key} =\n"));
+                for line in lines.iter().filter(|l| !l.is_empty()) {
+                    kept.push_str(&format!("    {line}\n"));
+                }
             } else {
-                format!(" {value}")
-            };
-            current = Some((key.trim().to_string(), value));
+                kept.push_str(&format!("{key} = {}\n", value.trim()));
+            }
         }
     }
-    flush(current.take(), &mut kept, &mut pythonpath);
     format!(
         "# Written by refbench for one graded run; the tree's own configuration is not read.\n[pytest]\npythonpath = {}\n{kept}",
         pythonpath.join(" ")
@@ -148,17 +185,45 @@ mod tests {
 
     #[test]
     fn the_harness_ini_keeps_collection_settings_and_drops_the_rest() {
-        let tree_ini = "[pytest]\npythonpath = . src\ntestpaths = tests\naddopts = -p evil --no-header\nmarkers =\n    slow: slow tests\n    db\n; comment\n[other]\npython_files = nope.py\n";
-        let ini = harness_ini(Some(tree_ini), Path::new("/t"));
-        assert!(ini.contains("pythonpath = /t /t/. /t/src\n"), "{ini}");
+        let tree = tempfile::tempdir().unwrap();
+        let t = tree.path();
+        let write = |name: &str, text: &str| std::fs::write(t.join(name), text).unwrap();
+        // No configuration at all: only the tree on the path.
+        assert_eq!(
+            harness_ini(t),
+            format!(
+                "# Written by refbench for one graded run; the tree's own configuration is not read.\n[pytest]\npythonpath = {}\n",
+                t.display()
+            )
+        );
+        // setup.cfg, then tox.ini, then pyproject.toml, then pytest.ini win, as in pytest.
+        write("setup.cfg", "[tool:pytest]\npythonpath = cfg\n");
+        assert!(harness_ini(t).contains("/cfg"));
+        write("tox.ini", "[tox]\nenvlist = py3\n[pytest]\npythonpath = tox\n");
+        assert!(harness_ini(t).contains("/tox") && !harness_ini(t).contains("/cfg"));
+        write(
+            "pyproject.toml",
+            "[tool.pytest.ini_options]\npythonpath = [\"src\", \"lib\"]\naddopts = \"-p evil\"\nmarkers = [\"slow: slow tests\", \"db\"]\n",
+        );
+        let ini = harness_ini(t);
         assert!(
-            ini.contains("markers =\n    slow: slow tests\n    db\n"),
+            ini.contains(&format!("{}/src {}/lib", t.display(), t.display())),
             "{ini}"
         );
-        assert!(!ini.contains("addopts"), "{ini}");
-        assert!(!ini.contains("evil"), "{ini}");
+        assert!(ini.contains("markers =\n    slow: slow tests\n    db\n"), "{ini}");
+        assert!(!ini.contains("evil") && !ini.contains("/tox"), "{ini}");
+        write(
+            "pytest.ini",
+            "[pytest]\npythonpath = . src\ntestpaths = tests\naddopts = -p evil --no-header\nmarkers =\n    slow: slow tests\n    db\n; comment\n[other]\npython_files = nope.py\n",
+        );
+        let ini = harness_ini(t);
+        assert!(
+            ini.contains(&format!("pythonpath = {0} {0}/. {0}/src\n", t.display())),
+            "{ini}"
+        );
+        assert!(ini.contains("markers =\n    slow: slow tests\n    db\n"), "{ini}");
+        assert!(!ini.contains("addopts") && !ini.contains("evil"), "{ini}");
         assert!(!ini.contains("nope"), "{ini}");
-        assert!(harness_ini(None, Path::new("/t")).contains("pythonpath = /t\n"));
     }
 
     #[test]

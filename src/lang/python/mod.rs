@@ -120,7 +120,6 @@ impl LanguageSupport for Python {
                 path: results,
                 parse: channel::parse_channel,
                 config,
-                tree_config: "pytest.ini",
                 make_config: channel::harness_ini,
                 canary_file: channel::canary_file,
             },
