@@ -36,7 +36,8 @@ pub(super) struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub(super) enum Command {
-    /// Evaluate models on tasks (default: the built-in references gold and empty on every task).
+    /// Evaluate models on tasks (default: the built-in references gold and empty, and the
+    /// hand-written examples when refbench.toml defines them, on every task).
     Run(RunArgs),
     /// Check that tasks are sound: gold resolves, empty does not, hidden tests fail on the base,
     /// visible tests pass on it, each seeded bug's detector fails on the base and passes on gold.
@@ -77,6 +78,10 @@ pub(super) enum Command {
         run_a: String,
         /// The later run.
         run_b: String,
+        /// Compare even when a run is incomplete or still running, over the attempts both
+        /// recorded (by default such a run is refused: its missing attempts are not changes).
+        #[arg(long)]
+        allow_incomplete: bool,
     },
     /// Combine the run directories of a sharded run into one run directory and write its reports.
     Merge {
@@ -150,8 +155,9 @@ pub(super) struct RunArgs {
     /// Task ids or globs over FIXTURE/TASK (repeatable; default: all).
     #[arg(long = "task", short = 't')]
     pub(super) tasks: Vec<String>,
-    /// Models to evaluate (repeatable; default: gold and empty). `NAME+agent` runs a provider
-    /// model in agent mode; `oracle` and `nop` are the built-in agents.
+    /// Models to evaluate (repeatable; default: gold and empty, plus examples when the model
+    /// configuration defines it, as the shipped refbench.toml does). `NAME+agent` runs a
+    /// provider model in agent mode; `oracle` and `nop` are the built-in agents.
     #[arg(long = "model", short = 'm')]
     pub(super) models: Vec<String>,
     /// `agent`: every provider model given with --model works the task with tools (as

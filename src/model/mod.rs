@@ -368,6 +368,23 @@ impl Model {
         &self.name
     }
 
+    /// Why the model has nothing to say on `task`, if so: a folder of hand-written replies
+    /// holds none for it. Such attempts are skipped (and said so) rather than planned and
+    /// failed: adding a task must not break a run of the examples. (A recording made with
+    /// `--record` that lacks an attempt is a model error instead: the recording is incomplete.)
+    pub fn unanswered(&self, task: &crate::catalog::TaskId) -> Option<String> {
+        match &*self.kind {
+            Kind::Replay {
+                entry,
+                replies: Replies::PerTask(map),
+            } if !map.contains_key(&task.0) => Some(format!(
+                "no reply for it in {} (expected {task}.md there)",
+                entry.file.as_deref().unwrap_or(Path::new("?")).display()
+            )),
+            _ => None,
+        }
+    }
+
     /// Whether the model reads a context (the built-ins and replays do not).
     pub fn needs_context(&self) -> bool {
         matches!(*self.kind, Kind::Http(_))

@@ -348,6 +348,7 @@ mod tests {
             sandbox: SandboxMode::ProcessGroup,
             shard: None,
             merged_from: vec![],
+            skipped: vec![],
         }
     }
 

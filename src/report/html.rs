@@ -13,7 +13,7 @@ use std::path::Path;
 
 use super::analysis::{model_stats, pair_tests};
 use crate::score::{DetectorStatus, TestGrade, TestKind};
-use crate::store::{AttemptOutcome, AttemptRecord, RunMeta};
+use crate::store::{AttemptOutcome, AttemptRecord, RunMeta, RunState};
 
 /// Bytes of any one artifact embedded in the page (head and tail kept).
 const EMBED_CAP: usize = 48 * 1024;
@@ -298,8 +298,14 @@ fn attempt_section(r: &AttemptRecord, artifacts: &Path) -> String {
 }
 
 /// Renders the page.
-pub fn render_html(meta: &RunMeta, records: &[AttemptRecord], artifacts: &Path) -> String {
+pub fn render_html(
+    meta: &RunMeta,
+    state: RunState,
+    records: &[AttemptRecord],
+    artifacts: &Path,
+) -> String {
     let stats = model_stats(meta, records);
+    let costs = super::cost::cost_rows(meta, records);
     // The policy forbids every fetch: a report that tried one would show a console error.
     let mut h = String::from("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\"><meta name=\"viewport\" content=\"width=device-width\">");
     let _ = write!(
@@ -320,6 +326,14 @@ pub fn render_html(meta: &RunMeta, records: &[AttemptRecord], artifacts: &Path) 
         meta.sandbox,
         meta.shard.map(|s| format!(" &middot; shard {s}")).unwrap_or_default()
     );
+    if let Some(warning) = state.warning(&meta.run_id) {
+        let _ = write!(
+            h,
+            "<p class=\"warn\" id=\"run-state\"><b>{}</b>: {}</p>",
+            state.label(),
+            esc(&warning)
+        );
+    }
     if meta.sandbox.to_string() == "none" {
         h.push_str("<p class=\"warn\">This run executed tests without a sandbox.</p>");
     }
@@ -344,14 +358,31 @@ pub fn render_html(meta: &RunMeta, records: &[AttemptRecord], artifacts: &Path) 
             .pass_at_k
             .map(|(k, v)| format!("pass@{k} {:.1}%", v * 100.0))
             .unwrap_or_else(|| "n/a".into());
-        let tokens = s
-            .tokens
-            .map(|(i, o)| format!("{i} / {o}"))
-            .unwrap_or_else(|| "unknown".into());
-        let cost = s
-            .cost_usd
-            .map(|c| format!("${c:.2}"))
-            .unwrap_or_else(|| "unknown".into());
+        let asked_none = costs
+            .iter()
+            .find(|c| c.model == s.model)
+            .is_none_or(|c| c.not_applicable());
+        let tokens = match s.tokens {
+            Some((i, o)) => format!("{i} / {o}"),
+            None if asked_none => "n/a".into(),
+            None => "unknown".into(),
+        };
+        let cost = costs
+            .iter()
+            .find(|c| c.model == s.model)
+            .map(|c| {
+                if c.not_applicable() {
+                    "n/a".to_string()
+                } else {
+                    format!(
+                        "{} spent &middot; {} list &middot; known for {}",
+                        c.spent(),
+                        c.list(),
+                        c.coverage()
+                    )
+                }
+            })
+            .unwrap_or_else(|| "n/a".into());
         let cpr = s
             .cost_per_resolved()
             .map(|c| format!("${c:.2}"))

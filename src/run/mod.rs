@@ -16,6 +16,7 @@
 pub mod attempt;
 pub mod display;
 pub mod events;
+pub mod interrupt;
 mod pool;
 
 use std::collections::BTreeMap;
@@ -23,6 +24,7 @@ use std::path::PathBuf;
 
 pub use display::Display;
 pub use events::{ReportError, Reporter, RunEvent};
+pub use interrupt::{Interrupt, StopFlag, EXIT_INTERRUPTED};
 
 use crate::cache::CacheLayout;
 use crate::catalog::{Catalog, Language, TaskId};
@@ -78,6 +80,16 @@ pub enum RunError {
     /// The sandbox cannot run on this host (nothing was graded).
     #[error(transparent)]
     Sandbox(#[from] SandboxError),
+    /// A signal stopped the run; what was recorded is kept.
+    #[error("interrupted: {recorded} of {planned} planned attempts of run {run} are recorded; resume with: refbench run --resume {run}")]
+    Interrupted {
+        /// The run id.
+        run: String,
+        /// Attempts recorded (this session and earlier ones).
+        recorded: usize,
+        /// Attempts planned.
+        planned: usize,
+    },
 }
 
 /// What to run.
@@ -107,6 +119,8 @@ pub struct RunOptions {
     pub sandbox: SandboxMode,
     /// refbench.toml, the response cache and `--record` (default: built-ins only).
     pub model_settings: ModelSettings,
+    /// Set by a signal: start nothing new, drop the attempts in flight.
+    pub stop: StopFlag,
 }
 
 /// The number of cores, the default of `--jobs`.
@@ -198,6 +212,21 @@ pub fn execute(
                 })?;
                 task_fingerprints.insert(task.id.clone(), fp);
             }
+            // A model with nothing to say on a task (no hand-written reply for it) is not
+            // asked: said once, kept in the metadata, left out of the plan.
+            let mut skipped = Vec::new();
+            for name in &options.models {
+                let model = models.resolve(name)?;
+                for task in &tasks {
+                    if let Some(why) = model.unanswered(&task.id) {
+                        skipped.push(crate::plan::Skipped {
+                            task: task.id.clone(),
+                            model: name.clone(),
+                            why,
+                        });
+                    }
+                }
+            }
             let meta = RunMeta {
                 run_id: new_run_id(&options.id_prefix),
                 created_at: now_rfc3339(),
@@ -210,12 +239,16 @@ pub fn execute(
                 sandbox: options.sandbox,
                 shard: options.shard,
                 merged_from: vec![],
+                skipped,
             };
             (RunStore::create(&options.runs_dir, &meta)?, meta)
         }
     };
+    // Held until the run returns: views call the run `running`, and a second `run --resume`
+    // of it is refused instead of racing this one.
+    let _lock = store.lock_for_run()?;
 
-    let plan = crate::plan::attempts(&meta.tasks, &meta.models, meta.samples, meta.shard);
+    let plan = meta.planned();
     let finished = store.finished(!options.retry_errors)?;
     let todo = crate::plan::longest_first(
         plan.iter().filter(|k| !finished.contains(k)).collect(),
@@ -234,6 +267,11 @@ pub fn execute(
         total: plan.len(),
         done: plan.len() - todo.len(),
     })?;
+    if !meta.skipped.is_empty() {
+        reporters.report(&RunEvent::Skipped {
+            skipped: &meta.skipped,
+        })?;
+    }
 
     // Runs recorded before the full sandbox existed are finished with it.
     let sandbox = match meta.sandbox {
@@ -260,8 +298,18 @@ pub fn execute(
         toolchain: &toolchain,
         cache: &options.cache,
         jobs: options.jobs,
+        stop: &options.stop,
     };
     let recorded = pool.run(&todo, &mut reporters)?;
+    if options.stop.is_set() {
+        drop(reporters);
+        let (recorded, planned) = store.state()?.counts();
+        return Err(RunError::Interrupted {
+            run: meta.run_id.clone(),
+            recorded,
+            planned,
+        });
+    }
     reporters.report(&RunEvent::Finished { recorded })?;
     drop(reporters);
     Ok(store)

@@ -29,7 +29,9 @@
 //! keeps only the allow-listed environment, the process group, the timeout and the output cap;
 //! runs record the mode and reports show it.
 
+mod cancel;
 pub mod layers;
+pub use cancel::{cancel_all, cancelled};
 
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -262,6 +264,9 @@ impl CommandOutput {
 /// The command could not be run.
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
+    /// The run was interrupted (SIGINT or SIGTERM): the command was killed or not started.
+    #[error("interrupted: the run is stopping")]
+    Cancelled,
     /// The program could not be started.
     #[error("cannot start `{program}`: {source}; is it installed and on PATH?")]
     Spawn {
@@ -301,6 +306,9 @@ pub fn check_host() -> Result<(), SandboxError> {
 /// Runs `spec` and waits for it, at most `spec.timeout`.
 pub fn run_command(spec: &CommandSpec) -> Result<CommandOutput, SandboxError> {
     let (program, args) = spec.argv.split_first().ok_or(SandboxError::EmptyCommand)?;
+    if cancel::cancelled() {
+        return Err(SandboxError::Cancelled);
+    }
     let home = spec.scratch.join("home");
     let tmp = spec.scratch.join("tmp");
     // Writable directories must exist before Landlock opens them (cargo would otherwise
@@ -409,6 +417,7 @@ pub fn run_command(spec: &CommandSpec) -> Result<CommandOutput, SandboxError> {
         },
     })?;
     let pgid = child.id() as i32;
+    let registered = cancel::Registered::new(pgid);
     let status = {
         use wait_timeout::ChildExt;
         child
@@ -434,6 +443,11 @@ pub fn run_command(spec: &CommandSpec) -> Result<CommandOutput, SandboxError> {
     // Children left in the group (background jobs) end with the command; with the full
     // sandbox the PID namespace and the pids cgroup have already taken everything else.
     kill_group(pgid);
+    drop(registered);
+    if cancel::cancelled() {
+        // Killed by the interruption, or finished as it came: either way not a result.
+        return Err(SandboxError::Cancelled);
+    }
     let processes_hit = confinement
         .as_ref()
         .and_then(|c| c.cgroup())
