@@ -102,7 +102,8 @@ fn run_prints_leaderboard_and_records_every_attempt() {
     assert!(
         log.contains(">>>>> Start Test Output")
             && log.contains(">>>>> End Test Output")
-            && log.contains("status: exit 0"),
+            // The harness's must-fail canary makes an honest run exit 1.
+            && log.contains("status: exit 1"),
         "{log}"
     );
     assert!(run.join("summary.md").is_file());

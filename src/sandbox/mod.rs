@@ -33,10 +33,12 @@
 //! runs record the mode and reports show it. Without Landlock nothing is confidential: the
 //! code under test can then read every gold patch and hidden test on the machine.
 
+mod cancel;
 pub mod layers;
 pub mod quota;
 pub mod scope;
 
+pub use cancel::{cancel_all, cancelled};
 pub use scope::{ReadRole, ReadScope, Readable};
 
 use std::io::{Read, Seek, SeekFrom};
@@ -316,6 +318,9 @@ impl CommandOutput {
 /// The command could not be run.
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
+    /// The run was interrupted (SIGINT or SIGTERM): the command was killed or not started.
+    #[error("interrupted: the run is stopping")]
+    Cancelled,
     /// The program could not be started.
     #[error("cannot start `{program}`: {source}; is it installed and on PATH?")]
     Spawn {
@@ -355,6 +360,9 @@ pub fn check_host() -> Result<(), SandboxError> {
 /// Runs `spec` and waits for it, at most `spec.timeout`.
 pub fn run_command(spec: &CommandSpec) -> Result<CommandOutput, SandboxError> {
     let (program, args) = spec.argv.split_first().ok_or(SandboxError::EmptyCommand)?;
+    if cancel::cancelled() {
+        return Err(SandboxError::Cancelled);
+    }
     let home = spec.scratch.join("home");
     let tmp = spec.scratch.join("tmp");
     // Writable directories must exist before Landlock opens them (cargo would otherwise
@@ -465,6 +473,7 @@ pub fn run_command(spec: &CommandSpec) -> Result<CommandOutput, SandboxError> {
         },
     })?;
     let pgid = child.id() as i32;
+    let registered = cancel::Registered::new(pgid);
     let mut quota = (spec.sandbox == SandboxMode::Full).then(|| {
         let mut places: Vec<&Path> = vec![&spec.cwd, &spec.scratch];
         places.extend(spec.writable.iter().map(PathBuf::as_path));
@@ -523,6 +532,11 @@ pub fn run_command(spec: &CommandSpec) -> Result<CommandOutput, SandboxError> {
     // Children left in the group (background jobs) end with the command; with the full
     // sandbox the PID namespace and the pids cgroup have already taken everything else.
     kill_group(pgid);
+    drop(registered);
+    if cancel::cancelled() {
+        // Killed by the interruption, or finished as it came: either way not a result.
+        return Err(SandboxError::Cancelled);
+    }
     let processes_hit = confinement
         .as_ref()
         .and_then(|c| c.cgroup())

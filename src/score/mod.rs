@@ -18,7 +18,11 @@
 //! failed, so a build failure fails every test. Then run each seeded bug's detector
 //! ([`detectors`]). The stored types are in [`verdict`].
 
+mod binaries;
+mod canary;
+mod channel;
 pub mod detectors;
+mod exploration;
 pub mod grade;
 pub mod integrity;
 pub mod rules;
@@ -33,7 +37,7 @@ pub use crate::lang::TestStatus;
 use crate::materialize::overlay_files;
 use crate::sandbox::SandboxError;
 use crate::toolchain::{Toolchain, ToolchainError};
-pub use detectors::run_detector;
+pub use detectors::{run_detector, DetectorRun};
 pub use grade::{grade, GradedTests};
 pub use integrity::{CanarySite, Integrity, RefusalReason, TamperEvidence};
 pub use rules::{RuleResult, RuleStatus};
@@ -106,7 +110,8 @@ pub fn score_attempt(
     let slot = toolchain.build_slot(task, repo)?;
     let mut setup_ms = setup_started.elapsed().as_millis() as u64;
     let tree = slot.tree();
-    let run = suite::run_suite(task, tree, scratch, toolchain, &slot)?;
+    let mut run = suite::run_suite(task, tree, scratch, toolchain, &slot)?;
+    let mut evidence = std::mem::take(&mut run.evidence);
     let (tests, test_log, grade_ms) = suite::grade_suite(task, run);
     let mut detector_logs = Vec::new();
     let mut detectors = Vec::new();
@@ -117,18 +122,18 @@ pub fn score_attempt(
             source,
         })?;
         setup_ms += overlay_started.elapsed().as_millis() as u64;
-        let (result, log) = run_detector(task, bug, tree, scratch, toolchain, &slot)?;
-        detector_logs.push((bug.id.clone(), log));
-        detectors.push(result);
+        let run = run_detector(task, bug, tree, scratch, toolchain, &slot)?;
+        detector_logs.push((bug.id.clone(), run.log));
+        detectors.push(run.result);
+        evidence.extend(run.evidence);
     }
     let mut verdict = Verdict {
         tests,
         detectors,
         rules,
         hygiene,
-        // Evidence comes from the clean room, the canaries and the cross-checks; until they
-        // report here, nothing was checked.
-        integrity: Integrity::NotChecked,
+        // The canaries' and cross-checks' evidence (the clean room adds its own).
+        integrity: Integrity::from_evidence(std::mem::take(&mut evidence)),
         resolved: false,
     };
     verdict.resolved = verdict.all_clean();

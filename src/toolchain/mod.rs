@@ -7,6 +7,7 @@
 //! a [`BuildSlot`]: a warm cargo target dir held exclusively, with the slot's own copy of the
 //! tree, that is thrown away when the attempt's code touched it.
 
+mod command;
 pub mod deps;
 pub mod pyenv;
 
