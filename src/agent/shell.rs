@@ -214,7 +214,17 @@ mod tests {
             timeout,
         );
         assert_eq!(spec.sandbox, graders.sandbox);
-        assert_eq!(spec.limits, graders.limits);
+        // The same limits and disk quota; the quota counts from when each took its slot.
+        let counted_from_anywhere = |l: &crate::sandbox::Limits| crate::sandbox::Limits {
+            disk_counted_since: None,
+            ..l.clone()
+        };
+        assert_eq!(
+            counted_from_anywhere(&spec.limits),
+            counted_from_anywhere(&graders.limits)
+        );
+        assert!(spec.limits.disk_counted_since.is_some());
+        assert_eq!(spec.readable, graders.readable);
         assert_eq!((&spec.cwd, &spec.scratch), (&repo, &scratch));
         assert_eq!(spec.merge_output, graders.merge_output);
         assert_eq!(spec.output_cap, 2000);
