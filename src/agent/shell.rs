@@ -217,7 +217,7 @@ mod tests {
         // The same limits and disk quota; the quota counts from when each took its slot.
         let counted_from_anywhere = |l: &crate::sandbox::Limits| crate::sandbox::Limits {
             disk_counted_since: None,
-            ..l.clone()
+            ..*l
         };
         assert_eq!(
             counted_from_anywhere(&spec.limits),
