@@ -177,7 +177,10 @@ fn run_action(
             Some("always()") => true,
             Some(c) if step["uses"].is_string() => {
                 // Not executed anyway; only make sure it is a condition we would expect.
-                assert!(c.starts_with("always()"), "unexpected if: {c}");
+                assert!(
+                    c.starts_with("always()") || c == "steps.bin-cache.outputs.cache-hit != 'true'",
+                    "unexpected if: {c}"
+                );
                 true
             }
             Some(c) => panic!("step {name:?}: if: {c:?} is not one this test evaluates"),
@@ -419,11 +422,56 @@ fn run_with_fail_under_sets_resolve_rate_and_fails_below_it() {
 }
 
 #[test]
+fn run_with_a_config_evaluates_the_models_it_defines() {
+    let workspace = copy_project();
+    let root = workspace.path();
+    // A replay model from the config: the hand-written example replies, under another name.
+    let replies = common::project_root().join("examples/replies/pyauth");
+    std::fs::create_dir_all(root.join("ci/replies/pyauth")).unwrap();
+    for entry in std::fs::read_dir(&replies).unwrap().flatten() {
+        std::fs::copy(
+            entry.path(),
+            root.join("ci/replies/pyauth").join(entry.file_name()),
+        )
+        .unwrap();
+    }
+    common::write(
+        root,
+        "ci/models.toml",
+        "[[model]]\nname = \"replayed\"\nprovider = \"replay\"\nfile = \"replies\"\n",
+    );
+    let run = run_action(
+        &[
+            ("command", "run"),
+            ("tasks", TASK),
+            ("models", "replayed"),
+            ("config", "ci/models.toml"),
+        ],
+        root,
+        &[],
+        None,
+    );
+    let log = run.log();
+    assert!(!run.failed(), "the action failed:\n{log}");
+    assert!(
+        run.step("Run refbench")
+            .log
+            .contains("--config ci/models.toml run --task"),
+        "{log}"
+    );
+    assert!(run.summary.contains("| replayed | 1 |"), "{}", run.summary);
+}
+
+#[test]
 fn bad_inputs_fail_before_anything_is_built() {
     for (inputs, message) in [
         (
-            &[("config", "refbench.toml")][..],
-            "input config is set ('refbench.toml') but this refbench reads no config file yet",
+            &[("config", "ci/no-such.toml")][..],
+            "input config names 'ci/no-such.toml', which is not a file under working-directory",
+        ),
+        (
+            &[("command", "validate"), ("config", "refbench.toml")][..],
+            "input config applies to command run only",
         ),
         (
             &[("command", "evaluate")][..],

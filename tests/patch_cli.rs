@@ -67,3 +67,21 @@ fn apply_exits_1_on_a_refused_reply_and_2_on_bad_input() {
         .code(2)
         .stderr(contains("reading the reply"));
 }
+
+#[test]
+fn apply_exits_1_when_the_reply_holds_no_edit() {
+    let dir = tempfile::tempdir().unwrap();
+    repo_from_base(dir.path());
+    let reply = dir.path().join("reply.md");
+    std::fs::write(&reply, "I looked at the code and it is fine as it is.\n").unwrap();
+    Command::cargo_bin("refbench")
+        .unwrap()
+        .arg("apply")
+        .arg(&reply)
+        .arg("--repo")
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(contains("status: empty"))
+        .stderr(contains("the reply holds no edit"));
+}

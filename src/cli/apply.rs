@@ -2,8 +2,9 @@
 //!
 //! In: a reply file and a folder. Out: the folder changed as a run would change it (no
 //! protected globs), and on stdout the format read, the overall status, one line per file and
-//! per hunk, and the hygiene counts. Exit 0 when applied (or the reply held no edit), 1 when it
-//! did not apply, 2 for bad input, 3 for trouble with the folder.
+//! per hunk, and the hygiene counts. Exit 0 when applied, 1 when it did not apply or the reply
+//! held no edit (nothing changed: a script must not take that for success), 2 for bad input, 3
+//! for trouble with the folder.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -64,7 +65,10 @@ pub fn apply_command(reply: &Path, repo: &Path, format: EditFormat) -> ExitCode 
     for p in &h.placeholders {
         println!("placeholder: {p}");
     }
-    if applied.status == ApplyStatus::Failed {
+    if applied.status == ApplyStatus::Empty {
+        eprintln!("error: the reply holds no edit (no diff, search/replace block or whole file); nothing changed");
+        ExitCode::from(EXIT_CHECK_FAILED)
+    } else if applied.status == ApplyStatus::Failed {
         ExitCode::from(EXIT_CHECK_FAILED)
     } else {
         ExitCode::SUCCESS

@@ -15,6 +15,7 @@ use clap::Parser;
 mod apply;
 mod args;
 mod pack;
+mod runs;
 
 use args::*;
 
@@ -128,6 +129,7 @@ fn run_error(e: RunError) -> ExitCode {
     eprintln!("error: {e}");
     ExitCode::from(match e {
         RunError::Store(crate::store::StoreError::NotFound { .. }) => EXIT_BAD_INPUT,
+        RunError::Interrupted { .. } => crate::run::EXIT_INTERRUPTED,
         RunError::Store(_)
         | RunError::Inputs { .. }
         | RunError::Toolchain(_)
@@ -150,6 +152,7 @@ fn write_reports(store: &RunStore) -> Result<Vec<crate::store::AttemptRecord>, E
 fn execute_with_progress(
     catalog: &Catalog,
     options: &RunOptions,
+    hint: &runs::ResumeHint,
 ) -> Result<(RunStore, Vec<crate::store::AttemptRecord>), ExitCode> {
     // Progress on stderr: a bar on a terminal, one plain line per attempt elsewhere (CI logs).
     let mut display = if std::io::stderr().is_terminal() {
@@ -157,9 +160,38 @@ fn execute_with_progress(
     } else {
         Display::plain(std::io::stderr())
     };
-    let result = execute(catalog, options, &mut [&mut display]);
+    // Ctrl-C or a CI cancellation (SIGTERM) stops the run cleanly: see run::interrupt.
+    let interrupt = match crate::run::Interrupt::install() {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("error: cannot install the SIGINT/SIGTERM handlers: {e}");
+            return Err(ExitCode::from(EXIT_HARNESS));
+        }
+    };
+    let options = RunOptions {
+        stop: interrupt.flag(),
+        ..options.clone()
+    };
+    let result = execute(catalog, &options, &mut [&mut display]);
     display.finish();
-    let store = result.map_err(run_error)?;
+    drop(interrupt);
+    let store = match result {
+        Ok(store) => store,
+        Err(RunError::Interrupted {
+            run,
+            recorded,
+            planned,
+        }) => {
+            // The reports of what was recorded, each saying the run is incomplete.
+            if let Ok(store) = RunStore::open(&options.runs_dir, &run) {
+                let _ = write_reports(&store);
+            }
+            eprintln!("interrupted: {recorded} of {planned} planned attempts of run {run} are recorded; nothing in flight was kept");
+            eprintln!("resume with: {}", hint.command(&run));
+            return Err(ExitCode::from(crate::run::EXIT_INTERRUPTED));
+        }
+        Err(e) => return Err(run_error(e)),
+    };
     let records = write_reports(&store)?;
     Ok((store, records))
 }
@@ -234,6 +266,7 @@ pub fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    let hint = runs::ResumeHint::new(&cli);
     // The read-only commands print for pipes (`refbench show latest --format json | head`): a
     // closed pipe ends them quietly, as it would `cat`, instead of a panic on the next print.
     // (Only these: the others talk to sockets and children.)
@@ -289,6 +322,15 @@ pub fn main() -> ExitCode {
                 tasks: args.tasks,
                 models: if args.models.is_empty() {
                     default_models(config.as_deref())
+                } else if args.mode == Some(crate::model::tools::Mode::Agent) {
+                    args.models
+                        .into_iter()
+                        .map(|m| match m.as_str() {
+                            "oracle" | "nop" => m,
+                            _ if m.ends_with(crate::model::AGENT_SUFFIX) => m,
+                            _ => format!("{m}{}", crate::model::AGENT_SUFFIX),
+                        })
+                        .collect()
                 } else {
                     args.models
                 },
@@ -306,8 +348,9 @@ pub fn main() -> ExitCode {
                     cache: (!args.no_cache).then(|| cache.clone()),
                     record: args.record,
                 },
+                stop: Default::default(),
             };
-            let (store, records) = match execute_with_progress(&catalog, &options) {
+            let (store, records) = match execute_with_progress(&catalog, &options, &hint) {
                 Ok(done) => done,
                 Err(code) => return code,
             };
@@ -378,8 +421,9 @@ pub fn main() -> ExitCode {
                 jobs: jobs.unwrap_or_else(crate::run::default_jobs),
                 sandbox: sandbox.into(),
                 model_settings: Default::default(),
+                stop: Default::default(),
             };
-            let (store, records) = match execute_with_progress(&catalog, &options) {
+            let (store, records) = match execute_with_progress(&catalog, &options, &hint) {
                 Ok(done) => done,
                 Err(code) => return code,
             };
@@ -436,10 +480,7 @@ pub fn main() -> ExitCode {
         }
         Command::List { what } => {
             if let ListWhat::Runs = what {
-                for run in list_runs(&runs_dir) {
-                    println!("{run}");
-                }
-                return ExitCode::SUCCESS;
+                return runs::list_runs_table(&runs_dir);
             }
             // Show what loads even while one file is broken; the exit code still says so.
             let (catalog, errors) = crate::lang::load_catalog_partial(&root);
@@ -492,22 +533,11 @@ pub fn main() -> ExitCode {
                 Err(e) => run_error(RunError::Store(e)),
             }
         }
-        Command::Compare { run_a, run_b } => {
-            let load = |run: &str| -> Result<_, ExitCode> {
-                let store = open_run(&runs_dir, run)?;
-                let meta = store.meta().map_err(|e| run_error(RunError::Store(e)))?;
-                let records = store
-                    .attempts()
-                    .map_err(|e| run_error(RunError::Store(e)))?;
-                Ok((meta, records))
-            };
-            let (a, b) = match (load(&run_a), load(&run_b)) {
-                (Ok(a), Ok(b)) => (a, b),
-                (Err(code), _) | (_, Err(code)) => return code,
-            };
-            print!("{}", report::render_compare(&a.0, &a.1, &b.0, &b.1));
-            ExitCode::SUCCESS
-        }
+        Command::Compare {
+            run_a,
+            run_b,
+            allow_incomplete,
+        } => runs::compare_command(&runs_dir, &run_a, &run_b, allow_incomplete),
         Command::Merge { runs, output } => match crate::store::merge_runs(&runs, &output) {
             Ok(merged) => {
                 let records = match write_reports(&merged.store) {
@@ -549,14 +579,9 @@ pub fn main() -> ExitCode {
             repo,
             format,
         } => apply::apply_command(&reply, &repo, format),
-        Command::Pack {
-            dir,
-            task,
-            budget,
-            format,
-        } => pack::pack_command(&root, &cache, &dir, task.as_deref(), budget, format),
+        Command::Pack(args) => pack::pack_command(&root, &cache, &args),
         Command::Graph { dir, format } => pack::graph_command(&cache, &dir, format),
-        Command::PackEval { output } => pack::pack_eval_command(&root, &cache, output.as_deref()),
+        Command::PackEval(args) => pack::pack_eval_command(&root, &cache, &args),
         Command::Checkout { task, dir, gold } => {
             let catalog = match load_catalog(&root) {
                 Ok(c) => c,
@@ -641,75 +666,7 @@ pub fn main() -> ExitCode {
             run,
             format,
             attempt,
-        } => {
-            let run_id = if run == "latest" {
-                match list_runs(&runs_dir).pop() {
-                    Some(r) => r,
-                    None => {
-                        eprintln!("error: no runs under {}", runs_dir.display());
-                        return ExitCode::from(EXIT_BAD_INPUT);
-                    }
-                }
-            } else {
-                run
-            };
-            let store = match RunStore::open(&runs_dir, &run_id) {
-                Ok(s) => s,
-                Err(e) => return run_error(RunError::Store(e)),
-            };
-            let (meta, records) = match store.meta().and_then(|m| store.attempts().map(|r| (m, r)))
-            {
-                Ok(x) => x,
-                Err(e) => return run_error(RunError::Store(e)),
-            };
-            if let Some(wanted) = attempt {
-                let hits: Vec<_> = records
-                    .iter()
-                    .filter(|r| r.key.id().contains(&wanted))
-                    .collect();
-                let [record] = hits.as_slice() else {
-                    let ids: Vec<String> = hits.iter().map(|r| r.key.id()).collect();
-                    eprintln!(
-                        "error: --attempt {wanted} matches {} attempts{}; give a longer id",
-                        hits.len(),
-                        if ids.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" ({})", ids.join(", "))
-                        }
-                    );
-                    return ExitCode::from(EXIT_BAD_INPUT);
-                };
-                match format {
-                    ShowFormat::Json => println!(
-                        "{}",
-                        serde_json::to_string_pretty(record).expect("records serialize")
-                    ),
-                    _ => print!(
-                        "{}",
-                        report::render_attempt(
-                            record,
-                            &store.dir().join("artifacts").join(record.key.id())
-                        )
-                    ),
-                }
-                return ExitCode::SUCCESS;
-            }
-            match format {
-                ShowFormat::Table => {
-                    println!("{}", report::render_leaderboard(&meta, &records));
-                    println!("{}", report::render_verdicts(&records));
-                }
-                ShowFormat::Tsv => print!("{}", report::render_verdicts_tsv(&records)),
-                ShowFormat::Json => {
-                    for r in &records {
-                        println!("{}", serde_json::to_string(r).expect("records serialize"));
-                    }
-                }
-                ShowFormat::Markdown => print!("{}", report::render_summary_md(&meta, &records)),
-            }
-            ExitCode::SUCCESS
-        }
+        } => runs::show_command(&runs_dir, run, format, attempt),
     }
 }
 

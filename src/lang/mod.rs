@@ -32,9 +32,11 @@ pub use crate::catalog::Language;
 pub use crate::catalog::TestIdError;
 use crate::catalog::{Catalog, FileError};
 pub use refusal::{PathChange, RefusalReason};
+pub(crate) use status::record as record_status;
 pub use status::{StatusMap, TestStatus};
 pub use suite::{
-    BuildReport, BuildStep, CompiledSuite, OneCommand, ReportError, RunReport, SuitePlan,
+    BinaryOutput, BuildReport, BuildStep, ChannelReport, CompiledSuite, OneCommand, ReportError,
+    ResultsChannel, SuitePlan, TestExecutable,
 };
 
 /// What a language contributes to each stage. Implementations are unit structs in

@@ -173,9 +173,26 @@ pub fn render_attempt(r: &AttemptRecord, artifacts: &std::path::Path) -> String 
         }
     }
     let t = &r.timing;
+    // Each command's build part beside it: the tests' build is in the tests' time, each
+    // detector's in the detectors' time (the record's build_ms sums both).
+    let (tests_build, detectors_build) = match r.verdict() {
+        Some(v) => (
+            v.tests.build_ms,
+            v.detectors
+                .iter()
+                .filter_map(|d| d.build_ms)
+                .reduce(|a, b| a + b),
+        ),
+        None => (None, None),
+    };
+    let of_which = |build: Option<u64>| {
+        build
+            .map(|b| format!(" of which build {b}"))
+            .unwrap_or_default()
+    };
     let _ = writeln!(
         out,
-        "time: {} ms (materialize {}, ask {}, apply {}, rules {}, setup {}, tests {} of which build {}, detectors {}, grading {})",
+        "time: {} ms (materialize {}, ask {}, apply {}, rules {}, setup {}, tests {}{}, detectors {}{}, grading {})",
         t.total_ms,
         t.materialize_ms,
         t.ask_ms,
@@ -183,10 +200,34 @@ pub fn render_attempt(r: &AttemptRecord, artifacts: &std::path::Path) -> String 
         t.rules_ms,
         t.setup_ms,
         t.tests_ms,
-        t.build_ms,
+        of_which(tests_build),
         t.detectors_ms,
+        of_which(detectors_build),
         t.grade_ms
     );
     let _ = writeln!(out, "artifacts: {}", artifacts.display());
+    if let Some(agent) = r.ask.as_ref().and_then(|a| a.agent.as_ref()) {
+        let _ = writeln!(
+            out,
+            "agent: {} after {} turn(s), {} tool call(s), {} command(s) killed by the time limit, {} ms",
+            agent.stop, agent.turns, agent.tool_calls, agent.command_timeouts, agent.wall_ms
+        );
+    }
+    let trajectory = artifacts.join(crate::attempt::Artifact::Trajectory.file_name());
+    if let Ok(text) = std::fs::read_to_string(&trajectory) {
+        match serde_json::from_str::<crate::agent::trajectory::Trajectory>(&text) {
+            Ok(t) => {
+                out.push('\n');
+                out.push_str(&crate::agent::trajectory::render(&t));
+            }
+            Err(e) => {
+                let _ = writeln!(
+                    out,
+                    "trajectory: {} does not read: {e}",
+                    trajectory.display()
+                );
+            }
+        }
+    }
     out
 }

@@ -4,7 +4,8 @@
 //! In: the run's metadata, records and the artifacts folder. Out: the page: the leaderboard with
 //! intervals and a chart, paired comparisons, the tasks x models matrix coloured by outcome, and
 //! one drill-down section per attempt (verdict, tests, detector output with the failing
-//! interleaving, the coloured patch, the reply) reached from the matrix.
+//! interleaving, the coloured patch, an agent's trajectory as collapsible steps (`trajectory.rs`),
+//! the reply) reached from the matrix.
 
 use crate::attempt::Artifact;
 use std::fmt::Write as _;
@@ -12,7 +13,7 @@ use std::path::Path;
 
 use super::analysis::{model_stats, pair_tests};
 use crate::score::{DetectorStatus, TestGrade, TestKind};
-use crate::store::{AttemptOutcome, AttemptRecord, RunMeta};
+use crate::store::{AttemptOutcome, AttemptRecord, RunMeta, RunState};
 
 /// Bytes of any one artifact embedded in the page (head and tail kept).
 const EMBED_CAP: usize = 48 * 1024;
@@ -34,24 +35,13 @@ pub fn esc(s: &str) -> String {
 }
 
 fn capped(text: &str) -> String {
-    if text.len() <= EMBED_CAP {
-        return text.to_string();
-    }
-    let half = EMBED_CAP / 2;
-    let mut head_end = half;
-    while !text.is_char_boundary(head_end) {
-        head_end -= 1;
-    }
-    let mut tail_start = text.len() - half;
-    while !text.is_char_boundary(tail_start) {
-        tail_start += 1;
-    }
-    format!(
-        "{}\n[... {} bytes cut ...]\n{}",
-        &text[..head_end],
-        tail_start - head_end,
-        &text[tail_start..]
-    )
+    capped_to(text, EMBED_CAP)
+}
+
+/// `text` if it is at most `cap` bytes, else its head and tail (`cap` bytes in all) with the
+/// cut marked between them.
+pub(super) fn capped_to(text: &str, cap: usize) -> String {
+    crate::fsutil::cut_middle(text, cap, |n| format!("\n[... {n} bytes cut ...]\n"))
 }
 
 /// The CSS class (colour) of an attempt's outcome, finer than [`AttemptOutcome`]: a scored
@@ -92,7 +82,7 @@ const LEGEND: [(&str, &str); 10] = [
     ("error", "harness error"),
 ];
 
-const CSS: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:1em 2em;color:#1d2330}h1{font-size:1.5em}h2{border-bottom:1px solid #ccd;padding-bottom:.2em;margin-top:2em}table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccd;padding:.25em .6em;text-align:right}th:first-child,td:first-child{text-align:left}th{background:#eef0f6}.warn{background:#fff3cd;border:1px solid #e0b000;padding:.5em 1em}.cell a{display:inline-block;width:1.4em;height:1.4em;margin:1px;border-radius:3px;text-decoration:none}.resolved{background:#2e9e4f}.race-missed{background:#f0a020}.rule-broken{background:#c2185b}.hygiene{background:#6d9eeb}.tampered{background:#111}.partial{background:#e8d44d}.tests-failed{background:#d9534f}.apply-failed{background:#8a8f99}.error{background:#7b3fa0}.model-error{background:#3f5fa0}.legend span{display:inline-block;width:1em;height:1em;border-radius:2px;margin:0 .3em 0 1em;vertical-align:middle}pre{background:#f6f7fa;border:1px solid #dde;padding:.6em;overflow:auto;max-height:30em;font-size:12px}.add{color:#11702f;background:#e6f6ea}.del{color:#a11;background:#fbeaea}.hunk{color:#1f4fa3}.attempt{display:none}.attempt:target,body.all .attempt{display:block}.badge{padding:.1em .5em;border-radius:3px;color:#fff}code{font-size:12px}";
+const CSS: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:1em 2em;color:#1d2330}h1{font-size:1.5em}h2{border-bottom:1px solid #ccd;padding-bottom:.2em;margin-top:2em}table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccd;padding:.25em .6em;text-align:right}th:first-child,td:first-child{text-align:left}th{background:#eef0f6}.warn{background:#fff3cd;border:1px solid #e0b000;padding:.5em 1em}.cell a{display:inline-block;width:1.4em;height:1.4em;margin:1px;border-radius:3px;text-decoration:none}.resolved{background:#2e9e4f}.race-missed{background:#f0a020}.rule-broken{background:#c2185b}.hygiene{background:#6d9eeb}.tampered{background:#111}.partial{background:#e8d44d}.tests-failed{background:#d9534f}.apply-failed{background:#8a8f99}.error{background:#7b3fa0}.model-error{background:#3f5fa0}.legend span{display:inline-block;width:1em;height:1em;border-radius:2px;margin:0 .3em 0 1em;vertical-align:middle}pre{background:#f6f7fa;border:1px solid #dde;padding:.6em;overflow:auto;max-height:30em;font-size:12px}.add{color:#11702f;background:#e6f6ea}.del{color:#a11;background:#fbeaea}.hunk{color:#1f4fa3}.attempt{display:none}.attempt:target,body.all .attempt{display:block}.badge{padding:.1em .5em;border-radius:3px;color:#fff}.steps{padding-left:1.5em}.steps pre{max-height:12em;margin:.2em 0}.call{margin:.3em 0 0}.tool-error{color:#a11}pre.tool-error{background:#fbeaea}code{font-size:12px}";
 
 const JS: &str = "document.getElementById('show-all').addEventListener('change',function(e){document.body.classList.toggle('all',e.target.checked);});";
 
@@ -290,6 +280,9 @@ fn attempt_section(r: &AttemptRecord, artifacts: &Path) -> String {
             diff_html(&patch)
         );
     }
+    if let Some(steps) = super::trajectory::trajectory_html(&dir) {
+        s.push_str(&steps);
+    }
     if let Some(reply) = read(&dir.join(Artifact::Reply.file_name())).filter(|p| !p.is_empty()) {
         let _ = write!(
             s,
@@ -317,8 +310,14 @@ fn attempt_section(r: &AttemptRecord, artifacts: &Path) -> String {
 }
 
 /// Renders the page.
-pub fn render_html(meta: &RunMeta, records: &[AttemptRecord], artifacts: &Path) -> String {
+pub fn render_html(
+    meta: &RunMeta,
+    state: RunState,
+    records: &[AttemptRecord],
+    artifacts: &Path,
+) -> String {
     let stats = model_stats(meta, records);
+    let costs = super::cost::cost_rows(meta, records);
     // The policy forbids every fetch: a report that tried one would show a console error.
     let mut h = String::from("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\"><meta name=\"viewport\" content=\"width=device-width\">");
     let _ = write!(
@@ -339,10 +338,18 @@ pub fn render_html(meta: &RunMeta, records: &[AttemptRecord], artifacts: &Path) 
         meta.sandbox,
         meta.shard.map(|s| format!(" &middot; shard {s}")).unwrap_or_default()
     );
-    if meta.sandbox.to_string() == "none" {
-        h.push_str("<p class=\"warn\">This run executed tests without a sandbox.</p>");
+    if let Some(warning) = state.warning(&meta.run_id) {
+        let _ = write!(
+            h,
+            "<p class=\"warn\" id=\"run-state\"><b>{}</b>: {}</p>",
+            state.label(),
+            esc(&warning)
+        );
     }
-    h.push_str("<h2 id=\"leaderboard\">Leaderboard</h2><table id=\"leaderboard-table\"><tr><th>model</th><th>tasks</th><th>graded</th><th>resolved</th><th>rate</th><th>95% CI</th><th>pass@1 (95% CI)</th><th>pass@k</th><th>tests FULL</th><th>race fixed</th><th>rules held</th><th>hygiene clean</th><th>tampered</th><th>edit applied (fuzzy)</th><th>tokens in/out</th><th>cost</th><th>cost / resolved</th></tr>");
+    if meta.sandbox == crate::sandbox::SandboxMode::None {
+        h.push_str("<p class=\"warn\">This run executed tests without a sandbox: graded code could read gold patches and hidden tests, and write anywhere.</p>");
+    }
+    h.push_str("<h2 id=\"leaderboard\">Leaderboard</h2><table id=\"leaderboard-table\"><tr><th>model</th><th>mode</th><th>tasks</th><th>graded</th><th>resolved</th><th>rate</th><th>95% CI</th><th>pass@1 (95% CI)</th><th>pass@k</th><th>tests FULL</th><th>race fixed</th><th>rules held</th><th>hygiene clean</th><th>tampered</th><th>edit applied (fuzzy)</th><th>tokens in/out</th><th>cost</th><th>cost / resolved</th><th>tokens / resolved</th><th>turns / resolved</th></tr>");
     let rows = super::leaderboard(meta, records);
     let checked = super::integrity_checked(records);
     for s in &stats {
@@ -370,21 +377,43 @@ pub fn render_html(meta: &RunMeta, records: &[AttemptRecord], artifacts: &Path) 
             .pass_at_k
             .map(|(k, v)| format!("pass@{k} {:.1}%", v * 100.0))
             .unwrap_or_else(|| "n/a".into());
-        let tokens = s
-            .tokens
-            .map(|(i, o)| format!("{i} / {o}"))
-            .unwrap_or_else(|| "unknown".into());
-        let cost = s
-            .cost_usd
-            .map(|c| format!("${c:.2}"))
-            .unwrap_or_else(|| "unknown".into());
+        let asked_none = costs
+            .iter()
+            .find(|c| c.model == s.model)
+            .is_none_or(|c| c.not_applicable());
+        let tokens = match s.tokens {
+            Some((i, o)) => format!("{i} / {o}"),
+            None if asked_none => "n/a".into(),
+            None => "unknown".into(),
+        };
+        let cost = costs
+            .iter()
+            .find(|c| c.model == s.model)
+            .map(|c| {
+                if c.not_applicable() {
+                    "n/a".to_string()
+                } else {
+                    format!(
+                        "{} spent &middot; {} list &middot; known for {}",
+                        c.spent(),
+                        c.list(),
+                        c.coverage()
+                    )
+                }
+            })
+            .unwrap_or_else(|| "n/a".into());
         let cpr = s
             .cost_per_resolved()
             .map(|c| format!("${c:.2}"))
             .unwrap_or_else(|| "n/a".into());
+        let per_resolved = |x: Option<f64>| x.map_or_else(|| "n/a".into(), |v| format!("{v:.0}"));
+        let mode = match s.mode {
+            crate::model::tools::Mode::Single => "single",
+            crate::model::tools::Mode::Agent => "agent",
+        };
         let _ = write!(
             h,
-            "<tr class=\"model-row\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{ci}</td><td>{p1}</td><td>{pk}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{tampered}</td><td>{} ({})</td><td>{tokens}</td><td>{cost}</td><td>{cpr}</td></tr>",
+            "<tr class=\"model-row\"><td>{}</td><td>{mode}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{ci}</td><td>{p1}</td><td>{pk}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{tampered}</td><td>{} ({})</td><td>{tokens}</td><td>{cost}</td><td>{cpr}</td><td>{}</td><td>{}</td></tr>",
             esc(&s.model),
             s.tasks,
             s.graded,
@@ -395,10 +424,12 @@ pub fn render_html(meta: &RunMeta, records: &[AttemptRecord], artifacts: &Path) 
             pct(s.rules_held),
             pct(s.hygiene_clean),
             pct(s.applied),
-            pct(s.fuzzy)
+            pct(s.fuzzy),
+            per_resolved(s.tokens_per_resolved()),
+            per_resolved(s.turns_per_resolved())
         );
     }
-    h.push_str("</table><p>Resolved = hidden and visible tests all pass (FULL), every seeded race detector passes, every architectural rule holds, the edit raised no hygiene flag and nothing tried to change the grade (tampered: the clean room refused a file the edit added or changed, or a check of the runs failed); each dimension is shown apart. Harness errors are excluded. 95% CI: Wilson score interval over tasks (one sample per task); pass@1: mean over tasks with a percentile bootstrap interval.</p>");
+    h.push_str("</table><p>Resolved = hidden and visible tests all pass (FULL), every seeded race detector passes, every architectural rule holds, the edit raised no hygiene flag and nothing tried to change the grade (tampered: the clean room refused a file the edit added or changed, a canary or cross-check of the results failed, a detector did not explore, or a grader file changed while graded code ran); each dimension is shown apart. Harness errors are excluded. A model in agent mode (<code>NAME+agent</code>, <code>oracle</code>, <code>nop</code>) has its own row, never pooled with its single-shot row. 95% CI: Wilson score interval over tasks (one sample per task); pass@1: mean over tasks with a percentile bootstrap interval.</p>");
     h.push_str(&chart(&stats));
     let pairs = pair_tests(meta, records);
     if !pairs.is_empty() {

@@ -9,16 +9,31 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::html::esc;
-use crate::store::{AttemptOutcome, AttemptRecord, RunMeta};
+use crate::store::{AttemptOutcome, AttemptRecord, RunMeta, RunState};
 
 fn why(r: &AttemptRecord) -> String {
     super::explain(r)
 }
 
-/// JUnit XML for the run.
-pub fn render_junit(meta: &RunMeta, records: &[AttemptRecord]) -> String {
+/// JUnit XML for the run. When the run is not complete, its state is a property of the suite
+/// and every task and model with no record is a skipped testcase saying why.
+pub fn render_junit(meta: &RunMeta, state: RunState, records: &[AttemptRecord]) -> String {
     let mut cases = String::new();
-    let (mut tests, mut failures, mut errors) = (0, 0, 0);
+    let (mut tests, mut failures, mut errors, mut skipped) = (0, 0, 0, 0);
+    let not_run = state.warning(&meta.run_id);
+    let planned: std::collections::BTreeSet<(&crate::catalog::TaskId, &String)> =
+        if not_run.is_some() {
+            meta.planned()
+                .iter()
+                .filter_map(|k| {
+                    let task = meta.tasks.iter().find(|t| **t == k.task)?;
+                    let model = meta.models.iter().find(|m| **m == k.model)?;
+                    Some((task, model))
+                })
+                .collect()
+        } else {
+            Default::default()
+        };
     let mut total_secs = 0.0;
     for model in &meta.models {
         for task in &meta.tasks {
@@ -27,6 +42,20 @@ pub fn render_junit(meta: &RunMeta, records: &[AttemptRecord]) -> String {
                 .filter(|r| &r.key.task == task && &r.key.model == model)
                 .collect();
             if mine.is_empty() {
+                if let Some(why) = not_run
+                    .as_ref()
+                    .filter(|_| planned.contains(&(task, model)))
+                {
+                    tests += 1;
+                    skipped += 1;
+                    let _ = writeln!(
+                        cases,
+                        "    <testcase classname=\"{}\" name=\"{}\" time=\"0.000\">\n      <skipped message=\"not recorded: {}\"/>\n    </testcase>",
+                        esc(model),
+                        esc(&task.0),
+                        esc(why)
+                    );
+                }
                 continue;
             }
             tests += 1;
@@ -73,11 +102,19 @@ pub fn render_junit(meta: &RunMeta, records: &[AttemptRecord]) -> String {
             }
         }
     }
-    // The tampered attempts of each model, as suite properties (runs recorded before the
-    // integrity check have none, and their report is what it was).
+    // Suite properties: the run's state when it is not complete, and the tampered attempts
+    // of each model (runs recorded before the integrity check have none, and their report is
+    // what it was).
     let mut properties = String::new();
+    if !state.is_complete() {
+        let (recorded, planned) = state.counts();
+        let _ = write!(
+            properties,
+            "      <property name=\"refbench.run_state\" value=\"{}\"/>\n      <property name=\"refbench.attempts_recorded\" value=\"{recorded}\"/>\n      <property name=\"refbench.attempts_planned\" value=\"{planned}\"/>\n",
+            state.label()
+        );
+    }
     if super::integrity_checked(records) {
-        properties.push_str("    <properties>\n");
         for row in super::leaderboard(meta, records) {
             let _ = writeln!(
                 properties,
@@ -86,10 +123,12 @@ pub fn render_junit(meta: &RunMeta, records: &[AttemptRecord]) -> String {
                 row.tampered
             );
         }
-        properties.push_str("    </properties>\n");
+    }
+    if !properties.is_empty() {
+        properties = format!("    <properties>\n{properties}    </properties>\n");
     }
     format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"refbench\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{total_secs:.3}\">\n  <testsuite name=\"refbench run {}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\" time=\"{total_secs:.3}\" timestamp=\"{}\">\n{properties}{cases}  </testsuite>\n</testsuites>\n",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"refbench\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{total_secs:.3}\">\n  <testsuite name=\"refbench run {}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{total_secs:.3}\" timestamp=\"{}\">\n{properties}{cases}  </testsuite>\n</testsuites>\n",
         esc(&meta.run_id),
         esc(meta.created_at.trim_end_matches('Z'))
     )

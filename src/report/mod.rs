@@ -8,16 +8,19 @@
 //! This file holds the leaderboard and the verdict table; the other views have a file each:
 //! [`table`] lays out every table (aligned text, Markdown, TSV) so the views only fill cells,
 //! `attempt.rs` explains one attempt, `compare.rs` sets two runs side by side, [`html`] and
-//! [`junit`] write report.html, junit.xml and predictions.jsonl, [`analysis`] and [`stats`]
+//! [`junit`] write report.html, junit.xml and predictions.jsonl ([`trajectory`] an agent
+//! attempt's steps in the page), [`analysis`] and [`stats`]
 //! compute the statistics.
 
 pub mod analysis;
 mod attempt;
 mod compare;
+pub mod cost;
 pub mod html;
 pub mod junit;
 pub mod stats;
 pub mod table;
+pub mod trajectory;
 
 pub use attempt::{describe_apply, explain, render_attempt};
 pub use compare::render_compare;
@@ -27,7 +30,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::score::TestGrade;
-use crate::store::{AttemptOutcome, AttemptRecord, RunMeta};
+use crate::store::{AttemptOutcome, AttemptRecord, RunMeta, RunState};
 
 /// One model's row on the leaderboard.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -219,6 +222,12 @@ pub fn render_leaderboard(meta: &RunMeta, records: &[AttemptRecord]) -> String {
         meta.sandbox
     );
     out.push_str(&leaderboard_table(meta, records).text());
+    // Cost only when a model asked a provider: a run of the built-ins has none to tell.
+    let costs = cost::cost_rows(meta, records);
+    if costs.iter().any(|c| !c.not_applicable()) {
+        out.push('\n');
+        out.push_str(&cost::cost_table(meta, records).text());
+    }
     out
 }
 
@@ -332,9 +341,13 @@ pub fn render_verdicts_tsv(records: &[AttemptRecord]) -> String {
     verdict_table(records).tsv()
 }
 
-/// `summary.md`: leaderboard and verdicts as GitHub-flavoured Markdown.
-pub fn render_summary_md(meta: &RunMeta, records: &[AttemptRecord]) -> String {
+/// `summary.md`: leaderboard and verdicts as GitHub-flavoured Markdown; a run that is not
+/// complete says so above everything else.
+pub fn render_summary_md(meta: &RunMeta, state: RunState, records: &[AttemptRecord]) -> String {
     let mut out = format!("## refbench run `{}`\n\n", meta.run_id);
+    if let Some(warning) = state.warning(&meta.run_id) {
+        let _ = writeln!(out, "> [!WARNING]\n> **{}**: {warning}.\n", state.label());
+    }
     let _ = writeln!(
         out,
         "{} tasks x {} models x {} samples; refbench {}{}; sandbox: {}\n",
@@ -348,6 +361,15 @@ pub fn render_summary_md(meta: &RunMeta, records: &[AttemptRecord]) -> String {
             .unwrap_or_default(),
         meta.sandbox
     );
+    if !meta.skipped.is_empty() {
+        out.push_str("Not asked (no attempt planned or counted): ");
+        let list: Vec<String> = meta
+            .skipped
+            .iter()
+            .map(|s| format!("{} on `{}` ({})", s.model, s.task, s.why))
+            .collect();
+        let _ = writeln!(out, "{}.\n", list.join("; "));
+    }
     out.push_str("### Leaderboard\n\n");
     out.push_str(&leaderboard_table(meta, records).markdown());
     let rest = "Harness errors and model errors (no usable reply from the provider) are counted under errors and excluded from the rate. 95% CI: Wilson score interval over tasks (one sample per task).";
@@ -357,6 +379,9 @@ pub fn render_summary_md(meta: &RunMeta, records: &[AttemptRecord]) -> String {
         // As runs recorded before the integrity check always printed it.
         let _ = write!(out, "\nResolved = hidden and visible tests all pass (FULL), every seeded race detector passes, every architectural rule holds and the edit raised no hygiene flag (a protected file changed, a placeholder for elided code). {rest}\n\n");
     }
+    out.push_str("### Cost\n\n");
+    out.push_str(&cost::cost_table(meta, records).markdown());
+    let _ = writeln!(out, "\n{}\n", cost::COST_NOTE);
     out.push_str("### Attempts\n\n");
     out.push_str(&verdict_table(records).markdown());
     out
@@ -367,8 +392,12 @@ pub const SUMMARY_LIMIT: usize = 1024 * 1024 - 4096;
 
 /// `summary.md` kept under [`SUMMARY_LIMIT`]: when the attempts table would not fit, it is cut
 /// at a whole row with a note saying where the rest is.
-pub fn render_summary_md_capped(meta: &RunMeta, records: &[AttemptRecord]) -> String {
-    let full = render_summary_md(meta, records);
+pub fn render_summary_md_capped(
+    meta: &RunMeta,
+    state: RunState,
+    records: &[AttemptRecord],
+) -> String {
+    let full = render_summary_md(meta, state, records);
     if full.len() <= SUMMARY_LIMIT {
         return full;
     }
@@ -387,15 +416,19 @@ pub fn write_reports(
     store: &crate::store::RunStore,
 ) -> Result<Vec<std::path::PathBuf>, crate::store::StoreError> {
     let meta = store.meta()?;
+    let state = store.state()?;
     let records = store.attempts()?;
     let artifacts = store.dir().join("artifacts");
     Ok(vec![
-        store.write_file("summary.md", &render_summary_md_capped(&meta, &records))?,
+        store.write_file(
+            "summary.md",
+            &render_summary_md_capped(&meta, state, &records),
+        )?,
         store.write_file(
             "report.html",
-            &html::render_html(&meta, &records, &artifacts),
+            &html::render_html(&meta, state, &records, &artifacts),
         )?,
-        store.write_file("junit.xml", &junit::render_junit(&meta, &records))?,
+        store.write_file("junit.xml", &junit::render_junit(&meta, state, &records))?,
         store.write_file(
             "predictions.jsonl",
             &junit::render_predictions(&records, &artifacts),
@@ -404,14 +437,14 @@ pub fn write_reports(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::catalog::TaskId;
     use crate::sandbox::SandboxMode;
     use crate::store::AttemptKey;
 
     /// A record of `model` on task `f/t`, sample 0, with nothing but its outcome.
-    pub(super) fn rec(model: &str, outcome: AttemptOutcome) -> AttemptRecord {
+    pub(crate) fn rec(model: &str, outcome: AttemptOutcome) -> AttemptRecord {
         AttemptRecord::new(
             AttemptKey {
                 task: TaskId("f/t".into()),
@@ -422,8 +455,10 @@ mod tests {
         )
     }
 
+    pub(super) const COMPLETE: RunState = RunState::Complete { recorded: 2 };
+
     /// Run `r` of `gold` and `empty` on `f/t`, one sample.
-    pub(super) fn meta() -> RunMeta {
+    pub(crate) fn meta() -> RunMeta {
         RunMeta {
             run_id: "r".into(),
             created_at: String::new(),
@@ -436,6 +471,7 @@ mod tests {
             sandbox: SandboxMode::ProcessGroup,
             shard: None,
             merged_from: vec![],
+            skipped: vec![],
         }
     }
 
@@ -486,7 +522,7 @@ mod tests {
             header.contains("hygiene flags  tampered  apply failed"),
             "{header}"
         );
-        let md = render_summary_md(&meta(), &records);
+        let md = render_summary_md(&meta(), COMPLETE, &records);
         assert!(md.contains("| tampered |"), "{md}");
         assert!(md.contains("| tampered (1) |"), "{md}");
         assert!(md.contains("| clean |"), "{md}");
@@ -494,7 +530,7 @@ mod tests {
 
     #[test]
     fn summary_is_a_markdown_table() {
-        let md = render_summary_md(&meta(), &[rec("gold", AttemptOutcome::Resolved)]);
+        let md = render_summary_md(&meta(), COMPLETE, &[rec("gold", AttemptOutcome::Resolved)]);
         assert!(md.contains("| model | attempts |"));
         assert!(md.contains("|---|---|"));
         assert!(md.contains("| gold | 1 | 1 | 100.0% |"));
@@ -508,8 +544,8 @@ mod tests {
             r.key.task = TaskId(format!("fixture/a-rather-long-task-name-{i:05}"));
             records.push(r);
         }
-        assert!(render_summary_md(&meta(), &records).len() > 1024 * 1024);
-        let capped = render_summary_md_capped(&meta(), &records);
+        assert!(render_summary_md(&meta(), COMPLETE, &records).len() > 1024 * 1024);
+        let capped = render_summary_md_capped(&meta(), COMPLETE, &records);
         assert!(capped.len() <= SUMMARY_LIMIT, "{}", capped.len());
         assert!(capped.contains("was cut to stay under GitHub's 1 MiB limit"));
         assert!(capped.contains("| gold | 20000 | 20000 |"));

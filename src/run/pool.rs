@@ -7,6 +7,9 @@
 //! reporter hears of it, so an interrupted run resumes exactly where it stopped. A reporter
 //! that fails stops the workers after their current attempt.
 //!
+//! On a signal ([`super::StopFlag`]) workers start nothing new and drop the attempt they are
+//! running (its sandboxed commands were killed); attempts that finished before are recorded.
+//!
 //! Finished attempts' folders are removed on a thread of their own (deleting a few hundred
 //! files can take half a second on a slow disk), after that thread first removes what killed
 //! runs left behind.
@@ -45,6 +48,8 @@ pub(super) struct Pool<'a> {
     pub cache: &'a CacheLayout,
     /// Worker threads (at least 1).
     pub jobs: usize,
+    /// Set by a signal: start nothing new and drop the attempts in flight.
+    pub stop: &'a super::StopFlag,
 }
 
 impl Pool<'_> {
@@ -89,7 +94,7 @@ impl Pool<'_> {
                         cache: self.cache,
                     };
                     let mut bases = Bases::new();
-                    while !stop.load(Ordering::SeqCst) {
+                    while !stop.load(Ordering::SeqCst) && !self.stop.is_set() {
                         let Some(key) = todo.get(next.fetch_add(1, Ordering::SeqCst)).copied()
                         else {
                             break;
@@ -123,6 +128,11 @@ impl Pool<'_> {
                         if let Some(work) = finished.work.take() {
                             // If the reaper is gone the directory is removed here instead.
                             let _ = reap_tx.send(work);
+                        }
+                        if self.stop.is_set() {
+                            // Interrupted while it ran: its commands were killed, so its
+                            // result is not one; resume runs it again.
+                            break;
                         }
                         if tx
                             .send(WorkerMessage::Finished(Box::new(finished)))

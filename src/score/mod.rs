@@ -22,7 +22,11 @@
 //! the detectors add what they find to the one list of evidence [`score_attempt`] keeps. The
 //! stored types are in [`verdict`] and [`integrity`].
 
+mod binaries;
+mod canary;
+mod channel;
 pub mod detectors;
+mod exploration;
 pub mod grade;
 pub mod integrity;
 pub mod room;
@@ -38,7 +42,7 @@ pub use crate::lang::TestStatus;
 use crate::materialize::overlay_files;
 use crate::sandbox::SandboxError;
 use crate::toolchain::{Toolchain, ToolchainError};
-pub use detectors::run_detector;
+pub use detectors::{run_detector, DetectorRun};
 pub use grade::{grade, GradedTests};
 pub use integrity::{CanarySite, Integrity, RefusalReason, TamperEvidence};
 pub use rules::{RuleResult, RuleStatus};
@@ -115,8 +119,16 @@ pub fn score_attempt(
     // Before the hidden tests are copied in: the rules judge the graded code as the model
     // wrote it.
     let rules_started = Instant::now();
-    let rules = rules::check_rules(&task.arch_rules, repo, Some(&toolchain.cache.pack_facts()))
+    let mut rules = rules::check_rules(&task.arch_rules, repo, Some(&toolchain.cache.pack_facts()))
         .map_err(ScoreError::Rules)?;
+    // Every Rust task: the crate does not get around its sync shim (see rules::shim).
+    if task.language == Language::Rust {
+        let features: Vec<String> = bugs
+            .iter()
+            .flat_map(|b| rules::shim::detector_features(&b.detector.command))
+            .collect();
+        rules.push(rules::shim::check_sync_shim(repo, &features));
+    }
     let rules_ms = rules_started.elapsed().as_millis() as u64;
     let hygiene = HygieneFlag::of_applied(applied);
     let overlay_started = Instant::now();
@@ -132,7 +144,9 @@ pub fn score_attempt(
     let watch = room::GraderWatch::new(task, bugs)?;
     let before = watch.snapshot(tree)?;
     setup_ms += overlay_started.elapsed().as_millis() as u64;
-    let run = suite::run_suite(task, tree, dirs.scratch, toolchain, &slot, &mut evidence)?;
+    let mut run = suite::run_suite(task, tree, dirs.scratch, toolchain, &slot)?;
+    // The suite's canaries and cross-checks.
+    evidence.append(&mut run.evidence);
     evidence.extend(watch.changes(&before, tree)?);
     let (tests, test_log, grade_ms) = suite::grade_suite(task, run);
     let mut detector_logs = Vec::new();
@@ -145,18 +159,12 @@ pub fn score_attempt(
         })?;
         let before = watch.snapshot(tree)?;
         setup_ms += overlay_started.elapsed().as_millis() as u64;
-        let (result, log) = run_detector(
-            task,
-            bug,
-            tree,
-            dirs.scratch,
-            toolchain,
-            &slot,
-            &mut evidence,
-        )?;
+        let run = run_detector(task, bug, tree, dirs.scratch, toolchain, &slot)?;
+        // The detector's canary race and exploration report.
+        evidence.extend(run.evidence);
         evidence.extend(watch.changes(&before, tree)?);
-        detector_logs.push((bug.id.clone(), log));
-        detectors.push(result);
+        detector_logs.push((bug.id.clone(), run.log));
+        detectors.push(run.result);
     }
     // One piece of evidence once (a file changed under the suite and again under a detector).
     let mut seen = Vec::new();

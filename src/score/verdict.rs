@@ -62,6 +62,16 @@ pub enum DetectorStatus {
     Failed,
     /// Ran out of time: counted as a hang, i.e. detected.
     TimedOut,
+    /// Could not run or did not say (it crashed, failed to import, could not find its file,
+    /// failed without finding a race): never a detection, never a pass.
+    Error,
+}
+
+impl DetectorStatus {
+    /// Whether the detector found the race (a failure it reported, or a hang).
+    pub fn found_race(self) -> bool {
+        matches!(self, DetectorStatus::Failed | DetectorStatus::TimedOut)
+    }
 }
 
 impl std::fmt::Display for DetectorStatus {
@@ -70,6 +80,7 @@ impl std::fmt::Display for DetectorStatus {
             DetectorStatus::Passed => "passed",
             DetectorStatus::Failed => "failed",
             DetectorStatus::TimedOut => "timed-out",
+            DetectorStatus::Error => "error",
         })
     }
 }

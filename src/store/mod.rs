@@ -24,9 +24,11 @@ use serde::{Deserialize, Serialize};
 mod jsonl;
 pub mod merge;
 mod schema;
+mod state;
 
 pub use jsonl::JsonlLog;
 pub use merge::{merge_runs, MergeError, Merged};
+pub use state::{RunLock, RunState};
 
 use crate::attempt::Artifact;
 pub use crate::attempt::{AttemptKey, AttemptOutcome, AttemptRecord, Timing};
@@ -61,6 +63,12 @@ pub enum StoreError {
         run: String,
         /// The runs directory.
         dir: PathBuf,
+    },
+    /// Another `refbench run` holds the run's lock.
+    #[error("run `{run}` is being run by another refbench process right now; wait for it to finish (or stop it) first")]
+    Running {
+        /// The run id.
+        run: String,
     },
     /// A stored record could not be decoded.
     #[error("run store {path}: corrupt record: {message}")]
@@ -100,6 +108,24 @@ pub struct RunMeta {
     /// Run ids of the shards a merged run was made from.
     #[serde(default)]
     pub merged_from: Vec<String>,
+    /// Tasks a model is not asked (a folder of hand-written replies has none for them); they
+    /// are not in the plan.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<crate::plan::Skipped>,
+}
+
+impl RunMeta {
+    /// The attempts this run plans: every task x model x sample but the skipped pairs, or its
+    /// shard's part of them.
+    pub fn planned(&self) -> Vec<AttemptKey> {
+        crate::plan::attempts(
+            &self.tasks,
+            &self.models,
+            self.samples,
+            self.shard,
+            &self.skipped,
+        )
+    }
 }
 
 /// An open run directory.
@@ -148,7 +174,11 @@ impl RunStore {
             });
         }
         let store = RunStore::open_dir(&dir)?;
-        store.sweep()?;
+        // A run another process is writing keeps its half-written artifacts: they are its
+        // attempt in flight, not a crash's leftovers.
+        if !store.is_running() {
+            store.sweep()?;
+        }
         Ok(store)
     }
 
@@ -468,6 +498,7 @@ mod tests {
             sandbox: SandboxMode::ProcessGroup,
             shard: None,
             merged_from: vec![],
+            skipped: vec![],
         }
     }
 
@@ -522,6 +553,64 @@ mod tests {
                 .count(),
             0
         );
+    }
+
+    #[test]
+    fn a_run_is_incomplete_until_every_planned_attempt_is_recorded_and_running_while_locked() {
+        let dir = tempfile::tempdir().unwrap();
+        let two_samples = RunMeta {
+            samples: 2,
+            ..meta()
+        };
+        let mut store = RunStore::create(dir.path(), &two_samples).unwrap();
+        assert_eq!(
+            store.state().unwrap(),
+            RunState::Incomplete {
+                recorded: 0,
+                planned: 2
+            }
+        );
+        let lock = store.lock_for_run().unwrap();
+        store
+            .record(&record(AttemptOutcome::Resolved), &[])
+            .unwrap();
+        // Another process (here: another handle) sees it running and cannot run it too;
+        // opening it leaves the writer's half-written artifacts alone.
+        std::fs::create_dir_all(store.dir().join("artifacts/f__t__gold__s1.partial")).unwrap();
+        let other = RunStore::open(dir.path(), "r1").unwrap();
+        assert!(store
+            .dir()
+            .join("artifacts/f__t__gold__s1.partial")
+            .is_dir());
+        assert_eq!(
+            other.state().unwrap(),
+            RunState::Running {
+                recorded: 1,
+                planned: 2
+            }
+        );
+        let err = other.lock_for_run().unwrap_err().to_string();
+        assert!(
+            err.contains("run `r1` is being run by another refbench process"),
+            "{err}"
+        );
+        drop(lock);
+        assert_eq!(
+            other.state().unwrap(),
+            RunState::Incomplete {
+                recorded: 1,
+                planned: 2
+            }
+        );
+        let second = AttemptRecord {
+            key: AttemptKey {
+                sample: 1,
+                ..record(AttemptOutcome::Resolved).key
+            },
+            ..record(AttemptOutcome::Unresolved)
+        };
+        store.record(&second, &[]).unwrap();
+        assert_eq!(store.state().unwrap(), RunState::Complete { recorded: 2 });
     }
 
     #[test]

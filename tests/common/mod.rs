@@ -163,6 +163,9 @@ pub fn mini_project() -> tempfile::TempDir {
     let requirements =
         std::fs::read_to_string(project_root().join("harness/python/requirements.txt")).unwrap();
     write(root, "harness/python/requirements.txt", &requirements);
+    // The harness's pytest plugin (the results channel every graded pytest run loads).
+    let plugin = std::fs::read_to_string(project_root().join("harness/python/refbench_grade.py"));
+    write(root, "harness/python/refbench_grade.py", &plugin.unwrap());
     write_mini_fixture(
         root,
         &MiniFixture {
@@ -240,6 +243,17 @@ pub fn refbench_cmd_in(root: &Path) -> Command {
         .arg(root.join("runs"))
         .arg("--cache-dir")
         .arg(shared_cache());
+    cmd
+}
+
+/// `refbench run` (arguments to add) as [`refbench_cmd_in`] gives it, with `config` written to
+/// `root/refbench.toml` and passed as `--config`.
+pub fn run_with_config(root: &Path, config: &str) -> Command {
+    std::fs::write(root.join("refbench.toml"), config).unwrap();
+    let mut cmd = refbench_cmd_in(root);
+    cmd.arg("--config")
+        .arg(root.join("refbench.toml"))
+        .arg("run");
     cmd
 }
 
@@ -361,5 +375,63 @@ pub fn add_rust_mini(root: &Path) {
             bug_file: ("src/counter.rs", RS_COUNTER, RS_COUNTER_BUGGY),
             detector: &[("tests/race_counter.rs", RS_DETECTOR)],
         },
+    );
+}
+
+/// A detector of the mini bug that explores interleavings with the harness's `refbench_race`
+/// (opcode by opcode: `self.value += 1` is one line), as the real fixtures' detectors do.
+pub const EXPLORED_DETECTOR: &str = "from refbench_race import assert_no_race\n\nfrom calc.counter import Counter\n\n\ndef test_concurrent_increments_are_all_counted():\n    def check(c):\n        assert c.value == 2, f'2 increments, {c.value} counted'\n\n    assert_no_race(Counter, [lambda c: c.incr(), lambda c: c.incr()], check, ['calc.counter'],\n                   granularity='opcode', max_schedules=300)\n";
+
+/// A [`mini_project`] whose bug's detector is [`EXPLORED_DETECTOR`] (a pytest file).
+pub fn mini_project_explored() -> tempfile::TempDir {
+    let dir = mini_project();
+    let root = dir.path();
+    let explorer = project_root().join("harness/python/refbench_race");
+    for entry in std::fs::read_dir(&explorer).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".py") {
+            let text = std::fs::read_to_string(entry.path()).unwrap();
+            write(root, &format!("harness/python/refbench_race/{name}"), &text);
+        }
+    }
+    let bug = "seeded-bugs/mini/counter-lost-update";
+    let toml = BUG_TOML.replace(
+        r#"command = ["python3", "detectors/check_counter.py"]"#,
+        r#"command = ["python3", "-m", "pytest", "-q", "-p", "no:cacheprovider", "detectors/test_race_counter.py"]"#,
+    );
+    write(root, &format!("{bug}/bug.toml"), &toml);
+    std::fs::remove_file(root.join(bug).join("detector/detectors/check_counter.py")).unwrap();
+    write(
+        root,
+        &format!("{bug}/detector/detectors/test_race_counter.py"),
+        EXPLORED_DETECTOR,
+    );
+    dir
+}
+
+/// Adds to a [`mini_project`] the task `mini/ID` (the add-sub task under another id) whose
+/// gold patch turns the base's files into `files` (path, text): `calc/ops.py` and
+/// `calc/counter.py` start as the base has them, any other path is new.
+pub fn add_patch_task(root: &Path, id: &str, files: &[(&str, &str)]) {
+    let task = format!("repos-fixtures/mini/tasks/{id}");
+    write(
+        root,
+        &format!("{task}/task.toml"),
+        &TASK_TOML.replace("id = \"add-sub\"", &format!("id = \"{id}\"")),
+    );
+    write(root, &format!("{task}/hidden/tests/test_sub.py"), TEST_SUB);
+    let base = |p: &str| match p {
+        "calc/ops.py" => Some(OPS),
+        "calc/counter.py" => Some(COUNTER_BUGGY),
+        _ => None,
+    };
+    let before: Vec<(&str, &str)> = files
+        .iter()
+        .filter_map(|(p, _)| base(p).map(|b| (*p, b)))
+        .collect();
+    write(
+        root,
+        &format!("{task}/gold.patch"),
+        &make_patch(&before, files),
     );
 }

@@ -6,6 +6,7 @@
 
 pub mod cargo;
 mod refusal;
+pub mod libtest;
 mod templates;
 
 use std::path::Path;
@@ -119,8 +120,9 @@ impl LanguageSupport for Rust {
     /// first, even with --no-fail-fast), `cargo build --tests --keep-going` builds every one
     /// that does and its JSON messages name them, because a hidden test file that does not
     /// compile (the model's interface is wrong) must fail its own tests, not hide every other
-    /// target's results. The run: `cargo test --no-fail-fast`, of everything (doctests too)
-    /// if all compiled, else of the targets that did; it finds everything built.
+    /// target's results. The run: each test executable the build made, run directly, one
+    /// process each, read from its own stdout ([`libtest::parse_binary`]); doctests are not
+    /// run (no task lists one).
     fn test_suite(&self, _scratch: &Path) -> SuitePlan {
         SuitePlan::Compiled(CompiledSuite {
             build: BuildStep {
@@ -131,8 +133,8 @@ impl LanguageSupport for Rust {
                 argv: argv(&["cargo", "build", "--tests", "--keep-going", JSON_MESSAGES]),
                 parse: cargo::parse_cargo_test_build,
             },
-            run: argv(&["cargo", "test", "--no-fail-fast"]),
-            parse_run: cargo::parse_libtest,
+            parse_binary: libtest::parse_binary,
+            canary_module: libtest::canary_module,
             runner_problem: cargo_problem,
             build_ms: cargo::cargo_build_ms,
         })
