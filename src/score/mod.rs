@@ -121,8 +121,10 @@ pub fn score_attempt(
     let rules_started = Instant::now();
     let mut rules = rules::check_rules(&task.arch_rules, repo, Some(&toolchain.cache.pack_facts()))
         .map_err(ScoreError::Rules)?;
-    // Every Rust task: the crate does not get around its sync shim (see rules::shim).
-    if task.language == Language::Rust {
+    // Every Rust task whose fixture has a sync shim: the crate does not get around it (see
+    // rules::shim). Whether there is one is the fixture's (its visible repo), not the edit's:
+    // deleting the shim does not switch the rule off.
+    if task.language == Language::Rust && rules::shim::has_shim(&task.repo_dir) {
         let features: Vec<String> = bugs
             .iter()
             .flat_map(|b| rules::shim::detector_features(&b.detector.command))

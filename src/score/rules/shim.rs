@@ -38,6 +38,13 @@ const STD_CRATES: &[&str] = &["std", "core", "alloc"];
 /// cfg names the model checkers set themselves.
 const CHECKER_CFGS: &[&str] = &["loom", "shuttle"];
 
+/// Whether the crate at `repo` has a sync shim at all: the rule applies only to crates built
+/// around one (a crate without one has nothing to bypass, and a fixture written without the
+/// convention must not fail its own gold).
+pub fn has_shim(repo: &Path) -> bool {
+    repo.join("src/sync.rs").is_file() || repo.join("src/sync").is_dir()
+}
+
 /// Whether `rel` (relative to the repo, `/`-separated) is the sync shim.
 fn is_shim(rel: &str) -> bool {
     rel == "src/sync.rs" || rel.starts_with("src/sync/")
