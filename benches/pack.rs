@@ -14,7 +14,9 @@
 //! parse (default allocator, nothing extracted) of exactly the sources the packer parses, so
 //! that figures from machines of different speed can be compared as multiples of it.
 //!
-//! `cargo bench --bench pack` (scratch: target/pack-bench, or $REFBENCH_BENCH_DIR).
+//! `cargo bench --bench pack` (scratch: target/pack-bench, or $REFBENCH_BENCH_DIR). With
+//! $REFBENCH_BENCH_BIN it measures that refbench binary instead of this build's (to compare
+//! a binary from before a change with the one after, in the same session).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -180,7 +182,10 @@ fn parse_floor(tree: &Path) -> (usize, Duration) {
 #[allow(clippy::zombie_processes)]
 fn measure(tree: &Path, cache: &Path) -> Measured {
     let start = Instant::now();
-    let child = Command::new(env!("CARGO_BIN_EXE_refbench"))
+    let bin = std::env::var_os("REFBENCH_BENCH_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_refbench")));
+    let child = Command::new(bin)
         .arg("--cache-dir")
         .arg(cache)
         .arg("pack")

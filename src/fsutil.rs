@@ -51,6 +51,40 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// `text` when it is at most `cap` bytes; else its first and last `cap / 2` bytes (cut on
+/// character boundaries) with `mark(bytes_left_out)` between them, so a reader sees both ends
+/// of a long log and how much is missing.
+pub fn cut_middle(text: &str, cap: usize, mark: impl Fn(usize) -> String) -> String {
+    if text.len() <= cap {
+        return text.to_string();
+    }
+    let mut head = cap / 2;
+    while !text.is_char_boundary(head) {
+        head -= 1;
+    }
+    let mut tail = text.len() - cap / 2;
+    while !text.is_char_boundary(tail) {
+        tail += 1;
+    }
+    format!("{}{}{}", &text[..head], mark(tail - head), &text[tail..])
+}
+
+#[cfg(test)]
+mod cut_tests {
+    use super::cut_middle;
+
+    #[test]
+    fn both_ends_are_kept_on_char_boundaries_and_the_cut_is_counted() {
+        let mark = |n: usize| format!("[{n} cut]");
+        assert_eq!(cut_middle("short", 10, mark), "short");
+        assert_eq!(cut_middle("abcdefghij", 4, mark), "ab[6 cut]ij");
+        // 'é' is two bytes: a cut inside one moves out of it (the head stops before it, the
+        // tail starts after it), keeping less rather than half a character.
+        assert_eq!(cut_middle("aéé bcdeéz", 4, mark), "a[11 cut]z");
+        assert_eq!(cut_middle("aéé bcdeéz", 6, mark), "aé[7 cut]éz");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::remove_all;

@@ -19,6 +19,7 @@
 //! [`run`] wires the stages and owns none of their logic; [`cli`] is the command line.
 #![deny(missing_docs)]
 
+pub mod agent;
 pub mod attempt;
 pub mod cache;
 pub mod catalog;

@@ -348,12 +348,11 @@ pub fn copy_tree_filtered(
     walk(from, from, to, keep)
 }
 
-/// Copies every file under `overlay` over `repo`, at the same relative paths. Returns the
-/// relative paths written, sorted.
-pub fn overlay_files(overlay: &Path, repo: &Path) -> Result<Vec<String>, MaterializeError> {
-    let mut written = Vec::new();
+/// The files under `overlay` (none if it does not exist), relative to it, sorted.
+pub fn overlay_paths(overlay: &Path) -> Result<Vec<String>, MaterializeError> {
+    let mut paths = Vec::new();
     if !overlay.is_dir() {
-        return Ok(written);
+        return Ok(paths);
     }
     let walker = ignore::WalkBuilder::new(overlay)
         .standard_filters(false)
@@ -371,6 +370,17 @@ pub fn overlay_files(overlay: &Path, repo: &Path) -> Result<Vec<String>, Materia
             .path()
             .strip_prefix(overlay)
             .expect("walk stays under its root");
+        paths.push(rel.to_string_lossy().into_owned());
+    }
+    paths.sort();
+    Ok(paths)
+}
+
+/// Copies every file under `overlay` over `repo`, at the same relative paths. Returns the
+/// relative paths written, sorted.
+pub fn overlay_files(overlay: &Path, repo: &Path) -> Result<Vec<String>, MaterializeError> {
+    let written = overlay_paths(overlay)?;
+    for rel in &written {
         let dest = repo.join(rel);
         if let Some(parent) = dest.parent() {
             std::fs::create_dir_all(parent).map_err(io("creating", parent))?;
@@ -379,10 +389,9 @@ pub fn overlay_files(overlay: &Path, repo: &Path) -> Result<Vec<String>, Materia
         if dest.symlink_metadata().is_ok() {
             std::fs::remove_file(&dest).map_err(io("replacing", &dest))?;
         }
-        std::fs::copy(entry.path(), &dest).map_err(io("copying", entry.path()))?;
-        written.push(rel.to_string_lossy().into_owned());
+        let src = overlay.join(rel);
+        std::fs::copy(&src, &dest).map_err(io("copying", &src))?;
     }
-    written.sort();
     Ok(written)
 }
 

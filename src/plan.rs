@@ -29,11 +29,45 @@ impl std::fmt::Display for Shard {
     }
 }
 
-impl std::str::FromStr for Shard {
-    type Err = String;
+/// A shard that cannot be read, from `--shard` or the engine's environment.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ShardError {
+    /// `--shard` is not `I/N` with 1 <= I <= N.
+    #[error("expected I/N with 1 <= I <= N (e.g. 2/4), found \"{0}\"")]
+    NotIOverN(String),
+    /// No index variable is set.
+    #[error("--shard-from-env: none of {} is set", INDEX_VARS.join(", "))]
+    NoIndex,
+    /// No count variable is set.
+    #[error("--shard-from-env: set the shard count in {}", COUNT_VARS.join(" or "))]
+    NoCount,
+    /// A variable is not a whole number.
+    #[error("{var}: expected a whole number, found \"{value}\"")]
+    NotANumber {
+        /// The variable.
+        var: &'static str,
+        /// Its value.
+        value: String,
+    },
+    /// The index is not below the count.
+    #[error("{var}={index} is not a 0-based index below {count_var}={count}")]
+    OutOfRange {
+        /// The index variable.
+        var: &'static str,
+        /// Its value.
+        index: u32,
+        /// The count variable.
+        count_var: &'static str,
+        /// Its value.
+        count: u32,
+    },
+}
 
-    fn from_str(s: &str) -> Result<Shard, String> {
-        let bad = || format!("expected I/N with 1 <= I <= N (e.g. 2/4), found \"{s}\"");
+impl std::str::FromStr for Shard {
+    type Err = ShardError;
+
+    fn from_str(s: &str) -> Result<Shard, ShardError> {
+        let bad = || ShardError::NotIOverN(s.to_string());
         let (i, n) = s.split_once('/').ok_or_else(bad)?;
         let index: u32 = i.trim().parse().map_err(|_| bad())?;
         let count: u32 = n.trim().parse().map_err(|_| bad())?;
@@ -58,32 +92,30 @@ impl Shard {
     /// The shard from the engine's environment: a 0-based index from `REFBENCH_SHARD_INDEX`,
     /// `JOB_COMPLETION_INDEX` (Kubernetes Indexed Jobs) or `SLURM_ARRAY_TASK_ID` (Slurm arrays
     /// numbered from 0), and the count from `REFBENCH_SHARD_COUNT` or `SLURM_ARRAY_TASK_COUNT`.
-    pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Shard, String> {
+    pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Shard, ShardError> {
         let (var, index) = INDEX_VARS
             .iter()
             .find_map(|v| get(v).map(|x| (*v, x)))
-            .ok_or_else(|| format!("--shard-from-env: none of {} is set", INDEX_VARS.join(", ")))?;
-        let (cvar, count) = COUNT_VARS
+            .ok_or(ShardError::NoIndex)?;
+        let (count_var, count) = COUNT_VARS
             .iter()
             .find_map(|v| get(v).map(|x| (*v, x)))
-            .ok_or_else(|| {
-                format!(
-                    "--shard-from-env: set the shard count in {}",
-                    COUNT_VARS.join(" or ")
-                )
-            })?;
-        let index: u32 = index
-            .trim()
-            .parse()
-            .map_err(|_| format!("{var}: expected a whole number, found \"{index}\""))?;
-        let count: u32 = count
-            .trim()
-            .parse()
-            .map_err(|_| format!("{cvar}: expected a whole number, found \"{count}\""))?;
+            .ok_or(ShardError::NoCount)?;
+        let number = |var: &'static str, value: String| {
+            value
+                .trim()
+                .parse::<u32>()
+                .map_err(|_| ShardError::NotANumber { var, value })
+        };
+        let index = number(var, index)?;
+        let count = number(count_var, count)?;
         if count == 0 || index >= count {
-            return Err(format!(
-                "{var}={index} is not a 0-based index below {cvar}={count}"
-            ));
+            return Err(ShardError::OutOfRange {
+                var,
+                index,
+                count_var,
+                count,
+            });
         }
         Ok(Shard {
             index: index + 1,
@@ -116,17 +148,32 @@ fn stable_hash(key: &AttemptKey) -> String {
     crate::fsutil::hex(&h.finalize())
 }
 
-/// The attempts of a run: every task x model x sample, in that order, or shard `shard`'s
-/// part of them.
+/// A task a model is not asked, and why (a folder of hand-written replies has none for it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    /// The task.
+    pub task: TaskId,
+    /// The model.
+    pub model: String,
+    /// Why, for people.
+    pub why: String,
+}
+
+/// The attempts of a run: every task x model x sample, in that order, but the pairs in
+/// `skipped`; or shard `shard`'s part of them.
 pub fn attempts(
     tasks: &[TaskId],
     models: &[String],
     samples: u32,
     shard: Option<Shard>,
+    skipped: &[Skipped],
 ) -> Vec<AttemptKey> {
     let mut plan = Vec::new();
     for task in tasks {
         for model in models {
+            if skipped.iter().any(|s| &s.task == task && &s.model == model) {
+                continue;
+            }
             for sample in 0..samples {
                 plan.push(AttemptKey {
                     task: task.clone(),
@@ -231,13 +278,27 @@ mod tests {
             .unwrap(),
             Shard { index: 3, count: 3 }
         );
-        assert!(Shard::from_env(env(&[
-            ("JOB_COMPLETION_INDEX", "3"),
-            ("REFBENCH_SHARD_COUNT", "3")
-        ]))
-        .is_err());
-        assert!(Shard::from_env(env(&[("REFBENCH_SHARD_COUNT", "3")]))
+        assert_eq!(
+            Shard::from_env(env(&[
+                ("JOB_COMPLETION_INDEX", "3"),
+                ("REFBENCH_SHARD_COUNT", "3")
+            ]))
             .unwrap_err()
-            .contains("none of"));
+            .to_string(),
+            "JOB_COMPLETION_INDEX=3 is not a 0-based index below REFBENCH_SHARD_COUNT=3"
+        );
+        assert_eq!(
+            Shard::from_env(env(&[("REFBENCH_SHARD_COUNT", "3")])),
+            Err(ShardError::NoIndex)
+        );
+        assert_eq!(
+            Shard::from_env(env(&[
+                ("REFBENCH_SHARD_INDEX", "x"),
+                ("REFBENCH_SHARD_COUNT", "3")
+            ]))
+            .unwrap_err()
+            .to_string(),
+            "REFBENCH_SHARD_INDEX: expected a whole number, found \"x\""
+        );
     }
 }

@@ -165,12 +165,18 @@ detector = 300
         (dir.join("task.toml"), toml),
         // Empty on purpose: validate says what to put here.
         (dir.join("gold.patch"), String::new()),
+        // Beside hidden/, not in it: every file in hidden/ is copied over the repo, and a
+        // hidden/README.md would replace the fixture's own README.md.
         (
-            dir.join("hidden").join("README.md"),
-            "Files here are copied over the repo (same relative paths) before grading.\n"
+            dir.join("README.md"),
+            "hidden/ holds the hidden tests: its files are copied over the repo (same relative\npaths) before grading. Put only test files there (new ones, or the FILE of a\nFAIL_TO_PASS / PASS_TO_PASS id); `refbench validate` refuses others.\n"
                 .to_string(),
         ),
     ];
+    std::fs::create_dir_all(dir.join("hidden")).map_err(|source| ScaffoldError::Io {
+        path: dir.join("hidden"),
+        source,
+    })?;
     let mut made = Vec::new();
     for (path, content) in files {
         write_new(&path, &content)?;

@@ -102,7 +102,8 @@ fn run_prints_leaderboard_and_records_every_attempt() {
     assert!(
         log.contains(">>>>> Start Test Output")
             && log.contains(">>>>> End Test Output")
-            && log.contains("status: exit 0"),
+            // The harness's must-fail canary makes an honest run exit 1.
+            && log.contains("status: exit 1"),
         "{log}"
     );
     assert!(run.join("summary.md").is_file());
@@ -382,6 +383,21 @@ fn broken_task_files_get_errors_naming_file_line_key_expected_and_found() {
             "tests = 120",
             "tests = \"2m\"",
             &["key `timeouts.tests`", "expected u64, found string \"2m\""],
+        ),
+        (
+            TASK,
+            "detector = 60\n",
+            "detector = 60\n\n[limits]\ndisk_mb = 0\n",
+            &[
+                "task.toml:18: key `limits.disk_mb`",
+                "expected a positive number of MiB, found 0",
+            ],
+        ),
+        (
+            TASK,
+            "detector = 60\n",
+            "detector = 60\n\n[limits]\ndisk = 5\n",
+            &["task.toml:18", "unknown key `disk`"],
         ),
         (
             TASK,

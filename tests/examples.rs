@@ -15,9 +15,10 @@ enum Expected {
     Resolved,
     /// Tests FULL, every rule holds, the seeded bug's detector failed.
     RaceMissed { bug: &'static str },
-    /// Tests FULL, every detector passed, `rule` broken with evidence in `file`; the others hold.
+    /// Tests FULL, every detector passed, `rules` broken with evidence in `file`; the others
+    /// hold.
     RuleBroken {
-        rule: &'static str,
+        rules: &'static [&'static str],
         file: &'static str,
     },
     /// Tests PARTIAL with `f2p` passing FAIL_TO_PASS tests out of `of`, every PASS_TO_PASS test
@@ -45,14 +46,15 @@ const LABELS: &[(&str, Expected)] = &[
     (
         "rsauth/consolidate-auth-service",
         Expected::RuleBroken {
-            rule: "handlers-through-auth-service",
+            rules: &["handlers-through-auth-service"],
             file: "src/handlers/login.rs",
         },
     ),
     (
         "rsqueue/typed-journal-recovery",
         Expected::RuleBroken {
-            rule: "sync-through-shim",
+            // The task's own rule, and the one every Rust task gets (rules::shim).
+            rules: &["sync-through-shim", "sync-shim-not-bypassed"],
             file: "src/journal.rs",
         },
     ),
@@ -111,6 +113,8 @@ fn every_example_reply_gets_its_labelled_outcome() {
             assert_eq!(r["apply"]["status"], "exact", "{ctx}");
             assert!(!rules.is_empty() && !detectors.is_empty(), "{ctx}");
             assert_eq!(v["hygiene"], serde_json::json!([]), "{ctx}");
+            // The examples only edit what a model may: the clean room refuses nothing.
+            assert_eq!(v["integrity"]["status"], "clean", "{ctx}");
         }
         match expected {
             Expected::Resolved => {
@@ -125,12 +129,15 @@ fn every_example_reply_gets_its_labelled_outcome() {
                 let d = detectors.iter().find(|d| d["bug"] == *bug).expect(&ctx);
                 assert_eq!(d["status"], "failed", "{ctx}");
             }
-            Expected::RuleBroken { rule, file } => {
+            Expected::RuleBroken {
+                rules: broken_rules,
+                file,
+            } => {
                 assert_eq!(r["outcome"], "unresolved", "{ctx}");
                 assert_eq!(v["tests"]["grade"], "FULL", "{ctx}");
                 assert!(all_passed(), "{ctx}");
                 for x in rules {
-                    let broken = x["id"] == *rule;
+                    let broken = broken_rules.iter().any(|rule| x["id"] == *rule);
                     assert_eq!(
                         x["status"],
                         if broken { "broken" } else { "holds" },
@@ -142,7 +149,9 @@ fn every_example_reply_gets_its_labelled_outcome() {
                         assert!(evidence.iter().all(|e| e["file"] == *file), "{ctx}");
                     }
                 }
-                assert!(rules.iter().any(|x| x["id"] == *rule), "{ctx}");
+                for rule in *broken_rules {
+                    assert!(rules.iter().any(|x| x["id"] == *rule), "{ctx}");
+                }
             }
             Expected::TestsPartial { f2p, of } => {
                 assert_eq!(r["outcome"], "unresolved", "{ctx}");
@@ -174,10 +183,11 @@ fn every_example_reply_gets_its_labelled_outcome() {
         .unwrap_or_else(|| panic!("no examples row in\n{table}"))
         .split_whitespace()
         .collect();
-    // model attempts resolved rate CI FULL PARTIAL NO race-fixed rules-held hygiene apply errors
+    // model attempts resolved rate CI FULL PARTIAL NO race-fixed rules-held hygiene tampered
+    // apply errors
     assert_eq!(
-        [row[1], row[2], row[5], row[6], row[7], row[8], row[9], row[11], row[12]],
-        ["8", "2", "6", "1", "0", "5", "5", "1", "0"],
+        [row[1], row[2], row[5], row[6], row[7], row[8], row[9], row[11], row[12], row[13]],
+        ["8", "2", "6", "1", "0", "5", "5", "0", "1", "0"],
         "{table}"
     );
 }

@@ -20,6 +20,7 @@ const LAYERS: &[&[&str]] = &[
         "patch",
         "model",
         "pack",
+        "agent",
     ],
     &["score"],
     &["attempt"],

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{mini_project, project_root, refbench, shared_cache, text};
+use common::{mini_project, project_root, refbench, text};
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -167,17 +167,7 @@ fn model_toml(api: Api, name: &str, base: &str, extra: &str) -> String {
 }
 
 fn run(root: &Path, config: &str, args: &[&str]) -> std::process::Output {
-    std::fs::write(root.join("refbench.toml"), config).unwrap();
-    refbench()
-        .arg("--root")
-        .arg(root)
-        .arg("--runs-dir")
-        .arg(root.join("runs"))
-        .arg("--cache-dir")
-        .arg(shared_cache())
-        .arg("--config")
-        .arg(root.join("refbench.toml"))
-        .arg("run")
+    common::run_with_config(root, config)
         .args(args)
         .env(KEY_VAR, KEY)
         .env("REFBENCH_LOG", "debug")

@@ -209,6 +209,11 @@ fn junit_summary_and_predictions() {
         "one testcase per task and model"
     );
     assert!(junit.contains("classname=\"empty\" name=\"mini/add-sub\""));
+    // The tampered attempts of each model (none here), as suite properties the schema accepts.
+    assert!(
+        junit.contains("<property name=\"tampered:gold\" value=\"0\"/>"),
+        "{junit}"
+    );
     assert!(junit.contains("<failure message=\"tests NO"));
     // empty leaves the rule broken, with the evidence.
     assert!(

@@ -196,3 +196,34 @@ fn sigint_keeps_what_finished_drops_what_was_in_flight_and_every_view_says_incom
         .unwrap()
         .contains("incomplete"));
 }
+
+#[test]
+fn a_task_without_a_hand_written_reply_is_skipped_and_said_so_not_an_error() {
+    let project = mini_project();
+    let root = project.path();
+    slow_task(root);
+    // Hand-written replies for mini/add-sub only (an empty reply: unresolved, but asked).
+    common::write(root, "replies/mini/add-sub.md", "No change needed.\n");
+    std::fs::write(
+        root.join("refbench.toml"),
+        "[[model]]\nname = \"handwritten\"\nprovider = \"replay\"\nfile = \"replies\"\n",
+    )
+    .unwrap();
+    let out = common::refbench_in(root, &["run", "--model", "handwritten"]);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("skipped: handwritten on mini/slow: no reply for it in")
+            && stderr.contains("mini/slow.md"),
+        "{stderr}"
+    );
+    let run = common::only_run(&root.join("runs"));
+    assert_eq!(common::attempt_records(&run).len(), 1);
+    let list = text(&common::refbench_in(root, &["list", "runs"]).stdout);
+    assert!(list.contains("complete") && list.contains("1/1"), "{list}");
+    let summary = std::fs::read_to_string(run.join("summary.md")).unwrap();
+    assert!(
+        summary.contains("Not asked (no attempt planned or counted): handwritten on `mini/slow`"),
+        "{summary}"
+    );
+}

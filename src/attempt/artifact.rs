@@ -18,6 +18,8 @@ pub enum Artifact {
     TestsLog,
     /// One detector's log.
     DetectorLog(BugId),
+    /// Agent mode: every step of the loop, as ATIF JSON.
+    Trajectory,
 }
 
 impl Artifact {
@@ -29,6 +31,7 @@ impl Artifact {
             Artifact::ModelPatch => "model.patch".into(),
             Artifact::Error => "error.txt".into(),
             Artifact::TestsLog => "tests.log".into(),
+            Artifact::Trajectory => "trajectory.json".into(),
             Artifact::DetectorLog(bug) => format!("detector-{}.log", bug.0.replace('/', "__")),
         }
     }

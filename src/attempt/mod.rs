@@ -274,7 +274,7 @@ impl HarnessError {
     pub fn score(e: &ScoreError) -> HarnessError {
         let kind = match e {
             ScoreError::Sandbox(_) => HarnessErrorKind::Sandbox,
-            ScoreError::Overlay { .. } => HarnessErrorKind::Io,
+            ScoreError::Overlay { .. } | ScoreError::Room(_) => HarnessErrorKind::Io,
             ScoreError::Rules(_) => HarnessErrorKind::Parse,
             ScoreError::Toolchain(_) => HarnessErrorKind::Toolchain,
             ScoreError::Runner { .. } => HarnessErrorKind::TestRunner,

@@ -28,7 +28,7 @@ use globset::Glob;
 pub use arch::{ArchRule, RuleId, RuleKind};
 pub use bug::{DetectorSpec, SeededBug};
 pub use ids::{BugId, BugKind, Language, SymbolKind, TaskId, TestId};
-pub use task::{names_file, Task, Timeouts};
+pub use task::{names_file, Task, TaskLimits, Timeouts};
 pub use test_ids::{TestIdCheck, TestIdError};
 pub use toml_file::FileError;
 

@@ -42,6 +42,36 @@ impl Default for Timeouts {
     }
 }
 
+/// Resource limits of a task's commands besides time (`[limits]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskLimits {
+    /// Disk quota of the attempt's test and detector commands, in MiB: what they may leave in
+    /// the tree and the build cache (together, from the attempt's start) and in a command's
+    /// scratch folder (default 2048).
+    #[serde(default = "default_disk_mb")]
+    pub disk_mb: u64,
+}
+
+fn default_disk_mb() -> u64 {
+    2048
+}
+
+impl Default for TaskLimits {
+    fn default() -> Self {
+        TaskLimits {
+            disk_mb: default_disk_mb(),
+        }
+    }
+}
+
+impl TaskLimits {
+    /// The disk quota in bytes.
+    pub fn disk_bytes(&self) -> u64 {
+        self.disk_mb.saturating_mul(1 << 20)
+    }
+}
+
 /// task.toml as written.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -63,6 +93,8 @@ struct TaskFile {
     gold: String,
     #[serde(default)]
     timeouts: Timeouts,
+    #[serde(default)]
+    limits: TaskLimits,
 }
 
 fn default_gold() -> String {
@@ -102,6 +134,8 @@ pub struct Task {
     pub gold_patch: String,
     /// Time limits.
     pub timeouts: Timeouts,
+    /// Other limits (the disk quota).
+    pub limits: TaskLimits,
     /// `repos-fixtures/NAME/tasks/ID/`.
     pub dir: PathBuf,
     /// `repos-fixtures/NAME/repo/`.
@@ -289,6 +323,12 @@ pub(super) fn load_task(
             "expected a positive number of seconds, found 0".into(),
         ));
     }
+    if raw.limits.disk_mb == 0 {
+        return Err(invalid(
+            "limits.disk_mb",
+            "expected a positive number of MiB, found 0".into(),
+        ));
+    }
     // The statement must not point at the race: the model has to find it by reading code.
     for id in &seeded {
         let bug = &bugs[id];
@@ -335,6 +375,7 @@ pub(super) fn load_task(
         arch_rules,
         gold_patch,
         timeouts: raw.timeouts,
+        limits: raw.limits,
         dir: dir.to_path_buf(),
         repo_dir,
         file: path,

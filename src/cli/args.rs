@@ -52,8 +52,9 @@ pub(super) enum Command {
         #[arg(long, value_name = "N", value_parser = at_least_one::<usize>)]
         jobs: Option<usize>,
         /// Containment of tests and detectors: `full` (Landlock, seccomp, PID and network
-        /// namespaces, rlimits; refused where a layer is missing) or `none` (recorded, and
-        /// shown in every report).
+        /// namespaces, rlimits, a disk quota; graded code reads only its tree, the toolchain
+        /// and the harness; refused where a layer is missing) or `none` (nothing confidential:
+        /// tests can read gold patches and hidden tests; recorded, and shown in every report).
         #[arg(long, value_enum, default_value_t = SandboxArg::Full)]
         sandbox: SandboxArg,
     },
@@ -104,20 +105,8 @@ pub(super) enum Command {
         gold: bool,
     },
     /// Pack a repository for a model: ranked files in full, outlines, names, under a token
-    /// budget (o200k_base, counted exactly).
-    Pack {
-        /// The repository folder.
-        dir: PathBuf,
-        /// Rank for this task (FIXTURE/TASK): files and identifiers its text names seed it.
-        #[arg(long)]
-        task: Option<String>,
-        /// Token budget.
-        #[arg(long, default_value_t = 8192)]
-        budget: usize,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = pack::PackFormat::Md)]
-        format: pack::PackFormat,
-    },
+    /// budget (o200k_base, counted exactly), for a catalog task or any text.
+    Pack(PackArgs),
     /// Print a repository's dependency graph (files, symbols, imports, references).
     Graph {
         /// The repository folder.
@@ -126,13 +115,10 @@ pub(super) enum Command {
         #[arg(long, value_enum, default_value_t = pack::GraphFormat::Json)]
         format: pack::GraphFormat,
     },
-    /// Measure the packer on every fixture task at 8k, 16k and 32k tokens: recall of the
-    /// files the gold patch touches, and whether each seeded bug's file is shown in full.
-    PackEval {
-        /// Also write the table to this file (e.g. docs/pack-eval.md).
-        #[arg(long, short = 'o')]
-        output: Option<PathBuf>,
-    },
+    /// Measure the packer against BM25, path order (and aider's RepoMap) on every fixture
+    /// task, or on the cases of a file, at 4k, 8k, 16k and 32k tokens: gold files in full,
+    /// shown and named, and whether the seeded bug's lines are visible.
+    PackEval(PackEvalArgs),
     /// Apply a model reply to a folder and print the per-file and per-hunk outcome, to try the
     /// edit extractor by hand (exit 1 when the reply does not apply).
     Apply {
@@ -171,9 +157,14 @@ pub(super) struct RunArgs {
     #[arg(long = "task", short = 't')]
     pub(super) tasks: Vec<String>,
     /// Models to evaluate (repeatable; default: gold and empty, plus examples when the model
-    /// configuration defines it, as the shipped refbench.toml does).
+    /// configuration defines it, as the shipped refbench.toml does). `NAME+agent` runs a
+    /// provider model in agent mode; `oracle` and `nop` are the built-in agents.
     #[arg(long = "model", short = 'm')]
     pub(super) models: Vec<String>,
+    /// `agent`: every provider model given with --model works the task with tools (as
+    /// `NAME+agent`, its own leaderboard row); see docs/agent-mode.md.
+    #[arg(long, value_enum, requires = "models")]
+    pub(super) mode: Option<crate::model::tools::Mode>,
     /// Samples per task and model.
     #[arg(long, default_value_t = 1, value_parser = at_least_one::<u32>)]
     pub(super) samples: u32,
@@ -268,6 +259,48 @@ pub(super) enum NewWhat {
         #[arg(long)]
         file: String,
     },
+}
+
+/// Arguments of `refbench pack`.
+#[derive(Debug, clap::Args)]
+pub(super) struct PackArgs {
+    /// The repository folder.
+    pub(super) dir: PathBuf,
+    /// Rank for this catalog task (FIXTURE/TASK): its title, statement, requirements and
+    /// interface are the query.
+    #[arg(long, conflicts_with_all = ["query", "query_file"])]
+    pub(super) task: Option<String>,
+    /// Rank for this text (a task statement, a commit message, an issue).
+    #[arg(long, conflicts_with = "query_file")]
+    pub(super) query: Option<String>,
+    /// Rank for the text in this file.
+    #[arg(long)]
+    pub(super) query_file: Option<PathBuf>,
+    /// Token budget.
+    #[arg(long, default_value_t = 8192)]
+    pub(super) budget: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = pack::PackFormat::Md)]
+    pub(super) format: pack::PackFormat,
+}
+
+/// Arguments of `refbench pack-eval`.
+#[derive(Debug, clap::Args)]
+pub(super) struct PackEvalArgs {
+    /// Also write the table to this file.
+    #[arg(long, short = 'o')]
+    pub(super) output: Option<PathBuf>,
+    /// Evaluate these cases instead of the catalog's tasks: one JSON object per line,
+    /// {"id", "repo" (relative to the file), "query", "gold": [paths], "bugs": [{"file",
+    /// "lines"}]}.
+    #[arg(long)]
+    pub(super) cases: Option<PathBuf>,
+    /// Also compare aider's RepoMap, run by this Python (one where `import aider` works).
+    #[arg(long)]
+    pub(super) aider_python: Option<PathBuf>,
+    /// The aider script (default: benches/aider_repomap.py under the project root).
+    #[arg(long, requires = "aider_python")]
+    pub(super) aider_script: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

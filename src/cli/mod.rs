@@ -330,6 +330,15 @@ pub fn main() -> ExitCode {
                 tasks: args.tasks,
                 models: if args.models.is_empty() {
                     default_models(config.as_deref())
+                } else if args.mode == Some(crate::model::tools::Mode::Agent) {
+                    args.models
+                        .into_iter()
+                        .map(|m| match m.as_str() {
+                            "oracle" | "nop" => m,
+                            _ if m.ends_with(crate::model::AGENT_SUFFIX) => m,
+                            _ => format!("{m}{}", crate::model::AGENT_SUFFIX),
+                        })
+                        .collect()
                 } else {
                     args.models
                 },
@@ -584,14 +593,9 @@ pub fn main() -> ExitCode {
             repo,
             format,
         } => apply::apply_command(&reply, &repo, format),
-        Command::Pack {
-            dir,
-            task,
-            budget,
-            format,
-        } => pack::pack_command(&root, &cache, &dir, task.as_deref(), budget, format),
+        Command::Pack(args) => pack::pack_command(&root, &cache, &args),
         Command::Graph { dir, format } => pack::graph_command(&cache, &dir, format),
-        Command::PackEval { output } => pack::pack_eval_command(&root, &cache, output.as_deref()),
+        Command::PackEval(args) => pack::pack_eval_command(&root, &cache, &args),
         Command::Checkout { task, dir, gold } => {
             let catalog = match load_catalog(&root) {
                 Ok(c) => c,

@@ -1,10 +1,12 @@
-//! `refbench pack`, `refbench graph` and `refbench pack-eval`.
+//! `refbench pack`, `refbench graph` and `refbench pack-eval`: their arguments in, the pack,
+//! graph or evaluation table out (stdout), errors on stderr with an exit code.
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use clap::ValueEnum;
 
+use super::args::{PackArgs, PackEvalArgs};
 use super::{load_catalog, EXIT_BAD_INPUT, EXIT_HARNESS};
 use crate::cache::CacheLayout;
 use crate::catalog::TaskId;
@@ -28,44 +30,52 @@ pub(super) enum GraphFormat {
     Dot,
 }
 
-pub(super) fn pack_command(
-    root: &Path,
-    cache: &CacheLayout,
-    dir: &Path,
-    task: Option<&str>,
-    budget: usize,
-    format: PackFormat,
-) -> ExitCode {
-    let text = match task {
-        None => String::new(),
-        Some(id) => {
-            let catalog = match load_catalog(root) {
-                Ok(c) => c,
-                Err(code) => return code,
-            };
-            match catalog.tasks.get(&TaskId(id.to_string())) {
-                Some(t) => pack::task_text(t),
-                None => {
-                    eprintln!(
-                        "error: no task `{id}`; `refbench list` shows the tasks (FIXTURE/TASK)"
-                    );
-                    return ExitCode::from(EXIT_BAD_INPUT);
-                }
-            }
+/// The query text `args` ask for: a catalog task's, `--query`, `--query-file`'s, or none.
+fn query_text(root: &Path, args: &PackArgs) -> Result<String, ExitCode> {
+    if let Some(text) = &args.query {
+        return Ok(text.clone());
+    }
+    if let Some(file) = &args.query_file {
+        return std::fs::read_to_string(file).map_err(|e| {
+            eprintln!(
+                "error: --query-file {}: cannot read it as UTF-8 text: {e}; pass a readable text file (or the text itself with --query)",
+                file.display()
+            );
+            ExitCode::from(EXIT_BAD_INPUT)
+        });
+    }
+    let Some(id) = &args.task else {
+        return Ok(String::new());
+    };
+    let catalog = load_catalog(root)?;
+    match catalog.tasks.get(&TaskId(id.to_string())) {
+        Some(t) => Ok(pack::task_text(t)),
+        None => {
+            eprintln!(
+                "error: no task `{id}`; `refbench list` shows the tasks (FIXTURE/TASK); for any other text use --query or --query-file"
+            );
+            Err(ExitCode::from(EXIT_BAD_INPUT))
         }
+    }
+}
+
+pub(super) fn pack_command(root: &Path, cache: &CacheLayout, args: &PackArgs) -> ExitCode {
+    let text = match query_text(root, args) {
+        Ok(t) => t,
+        Err(code) => return code,
     };
     let options = PackOptions {
-        budget,
+        budget: args.budget,
         cache_dir: Some(cache.pack_facts()),
     };
-    let packed = match pack::pack_dir(dir, &text, &options) {
+    let packed = match pack::pack_dir(&args.dir, &text, &options) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
-    match format {
+    match args.format {
         PackFormat::Md => print!("{}", packed.text),
         PackFormat::Json => println!(
             "{}",
@@ -99,21 +109,13 @@ pub(super) fn graph_command(cache: &CacheLayout, dir: &Path, format: GraphFormat
     ExitCode::SUCCESS
 }
 
-pub(super) fn pack_eval_command(
-    root: &Path,
-    cache: &CacheLayout,
-    output: Option<&Path>,
-) -> ExitCode {
-    let catalog = match load_catalog(root) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let parse_cache = cache.pack_facts();
-    let mut rows = Vec::new();
+/// The catalog's tasks as cases, each on its (cached) base.
+fn catalog_cases(root: &Path, cache: &CacheLayout) -> Result<Vec<eval::Case>, ExitCode> {
+    let catalog = load_catalog(root)?;
+    let mut cases = Vec::new();
     for task in catalog.tasks.values() {
-        let base = match crate::materialize::materialize_base(task, &catalog.bugs_of(task), cache) {
-            Ok(b) => b,
-            Err(source) => {
+        let base = crate::materialize::materialize_base(task, &catalog.bugs_of(task), cache)
+            .map_err(|source| {
                 eprintln!(
                     "error: {}",
                     eval::EvalError::Base {
@@ -121,10 +123,42 @@ pub(super) fn pack_eval_command(
                         source
                     }
                 );
-                return ExitCode::from(EXIT_HARNESS);
+                ExitCode::from(EXIT_HARNESS)
+            })?;
+        cases.push(eval::task_case(&catalog, task, &base.dir).map_err(|e| {
+            eprintln!("error: {e}");
+            ExitCode::from(EXIT_BAD_INPUT)
+        })?);
+    }
+    Ok(cases)
+}
+
+pub(super) fn pack_eval_command(root: &Path, cache: &CacheLayout, args: &PackEvalArgs) -> ExitCode {
+    let cases = match &args.cases {
+        Some(file) => match eval::read_cases(file) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(EXIT_BAD_INPUT);
             }
-        };
-        match eval::eval_task(&catalog, task, &base.dir, Some(&parse_cache)) {
+        },
+        None => match catalog_cases(root, cache) {
+            Ok(c) => c,
+            Err(code) => return code,
+        },
+    };
+    let aider = args.aider_python.as_ref().map(|python| eval::AiderPeer {
+        python: python.clone(),
+        script: args
+            .aider_script
+            .clone()
+            .unwrap_or_else(|| root.join("benches/aider_repomap.py")),
+    });
+    let parse_cache = cache.pack_facts();
+    let mut rows = Vec::new();
+    for case in &cases {
+        eprintln!("pack-eval: {}", case.id);
+        match eval::eval_case(case, Some(&parse_cache), aider.as_ref()) {
             Ok(r) => rows.extend(r),
             Err(e) => {
                 eprintln!("error: {e}");
@@ -134,7 +168,7 @@ pub(super) fn pack_eval_command(
     }
     let table = eval::render_table(&rows);
     print!("{table}");
-    if let Some(out) = output {
+    if let Some(out) = &args.output {
         if let Err(e) = std::fs::write(out, &table) {
             eprintln!("error: writing {}: {e}", out.display());
             return ExitCode::from(EXIT_HARNESS);

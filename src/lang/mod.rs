@@ -17,6 +17,7 @@
 //! loader) and below the code graph and every stage.
 
 pub mod python;
+pub mod refusal;
 pub mod rust;
 mod status;
 mod suite;
@@ -30,9 +31,12 @@ use clap::ValueEnum;
 pub use crate::catalog::Language;
 pub use crate::catalog::TestIdError;
 use crate::catalog::{Catalog, FileError};
+pub use refusal::{PathChange, RefusalReason};
+pub(crate) use status::record as record_status;
 pub use status::{StatusMap, TestStatus};
 pub use suite::{
-    BuildReport, BuildStep, CompiledSuite, OneCommand, ReportError, RunReport, SuitePlan,
+    BinaryOutput, BuildReport, BuildStep, ChannelReport, CompiledSuite, OneCommand, ReportError,
+    ResultsChannel, SuitePlan, TestExecutable,
 };
 
 /// What a language contributes to each stage. Implementations are unit structs in
@@ -83,6 +87,17 @@ pub trait LanguageSupport: Send + Sync {
     fn detector_build(&self, argv: &[String]) -> Option<BuildStep>;
     /// The build time the language's build tool printed in a command's output, if any.
     fn build_ms(&self, output: &str) -> Option<u64>;
+    /// Why the clean room must not take an edit's `change` of `path` (relative,
+    /// `/`-separated) from the model: this language's test-runner and build configuration,
+    /// toolchain files, modules that shadow the grader's (see [`refusal`]). `has_file` says
+    /// whether the edited tree has a regular file at a path. `None`: the change is the model's
+    /// to make, as far as the language goes.
+    fn refused_change(
+        &self,
+        path: &str,
+        change: PathChange,
+        has_file: &dyn Fn(&str) -> bool,
+    ) -> Option<RefusalReason>;
 
     // Scaffold.
 

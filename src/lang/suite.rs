@@ -7,9 +7,10 @@
 //! tested code writes apart from what the toolchain writes, and a target that does not compile
 //! must fail only its own tests).
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use super::StatusMap;
+use super::{StatusMap, TestStatus};
 
 /// The commands of a test suite and how to read them.
 #[derive(Debug, Clone)]
@@ -32,6 +33,39 @@ pub struct OneCommand {
     /// Why the runner itself could not run, told from its output, when it wrote no report
     /// (`None`: every test is then missing, e.g. it was killed).
     pub runner_problem: fn(&str) -> Option<&'static str>,
+    /// The harness's own results channel, cross-checked with the report.
+    pub channel: ResultsChannel,
+}
+
+/// What the harness owns in a one-command run: the configuration the runner is given instead
+/// of the tree's, the results its own plugin writes, the canary test file. The graded test
+/// files and the canary file are appended to the command.
+#[derive(Debug, Clone)]
+pub struct ResultsChannel {
+    /// The file the harness's plugin writes (inside the scratch folder).
+    pub path: PathBuf,
+    /// Reads it.
+    pub parse: fn(&str) -> ChannelReport,
+    /// The harness configuration file the command names (inside the scratch folder).
+    pub config: PathBuf,
+    /// Makes it from the tree's own configuration (read from the tree at the given path):
+    /// the text out.
+    pub make_config: fn(&std::path::Path) -> String,
+    /// The canary test file: `(module, pass, fail)` names in, `(file name, text)` out.
+    pub canary_file: fn(&str, &str, &str) -> (String, String),
+}
+
+/// What the harness's plugin reported.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChannelReport {
+    /// Statuses by test id.
+    pub statuses: StatusMap,
+    /// The session's exit status, from its end-of-session record (`None`: it never ended).
+    pub session_exit: Option<i32>,
+    /// Lines that did not read.
+    pub unreadable: usize,
+    /// Records written after the end of the session.
+    pub lines_after_finish: usize,
 }
 
 /// A suite built first, then run.
@@ -42,10 +76,12 @@ pub struct CompiledSuite {
     /// When a target did not compile (and the build stopped there): builds every target that
     /// does, naming them, so the run can take those.
     pub build_each: BuildStep,
-    /// The run; when not everything built, each built target's arguments are appended.
-    pub run: Vec<String>,
-    /// Reads the run's merged output.
-    pub parse_run: fn(&str) -> RunReport,
+    /// Reads one test executable's stdout, given its exit code (`None`: it did not exit by
+    /// itself). Each executable the build made is run on its own, directly.
+    pub parse_binary: fn(&str, Option<i32>) -> BinaryOutput,
+    /// The harness canary appended to a graded test target before the build: `(module, pass,
+    /// fail)` names in, source text out.
+    pub canary_module: fn(&str, &str, &str) -> String,
     /// Why the build tool itself could not work, told from the output of a build that did not
     /// finish (too old, dependencies unreachable); `None` means the tree broke the build.
     pub runner_problem: fn(&str) -> Option<&'static str>,
@@ -75,19 +111,30 @@ pub struct BuildReport {
     pub ran_local_code: Option<String>,
     /// The test targets that built, as arguments of the run command, sorted.
     pub targets: Vec<Vec<String>>,
+    /// The test executables the build made, in the order it reported them.
+    pub executables: Vec<TestExecutable>,
     /// The output without the tool's machine-readable messages: what a person reads.
     pub human: String,
 }
 
-/// What a run of built tests reported.
+/// A test executable a build made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestExecutable {
+    /// The target's source file (its crate root) as the build tool names it (absolute).
+    pub source: PathBuf,
+    /// The executable.
+    pub path: PathBuf,
+}
+
+/// What one test executable printed, checked against itself and its exit status.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RunReport {
-    /// Statuses by test id.
-    pub statuses: StatusMap,
-    /// How many test binaries ran.
-    pub binaries_run: usize,
-    /// Whether the output shows a compile error.
-    pub compile_error: bool,
+pub struct BinaryOutput {
+    /// Statuses by test name as the executable names them (`a::tests::b`).
+    pub statuses: BTreeMap<String, TestStatus>,
+    /// Whether the test runner's summary was printed: the run finished.
+    pub finished: bool,
+    /// What contradicts what, one sentence each; empty when the output is consistent.
+    pub contradictions: Vec<String>,
 }
 
 /// A runner's report that could not be read.

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::catalog::TaskLimits;
 use crate::catalog::{Language, Task, TaskId, TestId, Timeouts};
 
 /// A task `fx/t` in `language` with these FAIL_TO_PASS and PASS_TO_PASS ids.
@@ -23,6 +24,7 @@ pub(crate) fn task(language: Language, f2p: &[&str], p2p: &[&str]) -> Task {
         arch_rules: vec![],
         gold_patch: String::new(),
         timeouts: Timeouts::default(),
+        limits: TaskLimits::default(),
         dir: PathBuf::new(),
         repo_dir: PathBuf::new(),
         file: PathBuf::new(),

@@ -546,6 +546,7 @@ pub async fn collect(
                         http_requests: 0,
                         cached: false,
                         transport: Some(Transport::Batch),
+                        agent: None,
                     },
                     prompt: None,
                 })

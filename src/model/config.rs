@@ -249,6 +249,10 @@ pub struct ModelEntry {
     /// `replay`: the JSONL file written by `--record`, or a folder of `FIXTURE/TASK.md` replies
     /// (relative to refbench.toml).
     pub file: Option<PathBuf>,
+    /// `single` (one packed prompt, the default) or `agent` (a tool-calling loop; its attempts
+    /// are recorded as `NAME+agent`).
+    #[serde(default)]
+    pub mode: super::tools::Mode,
 }
 
 fn default_concurrency() -> u32 {
@@ -272,6 +276,8 @@ fn default_backoff() -> u64 {
 struct ConfigFile {
     #[serde(default)]
     model: Vec<ModelEntry>,
+    #[serde(default)]
+    agent: super::tools::AgentLimits,
 }
 
 /// A validated `refbench.toml`.
@@ -281,6 +287,8 @@ pub struct Config {
     pub path: Option<PathBuf>,
     /// Entries, in file order.
     pub models: Vec<ModelEntry>,
+    /// Limits of agent attempts (`[agent]`; defaults when absent).
+    pub agent: super::tools::AgentLimits,
 }
 
 /// A validated entry with defaults filled in.
@@ -340,6 +348,30 @@ impl ModelEntry {
     }
 }
 
+/// Line of key `key` in the `[table]` table (or of its header).
+fn key_line(text: &str, table: &str, key: &str) -> Option<usize> {
+    let header = format!("[{table}]");
+    let mut found = None;
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim_start();
+        if line.starts_with('[') {
+            if found.is_some() {
+                break;
+            }
+            if line.starts_with(&header) {
+                found = Some(i + 1);
+            }
+        } else if found.is_some()
+            && line
+                .strip_prefix(key)
+                .is_some_and(|r| r.trim_start().starts_with('='))
+        {
+            return Some(i + 1);
+        }
+    }
+    found
+}
+
 /// Line of key `key` inside the `index`-th `[[model]]` table (or of the table header).
 fn entry_line(text: &str, index: usize, key: &str) -> Option<usize> {
     let mut seen = 0usize;
@@ -393,7 +425,7 @@ impl Config {
                     format!("expected letters, digits and - _ . : /, found `{}`", m.name),
                 ));
             }
-            if m.name == "gold" || m.name == "empty" {
+            if ["gold", "empty", "oracle", "nop"].contains(&m.name.as_str()) {
                 errors.push(err(
                     "name",
                     format!("`{}` is a built-in model; choose another name", m.name),
@@ -580,6 +612,14 @@ impl Config {
                 }
             }
         }
+        for (key, message) in file.agent.problems() {
+            errors.push(FileError {
+                path: path.to_path_buf(),
+                line: key_line(&text, "agent", key),
+                key: format!("agent.{key}"),
+                message,
+            });
+        }
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -599,6 +639,7 @@ impl Config {
         Ok(Config {
             path: Some(path.to_path_buf()),
             models,
+            agent: file.agent,
         })
     }
 

@@ -38,6 +38,7 @@ pub mod config;
 pub mod prompt;
 pub mod reply_cache;
 pub mod stream;
+pub mod tools;
 pub mod wire;
 
 use std::collections::HashMap;
@@ -56,7 +57,7 @@ use reply_cache::ReplyCache;
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
     /// A name that is neither built in nor configured.
-    #[error("unknown model `{name}`; built-in models: gold, empty{configured}")]
+    #[error("unknown model `{name}`; built-in models: gold, empty, oracle, nop (agents); add `+agent` to a provider model's name for agent mode{configured}")]
     Unknown {
         /// The name given.
         name: String,
@@ -195,6 +196,8 @@ pub enum StopReason {
     Refusal,
     /// The provider's content filter stopped it.
     ContentFilter,
+    /// The model stopped to have its tool calls run (agent mode).
+    ToolUse,
     /// Anything else the provider reported.
     Other,
 }
@@ -253,6 +256,10 @@ pub struct AskInfo {
     /// How the reply came back (`None` from the cache, a replay or a built-in).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transport: Option<Transport>,
+    /// Agent mode: how the loop stopped, its turns and tool calls (HTTP requests and the
+    /// cache flag above are summed over turns).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent: Option<tools::AgentInfo>,
 }
 
 /// A model's reply.
@@ -304,6 +311,8 @@ impl Shared {
 enum Kind {
     Gold,
     Empty,
+    Oracle,
+    Nop,
     Http(HttpModel),
     Replay { entry: ModelEntry, replies: Replies },
 }
@@ -312,6 +321,8 @@ enum Kind {
 #[derive(Clone)]
 pub struct Model {
     name: String,
+    mode: tools::Mode,
+    agent_limits: tools::AgentLimits,
     kind: Arc<Kind>,
     shared: Arc<Shared>,
 }
@@ -355,6 +366,23 @@ impl Model {
     /// The name used in results.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Why the model has nothing to say on `task`, if so: a folder of hand-written replies
+    /// holds none for it. Such attempts are skipped (and said so) rather than planned and
+    /// failed: adding a task must not break a run of the examples. (A recording made with
+    /// `--record` that lacks an attempt is a model error instead: the recording is incomplete.)
+    pub fn unanswered(&self, task: &crate::catalog::TaskId) -> Option<String> {
+        match &*self.kind {
+            Kind::Replay {
+                entry,
+                replies: Replies::PerTask(map),
+            } if !map.contains_key(&task.0) => Some(format!(
+                "no reply for it in {} (expected {task}.md there)",
+                entry.file.as_deref().unwrap_or(Path::new("?")).display()
+            )),
+            _ => None,
+        }
     }
 
     /// Whether the model reads a context (the built-ins and replays do not).
@@ -433,6 +461,12 @@ impl Model {
                 }
             }
             Kind::Http(_) => unreachable!("HTTP models are asked asynchronously"),
+            Kind::Oracle | Kind::Nop => {
+                return Err(ModelError::Unsupported {
+                    model: self.name.clone(),
+                    what: "a built-in agent works in the attempt's tree (agent mode), it gives no single reply".into(),
+                })
+            }
         })
     }
 
@@ -469,6 +503,7 @@ impl Model {
                 http_requests: requests,
                 cached: transport.is_none(),
                 transport,
+                agent: None,
             },
         })
     }
@@ -503,6 +538,21 @@ fn prompt_artifact(prompt: &prompt::Prompt) -> String {
         "### system\n\n{}\n\n### user\n\n{}",
         prompt.system, prompt.user
     )
+}
+
+/// Added to a provider model's name (`gpt-5.5+agent`) to run it in agent mode, as its own
+/// leaderboard row.
+pub const AGENT_SUFFIX: &str = "+agent";
+
+/// How the attempts recorded under `name` were made: `NAME+agent` and the built-in agents
+/// (`oracle`, `nop`) work as agents, every other name answered one prompt
+/// ([`ModelSet::resolve`] records an agent-mode entry as `NAME+agent`).
+pub fn mode_of_name(name: &str) -> tools::Mode {
+    if name.ends_with(AGENT_SUFFIX) || name == "oracle" || name == "nop" {
+        tools::Mode::Agent
+    } else {
+        tools::Mode::Single
+    }
 }
 
 /// The models of a run: the built-ins plus refbench.toml's entries, resolved once each so
@@ -566,16 +616,42 @@ impl ModelSet {
         &self.config
     }
 
-    /// The model named `name` (the same instance on every call).
+    /// The model named `name` (the same instance on every call). Its [`Model::name`], the
+    /// name its attempts are recorded under, is `name` except for an entry configured with
+    /// `mode = "agent"` asked for without the suffix: that one is `NAME+agent`.
     pub fn resolve(&self, name: &str) -> Result<Model, ModelError> {
         if let Some(m) = self.resolved.lock().expect("not poisoned").get(name) {
             return Ok(m.clone());
         }
-        let kind = match name {
+        let (base, suffix_agent) = match name.strip_suffix(AGENT_SUFFIX) {
+            Some(base) => (base, true),
+            None => (name, false),
+        };
+        let mut mode = if suffix_agent {
+            tools::Mode::Agent
+        } else {
+            tools::Mode::Single
+        };
+        let kind = match base {
+            "gold" | "empty" if suffix_agent => {
+                return Err(ModelError::Unsupported {
+                    model: name.to_string(),
+                    what: "gold and empty give one reply; the built-in agents are oracle and nop"
+                        .into(),
+                })
+            }
             "gold" => Kind::Gold,
             "empty" => Kind::Empty,
+            "oracle" | "nop" if !suffix_agent => {
+                mode = tools::Mode::Agent;
+                if base == "oracle" {
+                    Kind::Oracle
+                } else {
+                    Kind::Nop
+                }
+            }
             _ => {
-                let entry = self.config.get(name).ok_or_else(|| ModelError::Unknown {
+                let entry = self.config.get(base).ok_or_else(|| ModelError::Unknown {
                     name: name.to_string(),
                     configured: match (&self.config.path, self.config.models.len()) {
                         (None, _) => "; no refbench.toml was found (pass --config PATH)".into(),
@@ -592,7 +668,16 @@ impl ModelSet {
                         ),
                     },
                 })?;
+                if entry.mode == tools::Mode::Agent {
+                    mode = tools::Mode::Agent;
+                }
                 match entry.provider {
+                    Provider::Replay if mode == tools::Mode::Agent => {
+                        return Err(ModelError::Unsupported {
+                            model: name.to_string(),
+                            what: "a replay model has no tool-calling conversation to replay; run the provider model again with the response cache instead".into(),
+                        })
+                    }
                     Provider::Replay => Kind::Replay {
                         entry: entry.clone(),
                         replies: load_replay(entry)?,
@@ -601,8 +686,19 @@ impl ModelSet {
                 }
             }
         };
+        // A name in results says the mode: an entry configured with `mode = "agent"` is
+        // recorded as `NAME+agent`, so reply and agent attempts never share a name (and a
+        // leaderboard row), whichever way the agent mode was asked for.
+        let canonical = match &kind {
+            Kind::Http(_) if mode == tools::Mode::Agent && !suffix_agent => {
+                format!("{base}{AGENT_SUFFIX}")
+            }
+            _ => name.to_string(),
+        };
         let model = Model {
-            name: name.to_string(),
+            name: canonical,
+            mode,
+            agent_limits: self.config.agent,
             kind: Arc::new(kind),
             shared: self.shared.clone(),
         };

@@ -141,6 +141,7 @@ mod tests {
             text: "hi".into(),
             stop: StopReason::Complete,
             usage: None,
+            tool_calls: vec![],
         };
         cache.put(&k, &reply);
         assert_eq!(cache.get(&k), Some(reply));

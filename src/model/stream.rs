@@ -69,15 +69,21 @@ enum State {
         refusal: Option<String>,
         finish: Option<Value>,
         usage: Option<Value>,
+        /// Tool call index -> (id, name, arguments so far).
+        calls: BTreeMap<u64, (String, String, String)>,
     },
     Responses {
         parts: BTreeMap<(u64, u64), String>,
         refusal: Option<String>,
         last: Option<Value>,
+        /// Output index -> a finished `function_call` item (`response.output_item.done`).
+        calls: BTreeMap<u64, Value>,
     },
     Anthropic {
-        /// Block index -> (block type, text).
+        /// Block index -> (block type, text; for a `tool_use` block, its input JSON so far).
         blocks: BTreeMap<u64, (String, String)>,
+        /// Block index -> the `tool_use` block as `content_block_start` opened it.
+        tool_blocks: BTreeMap<u64, Value>,
         stop: Option<Value>,
         usage: Option<Map<String, Value>>,
     },
@@ -116,9 +122,11 @@ impl Assembler {
                 parts: BTreeMap::new(),
                 refusal: None,
                 last: None,
+                calls: BTreeMap::new(),
             },
             Provider::Anthropic => State::Anthropic {
                 blocks: BTreeMap::new(),
+                tool_blocks: BTreeMap::new(),
                 stop: None,
                 usage: None,
             },
@@ -127,6 +135,7 @@ impl Assembler {
                 refusal: None,
                 finish: None,
                 usage: None,
+                calls: BTreeMap::new(),
             },
         };
         Assembler {
@@ -179,6 +188,7 @@ impl Assembler {
                 refusal,
                 finish,
                 usage,
+                calls,
             } => {
                 for choice in v
                     .get("choices")
@@ -195,6 +205,25 @@ impl Assembler {
                     if let Some(t) = text("refusal") {
                         refusal.get_or_insert_with(String::new).push_str(t);
                     }
+                    // A call's id and name come in its first delta, its arguments in pieces.
+                    for call in delta
+                        .and_then(|d| d.get("tool_calls"))
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        let entry = calls.entry(index(call, "index")).or_default();
+                        let function = call.get("function").unwrap_or(&Value::Null);
+                        if let Some(id) = call.get("id").and_then(Value::as_str) {
+                            entry.0 = id.to_string();
+                        }
+                        if let Some(name) = function.get("name").and_then(Value::as_str) {
+                            entry.1.push_str(name);
+                        }
+                        if let Some(args) = function.get("arguments").and_then(Value::as_str) {
+                            entry.2.push_str(args);
+                        }
+                    }
                     if let Some(f) = choice.get("finish_reason").filter(|f| !f.is_null()) {
                         *finish = Some(f.clone());
                     }
@@ -208,7 +237,17 @@ impl Assembler {
                 parts,
                 refusal,
                 last,
+                calls,
             } => match kind {
+                "response.output_item.done" => {
+                    if let Some(item) = v
+                        .get("item")
+                        .filter(|i| i.get("type").and_then(Value::as_str) == Some("function_call"))
+                    {
+                        calls.insert(index(&v, "output_index"), item.clone());
+                    }
+                    Step::More
+                }
                 "response.output_text.delta" => {
                     let key = (index(&v, "output_index"), index(&v, "content_index"));
                     let delta = v.get("delta").and_then(Value::as_str).unwrap_or_default();
@@ -255,6 +294,7 @@ impl Assembler {
             },
             State::Anthropic {
                 blocks,
+                tool_blocks,
                 stop,
                 usage,
             } => match kind {
@@ -273,17 +313,24 @@ impl Assembler {
                     let kind = block.get("type").and_then(Value::as_str).unwrap_or("");
                     let text = block.get("text").and_then(Value::as_str).unwrap_or("");
                     blocks.insert(index(&v, "index"), (kind.to_string(), text.to_string()));
+                    if kind == "tool_use" {
+                        tool_blocks.insert(index(&v, "index"), block.clone());
+                    }
                     Step::More
                 }
                 "content_block_delta" => {
                     let delta = v.get("delta").unwrap_or(&Value::Null);
-                    if delta.get("type").and_then(Value::as_str) == Some("text_delta") {
-                        let text = delta.get("text").and_then(Value::as_str).unwrap_or("");
+                    let (piece, default_kind) = match delta.get("type").and_then(Value::as_str) {
+                        Some("text_delta") => (delta.get("text"), "text"),
+                        Some("input_json_delta") => (delta.get("partial_json"), "tool_use"),
+                        _ => (None, ""),
+                    };
+                    if let Some(piece) = piece.and_then(Value::as_str) {
                         blocks
                             .entry(index(&v, "index"))
-                            .or_insert_with(|| ("text".into(), String::new()))
+                            .or_insert_with(|| (default_kind.into(), String::new()))
                             .1
-                            .push_str(text);
+                            .push_str(piece);
                     }
                     Step::More
                 }
@@ -329,10 +376,20 @@ impl Assembler {
                 refusal,
                 finish,
                 usage,
+                calls,
             } => {
                 let mut v = json!({"choices": [{"index": 0,
                     "message": {"role": "assistant", "content": content, "refusal": refusal},
                     "finish_reason": finish}]});
+                if !calls.is_empty() {
+                    v["choices"][0]["message"]["tool_calls"] = calls
+                        .into_values()
+                        .map(|(id, name, arguments)| {
+                            json!({"id": id, "type": "function",
+                                "function": {"name": name, "arguments": arguments}})
+                        })
+                        .collect();
+                }
                 if let Some(u) = usage {
                     v["usage"] = u;
                 }
@@ -342,8 +399,21 @@ impl Assembler {
                 parts,
                 refusal,
                 last,
+                calls,
             } => {
                 let mut v = last.expect("done means the final response was seen");
+                // The final response lists the calls; the items' own events are the fallback.
+                let mut final_calls: Vec<Value> = v
+                    .get("output")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter(|i| i.get("type").and_then(Value::as_str) == Some("function_call"))
+                    .cloned()
+                    .collect();
+                if final_calls.is_empty() {
+                    final_calls = calls.into_values().collect();
+                }
                 // The deltas are the text; the final object's output is used only when the
                 // stream sent none (some servers put everything in the final event).
                 if !parts.is_empty() || refusal.is_some() {
@@ -354,19 +424,45 @@ impl Assembler {
                     if let Some(r) = refusal {
                         content.push(json!({"type": "refusal", "refusal": r}));
                     }
-                    v["output"] = json!([{"type": "message", "content": content}]);
+                    let mut output = vec![json!({"type": "message", "content": content})];
+                    output.extend(final_calls);
+                    v["output"] = Value::Array(output);
+                } else if !final_calls.is_empty() {
+                    let output = v["output"].as_array().cloned().unwrap_or_default();
+                    if !output.iter().any(|i| i["type"] == "function_call") {
+                        v["output"] = Value::Array(output.into_iter().chain(final_calls).collect());
+                    }
                 }
                 v
             }
             State::Anthropic {
                 blocks,
+                mut tool_blocks,
                 stop,
                 usage,
             } => {
                 let content: Vec<Value> = blocks
-                    .into_values()
-                    .filter(|(kind, _)| kind == "text")
-                    .map(|(_, text)| json!({"type": "text", "text": text}))
+                    .into_iter()
+                    .filter_map(|(i, (kind, text))| match kind.as_str() {
+                        "text" => Some(json!({"type": "text", "text": text})),
+                        "tool_use" => {
+                            let mut block = tool_blocks.remove(&i).unwrap_or_else(
+                                || json!({"type": "tool_use", "id": "", "name": ""}),
+                            );
+                            // The input arrives as JSON text in pieces; none means `{}`.
+                            let input = if text.trim().is_empty() {
+                                Ok(json!({}))
+                            } else {
+                                serde_json::from_str::<Value>(&text)
+                            };
+                            block["input"] = match input {
+                                Ok(v) => v,
+                                Err(_) => json!({ "_raw": text }),
+                            };
+                            Some(block)
+                        }
+                        _ => None,
+                    })
                     .collect();
                 let mut v = json!({"type": "message", "content": content, "stop_reason": stop});
                 if let Some(u) = usage {

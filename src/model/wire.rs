@@ -107,6 +107,9 @@ pub struct Parsed {
     pub stop: StopReason,
     /// Token counts (cost not yet priced); `None` when the response had no usage.
     pub usage: Option<Usage>,
+    /// The tools the model called (agent mode), in order; none for a plain reply.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<super::tools::ToolCall>,
 }
 
 fn count(v: &Value, path: &[&str]) -> Option<u64> {
@@ -128,12 +131,14 @@ pub fn parse_json(provider: Provider, v: &Value) -> Result<Parsed, String> {
     if !v.is_object() {
         return Err("response is not a JSON object".into());
     }
-    match provider {
+    let mut parsed = match provider {
         Provider::OpenaiChat | Provider::OpenaiCompatible => parse_chat(v),
         Provider::OpenaiResponses => parse_responses(v),
         Provider::Anthropic => parse_anthropic(v),
         Provider::Replay => Err("replay has no wire format".into()),
-    }
+    }?;
+    parsed.tool_calls = super::tools::calls_in_response(provider, v);
+    Ok(parsed)
 }
 
 fn parse_chat(v: &Value) -> Result<Parsed, String> {
@@ -150,6 +155,7 @@ fn parse_chat(v: &Value) -> Result<Parsed, String> {
         Some("stop") => StopReason::Complete,
         Some("length") => StopReason::Truncated,
         Some("content_filter") => StopReason::ContentFilter,
+        Some("tool_calls") | Some("function_call") => StopReason::ToolUse,
         _ => StopReason::Other,
     };
     if refusal.is_some() {
@@ -167,6 +173,7 @@ fn parse_chat(v: &Value) -> Result<Parsed, String> {
         text: refusal.or(content).unwrap_or_default().to_string(),
         stop,
         usage,
+        tool_calls: vec![],
     })
 }
 
@@ -234,6 +241,7 @@ fn parse_responses(v: &Value) -> Result<Parsed, String> {
         text: refusal.unwrap_or(text),
         stop,
         usage,
+        tool_calls: vec![],
     })
 }
 
@@ -251,6 +259,7 @@ fn parse_anthropic(v: &Value) -> Result<Parsed, String> {
         Some("end_turn") | Some("stop_sequence") => StopReason::Complete,
         Some("max_tokens") | Some("model_context_window_exceeded") => StopReason::Truncated,
         Some("refusal") => StopReason::Refusal,
+        Some("tool_use") => StopReason::ToolUse,
         _ => StopReason::Other,
     };
     // Anthropic's input_tokens counts only the uncached part; normalise to all input.
@@ -267,7 +276,12 @@ fn parse_anthropic(v: &Value) -> Result<Parsed, String> {
             cost_usd: None,
         }
     });
-    Ok(Parsed { text, stop, usage })
+    Ok(Parsed {
+        text,
+        stop,
+        usage,
+        tool_calls: vec![],
+    })
 }
 
 /// The provider's error message in an error body (`error.message` for OpenAI and Anthropic).

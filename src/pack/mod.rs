@@ -8,10 +8,18 @@
 //! ```text
 //! load     walk, parse and cache the sources (crate::codegraph)
 //! graph    imports and references per file pair (crate::codegraph::graph)
-//! rank     personalised PageRank seeded by what the task names               rank.rs
-//! render   full files, outlines, names, under the budget                     render.rs
+//! query    the task's text read: weighted terms, code names, paths, hints    query.rs
+//! lexical  BM25F of the terms over paths, definitions and text (IDF over the
+//!          repository)                                                       lexical.rs
+//! rank     lexical relevance fused with personalised PageRank seeded by the
+//!          files and names the text gives and the best lexical matches       rank.rs
+//! render   full files (each within a share of the budget), outlines keeping
+//!          the bodies most relevant to the task, names, under the budget     render.rs
 //!          exact token counts, cached by text hash                           tokens.rs
 //! ```
+//!
+//! pack-eval (eval.rs) measures it against the peers of baseline.rs (BM25 over whole files,
+//! path order) and aider's RepoMap.
 //!
 //! `REFBENCH_LOG=refbench=debug` prints when each stage ends.
 //!
@@ -26,7 +34,10 @@
 //! # Ok(()) }
 //! ```
 
+pub mod baseline;
 pub mod eval;
+pub mod lexical;
+pub mod query;
 pub mod rank;
 pub mod render;
 pub mod tokens;
@@ -75,7 +86,7 @@ pub struct PackedFile {
     pub path: String,
     /// 1-based rank.
     pub rank: usize,
-    /// PageRank score.
+    /// Fused ranking score (lexical and graph; the best file has at most 1).
     pub score: f64,
     /// Why it ranks there.
     pub reason: String,
@@ -144,13 +155,13 @@ pub fn pack_dir(repo: &Path, task_text: &str, options: &PackOptions) -> Result<P
         });
         let links = graph::links(repo, &files);
         lap("graph");
-        let ranked = rank::rank(&links, task_text);
+        let ranking = rank::rank(&links, &files, task_text);
         lap("rank");
         let mut tokens = tokens::TokenCache::load(options.cache_dir.as_deref());
-        let rendered = render::render(repo, &files, &ranked, options.budget, &mut tokens);
+        let rendered = render::render(repo, &files, &ranking, options.budget, &mut tokens);
         lap("render");
         tokens.save();
-        (ranked, rendered)
+        (ranking.ranked, rendered)
     });
     let packed_files = rendered
         .sections

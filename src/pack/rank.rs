@@ -1,38 +1,63 @@
-//! Task-aware ranking: personalised PageRank over the file graph, seeded by the files and
-//! identifiers the task's text names.
+//! Task-aware ranking: the file graph (from `graph.rs`), the files and a task's text in; every
+//! file with a score and a reason out, best first.
 //!
-//! Seeds: a file whose path or module path appears in the text (weight 4), a file whose
-//! distinctive stem appears as a word (1, shared among files with that stem), every file
-//! defining an identifier the text names (1, shared among its definers, discounted like
-//! common names). Edges whose names the text mentions weigh ten times more. Rank flows along
-//! dependencies (user -> used) and, at half weight, back (used -> user), so both the callers
-//! and the callees of the named code rise. Without seeds the walk restarts uniformly.
+//! Two signals, fused:
 //!
-//! Deterministic: the iteration visits nodes and edges in path order and the result is sorted
-//! by score, then path.
+//! - **Lexical** (`lexical.rs`): BM25F of the query's terms over each file's path,
+//!   definitions and text, with IDF over the repository. This finds the right files from the
+//!   words of plain prose, where no code is named.
+//! - **Graph**: personalised PageRank over the file graph, restarting at seeds: files whose
+//!   path the text mentions (weight `NAMED_SEED`) or whose module path it mentions
+//!   (`MODULE_SEED`), files that define the identifiers the text writes as code (1 for a
+//!   name only one file defines, shared among the definers of a name, discounted for common
+//!   and private names, at most 1 per file), and the `LEXICAL_SEEDS` best lexical
+//!   matches (up to 1 each, by score). Rank flows along dependencies (user -> used) and, at `REVERSE`
+//!   weight, back to the users, so the callers of the code that must move rise as well as
+//!   what it calls; edges that carry a name the text writes as code weigh
+//!   `MENTION_BOOST` times more. A file's PageRank is divided by the square root of its
+//!   weighted degree before fusing (the degree-normalised PPR of local graph clustering), so a
+//!   hub every file imports does not outrank the files around the seeds just for being
+//!   central.
+//!
+//! The final score is `GRAPH_SHARE * graph + (1 - GRAPH_SHARE) * lexical`, each scaled to a
+//! maximum of 1 (the lexical score above the repository's median: a term every file matches
+//! lifts no file). Without a query the walk restarts uniformly and the score is plain PageRank.
+//!
+//! Deterministic: the iteration visits nodes and edges in path order, the lexical scan's
+//! results are in file order, and the result is sorted by score, then path.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use super::graph::{name_discount, FileLinks, MAX_CANDIDATES};
+use super::lexical::Lexical;
+use super::query::{Mention, Query};
+use crate::codegraph::graph::{name_discount, FileLinks, MAX_CANDIDATES};
+use crate::codegraph::walk::SourceFile;
 
 const DAMPING: f64 = 0.85;
 const ITERATIONS: usize = 60;
+/// Weight of a link from the file used back to its user, against 1 the other way.
 const REVERSE: f64 = 0.5;
+/// Factor on the weight of an edge that carries a name the text writes as code.
 const MENTION_BOOST: f64 = 10.0;
-
-/// Stems too generic to identify a file.
-const GENERIC_STEMS: &[&str] = &[
-    "__init__", "mod", "lib", "main", "utils", "util", "models", "views", "tests", "types",
-    "error", "errors", "config", "common", "helpers", "base", "core", "settings", "conftest",
-];
+/// Seed weight of a file whose path the text mentions.
+const NAMED_SEED: f64 = 2.0;
+/// Seed weight of a file whose module path the text mentions (a qualified name in a
+/// signature names a file that is used more often than one to change).
+const MODULE_SEED: f64 = 0.5;
+/// How many of the best lexical matches seed the walk.
+const LEXICAL_SEEDS: usize = 10;
+/// Share of the graph score in the fused score.
+const GRAPH_SHARE: f64 = 0.5;
 
 /// Why a file ranks where it does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reason {
-    /// Its path, module path or stem appears in the task.
+    /// Its path or module path appears in the task.
     Named,
-    /// It defines identifiers the task names (the first few, sorted).
+    /// It defines identifiers the task writes as code (the first few, sorted).
     Defines(Vec<String>),
+    /// Its path, definitions or text use the task's terms (the stems adding most).
+    Matches(Vec<String>),
     /// Only the graph put it there.
     Graph,
 }
@@ -42,6 +67,7 @@ impl std::fmt::Display for Reason {
         match self {
             Reason::Named => f.write_str("named in the task"),
             Reason::Defines(names) => write!(f, "defines {} named in the task", names.join(", ")),
+            Reason::Matches(terms) => write!(f, "uses the task's terms {}", terms.join(", ")),
             Reason::Graph => f.write_str("related through the dependency graph"),
         }
     }
@@ -52,93 +78,167 @@ impl std::fmt::Display for Reason {
 pub struct Ranked {
     /// Index into the files (the same as into [`crate::codegraph::Graph::files`]).
     pub file: usize,
-    /// PageRank score (sums to 1 over all files).
+    /// Fused score (the best file has at most 1).
     pub score: f64,
     /// Why.
     pub reason: Reason,
 }
 
-/// Identifier-like words of `text` (`AuthService`, `login_user`, `app`).
-pub fn words(text: &str) -> BTreeSet<&str> {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .filter(|w| w.len() >= 3 && w.chars().next().is_some_and(|c| !c.is_ascii_digit()))
-        .collect()
+/// The ranking and what it learnt about the query, which rendering reuses.
+#[derive(Debug)]
+pub struct Ranking {
+    /// Every file, best first.
+    pub ranked: Vec<Ranked>,
+    /// The task's text, read.
+    pub query: Query,
+    /// Lexical relevance of every file.
+    pub lexical: Lexical,
 }
 
-fn contains_word(text: &str, word: &str) -> bool {
-    text.match_indices(word).any(|(i, _)| {
-        let before = text[..i].chars().next_back();
-        let after = text[i + word.len()..].chars().next();
-        let boundary = |c: Option<char>| !c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-        boundary(before) && boundary(after)
-    })
-}
-
-/// Ranks every file of `links` for a task described by `task_text` (empty: no task).
-pub fn rank(links: &FileLinks<'_>, task_text: &str) -> Vec<Ranked> {
-    let paths = &links.paths;
-    let n = paths.len();
+/// Ranks every file of `links` (whose files are `files`) for a task described by
+/// `task_text` (empty: no task).
+pub fn rank(links: &FileLinks<'_>, files: &[SourceFile], task_text: &str) -> Ranking {
+    let query = Query::parse(task_text);
+    let lexical = Lexical::score(&query, files);
+    let n = links.paths.len();
     if n == 0 {
-        return Vec::new();
+        return Ranking {
+            ranked: Vec::new(),
+            query,
+            lexical,
+        };
     }
-    let mentioned = words(task_text);
+    let lex = above_background(&lexical.scores);
+    let max_lex = lex.iter().copied().fold(0.0, f64::max);
+
     let mut seed = vec![0.0f64; n];
     let mut named = vec![false; n];
-    let mut defines: Vec<BTreeSet<String>> = vec![BTreeSet::new(); n];
-
-    let mut stems: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, &path) in paths.iter().enumerate() {
-        let module_named = links.modules[i]
-            .as_deref()
-            .is_some_and(|m| (m.contains('.') || m.contains("::")) && contains_word(task_text, m));
-        if task_text.contains(path) || module_named {
-            seed[i] += 4.0;
-            named[i] = true;
+    for i in 0..n {
+        match query.mentions_file(links.paths[i], links.modules[i].as_deref()) {
+            Some(Mention::Path) => seed[i] += NAMED_SEED,
+            Some(Mention::Module) => seed[i] += MODULE_SEED,
+            None => continue,
         }
-        let name = path.rsplit('/').next().unwrap_or(path);
-        let stem = name.split('.').next().unwrap_or(name);
-        if stem.len() >= 5 && !GENERIC_STEMS.contains(&stem) {
-            stems.entry(stem).or_default().push(i);
-        }
+        named[i] = true;
     }
-    for (stem, list) in &stems {
-        if contains_word(task_text, stem) {
-            for &i in list {
-                seed[i] += 1.0 / list.len() as f64;
-                named[i] = true;
-            }
-        }
-    }
-    // `mentioned` is sorted, so names are visited in order; each list is sorted and unique.
-    let definers = mentioned
-        .iter()
-        .filter_map(|name| links.definers.get(name).map(|list| (*name, list)));
-    for (name, list) in definers {
+    let mut defines: Vec<BTreeSet<&str>> = vec![BTreeSet::new(); n];
+    let mut ident = vec![0.0f64; n];
+    for name in &query.code_names {
+        let Some(list) = links.definers.get(name.as_str()) else {
+            continue;
+        };
         if list.len() > MAX_CANDIDATES {
             continue;
         }
         let w = name_discount(name) / list.len() as f64;
         for &i in list {
-            seed[i] += w;
-            defines[i].insert(name.to_string());
+            ident[i] += w;
+            defines[i].insert(name);
         }
     }
+    for i in 0..n {
+        seed[i] += ident[i].min(1.0);
+    }
+    let mut by_lex: Vec<usize> = (0..n).filter(|&i| lex[i] > 0.0).collect();
+    by_lex.sort_by(|&a, &b| lex[b].total_cmp(&lex[a]).then(a.cmp(&b)));
+    for &i in by_lex.iter().take(LEXICAL_SEEDS) {
+        seed[i] += lex[i];
+    }
+
     let total: f64 = seed.iter().sum();
     let personal: Vec<f64> = if total > 0.0 {
         seed.iter().map(|s| s / total).collect()
     } else {
         vec![1.0 / n as f64; n]
     };
+    let (graph, degree) = pagerank(links, &query, &personal);
+    let pprn: Vec<f64> = if total > 0.0 {
+        // Degree-normalised: a hub gathers rank from everything around it.
+        (0..n)
+            .map(|i| graph[i] / (1.0 + degree[i]).sqrt())
+            .collect()
+    } else {
+        graph
+    };
+    let max_graph = pprn
+        .iter()
+        .copied()
+        .fold(0.0, f64::max)
+        .max(f64::MIN_POSITIVE);
+    let score: Vec<f64> = (0..n)
+        .map(|i| {
+            if max_lex > 0.0 {
+                GRAPH_SHARE * pprn[i] / max_graph + (1.0 - GRAPH_SHARE) * lex[i]
+            } else {
+                pprn[i] / max_graph
+            }
+        })
+        .collect();
 
+    let paths = &links.paths;
+    let mut ranked: Vec<Ranked> = (0..n)
+        .map(|i| Ranked {
+            file: i,
+            score: score[i],
+            reason: if named[i] {
+                Reason::Named
+            } else if !defines[i].is_empty() {
+                Reason::Defines(defines[i].iter().take(3).map(|s| s.to_string()).collect())
+            } else if lex[i] >= 0.1 {
+                Reason::Matches(
+                    lexical.top_terms[i]
+                        .iter()
+                        .map(|&t| lexical.vocab.stem(t).to_string())
+                        .collect(),
+                )
+            } else {
+                Reason::Graph
+            },
+        })
+        .collect();
+    ranked.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| paths[a.file].cmp(paths[b.file]))
+    });
+    Ranking {
+        ranked,
+        query,
+        lexical,
+    }
+}
+
+/// Lexical scores relative to the repository's background: `(s - median) / (max - median)`,
+/// 0 at or below the median. Terms every file matches (a shared path prefix, `py`) lift the
+/// median with the rest, so they do not make every file look relevant.
+fn above_background(scores: &[f64]) -> Vec<f64> {
+    let mut sorted = scores.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let median = sorted.get(sorted.len() / 2).copied().unwrap_or(0.0);
+    let max = sorted.last().copied().unwrap_or(0.0);
+    if max - median <= 0.0 {
+        return vec![0.0; scores.len()];
+    }
+    scores
+        .iter()
+        .map(|s| ((s - median) / (max - median)).max(0.0))
+        .collect()
+}
+
+/// Personalised PageRank over `links` restarting at `personal`: the scores and each file's
+/// weighted degree (in and out).
+fn pagerank(links: &FileLinks<'_>, query: &Query, personal: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    let n = personal.len();
     // Weighted adjacency in both directions, in edge order (from, to sorted), then by target:
     // node i's links are `adj[start[i]..start[i + 1]]`.
     let mut weighted: Vec<(usize, usize, f64)> = Vec::with_capacity(links.edges.len());
     let mut start = vec![0usize; n + 1];
+    let mut degree = vec![0.0f64; n];
     for e in &links.edges {
         let (a, b) = (e.from, e.to);
         let mut w = e.imports as f64;
         for &(name, nw) in &e.names {
-            w += if mentioned.contains(name) {
+            w += if query.code_names.contains(name) {
                 nw * MENTION_BOOST
             } else {
                 nw
@@ -150,6 +250,8 @@ pub fn rank(links: &FileLinks<'_>, task_text: &str) -> Vec<Ranked> {
         weighted.push((a, b, w));
         start[a + 1] += 1;
         start[b + 1] += 1;
+        degree[a] += w;
+        degree[b] += w;
     }
     for i in 0..n {
         start[i + 1] += start[i];
@@ -169,7 +271,7 @@ pub fn rank(links: &FileLinks<'_>, task_text: &str) -> Vec<Ranked> {
     let out: Vec<&[(usize, f64)]> = (0..n).map(|i| &adj[start[i]..start[i + 1]]).collect();
     let out_total: Vec<f64> = out.iter().map(|l| l.iter().map(|(_, w)| w).sum()).collect();
 
-    let mut r = personal.clone();
+    let mut r = personal.to_vec();
     let mut next = vec![0.0f64; n];
     for _ in 0..ITERATIONS {
         let mut dangling = 0.0;
@@ -194,24 +296,75 @@ pub fn rank(links: &FileLinks<'_>, task_text: &str) -> Vec<Ranked> {
             break;
         }
     }
+    (r, degree)
+}
 
-    let mut ranked: Vec<Ranked> = (0..n)
-        .map(|i| Ranked {
-            file: i,
-            score: r[i],
-            reason: if named[i] {
-                Reason::Named
-            } else if !defines[i].is_empty() {
-                Reason::Defines(defines[i].iter().take(3).cloned().collect())
-            } else {
-                Reason::Graph
-            },
-        })
-        .collect();
-    ranked.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then_with(|| paths[a.file].cmp(paths[b.file]))
-    });
-    ranked
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codegraph::graph::LinkEdge;
+
+    fn bare(path: &str) -> SourceFile {
+        SourceFile {
+            path: path.into(),
+            lang: None,
+            bytes: 0,
+            text: None,
+            facts: None,
+        }
+    }
+
+    fn order(r: &Ranking, paths: &[&str]) -> Vec<String> {
+        r.ranked.iter().map(|x| paths[x.file].to_string()).collect()
+    }
+
+    #[test]
+    fn pagerank_from_a_named_file_reaches_its_callers_and_callees() {
+        // caller.rs uses core.rs, core.rs uses helper.rs; x and y stand apart, y a hub of x's.
+        let paths = [
+            "src/caller.rs",
+            "src/core.rs",
+            "src/helper.rs",
+            "src/x.rs",
+            "src/y.rs",
+        ];
+        let files: Vec<SourceFile> = paths.iter().map(|p| bare(p)).collect();
+        let edge = |from, to| LinkEdge {
+            from,
+            to,
+            imports: 1,
+            names: Vec::new(),
+        };
+        let links = FileLinks {
+            paths: paths.to_vec(),
+            modules: vec![None; paths.len()],
+            edges: vec![edge(0, 1), edge(1, 2), edge(3, 4)],
+            definers: Default::default(),
+        };
+        let r = rank(&links, &files, "Make src/core.rs thread-safe");
+        let got = order(&r, &paths);
+        assert_eq!(got[0], "src/core.rs", "{got:?}");
+        let pos = |p: &str| got.iter().position(|g| g == p).unwrap();
+        assert!(pos("src/caller.rs") < pos("src/x.rs"), "{got:?}");
+        assert!(pos("src/caller.rs") < pos("src/y.rs"), "{got:?}");
+        assert!(pos("src/helper.rs") < pos("src/x.rs"), "{got:?}");
+        assert_eq!(r.ranked[0].reason, Reason::Named);
+    }
+
+    #[test]
+    fn ranking_is_deterministic_and_ties_go_by_path() {
+        let paths = ["b.rs", "a.rs", "c.rs"];
+        let files: Vec<SourceFile> = paths.iter().map(|p| bare(p)).collect();
+        let links = FileLinks {
+            paths: paths.to_vec(),
+            modules: vec![None; 3],
+            edges: Vec::new(),
+            definers: Default::default(),
+        };
+        let first = order(&rank(&links, &files, ""), &paths);
+        assert_eq!(first, ["a.rs", "b.rs", "c.rs"]);
+        for _ in 0..3 {
+            assert_eq!(order(&rank(&links, &files, ""), &paths), first);
+        }
+    }
 }

@@ -1,19 +1,28 @@
 //! Rendering ranked files as Markdown under a hard token budget, counted exactly (o200k_base)
-//! on the final text.
+//! on the final text. In: the files, the ranking (with the query's lexical relevance) and a
+//! budget. Out: the text, its token count and one section per file shown.
 //!
-//! Files go in rank order: full text while it fits (at most 80% of the budget when not every
-//! file fits, so outlines and names keep some room), else an outline (signatures and headers;
-//! `⋮` marks elided lines) while it fits in 92%, else the file's name in a closing list. Whole
-//! sections and whole lines only: nothing is ever cut mid-line. The finished text is counted
-//! again and trailing entries are dropped until it fits, so the budget holds exactly even
-//! where token boundaries merge across sections.
+//! When every file fits in full, every file is in full. Otherwise three passes (see
+//! `place`): in rank order, full text for each file that fits within `FILE_SHARE` of the
+//! budget (a few huge central files must not eat it) and within the room left once the
+//! outlines of the better-ranked files that did not fit are reserved; then those outlines:
+//! headers and signatures plus the whole bodies of the definitions most relevant to the task
+//! (BM25 of the query's terms over each function's lines, at least `BODY_BAR` of the best
+//! one's; functions that take locks or touch atomics get `SYNC_BONUS`), dropping the least
+//! relevant bodies while it does not fit, `⋮` marking every elided run, so the code a
+//! refactor must change, racy code included, is visible even when its file is not in full;
+//! then plain outlines of the other files while they fit in `OUTLINE_SHARE`; then names.
+//! Whole sections and
+//! whole lines only: nothing is ever cut mid-line. The finished text is counted again and
+//! trailing entries are dropped until it fits, so the budget holds exactly even where token
+//! boundaries merge across sections.
 
 use std::path::Path;
 
-use super::rank::Ranked;
+use super::rank::{Ranked, Ranking};
 use super::tokens::TokenCache;
-use super::walk::SourceFile;
 use crate::catalog::Language as Lang;
+use crate::codegraph::walk::SourceFile;
 
 /// How much of a file a pack shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -27,7 +36,7 @@ pub enum Mode {
     Name,
 }
 
-const HEADER: &str = "# Repository map\n\nFiles ranked by relevance to the task: full text first, then outlines (⋮ marks elided lines), then the names of other files.\n";
+pub(crate) const HEADER: &str = "# Repository map\n\nFiles ranked by relevance to the task: full text first, then outlines (⋮ marks elided lines), then the names of other files.\n";
 /// Files in a row that may fail to fit in one mode before that mode is given up.
 const MAX_MISSES: usize = 25;
 const NAMES_HEADER: &str = "\n## Other files\n\n";
@@ -64,6 +73,25 @@ pub struct Section {
     pub text: String,
     /// Its tokens counted alone.
     pub tokens: usize,
+}
+
+impl Section {
+    /// File `file` at `rank`, shown as `mode`: `text` of `tokens` tokens.
+    pub(crate) fn new(
+        file: usize,
+        rank: usize,
+        mode: Mode,
+        text: String,
+        tokens: usize,
+    ) -> Section {
+        Section {
+            file,
+            rank,
+            mode,
+            text,
+            tokens,
+        }
+    }
 }
 
 /// The rendered pack.
@@ -105,7 +133,7 @@ fn lang_tag(path: &str) -> &str {
     }
 }
 
-fn code_section(path: &str, note: &str, body: &str) -> String {
+pub(crate) fn code_section(path: &str, note: &str, body: &str) -> String {
     let fence = fence_for(body);
     let mut s = format!("\n## {path}{note}\n\n{fence}{}\n", lang_tag(path));
     s.push_str(body);
@@ -119,6 +147,12 @@ fn code_section(path: &str, note: &str, body: &str) -> String {
 
 /// The outline of a parsed file: each definition's header lines, `⋮` for what is left out.
 pub fn outline(file: &SourceFile) -> Option<String> {
+    outline_keeping(file, &[])
+}
+
+/// The outline of a parsed file that also keeps the whole bodies of the definitions
+/// `bodies` (indexes into its `facts.defs`).
+pub fn outline_keeping(file: &SourceFile, bodies: &[usize]) -> Option<String> {
     let facts = file.facts.as_ref()?;
     let text = file.text.as_ref()?;
     let lines: Vec<&str> = text.lines().collect();
@@ -140,6 +174,13 @@ pub fn outline(file: &SourceFile) -> Option<String> {
             }
         }
     }
+    for d in bodies.iter().filter_map(|&i| facts.defs.get(i)) {
+        let first = (d.line as usize).clamp(1, lines.len().max(1));
+        let last = (d.end_line as usize).min(lines.len());
+        if first <= last {
+            keep[first..=last].iter_mut().for_each(|k| *k = true);
+        }
+    }
     let mut out = String::new();
     let mut elided = false;
     for (i, line) in lines.iter().enumerate() {
@@ -155,7 +196,7 @@ pub fn outline(file: &SourceFile) -> Option<String> {
     Some(out)
 }
 
-fn full_text(root: &Path, file: &SourceFile) -> Option<String> {
+pub(crate) fn full_text(root: &Path, file: &SourceFile) -> Option<String> {
     if let Some(t) = &file.text {
         return Some(t.clone());
     }
@@ -163,14 +204,37 @@ fn full_text(root: &Path, file: &SourceFile) -> Option<String> {
     (!t.contains('\0')).then_some(t)
 }
 
-/// Renders `ranked` files under `budget` tokens; counts come from `tokens` when it has them.
+/// Share of the budget that full files may take when not every file fits (what the outlines
+/// reserved for better-ranked files leave).
+const FULL_SHARE: usize = 94;
+/// Share of the budget one file may take in full (or as an outline) when not every file fits.
+const FILE_SHARE: usize = 50;
+/// Share of the budget full files and outlines may take together (names get the rest).
+const OUTLINE_SHARE: usize = 94;
+/// A definition's body is kept in an outline when its relevance is at least this share of the
+/// best definition's among the files outlined.
+const BODY_BAR: f64 = 0.3;
+/// Added to a function's relevance (a share of the best one's) when its body synchronises
+/// threads: code that takes locks or touches atomics is where a refactor that moves code
+/// around breaks things, so its body is worth showing even when the task does not name it.
+const SYNC_BONUS: f64 = 0.5;
+/// Files whose definitions are scored for bodies, beyond those in full.
+const BODY_CANDIDATES: usize = 50;
+
+/// What a file's outline keeps beyond headers: the bodies of these definitions (indexes into
+/// its `facts.defs`), best first.
+type Bodies = Vec<usize>;
+
+/// Renders `ranking`'s files under `budget` tokens; counts come from `tokens` when it has
+/// them.
 pub fn render(
     root: &Path,
     files: &[SourceFile],
-    ranked: &[Ranked],
+    ranking: &Ranking,
     budget: usize,
     tokens: &mut TokenCache,
 ) -> Rendered {
+    let ranked = &ranking.ranked;
     let header_tokens = tokens.count(HEADER);
     if header_tokens > budget {
         return Rendered {
@@ -179,82 +243,20 @@ pub fn render(
             sections: Vec::new(),
         };
     }
-    // First try everything in full; if it does not all fit, place with caps.
-    let mut attempt = |caps: Option<(usize, usize)>| -> (Vec<Section>, Vec<(usize, usize)>, bool) {
-        let mut used = header_tokens;
-        let mut sections = Vec::new();
-        let mut names = Vec::new();
-        let mut all_full = true;
-        let (full_cap, outline_cap) = caps.unwrap_or((budget, budget));
-        // Counting tokens costs time: after this many files in a row that did not fit in a
-        // mode, stop trying that mode (a large tree would otherwise be tokenized whole).
-        let (mut full_misses, mut outline_misses) = (0, 0);
-        for (rank, r) in ranked.iter().enumerate() {
-            let file = &files[r.file];
-            let room = full_cap.saturating_sub(used);
-            // A token is rarely more than 8 bytes of source: skip counting what cannot fit.
-            if full_misses < MAX_MISSES && (file.bytes as usize) <= room.saturating_mul(8) {
-                if let Some(text) = full_text(root, file) {
-                    let s = code_section(&file.path, "", &text);
-                    let t = tokens.count(&s);
-                    if used + t <= full_cap {
-                        used += t;
-                        full_misses = 0;
-                        sections.push(Section {
-                            file: r.file,
-                            rank,
-                            mode: Mode::Full,
-                            text: s,
-                            tokens: t,
-                        });
-                        continue;
-                    }
-                }
+    let (mut sections, mut names) =
+        match all_in_full(root, files, ranked, budget, header_tokens, tokens) {
+            Some(sections) => (sections, Vec::new()),
+            None => {
+                let bodies = choose_bodies(files, ranking);
+                place(root, files, ranked, &bodies, budget, header_tokens, tokens)
             }
-            full_misses += 1;
-            all_full = false;
-            if caps.is_none() {
-                break;
-            }
-            let o = (outline_misses < MAX_MISSES)
-                .then(|| outline(file))
-                .flatten();
-            if let Some(o) = o {
-                outline_misses += 1;
-                if o.len() <= outline_cap.saturating_sub(used).saturating_mul(8) {
-                    let s = code_section(&file.path, " (outline)", &o);
-                    let t = tokens.count(&s);
-                    if used + t <= outline_cap {
-                        used += t;
-                        sections.push(Section {
-                            file: r.file,
-                            rank,
-                            mode: Mode::Outline,
-                            text: s,
-                            tokens: t,
-                        });
-                        outline_misses = 0;
-                        continue;
-                    }
-                }
-            }
-            names.push((rank, r.file));
-        }
-        (sections, names, all_full)
-    };
-    let (mut sections, mut names, all_full) = attempt(None);
-    if !all_full {
-        (sections, names) = {
-            let (s, n, _) = attempt(Some((budget * 80 / 100, budget * 92 / 100)));
-            (s, n)
         };
-    }
     let mut used = header_tokens + sections.iter().map(|s| s.tokens).sum::<usize>();
     if !names.is_empty() {
         let ht = tokens.count(NAMES_HEADER);
         if used + ht < budget {
             used += ht;
-            for (rank, f) in names {
+            for (rank, f) in names.drain(..) {
                 let line = format!("{}\n", files[f].path);
                 let t = tokens.count(&line);
                 if used + t > budget {
@@ -271,7 +273,16 @@ pub fn render(
             }
         }
     }
-    // Exact count on the final text; drop trailing entries while over.
+    fit_exactly(sections, budget, tokens)
+}
+
+/// The text of `sections` counted exactly on the final text, trailing sections dropped while
+/// it is over `budget`.
+pub(crate) fn fit_exactly(
+    mut sections: Vec<Section>,
+    budget: usize,
+    tokens: &mut TokenCache,
+) -> Rendered {
     loop {
         let text = assemble(&sections);
         let total = tokens.count(&text);
@@ -286,7 +297,272 @@ pub fn render(
     }
 }
 
-fn assemble(sections: &[Section]) -> String {
+/// Every file in full, if that fits the budget.
+fn all_in_full(
+    root: &Path,
+    files: &[SourceFile],
+    ranked: &[Ranked],
+    budget: usize,
+    header_tokens: usize,
+    tokens: &mut TokenCache,
+) -> Option<Vec<Section>> {
+    let mut used = header_tokens;
+    let mut sections = Vec::new();
+    for (rank, r) in ranked.iter().enumerate() {
+        let file = &files[r.file];
+        // A token is rarely more than 8 bytes of source: skip counting what cannot fit.
+        if (file.bytes as usize) > budget.saturating_sub(used).saturating_mul(8) {
+            return None;
+        }
+        let s = code_section(&file.path, "", &full_text(root, file)?);
+        let t = tokens.count(&s);
+        if used + t > budget {
+            return None;
+        }
+        used += t;
+        sections.push(Section::new(r.file, rank, Mode::Full, s, t));
+    }
+    Some(sections)
+}
+
+/// The bodies worth keeping in each file's outline (by file index): definitions whose
+/// relevance to the query reaches [`BODY_BAR`] of the best among the first
+/// [`BODY_CANDIDATES`] ranked files, best first.
+fn choose_bodies(files: &[SourceFile], ranking: &Ranking) -> Vec<Bodies> {
+    let mut out = vec![Bodies::new(); files.len()];
+    if ranking.lexical.vocab.is_empty() {
+        return out;
+    }
+    let scored: Vec<(usize, Vec<f64>)> = ranking
+        .ranked
+        .iter()
+        .take(BODY_CANDIDATES)
+        .map(|r| (r.file, ranking.lexical.def_scores(&files[r.file])))
+        .collect();
+    // Relevance as a share of the best function's (bodies that only synchronise still count
+    // when no function uses the query's terms).
+    let best = scored
+        .iter()
+        .flat_map(|(_, s)| s.iter().copied())
+        .fold(0.0, f64::max);
+    let best = if best > 0.0 { best } else { 1.0 };
+    for (file, mut scores) in scored {
+        let sync = synchronising_defs(&files[file]);
+        for (d, s) in scores.iter_mut().enumerate() {
+            *s /= best;
+            if sync.get(d).copied().unwrap_or(false) {
+                *s += SYNC_BONUS;
+            }
+        }
+        let mut keep: Vec<usize> = (0..scores.len())
+            .filter(|&d| scores[d] >= BODY_BAR)
+            .collect();
+        keep.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+        out[file] = keep;
+    }
+    out
+}
+
+/// Words that mark code synchronising threads (matched as whole identifiers or their
+/// `_`/camelCase parts, case-insensitively).
+const SYNC_WORDS: &[&str] = &[
+    "lock",
+    "locked",
+    "rlock",
+    "mutex",
+    "rwlock",
+    "condvar",
+    "condition",
+    "semaphore",
+    "atomic",
+    "threading",
+    "acquire",
+    "release",
+    "notify",
+    "fetch",
+    "compare",
+    "barrier",
+    "spawn",
+];
+
+/// Per definition of `file` (in `facts.defs` order): whether a function's or method's body
+/// uses a [`SYNC_WORDS`] word.
+fn synchronising_defs(file: &SourceFile) -> Vec<bool> {
+    let (Some(facts), Some(text)) = (&file.facts, &file.text) else {
+        return Vec::new();
+    };
+    let mut sync_lines = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut hit = false;
+        for word in line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+            super::query::subwords(word, |s| {
+                hit |= SYNC_WORDS.iter().any(|w| s.eq_ignore_ascii_case(w));
+            });
+        }
+        if hit {
+            sync_lines.push(i as u32 + 1);
+        }
+    }
+    facts
+        .defs
+        .iter()
+        .map(|d| {
+            matches!(
+                d.kind,
+                crate::codegraph::SymbolKind::Function | crate::codegraph::SymbolKind::Method
+            ) && {
+                let from = sync_lines.partition_point(|&l| l < d.line);
+                sync_lines.get(from).is_some_and(|&l| l <= d.end_line)
+            }
+        })
+        .collect()
+}
+
+/// Places files when not all fit in full, in three passes:
+///
+/// 1. in rank order, full text for each file that fits within its share of the budget and
+///    the room left for full files once the outlines of the better-ranked files that did not
+///    fit are reserved (a file that does not fit is skipped, not waited for, and a small
+///    file far down the ranking cannot take the room of a relevant file's outline);
+/// 2. the reserved outlines, in rank order, each with the bodies chosen for it (fewer if they
+///    do not fit);
+/// 3. outlines of the other files, in rank order, while they fit; names for the rest.
+///
+/// Returns the sections (full first, then outlines, each in rank order) and the files left
+/// as names.
+fn place(
+    root: &Path,
+    files: &[SourceFile],
+    ranked: &[Ranked],
+    bodies: &[Bodies],
+    budget: usize,
+    header_tokens: usize,
+    tokens: &mut TokenCache,
+) -> (Vec<Section>, Vec<(usize, usize)>) {
+    let full_cap = budget * FULL_SHARE / 100;
+    let outline_cap = budget * OUTLINE_SHARE / 100;
+    let file_cap = budget * FILE_SHARE / 100;
+    let mut used = header_tokens;
+    let mut reserved = 0;
+    let mut sections = Vec::new();
+    let mut outlines: Vec<Option<Section>> = vec![None; ranked.len()];
+    let mut full = vec![false; ranked.len()];
+    // Counting tokens costs time: after this many files in a row that did not fit in a mode,
+    // stop trying that mode (a large tree would otherwise be tokenized whole).
+    let mut misses = 0;
+    for (rank, r) in ranked.iter().enumerate() {
+        let file = &files[r.file];
+        let room = full_cap.saturating_sub(used + reserved).min(file_cap);
+        if misses >= MAX_MISSES || room == 0 {
+            break;
+        }
+        // A token is rarely more than 8 bytes of source: skip counting what cannot fit.
+        let fits = ((file.bytes as usize) <= room.saturating_mul(8))
+            .then(|| full_text(root, file))
+            .flatten()
+            .map(|text| code_section(&file.path, "", &text))
+            .map(|s| (tokens.count(&s), s))
+            .filter(|(t, _)| *t <= room);
+        if let Some((t, s)) = fits {
+            used += t;
+            misses = 0;
+            full[rank] = true;
+            sections.push(Section::new(r.file, rank, Mode::Full, s, t));
+            continue;
+        }
+        misses += 1;
+        if used + reserved < outline_cap {
+            let room = outline_cap.saturating_sub(used + reserved).min(file_cap);
+            if let Some((s, t)) = fitting_outline(file, &[], room, tokens) {
+                reserved += t;
+                outlines[rank] = Some(Section::new(r.file, rank, Mode::Outline, s, t));
+            }
+        }
+    }
+    // The reserved outlines, with bodies where they fit.
+    for (rank, r) in ranked.iter().enumerate() {
+        let Some(plain) = outlines[rank].take() else {
+            continue;
+        };
+        reserved -= plain.tokens;
+        if bodies[r.file].is_empty() {
+            used += plain.tokens;
+            outlines[rank] = Some(plain);
+            continue;
+        }
+        let room = outline_cap
+            .saturating_sub(used + reserved)
+            .min(file_cap)
+            .max(plain.tokens);
+        let section = match fitting_outline(&files[r.file], &bodies[r.file], room, tokens) {
+            Some((text, t)) if t <= room => Section {
+                text,
+                tokens: t,
+                ..plain
+            },
+            _ => plain,
+        };
+        used += section.tokens;
+        outlines[rank] = Some(section);
+    }
+    let mut names = Vec::new();
+    let mut misses = 0;
+    for (rank, r) in ranked.iter().enumerate() {
+        if full[rank] || outlines[rank].is_some() {
+            continue;
+        }
+        let file = &files[r.file];
+        if misses < MAX_MISSES {
+            let room = outline_cap.saturating_sub(used).min(file_cap);
+            if let Some((s, t)) = fitting_outline(file, &[], room, tokens) {
+                used += t;
+                misses = 0;
+                outlines[rank] = Some(Section::new(r.file, rank, Mode::Outline, s, t));
+                continue;
+            }
+            if file.facts.is_some() {
+                misses += 1;
+            }
+        }
+        names.push((rank, r.file));
+    }
+    sections.extend(outlines.into_iter().flatten());
+    (sections, names)
+}
+
+/// The fullest outline section of `file` within `room` tokens: with all of `bodies`, then
+/// dropping the least relevant one at a time, down to headers only; `None` if even that does
+/// not fit (or the file has no outline).
+fn fitting_outline(
+    file: &SourceFile,
+    bodies: &[usize],
+    room: usize,
+    tokens: &mut TokenCache,
+) -> Option<(String, usize)> {
+    let mut keep = bodies.len();
+    loop {
+        let o = outline_keeping(file, &bodies[..keep])?;
+        // Skip counting what cannot fit (a token is rarely more than 8 bytes).
+        if o.len() <= room.saturating_mul(8) {
+            let s = code_section(&file.path, " (outline)", &o);
+            let t = tokens.count(&s);
+            if t <= room {
+                return Some((s, t));
+            }
+            // Estimate how many bodies to drop from the overshoot rather than one by one.
+            if keep > 0 {
+                keep = keep.min(keep * room / t.max(1)).min(keep - 1);
+                continue;
+            }
+        } else if keep > 0 {
+            keep -= 1;
+            continue;
+        }
+        return None;
+    }
+}
+
+pub(crate) fn assemble(sections: &[Section]) -> String {
     let mut text = String::from(HEADER);
     let mut names_started = false;
     for s in sections {

@@ -16,13 +16,8 @@ fn fixture_like_tree() -> tempfile::TempDir {
         files.push((format!("pkg/m{i}.py"), body));
     }
     files.push(("pkg/__init__.py".into(), String::new()));
-    let dir = tempfile::tempdir().unwrap();
-    for (p, t) in &files {
-        let p = dir.path().join(p);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, t).unwrap();
-    }
-    dir
+    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (&p[..], &t[..])).collect();
+    crate::test_support::tree(&files)
 }
 
 #[test]
@@ -90,4 +85,118 @@ fn the_task_pulls_named_files_and_their_dependencies_up() {
         .text
         .contains(&format!("## {} (outline)", outlined.path)));
     assert!(packed.text.contains("⋮"));
+}
+
+/// A tree whose functions differ in what they are about: `pkg/m{i}.py` each hold a
+/// `settle_ledger_{i}` whose body works the ledger under a lock, and helpers that do not.
+fn ledger_tree() -> tempfile::TempDir {
+    let mut files: Vec<(String, String)> = vec![("pkg/__init__.py".into(), String::new())];
+    for i in 0..12 {
+        let mut body = format!(
+            "import threading\nfrom .m{} import helper_{}\n\n",
+            (i + 1) % 12,
+            (i + 1) % 12
+        );
+        body.push_str(&format!(
+            "def settle_ledger_{i}(ledger, lock):\n    \"\"\"Settle the ledger balance.\"\"\"\n    with lock:\n        balance = ledger.balance\n        ledger.balance = balance + {i}\n    return ledger\n\n"
+        ));
+        for j in 0..6 {
+            body.push_str(&format!(
+                "def helper_{i}_{j}(value):\n    total = value * {j}\n    total += {i}\n    return total\n\n"
+            ));
+        }
+        body.push_str(&format!("def helper_{i}(x):\n    return x\n"));
+        files.push((format!("pkg/m{i}.py"), body));
+    }
+    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (&p[..], &t[..])).collect();
+    crate::test_support::tree(&files)
+}
+
+#[test]
+fn outlines_keep_relevant_bodies_and_budgets_stay_exact() {
+    let dir = ledger_tree();
+    let query = "Settle the ledger balance atomically";
+    let mut saw_body = false;
+    for budget in (300..4000).step_by(97) {
+        // pkg/__init__.py is empty: its outline has nothing to elide.
+        let options = PackOptions {
+            budget,
+            cache_dir: None,
+        };
+        let packed = pack_dir(dir.path(), query, &options).unwrap();
+        assert_eq!(count_tokens(&packed.text), packed.tokens);
+        assert!(
+            packed.tokens <= budget,
+            "budget {budget}: {}",
+            packed.tokens
+        );
+        let outlined = packed
+            .files
+            .iter()
+            .filter(|f| f.mode == Mode::Outline && f.path != "pkg/__init__.py");
+        for f in outlined {
+            let head = format!("## {} (outline)", f.path);
+            let at = packed.text.find(&head).unwrap();
+            let section = &packed.text[at..];
+            let section = &section[..section[3..].find("\n## ").map_or(section.len(), |e| e + 3)];
+            // Irrelevant helpers' bodies are elided, the ledger's body is kept.
+            assert!(!section.contains("total += "), "{section}");
+            if section.contains("ledger.balance = balance") {
+                saw_body = true;
+            }
+            assert!(section.contains('⋮'));
+        }
+    }
+    assert!(saw_body, "some outline keeps the relevant body");
+}
+
+#[test]
+fn query_packs_are_byte_identical_across_runs() {
+    let dir = ledger_tree();
+    let cache = tempfile::tempdir().unwrap();
+    let options = PackOptions {
+        budget: 1500,
+        cache_dir: Some(cache.path().to_path_buf()),
+    };
+    let query = "time: settle the ledger (`settle_ledger_3`) in pkg/m3.py";
+    let first = pack_dir(dir.path(), query, &options).unwrap();
+    for _ in 0..3 {
+        let again = pack_dir(dir.path(), query, &options).unwrap();
+        assert_eq!(
+            serde_json::to_string(&again).unwrap(),
+            serde_json::to_string(&first).unwrap()
+        );
+    }
+    assert_eq!(first.files[0].path, "pkg/m3.py");
+}
+
+#[test]
+fn no_single_file_takes_more_than_its_share_when_not_all_fit() {
+    let mut big = String::from("def huge():\n");
+    for i in 0..400 {
+        big.push_str(&format!("    value_{i} = compute_{i}()\n"));
+    }
+    let dir = crate::test_support::tree(&[
+        ("app/big.py", &big),
+        ("app/small.py", "def huge_helper():\n    return 1\n"),
+        ("app/other.py", "def unrelated():\n    return 2\n"),
+    ]);
+    let budget = 2000;
+    let options = PackOptions {
+        budget,
+        cache_dir: None,
+    };
+    let packed = pack_dir(dir.path(), "Split huge into parts", &options).unwrap();
+    for f in &packed.files {
+        assert!(
+            f.tokens <= budget / 4,
+            "{} takes {} tokens",
+            f.path,
+            f.tokens
+        );
+    }
+    assert_eq!(
+        packed.file("app/big.py").map(|f| f.mode),
+        Some(Mode::Outline)
+    );
 }

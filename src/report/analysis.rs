@@ -2,7 +2,8 @@
 //!
 //! In: the run's metadata and records. Out: a [`ModelStats`] per model (resolve rate with a
 //! Wilson interval over tasks, mean pass@1 with a bootstrap interval and unbiased pass@k when
-//! there are several samples, the rate of each verdict dimension, tokens and cost) and a
+//! there are several samples, the rate of each verdict dimension, tokens and cost, the mode and
+//! an agent's turns) and a
 //! [`PairTest`] for every pair of models on the tasks both were graded on (exact McNemar with
 //! one sample, a paired bootstrap over per-task resolve rates with several). Harness errors are
 //! left out everywhere: they say nothing about a model.
@@ -11,6 +12,7 @@ use std::collections::BTreeMap;
 
 use super::stats;
 use crate::catalog::TaskId;
+use crate::model::tools::Mode;
 use crate::score::TestGrade;
 use crate::store::{AttemptOutcome, AttemptRecord, RunMeta};
 
@@ -80,6 +82,11 @@ pub struct ModelStats {
     pub cost_usd: Option<f64>,
     /// Attempts whose usage is unknown.
     pub usage_unknown: usize,
+    /// How its attempts were made (from its name: `NAME+agent`, `oracle` and `nop` are
+    /// agents). A name never holds both modes, so a row never pools them.
+    pub mode: Mode,
+    /// Agent turns summed over graded attempts (`None` for a single-shot model).
+    pub turns: Option<u64>,
 }
 
 impl ModelStats {
@@ -87,6 +94,22 @@ impl ModelStats {
     pub fn cost_per_resolved(&self) -> Option<f64> {
         match (self.cost_usd, self.resolved) {
             (Some(c), r) if r > 0 => Some(c / r as f64),
+            _ => None,
+        }
+    }
+
+    /// Agent turns per resolved attempt, when the model is an agent and resolved any.
+    pub fn turns_per_resolved(&self) -> Option<f64> {
+        match (self.turns, self.resolved) {
+            (Some(t), r) if r > 0 => Some(t as f64 / r as f64),
+            _ => None,
+        }
+    }
+
+    /// Input plus output tokens per resolved attempt, when known and any resolved.
+    pub fn tokens_per_resolved(&self) -> Option<f64> {
+        match (self.tokens, self.resolved) {
+            (Some((i, o)), r) if r > 0 => Some((i + o) as f64 / r as f64),
             _ => None,
         }
     }
@@ -226,6 +249,13 @@ pub fn model_stats(meta: &RunMeta, records: &[AttemptRecord]) -> Vec<ModelStats>
                     None => unknown += 1,
                 }
             }
+            let mode = crate::model::mode_of_name(&model);
+            let turns = (mode == Mode::Agent).then(|| {
+                mine.iter()
+                    .filter_map(|r| r.ask.as_ref()?.agent.as_ref())
+                    .map(|a| a.turns as u64)
+                    .sum()
+            });
             ModelStats {
                 model,
                 tasks: tasks.len(),
@@ -244,6 +274,8 @@ pub fn model_stats(meta: &RunMeta, records: &[AttemptRecord]) -> Vec<ModelStats>
                 tokens,
                 cost_usd: cost,
                 usage_unknown: unknown,
+                mode,
+                turns,
             }
         })
         .collect()
@@ -341,6 +373,7 @@ mod tests {
             sandbox: SandboxMode::ProcessGroup,
             shard: None,
             merged_from: vec![],
+            skipped: vec![],
         }
     }
 

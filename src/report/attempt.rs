@@ -91,6 +91,15 @@ pub fn explain(record: &AttemptRecord) -> String {
         let flags: Vec<String> = v.hygiene.iter().map(ToString::to_string).collect();
         out.push_str(&format!("; hygiene: {}", flags.join(", ")));
     }
+    if v.integrity.is_tampered() {
+        let evidence: Vec<String> = v
+            .integrity
+            .evidence()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        out.push_str(&format!("; tampered: {}", evidence.join(", ")));
+    }
     out
 }
 
@@ -161,6 +170,12 @@ pub fn render_attempt(r: &AttemptRecord, artifacts: &std::path::Path) -> String 
         for flag in &v.hygiene {
             let _ = writeln!(out, "hygiene: {flag}");
         }
+        if !v.integrity.is_not_checked() {
+            let _ = writeln!(out, "integrity: {}", v.integrity);
+            for evidence in v.integrity.evidence() {
+                let _ = writeln!(out, "  {evidence}");
+            }
+        }
     }
     let t = &r.timing;
     // Each command's build part beside it: the tests' build is in the tests' time, each
@@ -196,5 +211,28 @@ pub fn render_attempt(r: &AttemptRecord, artifacts: &std::path::Path) -> String 
         t.grade_ms
     );
     let _ = writeln!(out, "artifacts: {}", artifacts.display());
+    if let Some(agent) = r.ask.as_ref().and_then(|a| a.agent.as_ref()) {
+        let _ = writeln!(
+            out,
+            "agent: {} after {} turn(s), {} tool call(s), {} command(s) killed by the time limit, {} ms",
+            agent.stop, agent.turns, agent.tool_calls, agent.command_timeouts, agent.wall_ms
+        );
+    }
+    let trajectory = artifacts.join(crate::attempt::Artifact::Trajectory.file_name());
+    if let Ok(text) = std::fs::read_to_string(&trajectory) {
+        match serde_json::from_str::<crate::agent::trajectory::Trajectory>(&text) {
+            Ok(t) => {
+                out.push('\n');
+                out.push_str(&crate::agent::trajectory::render(&t));
+            }
+            Err(e) => {
+                let _ = writeln!(
+                    out,
+                    "trajectory: {} does not read: {e}",
+                    trajectory.display()
+                );
+            }
+        }
+    }
     out
 }

@@ -7,7 +7,8 @@
 //! a chart, paired comparisons, the tasks x models matrix coloured by outcome, and one row per
 //! attempt with its one-line reason (sortable and filterable by task, model and outcome with a
 //! little script; complete without it). Each attempt's details are a page of their own,
-//! `report/ATTEMPT_ID.html` ([`detail`]), linked from its row and its matrix cell: a file://
+//! `report/ATTEMPT_ID.html` ([`detail`]; an agent's trajectory as collapsible steps there, from
+//! `trajectory.rs`), linked from its row and its matrix cell: a file://
 //! page cannot fetch, so the details are never loaded into report.html.
 
 mod detail;
@@ -45,24 +46,13 @@ pub fn esc(s: &str) -> String {
 }
 
 fn capped(text: &str) -> String {
-    if text.len() <= EMBED_CAP {
-        return text.to_string();
-    }
-    let half = EMBED_CAP / 2;
-    let mut head_end = half;
-    while !text.is_char_boundary(head_end) {
-        head_end -= 1;
-    }
-    let mut tail_start = text.len() - half;
-    while !text.is_char_boundary(tail_start) {
-        tail_start += 1;
-    }
-    format!(
-        "{}\n[... {} bytes cut ...]\n{}",
-        &text[..head_end],
-        tail_start - head_end,
-        &text[tail_start..]
-    )
+    capped_to(text, EMBED_CAP)
+}
+
+/// `text` if it is at most `cap` bytes, else its head and tail (`cap` bytes in all) with the
+/// cut marked between them.
+pub(super) fn capped_to(text: &str, cap: usize) -> String {
+    crate::fsutil::cut_middle(text, cap, |n| format!("\n[... {n} bytes cut ...]\n"))
 }
 
 /// The CSS class (colour) of an attempt's outcome, finer than [`AttemptOutcome`]: a scored
@@ -74,6 +64,7 @@ pub fn outcome_class(r: &AttemptRecord) -> &'static str {
         AttemptOutcome::Error => "error",
         AttemptOutcome::ModelError => "model-error",
         AttemptOutcome::Unresolved => match r.verdict() {
+            Some(v) if v.integrity.is_tampered() => "tampered",
             Some(v) if v.tests.grade == TestGrade::Full && !v.races_fixed() => "race-missed",
             Some(v) if v.tests.grade == TestGrade::Full && !v.rules_hold() => "rule-broken",
             Some(v) if v.tests.grade == TestGrade::Full => "hygiene",
@@ -83,8 +74,9 @@ pub fn outcome_class(r: &AttemptRecord) -> &'static str {
     }
 }
 
-const LEGEND: [(&str, &str); 9] = [
+const LEGEND: [(&str, &str); 10] = [
     ("resolved", "resolved"),
+    ("tampered", "tried to change its grade (integrity tampered)"),
     ("race-missed", "tests FULL, race still there"),
     (
         "rule-broken",
@@ -101,7 +93,7 @@ const LEGEND: [(&str, &str); 9] = [
     ("error", "harness error"),
 ];
 
-const CSS: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:1em 2em;color:#1d2330}h1{font-size:1.5em}h2{border-bottom:1px solid #ccd;padding-bottom:.2em;margin-top:2em}table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccd;padding:.25em .6em;text-align:right}th:first-child,td:first-child{text-align:left}th{background:#eef0f6}.warn{background:#fff3cd;border:1px solid #e0b000;padding:.5em 1em}.cell a{display:inline-block;width:1.4em;height:1.4em;margin:1px;border-radius:3px;text-decoration:none}.resolved{background:#2e9e4f}.race-missed{background:#f0a020}.rule-broken{background:#c2185b}.hygiene{background:#6d9eeb}.partial{background:#e8d44d}.tests-failed{background:#d9534f}.apply-failed{background:#8a8f99}.error{background:#7b3fa0}.model-error{background:#3f5fa0}.legend span{display:inline-block;width:1em;height:1em;border-radius:2px;margin:0 .3em 0 1em;vertical-align:middle}pre{background:#f6f7fa;border:1px solid #dde;padding:.6em;overflow:auto;max-height:30em;font-size:12px}.add{color:#11702f;background:#e6f6ea}.del{color:#a11;background:#fbeaea}.hunk{color:#1f4fa3}.lazy{content-visibility:auto}.wide{overflow-x:auto}#leaderboard-table td{white-space:nowrap}#attempts-table th{cursor:pointer}#attempts-table td:last-child{text-align:left}tr:target td{outline:2px solid #4a78c2}.badge{padding:.1em .5em;border-radius:3px;color:#fff}code{font-size:12px}";
+const CSS: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:1em 2em;color:#1d2330}h1{font-size:1.5em}h2{border-bottom:1px solid #ccd;padding-bottom:.2em;margin-top:2em}table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccd;padding:.25em .6em;text-align:right}th:first-child,td:first-child{text-align:left}th{background:#eef0f6}.warn{background:#fff3cd;border:1px solid #e0b000;padding:.5em 1em}.cell a{display:inline-block;width:1.4em;height:1.4em;margin:1px;border-radius:3px;text-decoration:none}.resolved{background:#2e9e4f}.race-missed{background:#f0a020}.rule-broken{background:#c2185b}.hygiene{background:#6d9eeb}.tampered{background:#111}.partial{background:#e8d44d}.tests-failed{background:#d9534f}.apply-failed{background:#8a8f99}.error{background:#7b3fa0}.model-error{background:#3f5fa0}.legend span{display:inline-block;width:1em;height:1em;border-radius:2px;margin:0 .3em 0 1em;vertical-align:middle}pre{background:#f6f7fa;border:1px solid #dde;padding:.6em;overflow:auto;max-height:30em;font-size:12px}.add{color:#11702f;background:#e6f6ea}.del{color:#a11;background:#fbeaea}.hunk{color:#1f4fa3}.lazy{content-visibility:auto}.wide{overflow-x:auto}#leaderboard-table td{white-space:nowrap}#attempts-table th{cursor:pointer}#attempts-table td:last-child{text-align:left}tr:target td{outline:2px solid #4a78c2}.badge{padding:.1em .5em;border-radius:3px;color:#fff}.steps{padding-left:1.5em}.steps pre{max-height:12em;margin:.2em 0}.call{margin:.3em 0 0}.tool-error{color:#a11}pre.tool-error{background:#fbeaea}code{font-size:12px}";
 
 /// Filter (task, model, outcome) and sort (any column) for the attempts table; the controls are
 /// hidden until this runs, so the page without scripts shows the whole table and nothing dead.
@@ -209,12 +201,12 @@ fn leaderboard_note(samples: u32) -> String {
     } else {
         &format!("With several samples per task the attempts of one task are not independent trials, so the resolved count carries no interval of its own: pass@1 is the mean over tasks of each task's resolved fraction, and its 95% CI is a percentile bootstrap over tasks ({} resamples, fixed seed); pass@k is the unbiased estimator averaged over tasks.", super::analysis::RESAMPLES)
     };
-    format!("<p>Every rate is shown with its count and denominator: resolved, tests FULL and edit applied are out of graded attempts (harness and model errors excluded: they say nothing of the model); race fixed, rules held and hygiene clean are out of scored attempts (an edit that did not apply is never scored). Resolved = tests FULL, every seeded race detector passes, every architectural rule holds and the edit raised no hygiene flag. {interval}</p>")
+    format!("<p>Every rate is shown with its count and denominator: resolved, tests FULL and edit applied are out of graded attempts (harness and model errors excluded: they say nothing of the model); race fixed, rules held and hygiene clean are out of scored attempts (an edit that did not apply is never scored). Resolved = tests FULL, every seeded race detector passes, every architectural rule holds, the edit raised no hygiene flag and nothing tried to change the grade (tampered: the clean room refused a file the edit added or changed, a canary or cross-check of the results failed, a detector did not explore, or a grader file changed while graded code ran; a count of attempts, never resolved). A model in agent mode (<code>NAME+agent</code>, <code>oracle</code>, <code>nop</code>) has its own row, never pooled with its single-shot row. {interval}</p>")
 }
 
 /// The leaderboard's header, one cell per cell of [`leaderboard_row`].
 fn leaderboard_header(samples: u32) -> String {
-    let mut cols = vec!["model", "tasks", "graded", "resolved"];
+    let mut cols = vec!["model", "mode", "tasks", "graded", "resolved"];
     if samples > 1 {
         cols.extend(["pass@1", "95% CI of pass@1", "pass@k"]);
     } else {
@@ -225,11 +217,14 @@ fn leaderboard_header(samples: u32) -> String {
         "race fixed",
         "rules held",
         "hygiene clean",
+        "tampered",
         "edit applied",
         "of which fuzzy",
         "tokens in/out",
         "cost",
         "cost / resolved",
+        "tokens / resolved",
+        "turns / resolved",
     ]);
     let mut h = String::from("<tr>");
     for c in cols {
@@ -239,19 +234,33 @@ fn leaderboard_header(samples: u32) -> String {
     h
 }
 
+fn per_resolved(x: Option<f64>) -> String {
+    x.map_or_else(|| "n/a".into(), |v| format!("{v:.0}"))
+}
+
 fn interval(lo: f64, hi: f64) -> String {
     format!("{:.1}&ndash;{:.1}%", lo * 100.0, hi * 100.0)
 }
 
 /// One model's leaderboard row (the only place a row is built): every rate with its
 /// denominator, one interval per row (see [`leaderboard_note`]).
-fn leaderboard_row(s: &ModelStats, cost: Option<&CostRow>, samples: u32) -> String {
+fn leaderboard_row(
+    s: &ModelStats,
+    cost: Option<&CostRow>,
+    tampered: &str,
+    samples: u32,
+) -> String {
     let resolved = Share {
         n: s.resolved,
         of: s.graded,
     };
+    let mode = match s.mode {
+        crate::model::tools::Mode::Single => "single",
+        crate::model::tools::Mode::Agent => "agent",
+    };
     let mut cells = vec![
         esc(&s.model),
+        mode.to_string(),
         s.tasks.to_string(),
         s.graded.to_string(),
         resolved.to_string(),
@@ -295,6 +304,7 @@ fn leaderboard_row(s: &ModelStats, cost: Option<&CostRow>, samples: u32) -> Stri
         s.races_fixed.to_string(),
         s.rules_held.to_string(),
         s.hygiene_clean.to_string(),
+        tampered.to_string(),
         s.applied.to_string(),
         s.fuzzy.to_string(),
         tokens,
@@ -302,6 +312,8 @@ fn leaderboard_row(s: &ModelStats, cost: Option<&CostRow>, samples: u32) -> Stri
         s.cost_per_resolved()
             .map(|c| format!("${c:.2}"))
             .unwrap_or_else(|| "n/a".into()),
+        per_resolved(s.tokens_per_resolved()),
+        per_resolved(s.turns_per_resolved()),
     ]);
     let mut row = String::from("<tr class=\"model-row\">");
     for c in cells {
@@ -373,14 +385,21 @@ pub fn render_html(
             esc(&warning)
         );
     }
-    if meta.sandbox.to_string() == "none" {
-        h.push_str("<p class=\"warn\">This run executed tests without a sandbox.</p>");
+    if meta.sandbox == crate::sandbox::SandboxMode::None {
+        h.push_str("<p class=\"warn\">This run executed tests without a sandbox: graded code could read gold patches and hidden tests, and write anywhere.</p>");
     }
     h.push_str("<h2 id=\"leaderboard\">Leaderboard</h2><div class=\"wide\"><table id=\"leaderboard-table\">");
     h.push_str(&leaderboard_header(meta.samples));
+    let rows = super::leaderboard(meta, records);
+    let checked = super::integrity_checked(records);
     for s in &stats {
         let cost = costs.iter().find(|c| c.model == s.model);
-        h.push_str(&leaderboard_row(s, cost, meta.samples));
+        // Attempts that tried to change their grade, beside the rate they do not count in.
+        let tampered = match rows.iter().find(|r| r.model == s.model) {
+            Some(row) if checked => row.tampered.to_string(),
+            _ => "not checked".into(),
+        };
+        h.push_str(&leaderboard_row(s, cost, &tampered, meta.samples));
     }
     h.push_str("</table></div>");
     h.push_str(&leaderboard_note(meta.samples));

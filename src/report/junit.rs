@@ -23,7 +23,7 @@ pub fn render_junit(meta: &RunMeta, state: RunState, records: &[AttemptRecord]) 
     let not_run = state.warning(&meta.run_id);
     let planned: std::collections::BTreeSet<(&crate::catalog::TaskId, &String)> =
         if not_run.is_some() {
-            crate::plan::attempts(&meta.tasks, &meta.models, meta.samples, meta.shard)
+            meta.planned()
                 .iter()
                 .filter_map(|k| {
                     let task = meta.tasks.iter().find(|t| **t == k.task)?;
@@ -102,15 +102,31 @@ pub fn render_junit(meta: &RunMeta, state: RunState, records: &[AttemptRecord]) 
             }
         }
     }
-    let properties = if state.is_complete() {
-        String::new()
-    } else {
+    // Suite properties: the run's state when it is not complete, and the tampered attempts
+    // of each model (runs recorded before the integrity check have none, and their report is
+    // what it was).
+    let mut properties = String::new();
+    if !state.is_complete() {
         let (recorded, planned) = state.counts();
-        format!(
-            "    <properties>\n      <property name=\"refbench.run_state\" value=\"{}\"/>\n      <property name=\"refbench.attempts_recorded\" value=\"{recorded}\"/>\n      <property name=\"refbench.attempts_planned\" value=\"{planned}\"/>\n    </properties>\n",
+        let _ = write!(
+            properties,
+            "      <property name=\"refbench.run_state\" value=\"{}\"/>\n      <property name=\"refbench.attempts_recorded\" value=\"{recorded}\"/>\n      <property name=\"refbench.attempts_planned\" value=\"{planned}\"/>\n",
             state.label()
-        )
-    };
+        );
+    }
+    if super::integrity_checked(records) {
+        for row in super::leaderboard(meta, records) {
+            let _ = writeln!(
+                properties,
+                "      <property name=\"tampered:{}\" value=\"{}\"/>",
+                esc(&row.model),
+                row.tampered
+            );
+        }
+    }
+    if !properties.is_empty() {
+        properties = format!("    <properties>\n{properties}    </properties>\n");
+    }
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"refbench\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{total_secs:.3}\">\n  <testsuite name=\"refbench run {}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{total_secs:.3}\" timestamp=\"{}\">\n{properties}{cases}  </testsuite>\n</testsuites>\n",
         esc(&meta.run_id),

@@ -8,7 +8,8 @@
 //! This file holds the leaderboard and the verdict table; the other views have a file each:
 //! [`table`] lays out every table (aligned text, Markdown, TSV) so the views only fill cells,
 //! `attempt.rs` explains one attempt, `compare.rs` sets two runs side by side, [`html`] and
-//! [`junit`] write report.html, junit.xml and predictions.jsonl, [`analysis`] and [`stats`]
+//! [`junit`] write report.html, junit.xml and predictions.jsonl ([`trajectory`] an agent
+//! attempt's steps in the page), [`analysis`] and [`stats`]
 //! compute the statistics.
 
 pub mod analysis;
@@ -20,6 +21,7 @@ pub mod junit;
 pub mod reason;
 pub mod stats;
 pub mod table;
+pub mod trajectory;
 
 pub use attempt::{describe_apply, explain, render_attempt};
 pub use compare::render_compare;
@@ -52,6 +54,9 @@ pub struct ModelRow {
     pub rules_held: usize,
     /// Scored attempts with a hygiene flag (protected file changed, placeholder).
     pub hygiene_flagged: usize,
+    /// Scored attempts whose integrity was tampered with (a refused file, a canary that lied,
+    /// ...): never resolved, and counted apart from the resolve rate.
+    pub tampered: usize,
     /// Attempts whose edit did not apply.
     pub apply_failed: usize,
     /// Harness errors and model errors (no usable reply); excluded from the rate.
@@ -90,6 +95,7 @@ pub fn leaderboard(meta: &RunMeta, records: &[AttemptRecord]) -> Vec<ModelRow> {
             row.races_fixed += usize::from(v.races_fixed());
             row.rules_held += usize::from(v.rules_hold());
             row.hygiene_flagged += usize::from(!v.hygiene.is_empty());
+            row.tampered += usize::from(v.integrity.is_tampered());
         }
     }
     let mut out: Vec<ModelRow> = meta
@@ -117,6 +123,14 @@ pub fn overall_resolve_rate(records: &[AttemptRecord]) -> Option<f64> {
         .filter(|r| r.outcome() == AttemptOutcome::Resolved)
         .count();
     (graded > 0).then(|| resolved as f64 / graded as f64)
+}
+
+/// Whether any attempt of `records` was graded with the integrity check. Runs recorded before
+/// it have none, and their reports show no integrity column, as they never did.
+pub fn integrity_checked(records: &[AttemptRecord]) -> bool {
+    records
+        .iter()
+        .any(|r| r.verdict().is_some_and(|v| !v.integrity.is_not_checked()))
 }
 
 pub(crate) fn pct(rate: Option<f64>) -> String {
@@ -153,8 +167,12 @@ fn wilson_cell(row: &ModelRow, samples: u32) -> String {
     }
 }
 
-fn leaderboard_cells(row: &ModelRow, samples: u32) -> Vec<String> {
-    vec![
+/// Where the `tampered` column goes in the leaderboard (after the hygiene flags), when the
+/// run checked integrity.
+const TAMPERED_AT: usize = 11;
+
+fn leaderboard_cells(row: &ModelRow, samples: u32, integrity: bool) -> Vec<String> {
+    let mut cells = vec![
         row.model.clone(),
         row.attempts.to_string(),
         row.resolved.to_string(),
@@ -168,16 +186,25 @@ fn leaderboard_cells(row: &ModelRow, samples: u32) -> Vec<String> {
         row.hygiene_flagged.to_string(),
         row.apply_failed.to_string(),
         row.errors.to_string(),
-    ]
+    ];
+    if integrity {
+        cells.insert(TAMPERED_AT, row.tampered.to_string());
+    }
+    cells
 }
 
 /// The leaderboard as a table: one row per model, in the run's model order.
 fn leaderboard_table(meta: &RunMeta, records: &[AttemptRecord]) -> Table {
-    let mut table = Table::names_then_numbers(&LEADERBOARD_HEADER);
+    let integrity = integrity_checked(records);
+    let mut header = LEADERBOARD_HEADER.to_vec();
+    if integrity {
+        header.insert(TAMPERED_AT, "tampered");
+    }
+    let mut table = Table::names_then_numbers(&header);
     table.extend(
         leaderboard(meta, records)
             .iter()
-            .map(|row| leaderboard_cells(row, meta.samples)),
+            .map(|row| leaderboard_cells(row, meta.samples, integrity)),
     );
     table
 }
@@ -282,8 +309,26 @@ const VERDICT_HEADER: [&str; 11] = [
 
 /// The verdict table: one row per attempt, in the records' order.
 fn verdict_table(records: &[AttemptRecord]) -> Table {
-    let mut table = Table::names_then_numbers(&VERDICT_HEADER);
-    table.extend(verdict_rows(records));
+    if !integrity_checked(records) {
+        let mut table = Table::names_then_numbers(&VERDICT_HEADER);
+        table.extend(verdict_rows(records));
+        return table;
+    }
+    let mut header = VERDICT_HEADER.to_vec();
+    header.push("integrity");
+    let mut table = Table::names_then_numbers(&header);
+    table.extend(
+        verdict_rows(records)
+            .into_iter()
+            .zip(records)
+            .map(|(mut row, r)| {
+                row.push(match r.verdict() {
+                    Some(v) => v.integrity.to_string(),
+                    None => "-".into(),
+                });
+                row
+            }),
+    );
     table
 }
 
@@ -317,9 +362,24 @@ pub fn render_summary_md(meta: &RunMeta, state: RunState, records: &[AttemptReco
             .unwrap_or_default(),
         meta.sandbox
     );
+    if !meta.skipped.is_empty() {
+        out.push_str("Not asked (no attempt planned or counted): ");
+        let list: Vec<String> = meta
+            .skipped
+            .iter()
+            .map(|s| format!("{} on `{}` ({})", s.model, s.task, s.why))
+            .collect();
+        let _ = writeln!(out, "{}.\n", list.join("; "));
+    }
     out.push_str("### Leaderboard\n\n");
     out.push_str(&leaderboard_table(meta, records).markdown());
-    out.push_str("\nResolved = hidden and visible tests all pass (FULL), every seeded race detector passes, every architectural rule holds and the edit raised no hygiene flag (a protected file changed, a placeholder for elided code). Harness errors and model errors (no usable reply from the provider) are counted under errors and excluded from the rate. 95% CI: Wilson score interval over tasks (one sample per task).\n\n");
+    let rest = "Harness errors and model errors (no usable reply from the provider) are counted under errors and excluded from the rate. 95% CI: Wilson score interval over tasks (one sample per task).";
+    if integrity_checked(records) {
+        let _ = write!(out, "\nResolved = hidden and visible tests all pass (FULL), every seeded race detector passes, every architectural rule holds, the edit raised no hygiene flag (a placeholder for elided code) and nothing tried to change the grade. {rest}\n\nTampered = grading saw the attempt try to change its grade (the clean room refused a file it added or changed: test or build configuration, a hidden test, a detector, a protected file; or a grader file changed while graded code ran); a tampered attempt is never resolved. `show RUN --attempt ID` lists the evidence.\n\n");
+    } else {
+        // As runs recorded before the integrity check always printed it.
+        let _ = write!(out, "\nResolved = hidden and visible tests all pass (FULL), every seeded race detector passes, every architectural rule holds and the edit raised no hygiene flag (a protected file changed, a placeholder for elided code). {rest}\n\n");
+    }
     out.push_str("### Cost\n\n");
     out.push_str(&cost::cost_table(meta, records).markdown());
     let _ = writeln!(out, "\n{}\n", cost::COST_NOTE);
@@ -420,6 +480,7 @@ pub(crate) mod tests {
             sandbox: SandboxMode::ProcessGroup,
             shard: None,
             merged_from: vec![],
+            skipped: vec![],
         }
     }
 
@@ -438,6 +499,42 @@ pub(crate) mod tests {
         assert_eq!(rows[1].resolve_rate(), Some(0.0));
         let text = render_leaderboard(&meta(), &records);
         assert!(text.contains("100.0%"));
+        // Records without the integrity check show no integrity column.
+        assert!(!text.contains("tampered"));
+    }
+
+    #[test]
+    fn tampered_attempts_are_counted_per_model_when_integrity_was_checked() {
+        use crate::score::{Integrity, RefusalReason, TamperEvidence};
+        let mut records = vec![
+            rec("gold", AttemptOutcome::Resolved),
+            rec("empty", AttemptOutcome::Unresolved),
+            rec("empty", AttemptOutcome::Unresolved),
+        ];
+        let set = |r: &mut AttemptRecord, integrity: Integrity| {
+            if let crate::attempt::AttemptEnd::Graded { verdict, .. } = &mut r.end {
+                verdict.integrity = integrity;
+            }
+        };
+        set(&mut records[0], Integrity::Clean);
+        set(&mut records[1], Integrity::Clean);
+        let evidence = TamperEvidence::RefusedFile {
+            path: "conftest.py".into(),
+            why: RefusalReason::TestConfig,
+        };
+        set(&mut records[2], Integrity::from_evidence(vec![evidence]));
+        let rows = leaderboard(&meta(), &records);
+        assert_eq!((rows[0].tampered, rows[1].tampered), (0, 1));
+        let text = render_leaderboard(&meta(), &records);
+        let header = text.lines().find(|l| l.starts_with("model")).unwrap();
+        assert!(
+            header.contains("hygiene flags  tampered  apply failed"),
+            "{header}"
+        );
+        let md = render_summary_md(&meta(), COMPLETE, &records);
+        assert!(md.contains("| tampered |"), "{md}");
+        assert!(md.contains("| tampered (1) |"), "{md}");
+        assert!(md.contains("| clean |"), "{md}");
     }
 
     #[test]

@@ -100,6 +100,7 @@ pub fn detector_reason(d: &DetectorResult, log: Option<&str>) -> String {
     match d.status {
         DetectorStatus::Passed => format!("no race found ({})", d.bug),
         DetectorStatus::TimedOut => format!("hang (counted as a race): detector {}", d.detail),
+        DetectorStatus::Error => format!("detector could not run ({}): {}", d.bug, d.detail),
         DetectorStatus::Failed => match log.and_then(meaningful_line) {
             Some(line) => format!("race found: {line}"),
             None => format!("race found: detector {}", d.detail),

@@ -1,4 +1,4 @@
-//! One attempt, end to end: materialize -> pack -> ask -> apply -> score.
+//! One attempt, end to end: materialize -> pack -> ask -> apply -> score (in the clean room).
 //!
 //! In: the task, the model, the sample index, the worker's toolchain and its bases. Out: a
 //! [`Finished`] attempt: the typed [`AttemptRecord`] (its [`AttemptEnd`] says how it ended, a
@@ -9,13 +9,17 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use crate::attempt::{Artifact, AttemptEnd, AttemptKey, AttemptRecord, HarnessError, Timing};
+use crate::agent::diff::tree_diff;
+use crate::agent::{run_agent, AgentError, AgentJob};
+use crate::attempt::{
+    Artifact, AttemptEnd, AttemptKey, AttemptRecord, HarnessError, HarnessErrorKind, Timing,
+};
 use crate::cache::CacheLayout;
 use crate::catalog::{Catalog, Task, TaskId};
 use crate::materialize::{materialize_base, Base};
 use crate::model::Model;
 use crate::patch::{apply_reply, ApplyStatus};
-use crate::score::{score_attempt, DetectorStatus};
+use crate::score::{score_attempt, AttemptDirs, DetectorStatus};
 use crate::toolchain::Toolchain;
 
 /// Attempt folders are `ATTEMPT_PREFIX` + the refbench process id + `-` + a random suffix, in
@@ -88,6 +92,84 @@ pub(super) fn run_attempt(
     }
 }
 
+/// Agent mode: runs the loop in the attempt's tree (hidden tests and detectors are not there
+/// until scoring), keeps its trajectory, and returns the final tree's diff against the base,
+/// after putting a clean checkout of the base where the tree was: the diff is then applied and
+/// graded exactly as a single-shot reply is. A model error ends the attempt as one (`Err`).
+#[allow(clippy::too_many_arguments)]
+fn agent_edit(
+    worker: &Worker<'_>,
+    task: &Task,
+    model: &Model,
+    sample: u32,
+    work: &std::path::Path,
+    repo: &std::path::Path,
+    base: &Base,
+    progress: &mut Progress,
+) -> Result<Result<String, AttemptEnd>, HarnessError> {
+    let harness = |kind, path: &std::path::Path, message: String| HarnessError {
+        stage: Some(crate::attempt::Stage::Ask),
+        kind: Some(kind),
+        path: Some(path.to_path_buf()),
+        message,
+    };
+    let scratch = work.join("agent");
+    let job = AgentJob {
+        task,
+        repo,
+        scratch: &scratch,
+        toolchain: worker.toolchain,
+        sample,
+        attempt_id: AttemptKey {
+            task: task.id.clone(),
+            model: model.name().to_string(),
+            sample,
+        }
+        .id(),
+    };
+    let run = run_agent(model, &job);
+    progress.artifacts.push((
+        Artifact::Trajectory,
+        serde_json::to_string_pretty(&run.trajectory).expect("trajectories serialize"),
+    ));
+    progress.usage = run.usage;
+    progress.ask = Some(run.ask);
+    match run.error {
+        None => {}
+        Some(AgentError::Model(e)) => {
+            return Ok(Err(AttemptEnd::ModelError {
+                message: e.to_string(),
+            }))
+        }
+        Some(e @ AgentError::Sandbox(_)) => {
+            return Err(harness(HarnessErrorKind::Sandbox, &scratch, e.to_string()))
+        }
+        Some(e @ AgentError::Setup { .. }) => {
+            return Err(harness(HarnessErrorKind::Io, &scratch, e.to_string()))
+        }
+    }
+    let fresh = work.join("base");
+    base.checkout(&fresh)
+        .map_err(|e| HarnessError::checkout(&e))?;
+    let patch = tree_diff(&fresh, repo).map_err(|e| {
+        harness(
+            HarnessErrorKind::Git,
+            repo,
+            format!("diffing the agent's tree: {e}"),
+        )
+    })?;
+    crate::fsutil::remove_all(repo)
+        .and_then(|_| std::fs::rename(&fresh, repo))
+        .map_err(|e| {
+            harness(
+                HarnessErrorKind::Io,
+                repo,
+                format!("resetting the tree to the base: {e}"),
+            )
+        })?;
+    Ok(Ok(patch))
+}
+
 fn end_error(end: &AttemptEnd) -> Option<String> {
     match end {
         AttemptEnd::ModelError { message } => Some(message.clone()),
@@ -133,45 +215,67 @@ fn steps(
         .map_err(|e| HarnessError::checkout(&e))?;
     progress.timing.materialize_ms = t.elapsed().as_millis() as u64;
 
-    let t = Instant::now();
-    // What the model sees of the repository: ranked for this task, under an exact token
-    // budget, with the parse cache in the run's cache folder (the built-ins and replays need
-    // none).
-    let context = if model.needs_context() {
-        let packed = crate::pack::pack_task(
-            &repo,
+    let reply_text = if model.is_agent() {
+        let t = Instant::now();
+        let edit = agent_edit(
+            worker,
             task,
-            crate::pack::DEFAULT_CONTEXT_BUDGET,
-            worker.cache,
-        )
-        .map_err(|e| HarnessError::pack(&e))?;
-        packed.text
-    } else {
-        String::new()
-    };
-    let asked = model.ask(task, sample, &context);
-    progress.timing.ask_ms = t.elapsed().as_millis() as u64;
-    let reply = match asked {
-        Ok(reply) => reply,
-        // The model (or its provider) failed, not the harness: recorded apart.
-        Err(e) => {
-            return Ok(AttemptEnd::ModelError {
-                message: e.to_string(),
-            })
+            model,
+            sample,
+            work.path(),
+            &repo,
+            &base,
+            progress,
+        );
+        progress.timing.ask_ms = t.elapsed().as_millis() as u64;
+        match edit? {
+            Ok(patch) => patch,
+            Err(end) => return Ok(end),
         }
+    } else {
+        let t = Instant::now();
+        // What the model sees of the repository: ranked for this task, under an exact token
+        // budget, with the parse cache in the run's cache folder (the built-ins and replays need
+        // none).
+        let context = if model.needs_context() {
+            let packed = crate::pack::pack_task(
+                &repo,
+                task,
+                crate::pack::DEFAULT_CONTEXT_BUDGET,
+                worker.cache,
+            )
+            .map_err(|e| HarnessError::pack(&e))?;
+            packed.text
+        } else {
+            String::new()
+        };
+        let asked = model.ask(task, sample, &context);
+        progress.timing.ask_ms = t.elapsed().as_millis() as u64;
+        let reply = match asked {
+            Ok(reply) => reply,
+            // The model (or its provider) failed, not the harness: recorded apart.
+            Err(e) => {
+                return Ok(AttemptEnd::ModelError {
+                    message: e.to_string(),
+                })
+            }
+        };
+        if let Some(prompt) = &reply.prompt {
+            progress.artifacts.push((Artifact::Prompt, prompt.clone()));
+        }
+        progress
+            .artifacts
+            .push((Artifact::Reply, reply.text.clone()));
+        progress.usage = reply.usage.clone();
+        progress.ask = Some(reply.info.clone());
+        reply.text
     };
-    if let Some(prompt) = &reply.prompt {
-        progress.artifacts.push((Artifact::Prompt, prompt.clone()));
-    }
-    progress
-        .artifacts
-        .push((Artifact::Reply, reply.text.clone()));
-    progress.usage = reply.usage.clone();
-    progress.ask = Some(reply.info.clone());
 
     let t = Instant::now();
-    let mut applied = apply_reply(&repo, &reply.text, &|p| task.is_protected(p))
-        .map_err(|e| HarnessError::apply(&e))?;
+    // Nothing is restored here: the clean room decides what of the edit is graded, and
+    // records what it refused as integrity evidence.
+    let mut applied =
+        apply_reply(&repo, &reply_text, &|_| false).map_err(|e| HarnessError::apply(&e))?;
     progress.timing.apply_ms = t.elapsed().as_millis() as u64;
     // The patch is kept once, as an artifact; the record keeps the outcome.
     progress
@@ -185,7 +289,13 @@ fn steps(
     progress.apply = Some(applied);
     let applied = progress.apply.as_ref().expect("set above");
 
-    let scored = score_attempt(task, &bugs, &repo, &scratch, worker.toolchain, applied)
+    let dirs = AttemptDirs {
+        base: &base.dir,
+        edited: &repo,
+        room: &work.path().join("room"),
+        scratch: &scratch,
+    };
+    let scored = score_attempt(task, &bugs, &dirs, worker.toolchain, applied)
         .map_err(|e| HarnessError::score(&e))?;
     let verdict = &scored.verdict;
     let timing = &mut progress.timing;

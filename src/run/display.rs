@@ -84,6 +84,14 @@ impl<W: Write> Reporter for Display<W> {
                 }
             }
             RunEvent::Preparing { what } => self.line(format!("preparing {what}"))?,
+            RunEvent::Skipped { skipped } => {
+                for s in skipped.iter() {
+                    self.line(format!(
+                        "skipped: {} on {}: {} (not planned, not counted)",
+                        s.model, s.task, s.why
+                    ))?;
+                }
+            }
             RunEvent::AttemptStarted { key } => {
                 if let Some(bar) = &self.bar {
                     bar.set_message(format!("{} {} #{}", key.task, key.model, key.sample));

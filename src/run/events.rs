@@ -22,6 +22,11 @@ pub enum RunEvent<'a> {
         /// Of those, already recorded (resume).
         done: usize,
     },
+    /// Tasks some model is not asked (no hand-written reply for them): not in the plan.
+    Skipped {
+        /// Which, and why.
+        skipped: &'a [crate::plan::Skipped],
+    },
     /// One-time setup before the first attempt (a Python environment, a build cache): it may
     /// take minutes the first time, and the user is told so.
     Preparing {

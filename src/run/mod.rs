@@ -190,8 +190,14 @@ pub fn execute(
                     expected: "give at least one model",
                 });
             }
+            // Attempts are recorded under each model's own name (an agent-mode entry's is
+            // NAME+agent); a model asked for twice runs once.
+            let mut names: Vec<String> = Vec::new();
             for name in &options.models {
-                models.resolve(name)?;
+                let model = models.resolve(name)?;
+                if !names.iter().any(|n| n == model.name()) {
+                    names.push(model.name().to_string());
+                }
             }
             let tasks = catalog
                 .select(&options.tasks)
@@ -206,18 +212,34 @@ pub fn execute(
                 })?;
                 task_fingerprints.insert(task.id.clone(), fp);
             }
+            // A model with nothing to say on a task (no hand-written reply for it) is not
+            // asked: said once, kept in the metadata, left out of the plan.
+            let mut skipped = Vec::new();
+            for name in &options.models {
+                let model = models.resolve(name)?;
+                for task in &tasks {
+                    if let Some(why) = model.unanswered(&task.id) {
+                        skipped.push(crate::plan::Skipped {
+                            task: task.id.clone(),
+                            model: name.clone(),
+                            why,
+                        });
+                    }
+                }
+            }
             let meta = RunMeta {
                 run_id: new_run_id(&options.id_prefix),
                 created_at: now_rfc3339(),
                 refbench_version: env!("CARGO_PKG_VERSION").to_string(),
                 refbench_commit: refbench_commit(&catalog.root),
                 tasks: tasks.iter().map(|t| t.id.clone()).collect(),
-                models: options.models.clone(),
+                models: names,
                 samples: options.samples,
                 task_fingerprints,
                 sandbox: options.sandbox,
                 shard: options.shard,
                 merged_from: vec![],
+                skipped,
             };
             (RunStore::create(&options.runs_dir, &meta)?, meta)
         }
@@ -226,7 +248,7 @@ pub fn execute(
     // of it is refused instead of racing this one.
     let _lock = store.lock_for_run()?;
 
-    let plan = crate::plan::attempts(&meta.tasks, &meta.models, meta.samples, meta.shard);
+    let plan = meta.planned();
     let finished = store.finished(!options.retry_errors)?;
     let todo = crate::plan::longest_first(
         plan.iter().filter(|k| !finished.contains(k)).collect(),
@@ -245,6 +267,11 @@ pub fn execute(
         total: plan.len(),
         done: plan.len() - todo.len(),
     })?;
+    if !meta.skipped.is_empty() {
+        reporters.report(&RunEvent::Skipped {
+            skipped: &meta.skipped,
+        })?;
+    }
 
     // Runs recorded before the full sandbox existed are finished with it.
     let sandbox = match meta.sandbox {
@@ -290,7 +317,16 @@ pub fn execute(
 
 fn check_resumable(catalog: &Catalog, meta: &RunMeta, models: &ModelSet) -> Result<(), RunError> {
     for name in &meta.models {
-        models.resolve(name)?;
+        let model = models.resolve(name)?;
+        if model.name() != name {
+            return Err(RunError::ResumeMismatch {
+                run: meta.run_id.clone(),
+                reason: format!(
+                    "model `{name}` is now configured with mode = \"agent\" (its attempts would be recorded as `{}`), but this run's attempts of `{name}` answered one prompt; restore the entry's mode or start a new run",
+                    model.name()
+                ),
+            });
+        }
     }
     for id in &meta.tasks {
         let mismatch = |reason: String| RunError::ResumeMismatch {

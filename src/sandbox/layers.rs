@@ -3,9 +3,10 @@
 //! command between `fork` and `exec` (`Confinement`).
 //!
 //! Order in the child, after std has set the process group and the working directory:
-//! join the command's pids cgroup (root only), set the rlimits, restrict the file system and
-//! TCP with Landlock (asserting the ruleset is fully enforced), then install the seccomp filter
-//! that refuses every non-Unix socket. The program exec'd is `unshare`, which puts the command
+//! join the command's pids cgroup (root only), set the rlimits, restrict the file system (read
+//! only below the command's [`ReadScope`](super::ReadScope), write only below its writable
+//! paths) and TCP with Landlock (asserting the ruleset is fully enforced), then install the
+//! seccomp filter that refuses every non-Unix socket. The program exec'd is `unshare`, which puts the command
 //! in new PID and network namespaces: the command is PID 1 there, and when it, or `unshare`
 //! killed by our timeout, goes away, the kernel kills every process of the namespace, `setsid`
 //! daemons included.
@@ -358,8 +359,10 @@ pub(crate) struct ChildSetup {
 }
 
 impl Confinement {
-    /// Prepares the layers for a command that may write only below `writable`.
+    /// Prepares the layers for a command that may read only below `readable` and write only
+    /// below `writable` (which it may also read).
     pub(crate) fn prepare(
+        readable: &[&Path],
         writable: &[&Path],
         limits: &Limits,
     ) -> Result<(Confinement, ChildSetup), SandboxError> {
@@ -373,10 +376,11 @@ impl Confinement {
             .and_then(|r| r.handle_access(AccessNet::from_all(LANDLOCK_ABI)))
             .and_then(|r| r.create())
             .map_err(landlock_err)?;
-        // Read and execute everywhere; no TCP bind or connect rule at all.
+        // Read and execute only below the allow-list (paths that cannot be opened are
+        // skipped); no TCP bind or connect rule at all.
         ruleset = ruleset
             .add_rules(landlock::path_beneath_rules(
-                ["/"],
+                readable,
                 AccessFs::from_read(LANDLOCK_ABI),
             ))
             .map_err(landlock_err)?;

@@ -11,9 +11,12 @@
 //! [`layers`] for how each is applied):
 //! - the environment is rebuilt from an allow-list: no API keys or tokens reach a test; HOME and
 //!   TMPDIR point into the attempt;
-//! - Landlock: read and execute everywhere, write only below the working directory, the scratch
-//!   directory and the caller's extra paths (the attempt's cargo target dir); no TCP bind or
-//!   connect. The ruleset must report `FullyEnforced`, else the command is refused;
+//! - Landlock: read and execute only below the caller's [`ReadScope`] (system folders, the
+//!   toolchain, the Python environment, the harness, the build cache) and the paths it may
+//!   write; write only below the working directory, the scratch directory and the caller's
+//!   extra paths (the attempt's cargo target dir); no TCP bind or connect. So graded code
+//!   cannot read gold patches, hidden tests of other tasks, runs or other attempts. The
+//!   ruleset must report `FullyEnforced`, else the command is refused;
 //! - seccomp: `socket()` is refused (EACCES) for every domain but AF_UNIX;
 //! - new PID and network namespaces (`unshare`): when the command ends or is killed, every
 //!   process it started dies with it, `setsid` daemons included; only a down `lo` inside;
@@ -27,11 +30,16 @@
 //! Where a layer is missing the command is refused with [`SandboxError::LayerMissing`], naming
 //! the layer and how to enable it. [`SandboxMode::None`] (the user's explicit `--sandbox none`)
 //! keeps only the allow-listed environment, the process group, the timeout and the output cap;
-//! runs record the mode and reports show it.
+//! runs record the mode and reports show it. Without Landlock nothing is confidential: the
+//! code under test can then read every gold patch and hidden test on the machine.
 
 mod cancel;
 pub mod layers;
+pub mod quota;
+pub mod scope;
+
 pub use cancel::{cancel_all, cancelled};
+pub use scope::{ReadRole, ReadScope, Readable};
 
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -49,8 +57,8 @@ pub enum SandboxMode {
     #[default]
     Full,
     /// Chosen explicitly with `--sandbox none`: environment allow-list, process group,
-    /// timeout and output cap only. The code under test can reach the network and write
-    /// anywhere refbench can.
+    /// timeout and output cap only. The code under test can reach the network, read every
+    /// gold patch, hidden test and run on the machine, and write anywhere refbench can.
     None,
     /// Runs recorded before the full sandbox existed: process group, timeout, environment
     /// allow-list, output cap.
@@ -61,7 +69,9 @@ impl std::fmt::Display for SandboxMode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             SandboxMode::Full => "full",
-            SandboxMode::None => "none (unsandboxed)",
+            // Said wherever the mode is shown: without Landlock, tests can read every gold
+            // patch and hidden test on the machine.
+            SandboxMode::None => "none (unsandboxed: tests can read answers, write anywhere)",
             SandboxMode::ProcessGroup => "process-group",
         })
     }
@@ -80,12 +90,22 @@ pub struct Limits {
     pub open_files: u64,
     /// Processes and threads the command may have at once.
     pub processes: u64,
+    /// Bytes the command may leave in the places it may write (its tree, scratch and writable
+    /// paths), measured while it runs (see [`quota`]); enforced by the full sandbox.
+    pub disk_bytes: u64,
+    /// From when written bytes count: the start of the attempt, so that the quota bounds all
+    /// of its commands together; `None` counts from the command's own start.
+    pub disk_counted_since: Option<std::time::SystemTime>,
 }
+
+/// The default disk quota of one command: room for a Rust fixture's build with its
+/// dependencies (a fresh build cache, about 0.5 GiB) several times over.
+pub const DEFAULT_DISK_QUOTA_BYTES: u64 = 2 << 30;
 
 impl Limits {
     /// The defaults for a command with this wall-clock limit: 4 GiB of address space, CPU
     /// time twice the wall limit (two cores) plus 10 s, 256 MiB per file, 4096 open files,
-    /// 512 processes and threads.
+    /// 512 processes and threads, [`DEFAULT_DISK_QUOTA_BYTES`] on disk.
     pub fn for_timeout(timeout: Duration) -> Limits {
         Limits {
             address_space_bytes: 4 << 30,
@@ -93,6 +113,20 @@ impl Limits {
             file_size_bytes: 256 << 20,
             open_files: 4096,
             processes: 512,
+            disk_bytes: DEFAULT_DISK_QUOTA_BYTES,
+            disk_counted_since: None,
+        }
+    }
+
+    /// These limits with a disk quota of `bytes` for what was written since `since` (the
+    /// attempt's start; `None`: the command's). A file may not be larger than the quota
+    /// either.
+    pub fn with_disk_quota(self, bytes: u64, since: Option<std::time::SystemTime>) -> Limits {
+        Limits {
+            disk_bytes: bytes,
+            disk_counted_since: since,
+            file_size_bytes: self.file_size_bytes.min(bytes),
+            ..self
         }
     }
 }
@@ -111,6 +145,11 @@ pub enum LimitHit {
     /// The sandbox refused a write outside the attempt, a socket or a connection (seen in the
     /// output as EACCES).
     Denied,
+    /// The command left more than its disk quota in the places it may write; it was killed.
+    DiskQuota {
+        /// The quota, in bytes.
+        limit_bytes: u64,
+    },
 }
 
 impl std::fmt::Display for LimitHit {
@@ -121,6 +160,9 @@ impl std::fmt::Display for LimitHit {
             LimitHit::Processes => "process limit",
             LimitHit::Memory => "memory limit",
             LimitHit::Denied => "sandbox denial",
+            LimitHit::DiskQuota { limit_bytes } => {
+                return write!(f, "disk quota of {} MiB", limit_bytes >> 20);
+            }
         })
     }
 }
@@ -155,6 +197,9 @@ pub struct CommandSpec {
     pub merge_output: bool,
     /// Directories the command may write besides `cwd` and `scratch` (a cargo target dir).
     pub writable: Vec<PathBuf>,
+    /// What the command may read besides `cwd`, `scratch` and `writable` (enforced by the
+    /// full sandbox only).
+    pub readable: ReadScope,
     /// Resource limits.
     pub limits: Limits,
     /// Containment.
@@ -234,6 +279,15 @@ impl CommandOutput {
         }
     }
 
+    /// The disk quota it exceeded (in bytes), if it did: the scorer records it as
+    /// tampering evidence.
+    pub fn disk_quota_exceeded(&self) -> Option<u64> {
+        match self.limit() {
+            Some(LimitHit::DiskQuota { limit_bytes }) => Some(limit_bytes),
+            _ => None,
+        }
+    }
+
     /// The resource limit it ran into, if any.
     pub fn limit(&self) -> Option<LimitHit> {
         match self.ending {
@@ -289,7 +343,7 @@ pub enum SandboxError {
     #[error("empty command")]
     EmptyCommand,
     /// A sandbox layer is not available on this host (or failed to apply).
-    #[error("sandbox layer `{layer}` is not available: {how}; to run without any sandbox (the code under test can then reach the network and write anywhere), pass --sandbox none")]
+    #[error("sandbox layer `{layer}` is not available: {how}; to run without any sandbox (the code under test can then reach the network, read every gold patch and hidden test, and write anywhere), pass --sandbox none")]
     LayerMissing {
         /// landlock, seccomp, pid and network namespaces, pids cgroup.
         layer: String,
@@ -370,7 +424,9 @@ pub fn run_command(spec: &CommandSpec) -> Result<CommandOutput, SandboxError> {
         SandboxMode::Full => {
             let mut writable: Vec<&Path> = vec![&spec.cwd, &spec.scratch];
             writable.extend(spec.writable.iter().map(PathBuf::as_path));
-            let (confinement, mut setup) = layers::Confinement::prepare(&writable, &spec.limits)?;
+            let readable: Vec<&Path> = spec.readable.paths().collect();
+            let (confinement, mut setup) =
+                layers::Confinement::prepare(&readable, &writable, &spec.limits)?;
             let mut cmd = Command::new(&confinement.prefix[0]);
             cmd.args(&confinement.prefix[1..]).arg(&resolved);
             use std::os::unix::process::CommandExt;
@@ -418,18 +474,51 @@ pub fn run_command(spec: &CommandSpec) -> Result<CommandOutput, SandboxError> {
     })?;
     let pgid = child.id() as i32;
     let registered = cancel::Registered::new(pgid);
-    let status = {
+    let mut quota = (spec.sandbox == SandboxMode::Full).then(|| {
+        let mut places: Vec<&Path> = vec![&spec.cwd, &spec.scratch];
+        places.extend(spec.writable.iter().map(PathBuf::as_path));
+        quota::DiskWatch::start(
+            &places,
+            spec.limits.disk_bytes,
+            spec.limits.disk_counted_since,
+        )
+    });
+    let mut quota_hit = false;
+    // Waits in steps of the quota's poll interval (the wait ends as soon as the command
+    // does), checking the disk quota between them.
+    let status = loop {
         use wait_timeout::ChildExt;
-        child
-            .wait_timeout(spec.timeout)
+        let left = spec.timeout.saturating_sub(start.elapsed());
+        let step = match &quota {
+            Some(_) => left.min(quota::POLL),
+            None => left,
+        };
+        let status = child
+            .wait_timeout(step)
             .map_err(|source| SandboxError::Io {
                 action: "waiting for",
                 path: PathBuf::from(program),
                 source,
-            })?
+            })?;
+        if status.is_some() || start.elapsed() >= spec.timeout {
+            break status;
+        }
+        if quota.as_mut().is_some_and(|q| q.over()) {
+            quota_hit = true;
+            break None;
+        }
     };
     let (status, timed_out) = match status {
         Some(status) => (status, false),
+        None if quota_hit => {
+            kill_group(pgid);
+            let status = child.wait().map_err(|source| SandboxError::Io {
+                action: "waiting for",
+                path: PathBuf::from(program),
+                source,
+            })?;
+            (status, false)
+        }
         None => {
             kill_group(pgid);
             let status = child.wait().map_err(|source| SandboxError::Io {
@@ -458,7 +547,11 @@ pub fn run_command(spec: &CommandSpec) -> Result<CommandOutput, SandboxError> {
     let stdout = read_capped(&out_path, spec.output_cap)?;
     let stderr = read_capped(&err_path, spec.output_cap)?;
     let signal = status.signal();
-    let limit = if signal == Some(libc::SIGXCPU) {
+    let limit = if quota_hit {
+        Some(LimitHit::DiskQuota {
+            limit_bytes: spec.limits.disk_bytes,
+        })
+    } else if signal == Some(libc::SIGXCPU) {
         Some(LimitHit::CpuTime)
     } else if signal == Some(libc::SIGXFSZ) {
         Some(LimitHit::FileSize)
@@ -580,6 +673,7 @@ mod tests {
             output_cap: 1000,
             merge_output: false,
             writable: vec![],
+            readable: ReadScope::system(),
             limits: Limits::for_timeout(Duration::from_millis(timeout_ms)),
             sandbox: SandboxMode::None,
         }
@@ -714,17 +808,91 @@ mod tests {
         );
         // PID 1 of its own namespace.
         assert!(out.stdout.lines().any(|l| l == "1"), "{out:?}");
+        let (python, prefix) = host_python();
         let mut s = spec(
             dir.path(),
-            &["python3", "-c", "import socket; socket.socket()"],
+            &[&python, "-c", "import socket; socket.socket()"],
             10_000,
         );
         s.sandbox = SandboxMode::Full;
+        s.readable.add(ReadRole::PythonEnv, prefix);
         let out = run_command(&s).unwrap();
         assert_eq!(out.exit_code(), Some(1), "{out:?}");
         assert!(out.stderr.contains("Permission denied"), "{out:?}");
         assert_eq!(out.limit(), Some(LimitHit::Denied));
         assert_eq!(out.describe(), "exit 1 (sandbox denial)");
+    }
+
+    /// The machine's Python interpreter (resolved through pyenv shims and the like) and the
+    /// prefix holding its standard library.
+    fn host_python() -> (String, PathBuf) {
+        let out = std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import sys; print(sys.executable); print(sys.base_prefix)",
+            ])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        let mut lines = text.lines();
+        let exe = lines.next().unwrap().to_string();
+        (exe, PathBuf::from(lines.next().unwrap()))
+    }
+
+    #[test]
+    fn full_sandbox_reads_only_its_scope() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("mine.txt"), "own tree\n").unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let secret = outside.path().join("gold.patch");
+        std::fs::write(&secret, "THE-ANSWER\n").unwrap();
+        let granted = tempfile::tempdir().unwrap();
+        std::fs::write(granted.path().join("lib.py"), "harness code\n").unwrap();
+        let script = format!(
+            "cat mine.txt; cat {}/lib.py; cat {} || echo refused; ls {} || echo unlisted",
+            granted.path().display(),
+            secret.display(),
+            outside.path().display()
+        );
+        let mut s = spec(dir.path(), &["sh", "-c", &script], 10_000);
+        s.sandbox = SandboxMode::Full;
+        s.readable.add(ReadRole::Harness, granted.path());
+        let out = run_command(&s).unwrap();
+        assert!(out.stdout.contains("own tree"), "{out:?}");
+        assert!(out.stdout.contains("harness code"), "{out:?}");
+        assert!(!out.stdout.contains("THE-ANSWER"), "{out:?}");
+        assert!(out.stdout.contains("refused"), "{out:?}");
+        assert!(out.stdout.contains("unlisted"), "{out:?}");
+        assert!(out.stderr.contains("Permission denied"), "{out:?}");
+        // Without the sandbox nothing is confidential (the mode runs record and reports show).
+        s.sandbox = SandboxMode::None;
+        let out = run_command(&s).unwrap();
+        assert!(out.stdout.contains("THE-ANSWER"), "{out:?}");
+    }
+
+    #[test]
+    fn filling_the_disk_ends_the_command_at_its_quota() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = "i=0; while [ $i -lt 400 ]; do head -c 1048576 /dev/zero > f$i || exit 9; \
+                      i=$((i+1)); done; echo finished";
+        let mut s = spec(dir.path(), &["sh", "-c", script], 60_000);
+        s.sandbox = SandboxMode::Full;
+        s.limits = s.limits.with_disk_quota(16 << 20, None);
+        let out = run_command(&s).unwrap();
+        assert!(!out.stdout.contains("finished"), "{out:?}");
+        assert_eq!(out.disk_quota_exceeded(), Some(16 << 20), "{out:?}");
+        assert!(out.describe().contains("(disk quota of 16 MiB)"), "{out:?}");
+        let left = quota::written_since(&[dir.path()], std::time::UNIX_EPOCH, u64::MAX);
+        // The quota plus what one poll interval lets through, far from the 400 MiB asked.
+        assert!(left < 200 << 20, "{left} bytes left");
+        // Within the quota nothing happens.
+        let out = run_command(&spec(
+            dir.path(),
+            &["sh", "-c", "head -c 1000 /dev/zero > g"],
+            10_000,
+        ))
+        .unwrap();
+        assert_eq!(out.limit(), None);
     }
 
     #[test]

@@ -11,47 +11,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::BugId;
-
-/// Why the clean room refused a file the edit added or changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RefusalReason {
-    /// Test-runner configuration (`conftest.py`, `pytest.ini`, `tox.ini`, `setup.cfg`,
-    /// `pyproject.toml`).
-    TestConfig,
-    /// A module that would shadow one the grader imports (`pytest/`, `threading.py`,
-    /// `refbench_race*`) or code the interpreter runs at start-up (`sitecustomize.py`,
-    /// `usercustomize.py`, `*.pth`).
-    ShadowingModule,
-    /// Build configuration (`build.rs`, `.cargo/`, a `Cargo.toml` change).
-    BuildConfig,
-    /// A toolchain file (`rust-toolchain`, `rust-toolchain.toml`, `.python-version`).
-    Toolchain,
-    /// A file the task protects (its `protected` globs: visible tests, fixtures).
-    Protected,
-    /// A hidden test's path (the hidden test is copied in from the task).
-    HiddenTest,
-    /// A detector's path (the detector is copied in from the bug).
-    Detector,
-    /// A harness file.
-    Harness,
-}
-
-impl RefusalReason {
-    /// A short phrase for reports: `test configuration`, `build configuration`, ...
-    pub fn phrase(self) -> &'static str {
-        match self {
-            RefusalReason::TestConfig => "test configuration",
-            RefusalReason::ShadowingModule => "a module that shadows the grader's",
-            RefusalReason::BuildConfig => "build configuration",
-            RefusalReason::Toolchain => "a toolchain file",
-            RefusalReason::Protected => "a protected file",
-            RefusalReason::HiddenTest => "a hidden test's path",
-            RefusalReason::Detector => "a detector's path",
-            RefusalReason::Harness => "a harness file",
-        }
-    }
-}
+/// Why the clean room refused a file (defined beside the refusal rules, in `lang`).
+pub use crate::lang::RefusalReason;
 
 /// Where a canary ran.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

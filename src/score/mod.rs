@@ -1,26 +1,35 @@
-//! Score: checks the architectural rules, runs hidden tests and seeded-bug detectors on a
-//! patched attempt, and grades it.
+//! Score: builds the clean room, checks the architectural rules, runs hidden tests and
+//! seeded-bug detectors in it, and grades the attempt.
 //!
-//! In: the attempt's repository (base + applied reply, protected files restored), the
-//! [`crate::patch::Applied`] outcome, the [`Task`] (with its rules) and its [`SeededBug`]s, and
-//! a [`Toolchain`] saying where the language tools and caches are. Out: a [`Scored`] attempt:
-//! the [`Verdict`], one field per dimension (per-test statuses, the FAIL_TO_PASS and
-//! PASS_TO_PASS sets and the [`TestGrade`]; per-detector [`DetectorStatus`]; per-rule
-//! [`RuleResult`] with evidence; [`HygieneFlag`]s; resolved = all clean) and the logs to keep
-//! as artifacts; or a [`ScoreError`] when the harness itself could not run the tests (never
+//! In: the [`AttemptDirs`] (the base, the tree the edit left, where to build the room and
+//! scratch space), the [`crate::patch::Applied`] outcome, the [`Task`] (with its rules) and
+//! its [`SeededBug`]s, and a [`Toolchain`] saying where the language tools and caches are. Out:
+//! a [`Scored`] attempt: the [`Verdict`], one field per dimension (per-test statuses, the
+//! FAIL_TO_PASS and PASS_TO_PASS sets and the [`TestGrade`]; per-detector
+//! [`DetectorStatus`]; per-rule [`RuleResult`] with evidence; [`HygieneFlag`]s; the
+//! [`Integrity`] with its [`TamperEvidence`]; resolved = all clean) and the logs to keep as
+//! artifacts; or a [`ScoreError`] when the harness itself could not run the tests (never
 //! recorded as a model failure).
 //!
-//! Steps ([`score_attempt`]): check the task's rules on the dependency graph of the tree the
-//! edit left ([`rules`]), before anything else is copied in. Then, as in SWE-bench: copy the
-//! task's hidden/ files in; take a build slot ([`crate::toolchain::BuildSlot`]); run the language's suite
-//! ([`suite`]: the commands and parsers come from `lang`); grade the status map against the
-//! task's lists ([`grade`](grade::grade), pure). A test missing from the output counts as
-//! failed, so a build failure fails every test. Then run each seeded bug's detector
-//! ([`detectors`]). The stored types are in [`verdict`].
+//! Steps ([`score_attempt`]): build the clean room ([`room`]: the base plus only the changes
+//! the model may make; what it refused is the first integrity evidence). Check the task's rules
+//! on the dependency graph of the room ([`rules`]), before anything else is copied in. Then, as
+//! in SWE-bench: copy the task's hidden/ files in; take a build slot
+//! ([`crate::toolchain::BuildSlot`]); run the language's suite ([`suite`]: the commands and
+//! parsers come from `lang`); grade the status map against the task's lists
+//! ([`grade`](grade::grade), pure). A test missing from the output counts as failed, so a build
+//! failure fails every test. Then run each seeded bug's detector ([`detectors`]). The suite and
+//! the detectors add what they find to the one list of evidence [`score_attempt`] keeps. The
+//! stored types are in [`verdict`] and [`integrity`].
 
+mod binaries;
+mod canary;
+mod channel;
 pub mod detectors;
+mod exploration;
 pub mod grade;
 pub mod integrity;
+pub mod room;
 pub mod rules;
 pub mod suite;
 pub mod verdict;
@@ -33,7 +42,7 @@ pub use crate::lang::TestStatus;
 use crate::materialize::overlay_files;
 use crate::sandbox::SandboxError;
 use crate::toolchain::{Toolchain, ToolchainError};
-pub use detectors::run_detector;
+pub use detectors::{run_detector, DetectorRun};
 pub use grade::{grade, GradedTests};
 pub use integrity::{CanarySite, Integrity, RefusalReason, TamperEvidence};
 pub use rules::{RuleResult, RuleStatus};
@@ -63,6 +72,9 @@ pub enum ScoreError {
     /// No build slot or toolchain for the attempt.
     #[error(transparent)]
     Toolchain(#[from] ToolchainError),
+    /// The clean room could not be built.
+    #[error(transparent)]
+    Room(#[from] room::RoomError),
     /// The test runner itself is missing or broken on this machine.
     #[error("the {language} test runner could not run: {detail}")]
     Runner {
@@ -73,32 +85,71 @@ pub enum ScoreError {
     },
 }
 
-/// Scores an applied attempt: architectural rules on the tree as the edit left it, then the
-/// hidden tests, then each detector.
+/// The folders of one attempt's grading.
+#[derive(Debug, Clone, Copy)]
+pub struct AttemptDirs<'a> {
+    /// The base: the cache's committed checkout the edit is compared with.
+    pub base: &'a Path,
+    /// The attempt's tree after the edit (never graded itself).
+    pub edited: &'a Path,
+    /// Where the clean room is built (replaced if it exists); grading runs there.
+    pub room: &'a Path,
+    /// Scratch space for the runners' reports.
+    pub scratch: &'a Path,
+}
+
+/// Scores an applied attempt: the clean room is built from the base and the edit's allowed
+/// changes; the architectural rules are checked on it, then the hidden tests and each detector
+/// run in it. The integrity of the verdict is what the room refused plus what the suite's and
+/// detectors' own checks found.
 pub fn score_attempt(
     task: &Task,
     bugs: &[&SeededBug],
-    repo: &Path,
-    scratch: &Path,
+    dirs: &AttemptDirs<'_>,
     toolchain: &Toolchain,
     applied: &crate::patch::Applied,
 ) -> Result<Scored, ScoreError> {
-    // Before the hidden tests are copied in: the rules judge the model's tree.
+    let setup_started = Instant::now();
+    let room = room::build_clean_room(task, bugs, dirs.base, dirs.edited, dirs.room)?;
+    let mut setup_ms = setup_started.elapsed().as_millis() as u64;
+    let repo = room.dir.as_path();
+    // The one place evidence is collected: the room's refusals first, then what the suite and
+    // the detectors find, in the order found.
+    let mut evidence: Vec<TamperEvidence> = room.refused;
+    // Before the hidden tests are copied in: the rules judge the graded code as the model
+    // wrote it.
     let rules_started = Instant::now();
-    let rules = rules::check_rules(&task.arch_rules, repo, Some(&toolchain.cache.pack_facts()))
+    let mut rules = rules::check_rules(&task.arch_rules, repo, Some(&toolchain.cache.pack_facts()))
         .map_err(ScoreError::Rules)?;
+    // Every Rust task whose fixture has a sync shim: the crate does not get around it (see
+    // rules::shim). Whether there is one is the fixture's (its visible repo), not the edit's:
+    // deleting the shim does not switch the rule off.
+    if task.language == Language::Rust && rules::shim::has_shim(&task.repo_dir) {
+        let features: Vec<String> = bugs
+            .iter()
+            .flat_map(|b| rules::shim::detector_features(&b.detector.command))
+            .collect();
+        rules.push(rules::shim::check_sync_shim(repo, &features));
+    }
     let rules_ms = rules_started.elapsed().as_millis() as u64;
     let hygiene = HygieneFlag::of_applied(applied);
-    let setup_started = Instant::now();
+    let overlay_started = Instant::now();
     overlay_files(&task.hidden_dir(), repo).map_err(|source| ScoreError::Overlay {
         what: "hidden tests".into(),
         source,
     })?;
     // From here on the commands run in the slot's tree (a copy at a fixed place for Rust).
     let slot = toolchain.build_slot(task, repo)?;
-    let mut setup_ms = setup_started.elapsed().as_millis() as u64;
     let tree = slot.tree();
-    let run = suite::run_suite(task, tree, scratch, toolchain, &slot)?;
+    // The grader's files as the harness put them: what graded code changes among them while
+    // it runs is evidence too (detected here; the sandbox's write rules are what prevent it).
+    let watch = room::GraderWatch::new(task, bugs)?;
+    let before = watch.snapshot(tree)?;
+    setup_ms += overlay_started.elapsed().as_millis() as u64;
+    let mut run = suite::run_suite(task, tree, dirs.scratch, toolchain, &slot)?;
+    // The suite's canaries and cross-checks.
+    evidence.append(&mut run.evidence);
+    evidence.extend(watch.changes(&before, tree)?);
     let (tests, test_log, grade_ms) = suite::grade_suite(task, run);
     let mut detector_logs = Vec::new();
     let mut detectors = Vec::new();
@@ -108,19 +159,30 @@ pub fn score_attempt(
             what: format!("the detector of {}", bug.id),
             source,
         })?;
+        let before = watch.snapshot(tree)?;
         setup_ms += overlay_started.elapsed().as_millis() as u64;
-        let (result, log) = run_detector(task, bug, tree, scratch, toolchain, &slot)?;
-        detector_logs.push((bug.id.clone(), log));
-        detectors.push(result);
+        let run = run_detector(task, bug, tree, dirs.scratch, toolchain, &slot)?;
+        // The detector's canary race and exploration report.
+        evidence.extend(run.evidence);
+        evidence.extend(watch.changes(&before, tree)?);
+        detector_logs.push((bug.id.clone(), run.log));
+        detectors.push(run.result);
     }
+    // One piece of evidence once (a file changed under the suite and again under a detector).
+    let mut seen = Vec::new();
+    evidence.retain(|e| {
+        let new = !seen.contains(e);
+        if new {
+            seen.push(e.clone());
+        }
+        new
+    });
     let mut verdict = Verdict {
         tests,
         detectors,
         rules,
         hygiene,
-        // Evidence comes from the clean room, the canaries and the cross-checks; until they
-        // report here, nothing was checked.
-        integrity: Integrity::NotChecked,
+        integrity: Integrity::from_evidence(evidence),
         resolved: false,
     };
     verdict.resolved = verdict.all_clean();

@@ -591,5 +591,7 @@ fn contains_path(line: &str, path: &str) -> bool {
     false
 }
 
+pub mod shim;
+
 #[cfg(test)]
 mod tests;

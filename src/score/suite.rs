@@ -2,8 +2,9 @@
 //! the sandbox in the attempt's build slot; out, what the runner reported (statuses, how the
 //! suite ended, timings, the log), graded into a [`TestsVerdict`] ([`run_tests`]).
 //!
-//! A one-command suite (pytest) runs once and is read from its report file. A compiled suite
-//! (cargo) runs in two phases, build then run, so that whatever the attempt's code writes into
+//! A one-command suite (pytest) runs once, read from the harness's own channel and
+//! cross-checked with its report file ([`super::channel`]). A compiled suite (cargo) runs in
+//! two phases, build then each test executable on its own ([`super::binaries`]), so that whatever the attempt's code writes into
 //! the shared build cache is caught and the cache discarded (see [`BuildSlot`]); when a test
 //! target does not compile, every target that does is built and run, so the broken one fails
 //! only its own tests.
@@ -11,10 +12,12 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use super::{grade, ScoreError, SuiteEnd, TestsVerdict};
+use super::binaries::{graded_targets, inject_canaries, run_executables};
+use super::canary::CanaryNames;
+use super::{grade, ScoreError, SuiteEnd, TamperEvidence, TestsVerdict};
 use crate::catalog::Task;
-use crate::lang::{BuildReport, BuildStep, CompiledSuite, OneCommand, StatusMap, SuitePlan};
-use crate::sandbox::{run_command, CommandOutput, CommandSpec, Limits, SandboxError};
+use crate::lang::{BuildReport, BuildStep, CompiledSuite, StatusMap, SuitePlan};
+use crate::sandbox::{run_command, CommandOutput, CommandSpec, SandboxError};
 use crate::toolchain::{BuildSlot, Toolchain};
 
 /// Output kept per command, per stream.
@@ -62,17 +65,53 @@ impl AttemptCommands<'_> {
         argv: &[String],
         timeout: Duration,
     ) -> Result<CommandOutput, SandboxError> {
+        self.run_with(scratch, argv, timeout, true, &[])
+    }
+
+    /// [`AttemptCommands::run`] with `extra` environment entries.
+    pub(super) fn run_env(
+        &self,
+        scratch: &Path,
+        argv: &[String],
+        timeout: Duration,
+        extra: &[(String, String)],
+    ) -> Result<CommandOutput, SandboxError> {
+        self.run_with(scratch, argv, timeout, true, extra)
+    }
+
+    /// [`AttemptCommands::run`] with stdout and stderr kept apart: for a runner read from its
+    /// own stdout alone.
+    pub(super) fn run_apart(
+        &self,
+        scratch: &Path,
+        argv: &[String],
+        timeout: Duration,
+    ) -> Result<CommandOutput, SandboxError> {
+        self.run_with(scratch, argv, timeout, false, &[])
+    }
+
+    fn run_with(
+        &self,
+        scratch: &Path,
+        argv: &[String],
+        timeout: Duration,
+        merge_output: bool,
+        extra: &[(String, String)],
+    ) -> Result<CommandOutput, SandboxError> {
+        let mut env = self.toolchain.env(self.task, self.slot);
+        env.extend_from_slice(extra);
         run_command(&CommandSpec {
-            argv: argv.to_vec(),
-            cwd: self.repo.to_path_buf(),
-            scratch: scratch.to_path_buf(),
-            env: self.toolchain.env(self.task, self.slot),
-            timeout,
             output_cap: OUTPUT_CAP,
-            merge_output: true,
-            writable: self.slot.writable(),
-            limits: Limits::for_timeout(timeout),
-            sandbox: self.toolchain.sandbox,
+            merge_output,
+            env,
+            ..self.toolchain.attempt_command(
+                self.task,
+                self.slot,
+                self.repo,
+                scratch,
+                argv.to_vec(),
+                timeout,
+            )
         })
     }
 
@@ -114,6 +153,8 @@ pub(super) struct SuiteRun {
     /// Time spent parsing the runner's report.
     pub(super) parse_ms: u64,
     pub(super) log: String,
+    /// What the canaries and cross-checks found.
+    pub(super) evidence: Vec<TamperEvidence>,
 }
 
 /// Runs the task's test suite (hidden tests already in place) and grades it.
@@ -124,12 +165,14 @@ pub fn run_tests(
     toolchain: &Toolchain,
     slot: &BuildSlot,
 ) -> Result<(TestsVerdict, String), ScoreError> {
+    // Integrity is the attempt's business (score_attempt); a suite run alone keeps none.
     let run = run_suite(task, repo, scratch, toolchain, slot)?;
     let (verdict, log, _) = grade_suite(task, run);
     Ok((verdict, log))
 }
 
-/// Runs the task's test commands (see [`run_tests`]), without grading.
+/// Runs the task's test commands (see [`run_tests`]), without grading; what shows the run was
+/// tampered with goes to `_evidence`.
 pub(super) fn run_suite(
     task: &Task,
     repo: &Path,
@@ -145,7 +188,9 @@ pub(super) fn run_suite(
     };
     let run_scratch = scratch.join("tests");
     match crate::lang::support(task.language).test_suite(&run_scratch) {
-        SuitePlan::OneCommand(plan) => run_one_command(&commands, &run_scratch, &plan),
+        SuitePlan::OneCommand(plan) => {
+            super::channel::run_with_channel(&commands, &run_scratch, &plan)
+        }
         SuitePlan::Compiled(plan) => run_compiled(&commands, scratch, &plan),
     }
 }
@@ -179,38 +224,6 @@ fn runner_error(task: &Task, detail: impl Into<String>) -> ScoreError {
     }
 }
 
-/// One command that writes a report (pytest's JUnit XML) in `scratch`.
-fn run_one_command(
-    commands: &AttemptCommands<'_>,
-    scratch: &Path,
-    plan: &OneCommand,
-) -> Result<SuiteRun, ScoreError> {
-    let task = commands.task;
-    let timeout = Duration::from_secs(task.timeouts.tests);
-    let out = commands.run(scratch, &plan.argv, timeout)?;
-    let parse_started = Instant::now();
-    let statuses = match std::fs::read_to_string(&plan.report) {
-        Ok(report) => {
-            (plan.parse_report)(&report).map_err(|e| runner_error(task, e.to_string()))?
-        }
-        Err(_) => match (plan.runner_problem)(&out.stdout) {
-            Some(problem) => return Err(runner_error(task, problem)),
-            // No report at all (killed, crashed at start-up): every test is missing.
-            None => StatusMap::new(),
-        },
-    };
-    Ok(SuiteRun {
-        statuses,
-        build_failed: false,
-        timed_out: out.timed_out(),
-        detail: out.describe(),
-        duration_ms: out.duration_ms,
-        build_ms: None,
-        parse_ms: parse_started.elapsed().as_millis() as u64,
-        log: format_log(&plan.argv, &out),
-    })
-}
-
 /// A build, then a run (see the module doc). Whatever the run changed in the build cache
 /// taints it (see [`BuildSlot`]).
 fn run_compiled(
@@ -227,6 +240,10 @@ fn run_compiled(
     if let Some(why) = crate::toolchain::tree_steers_the_build(repo) {
         slot.taint(why, &mut log);
     }
+    // The canaries go into the slot's copy for the build only (see `binaries`).
+    let names = CanaryNames::random();
+    let injected = inject_canaries(repo, &graded_targets(task), &names, plan)
+        .map_err(|e| runner_error(task, format!("adding the harness canaries: {e}")))?;
     let (built, mut build) =
         commands.build(&scratch.join("tests-build"), &plan.build, limit, &mut log)?;
     let mut suite = SuiteRun {
@@ -238,6 +255,7 @@ fn run_compiled(
         build_ms: (plan.build_ms)(&built.stdout),
         parse_ms: 0,
         log: String::new(),
+        evidence: Vec::new(),
     };
     let mut said = built.stdout.clone();
     if build.finished && !build.success && !built.timed_out() {
@@ -258,6 +276,9 @@ fn run_compiled(
         suite.duration_ms += again.duration_ms;
         suite.build_ms = suite.build_ms.or((plan.build_ms)(&again.stdout));
     }
+    injected
+        .restore()
+        .map_err(|e| runner_error(task, format!("removing the harness canaries: {e}")))?;
     let since = crate::toolchain::clock_mark(scratch);
     if !build.finished {
         if let Some(problem) = (plan.runner_problem)(&said) {
@@ -270,32 +291,34 @@ fn run_compiled(
         suite.log = log;
         return Ok(suite);
     }
-    let mut argv = plan.run.clone();
-    if !build.success {
-        if build.targets.is_empty() {
-            log.push_str("# no test target compiled; no test ran\n");
-            suite.log = log;
-            return Ok(suite);
-        }
-        argv.extend(build.targets.into_iter().flatten());
+    if !build.success && build.executables.is_empty() {
+        log.push_str("# no test target compiled; no test ran\n");
+        suite.log = log;
+        return Ok(suite);
     }
-    let remaining = limit.saturating_sub(started.elapsed());
-    if remaining.is_zero() {
+    if started.elapsed() >= limit {
         log.push_str("# time limit reached during the build; no test ran\n");
         suite.log = log;
         return Ok(suite);
     }
-    let out = commands.run(&scratch.join("tests"), &argv, remaining)?;
-    log.push_str(&format_log(&argv, &out));
+    let run = run_executables(
+        commands,
+        &scratch.join("tests"),
+        plan,
+        &build.executables,
+        &names,
+        started + limit,
+        &mut log,
+    )?;
     slot.check_untouched_since(since, &mut log);
-    let parse_started = Instant::now();
-    let report = (plan.parse_run)(&out.stdout);
-    suite.parse_ms = parse_started.elapsed().as_millis() as u64;
-    suite.build_failed = report.binaries_run == 0 && !(build.success && out.success());
-    suite.statuses = report.statuses;
-    suite.timed_out = out.timed_out();
-    suite.detail = out.describe();
-    suite.duration_ms += out.duration_ms;
+    suite.build_failed = run.ran == 0 && !build.success;
+    suite.statuses = run.statuses;
+    suite.evidence = run.evidence;
+    suite.timed_out = run.timed_out;
+    if let Some(detail) = run.detail {
+        suite.detail = detail;
+    }
+    suite.duration_ms += run.duration_ms;
     suite.log = log;
     Ok(suite)
 }

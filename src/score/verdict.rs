@@ -62,6 +62,16 @@ pub enum DetectorStatus {
     Failed,
     /// Ran out of time: counted as a hang, i.e. detected.
     TimedOut,
+    /// Could not run or did not say (it crashed, failed to import, could not find its file,
+    /// failed without finding a race): never a detection, never a pass.
+    Error,
+}
+
+impl DetectorStatus {
+    /// Whether the detector found the race (a failure it reported, or a hang).
+    pub fn found_race(self) -> bool {
+        matches!(self, DetectorStatus::Failed | DetectorStatus::TimedOut)
+    }
 }
 
 impl std::fmt::Display for DetectorStatus {
@@ -70,6 +80,7 @@ impl std::fmt::Display for DetectorStatus {
             DetectorStatus::Passed => "passed",
             DetectorStatus::Failed => "failed",
             DetectorStatus::TimedOut => "timed-out",
+            DetectorStatus::Error => "error",
         })
     }
 }
@@ -205,7 +216,8 @@ impl From<TestsVerdict> for TestsVerdictRecord {
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum HygieneFlag {
     /// The edit changed a protected file (a test, a detector, build configuration); the file
-    /// was restored before grading.
+    /// was restored before grading. Records written before the clean room only: it now
+    /// refuses such a change as [`TamperEvidence::RefusedFile`](super::TamperEvidence).
     ProtectedFileChanged {
         /// The file, relative to the repository.
         path: String,
@@ -259,21 +271,18 @@ impl std::str::FromStr for HygieneFlag {
 }
 
 impl HygieneFlag {
-    /// The flags of an applied edit: protected files it changed, then placeholders.
+    /// The flags of an applied edit: its placeholders. (A protected file the edit changed is
+    /// no longer a hygiene flag: the clean room refuses it and records it as integrity
+    /// evidence; [`HygieneFlag::ProtectedFileChanged`] is read from older records only.)
     pub fn of_applied(applied: &crate::patch::Applied) -> Vec<HygieneFlag> {
-        let protected = applied
-            .protected_touched
+        applied
+            .hygiene
+            .placeholders
             .iter()
-            .map(|path| HygieneFlag::ProtectedFileChanged { path: path.clone() });
-        let placeholders =
-            applied
-                .hygiene
-                .placeholders
-                .iter()
-                .map(|location| HygieneFlag::Placeholder {
-                    location: location.clone(),
-                });
-        protected.chain(placeholders).collect()
+            .map(|location| HygieneFlag::Placeholder {
+                location: location.clone(),
+            })
+            .collect()
     }
 }
 

@@ -91,6 +91,7 @@ pub fn merge_runs(pieces: &[PathBuf], out: &Path) -> Result<Merged, MergeError> 
         if meta.models != first.models
             || meta.samples != first.samples
             || meta.sandbox != first.sandbox
+            || meta.skipped != first.skipped
         {
             return Err(mismatch("configuration (models, samples or sandbox)"));
         }
@@ -150,21 +151,11 @@ pub fn merge_runs(pieces: &[PathBuf], out: &Path) -> Result<Merged, MergeError> 
             .collect();
         merged.record_files(record, &files)?;
     }
-    let mut missing = Vec::new();
-    for task in &meta.tasks {
-        for model in &meta.models {
-            for sample in 0..meta.samples {
-                let key = AttemptKey {
-                    task: task.clone(),
-                    model: model.clone(),
-                    sample,
-                };
-                if !seen.contains_key(&key) {
-                    missing.push(key);
-                }
-            }
-        }
-    }
+    let missing = meta
+        .planned()
+        .into_iter()
+        .filter(|key| !seen.contains_key(key))
+        .collect();
     Ok(Merged {
         store: merged,
         missing,

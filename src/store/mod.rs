@@ -108,6 +108,24 @@ pub struct RunMeta {
     /// Run ids of the shards a merged run was made from.
     #[serde(default)]
     pub merged_from: Vec<String>,
+    /// Tasks a model is not asked (a folder of hand-written replies has none for them); they
+    /// are not in the plan.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<crate::plan::Skipped>,
+}
+
+impl RunMeta {
+    /// The attempts this run plans: every task x model x sample but the skipped pairs, or its
+    /// shard's part of them.
+    pub fn planned(&self) -> Vec<AttemptKey> {
+        crate::plan::attempts(
+            &self.tasks,
+            &self.models,
+            self.samples,
+            self.shard,
+            &self.skipped,
+        )
+    }
 }
 
 /// An open run directory.
@@ -480,6 +498,7 @@ mod tests {
             sandbox: SandboxMode::ProcessGroup,
             shard: None,
             merged_from: vec![],
+            skipped: vec![],
         }
     }
 

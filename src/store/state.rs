@@ -153,8 +153,7 @@ impl RunStore {
     /// attempt table, running from its lock.
     pub fn state(&self) -> Result<RunState, StoreError> {
         let meta = self.meta()?;
-        let planned_keys =
-            crate::plan::attempts(&meta.tasks, &meta.models, meta.samples, meta.shard);
+        let planned_keys = meta.planned();
         let finished = self.finished(true)?;
         let recorded = planned_keys.iter().filter(|k| finished.contains(k)).count();
         let planned = planned_keys.len();

@@ -7,6 +7,8 @@
 //! a [`BuildSlot`]: a warm cargo target dir held exclusively, with the slot's own copy of the
 //! tree, that is thrown away when the attempt's code touched it.
 
+mod command;
+pub mod deps;
 pub mod pyenv;
 
 use std::path::{Path, PathBuf};
@@ -15,7 +17,7 @@ use std::time::Duration;
 use crate::cache::{slot_tree_path, CacheLayout};
 use crate::catalog::{Language, Task};
 use crate::fsutil::remove_all;
-use crate::sandbox::SandboxMode;
+use crate::sandbox::{ReadRole, ReadScope, SandboxMode};
 
 /// The toolchain could not be prepared or a build slot taken (harness errors).
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +74,12 @@ pub struct Toolchain {
 /// slot is *tainted*: its target dir is deleted when the attempt ends, and the next attempt
 /// starts from a clean build. `target/tmp` (`CARGO_TARGET_TMPDIR`, tests' own scratch space)
 /// is emptied before every attempt instead.
+///
+/// What later attempts build against, the dependency artifacts, is verified besides: before
+/// a slot is reused, against a manifest of their hashes recorded when they were built (see
+/// [`deps`]); a slot whose dependencies do not verify is discarded and rebuilt. And a tree
+/// that would run its own code during the build (a build script, a proc macro, anywhere in
+/// it) taints the slot before the build starts, whether that build then succeeds or not.
 pub struct BuildSlot {
     pub(crate) target_dir: Option<PathBuf>,
     /// Where the attempt's commands run: the slot's copy of the tree for Rust, the attempt's
@@ -79,7 +87,35 @@ pub struct BuildSlot {
     tree: PathBuf,
     /// Why the target dir must be thrown away when the attempt ends, once it must.
     tainted: std::cell::RefCell<Option<String>>,
+    /// The dependency manifest and the fixture's own package names (Rust slots).
+    deps: Option<(PathBuf, std::collections::BTreeSet<String>)>,
+    /// When the attempt took the slot: its disk quota counts what was written since.
+    taken_at: std::time::SystemTime,
     _lock: Option<nix::fcntl::Flock<std::fs::File>>,
+}
+
+/// Renames `target` aside and removes it (the rename is atomic, so that even if removing
+/// fails no later attempt takes what is left for a built slot), with its dependency
+/// manifest.
+fn discard_target(target: &Path, why: &str) {
+    tracing::info!("discarding build cache {}: {why}", target.display());
+    let _ = std::fs::remove_file(deps::manifest_path(target));
+    let mut name = target.as_os_str().to_owned();
+    name.push(".discarded");
+    let gone = PathBuf::from(name);
+    if gone.symlink_metadata().is_ok() {
+        let _ = remove_all(&gone);
+    }
+    let removed = match std::fs::rename(target, &gone) {
+        Ok(()) => remove_all(&gone),
+        Err(_) => remove_all(target),
+    };
+    if let Err(e) = removed {
+        tracing::warn!(
+            "could not remove build cache {} ({e}); run `refbench cache clear --only builds`",
+            target.display()
+        );
+    }
 }
 
 impl Drop for BuildSlot {
@@ -89,24 +125,21 @@ impl Drop for BuildSlot {
         if let Some(target) = &self.target_dir {
             let _ = remove_all(&self.tree);
             if let Some(why) = self.tainted.get_mut() {
-                tracing::info!("discarding build cache {}: {why}", target.display());
-                // Renamed first (atomic), so that even if removing fails no later attempt
-                // takes what is left for a built slot.
-                let mut name = target.as_os_str().to_owned();
-                name.push(".discarded");
-                let gone = PathBuf::from(name);
-                if gone.symlink_metadata().is_ok() {
-                    let _ = remove_all(&gone);
-                }
-                let removed = match std::fs::rename(target, &gone) {
-                    Ok(()) => remove_all(&gone),
-                    Err(_) => remove_all(target),
-                };
-                if let Err(e) = removed {
-                    tracing::warn!(
-                        "could not remove tainted build cache {} ({e}); run `refbench cache clear --only builds`",
-                        target.display()
-                    );
+                discard_target(target, why);
+            } else if let Some((manifest, local)) = &self.deps {
+                // Untainted: only the toolchain wrote the dependency artifacts; record the
+                // new ones. A recorded one that changed means something else did.
+                let clock = std::time::Instant::now();
+                match deps::record(target, manifest, local) {
+                    Ok(added) => tracing::debug!(
+                        added,
+                        ms = clock.elapsed().as_millis() as u64,
+                        "dependency manifest recorded"
+                    ),
+                    Err(why) => discard_target(
+                        target,
+                        &format!("a dependency artifact changed during the attempt: {why}"),
+                    ),
                 }
             }
         }
@@ -117,6 +150,12 @@ impl BuildSlot {
     /// Directories the commands of the attempt may write besides its tree (the target dir).
     pub fn writable(&self) -> Vec<PathBuf> {
         self.target_dir.iter().cloned().collect()
+    }
+
+    /// When the attempt took the slot (before its tree was copied in for Rust): the disk
+    /// quota counts everything written since.
+    pub fn taken_at(&self) -> std::time::SystemTime {
+        self.taken_at
     }
 
     /// The tree the attempt's commands run in (and detectors are copied into).
@@ -130,6 +169,8 @@ impl BuildSlot {
             target_dir: None,
             tree: repo.to_path_buf(),
             tainted: std::cell::RefCell::new(None),
+            deps: None,
+            taken_at: std::time::SystemTime::now(),
             _lock: None,
         }
     }
@@ -277,12 +318,51 @@ pub(crate) fn settings_above(tree: &Path) -> Option<PathBuf> {
 }
 
 /// Why a build of `tree` may run the tree's own code besides rustc on its sources: cargo
-/// settings or a toolchain file in it (a `rustc-wrapper`, a `runner`, a toolchain path).
+/// settings or a toolchain file in it (a `rustc-wrapper`, a `runner`, a toolchain path), or
+/// a package in it with a build script or a proc macro ([`runs_own_code_at_build`]). Known
+/// before the build starts, so a build script that fails after writing into the build cache
+/// taints it as surely as one that succeeds.
 pub(crate) fn tree_steers_the_build(tree: &Path) -> Option<String> {
     [".cargo", "rust-toolchain", "rust-toolchain.toml"]
         .into_iter()
         .find(|name| tree.join(name).symlink_metadata().is_ok())
         .map(|name| format!("the tree has {name}, which cargo or rustup would follow"))
+        .or_else(|| runs_own_code_at_build(tree))
+}
+
+/// A package of `tree` (any `Cargo.toml` in it, `target/` and `.git/` left out) whose build
+/// runs its code: a `build.rs` beside the manifest, a `build` key, or `proc-macro = true`.
+pub(crate) fn runs_own_code_at_build(tree: &Path) -> Option<String> {
+    let mut stack = vec![tree.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let manifest = dir.join("Cargo.toml");
+        if let Ok(text) = std::fs::read_to_string(&manifest) {
+            let rel = dir.strip_prefix(tree).unwrap_or(&dir).join("Cargo.toml");
+            let value: Option<toml::Value> = toml::from_str(&text).ok();
+            let package = value.as_ref().and_then(|v| v.get("package"));
+            let lib = value.as_ref().and_then(|v| v.get("lib"));
+            let build_key = package.and_then(|p| p.get("build"));
+            if dir.join("build.rs").symlink_metadata().is_ok()
+                && build_key.and_then(|b| b.as_bool()) != Some(false)
+            {
+                return Some(format!("{} has a build script (build.rs)", rel.display()));
+            }
+            if let Some(script) = build_key.and_then(|b| b.as_str()) {
+                return Some(format!("{} has a build script ({script})", rel.display()));
+            }
+            let proc_macro = |k: &str| lib.and_then(|l| l.get(k)).and_then(|v| v.as_bool());
+            if proc_macro("proc-macro") == Some(true) || proc_macro("proc_macro") == Some(true) {
+                return Some(format!("{} is a proc macro", rel.display()));
+            }
+        }
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let name = entry.file_name();
+            if entry.file_type().is_ok_and(|t| t.is_dir()) && name != "target" && name != ".git" {
+                stack.push(entry.path());
+            }
+        }
+    }
+    None
 }
 
 /// Replaces `tree` with a copy of `repo` (its `.git` left out: cargo does not read it), every
@@ -373,6 +453,33 @@ impl Toolchain {
             }
         };
         let dir = |n: usize| root.join(format!("{}-w{n}", task.fixture));
+        // What this attempt will build against must be what was built: verify the
+        // dependency artifacts before reuse; a slot that does not verify (or has no manifest:
+        // made by an older refbench, or left by a crash before its first attempt ended) is
+        // rebuilt.
+        let local = deps::local_packages(&task.repo_dir.join("Cargo.toml"));
+        let manifest = deps::manifest_path(&dir(n));
+        if dir(n).is_dir() {
+            let clock = std::time::Instant::now();
+            let verified = deps::verify(&dir(n), &manifest, &local);
+            tracing::debug!(
+                ms = clock.elapsed().as_millis() as u64,
+                ?verified,
+                "dependency artifacts verified"
+            );
+            let why = match verified {
+                deps::Verified::Intact { .. } => None,
+                deps::Verified::NoManifest => Some("it has no dependency manifest".to_string()),
+                deps::Verified::Changed(why) => Some(why),
+            };
+            if let Some(why) = why {
+                tracing::warn!(
+                    "build cache {} does not verify against its dependency manifest ({why}); rebuilding it",
+                    dir(n).display()
+                );
+                discard_target(&dir(n), &why);
+            }
+        }
         // Seed ahead: while this worker holds a built slot (so nothing writes it), copy it into
         // a new slot, up to one per worker. cargo then finds every dependency fresh there and
         // rebuilds only the fixture crate: about a second of copying instead of minutes of
@@ -385,12 +492,18 @@ impl Toolchain {
                     .map(|l| (m, l))
             });
             if let Some((m, _seed_lock)) = free {
-                // Failing to seed costs parallelism, never correctness: go on without it.
-                if let Err(e) = copy_dir(&dir(n), &dir(m)) {
+                // Failing to seed costs parallelism, never correctness: go on without it. The
+                // copy is of a slot verified just now, made while both are locked: its
+                // manifest is the original's, pinned to the copy's files.
+                let seeded = copy_dir(&dir(n), &dir(m)).and_then(|()| {
+                    deps::repin_copy(&manifest, &dir(m), &deps::manifest_path(&dir(m)))
+                });
+                if let Err(e) = seeded {
                     tracing::warn!("seeding build cache {}: {e}", dir(m).display());
                 }
             }
         }
+        let taken_at = std::time::SystemTime::now();
         let tree = slot_tree_path(&dir(n));
         if let Some(found) = settings_above(&tree) {
             return Err(runner(format!(
@@ -418,6 +531,8 @@ impl Toolchain {
             target_dir: Some(dir(n)),
             tree,
             tainted: std::cell::RefCell::new(None),
+            deps: Some((manifest, local)),
+            taken_at,
             _lock: Some(lock),
         })
     }
@@ -460,6 +575,46 @@ impl Toolchain {
             python_bin: None,
             sandbox: SandboxMode::Full,
         }
+    }
+
+    /// What `task`'s test and detector commands on `slot` may read besides their tree and
+    /// scratch: the system folders, the harness (`harness/` of the project, not the rest of
+    /// the checkout), the slot's build cache, and what the language's environment names: for
+    /// Rust `RUSTUP_HOME` and `CARGO_HOME` (its registry and binaries; never its credentials),
+    /// for Python the private environment and the interpreter it was made from (without one,
+    /// the `python3` on PATH and the folder above its `bin`).
+    pub fn read_scope(&self, task: &Task, slot: &BuildSlot) -> ReadScope {
+        let mut scope = ReadScope::system().with(ReadRole::Harness, self.root.join("harness"));
+        if let Some(target) = &slot.target_dir {
+            scope.add(ReadRole::BuildCache, target);
+        }
+        for (key, value) in self.env(task, slot) {
+            match key.as_str() {
+                "RUSTUP_HOME" => scope.add(ReadRole::Toolchain, value),
+                "CARGO_HOME" => {
+                    for entry in crate::sandbox::scope::cargo_home_entries(Path::new(&value)) {
+                        scope.add(ReadRole::Toolchain, entry);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if task.language == Language::Python {
+            let bin = self.python_bin.clone().or_else(|| {
+                let path = std::env::var_os("PATH")?;
+                std::env::split_paths(&path)
+                    .map(|d| d.join("python3"))
+                    .find(|p| p.is_file())
+                    .and_then(|p| p.parent().map(Path::to_path_buf))
+            });
+            if let Some(venv) = bin.as_deref().and_then(Path::parent) {
+                scope.add(ReadRole::PythonEnv, venv);
+                if let Some(prefix) = crate::sandbox::scope::venv_base_prefix(venv) {
+                    scope.add(ReadRole::PythonEnv, prefix);
+                }
+            }
+        }
+        scope
     }
 
     /// The environment of `task`'s test and detector commands on `slot`: no colour, and

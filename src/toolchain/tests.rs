@@ -38,6 +38,9 @@ fn a_held_built_slot_seeds_one_more_per_worker() {
     std::fs::create_dir_all(&built).unwrap();
     std::fs::write(built.join("artifact"), "compiled").unwrap();
     let toolchain = Toolchain::in_cache(cache.path(), 2);
+    // A slot is reused only with its dependency manifest (here: no dependency artifacts).
+    let w0 = cache.path().join("cargo-target/fx-w0");
+    deps::record(&w0, &deps::manifest_path(&w0), &Default::default()).unwrap();
     let slot = toolchain.build_slot(&t, repo.path()).unwrap();
     assert_eq!(
         slot.target_dir.as_deref(),
@@ -197,4 +200,72 @@ fn a_python_attempt_runs_in_its_own_tree() {
         .unwrap();
     assert_eq!(slot.tree(), repo.path());
     assert!(slot.writable().is_empty());
+}
+
+#[test]
+fn a_slot_whose_dependencies_do_not_verify_is_rebuilt() {
+    let cache = tempfile::tempdir().unwrap();
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::write(repo.path().join("lib.rs"), "").unwrap();
+    let t = rust_task();
+    let toolchain = Toolchain::in_cache(cache.path(), 1);
+    let w0 = cache.path().join("cargo-target/fx-w0");
+    let rlib = w0.join("debug/deps/libdep-0123456789abcdef.rlib");
+    let make = || {
+        std::fs::create_dir_all(w0.join("debug/.fingerprint/dep-0123456789abcdef")).unwrap();
+        std::fs::create_dir_all(rlib.parent().unwrap()).unwrap();
+        std::fs::write(&rlib, "the real dependency").unwrap();
+    };
+    // Without a manifest (an older refbench's cache, a crash before the first attempt
+    // ended), the slot is not trusted.
+    make();
+    drop(toolchain.build_slot(&t, repo.path()).unwrap());
+    assert!(!rlib.exists(), "a slot without a manifest was reused");
+    // Built, recorded when an untainted attempt ends, reused while it verifies.
+    make();
+    deps::record(&w0, &deps::manifest_path(&w0), &Default::default()).unwrap();
+    drop(toolchain.build_slot(&t, repo.path()).unwrap());
+    assert_eq!(
+        std::fs::read_to_string(&rlib).unwrap(),
+        "the real dependency"
+    );
+    // Planted between attempts (by anything): discarded before the next attempt builds.
+    std::fs::write(&rlib, "a fake dependency!!").unwrap();
+    let slot = toolchain.build_slot(&t, repo.path()).unwrap();
+    assert_eq!(slot.target_dir.as_deref(), Some(w0.as_path()));
+    assert!(!rlib.exists(), "a planted dependency survived");
+    assert!(!deps::manifest_path(&w0).exists());
+}
+
+#[test]
+fn a_tree_that_runs_its_own_code_at_build_is_known_before_the_build() {
+    let manifest = "[package]\nname = \"fx\"\nversion = \"0.1.0\"\n";
+    let check = |files: &[(&str, &str)]| {
+        let dir = crate::test_support::tree(files);
+        tree_steers_the_build(dir.path())
+    };
+    assert_eq!(check(&[("Cargo.toml", manifest), ("src/lib.rs", "")]), None);
+    let why = check(&[("Cargo.toml", manifest), ("build.rs", "fn main() {}")]).unwrap();
+    assert!(why.contains("build script"), "{why}");
+    // `build = false` turns a build.rs off.
+    let off = format!("{manifest}build = false\n");
+    assert_eq!(check(&[("Cargo.toml", &off), ("build.rs", "")]), None);
+    let named = format!("{manifest}build = \"gen/make.rs\"\n");
+    let why = check(&[("Cargo.toml", &named)]).unwrap();
+    assert!(why.contains("gen/make.rs"), "{why}");
+    // A proc-macro crate anywhere in the tree (a path dependency, a [patch]), target/ aside.
+    let proc_macro = "[package]\nname = \"m\"\nversion = \"0.1.0\"\n[lib]\nproc-macro = true\n";
+    let why = check(&[
+        ("Cargo.toml", manifest),
+        ("vendor/m/Cargo.toml", proc_macro),
+    ])
+    .unwrap();
+    assert!(why.contains("vendor/m/Cargo.toml is a proc macro"), "{why}");
+    assert_eq!(
+        check(&[
+            ("Cargo.toml", manifest),
+            ("target/m/Cargo.toml", proc_macro)
+        ]),
+        None
+    );
 }

@@ -80,6 +80,34 @@ pub fn checks(
             empty.outcome() != AttemptOutcome::Resolved && empty.outcome() != AttemptOutcome::Error,
             describe(empty),
         );
+        push_hidden_files_check(task, &mut push);
+        // Only a suite that ran says which ids exist: after a build failure every test is
+        // missing, and GoldResolves has said why.
+        if let Some(v) = gold
+            .verdict()
+            .filter(|v| v.tests.end == crate::score::SuiteEnd::Ran)
+        {
+            let unknown: Vec<&str> = v
+                .tests
+                .tests
+                .iter()
+                .filter(|t| t.status == crate::lang::TestStatus::Missing)
+                .map(|t| t.id.0.as_str())
+                .collect();
+            push(
+                CheckKind::TestIdsCollected,
+                unknown.is_empty(),
+                if unknown.is_empty() {
+                    format!("{} ids collected", v.tests.tests.len())
+                } else {
+                    format!(
+                        "unknown (the runner never reported them on gold; a typo or a renamed test?): {}; test log: {}",
+                        unknown.join(", "),
+                        log(gold, &Artifact::TestsLog.file_name())
+                    )
+                },
+            );
+        }
         if let Some(v) = empty.verdict() {
             let f2p_passing: Vec<String> = v
                 .tests
@@ -152,15 +180,19 @@ pub fn checks(
                     .map(|d| (d.status, d.detail.clone(), d.duration_ms))
             };
             match status_in(empty) {
-                Some((status, detail, ms)) => push(
-                    CheckKind::DetectorFindsBug(bug.clone()),
-                    status != DetectorStatus::Passed,
-                    if status != DetectorStatus::Passed {
-                        format!("{status}: {detail}, {ms} ms")
-                    } else {
-                        format!("{status}: {detail}, {ms} ms; the detector does not find the bug; log: {}", log(empty, &det_log))
-                    },
-                ),
+                Some((status, detail, ms)) => {
+                    push(
+                        CheckKind::DetectorFindsBug(bug.clone()),
+                        status.found_race(),
+                        if status.found_race() {
+                            format!("{status}: {detail}, {ms} ms")
+                        } else if status == DetectorStatus::Error {
+                            format!("the detector of {bug} could not run on the base: {detail}; log: {}", log(empty, &det_log))
+                        } else {
+                            format!("{status}: {detail}, {ms} ms; the detector does not find the bug; log: {}", log(empty, &det_log))
+                        },
+                    )
+                }
                 None => push(
                     CheckKind::DetectorFindsBug(bug.clone()),
                     false,
@@ -186,4 +218,50 @@ pub fn checks(
         }
     }
     out
+}
+
+/// [`CheckKind::HiddenFilesReplaceOnlyTests`]: every file under the task's hidden/ that the
+/// fixture's repo also has must be a declared test file (the FILE of a FAIL_TO_PASS or
+/// PASS_TO_PASS id).
+fn push_hidden_files_check(
+    task: &crate::catalog::Task,
+    push: &mut impl FnMut(CheckKind, bool, String),
+) {
+    let hidden = task.hidden_dir();
+    let declared: std::collections::BTreeSet<&str> = task
+        .fail_to_pass
+        .iter()
+        .chain(&task.pass_to_pass)
+        .map(|id| id.0.split("::").next().unwrap_or(&id.0))
+        .collect();
+    let replaced: Vec<String> = match crate::materialize::overlay_paths(&hidden) {
+        Ok(paths) => paths
+            .into_iter()
+            .filter(|rel| task.repo_dir.join(rel).exists() && !declared.contains(rel.as_str()))
+            .collect(),
+        Err(e) => {
+            push(
+                CheckKind::HiddenFilesReplaceOnlyTests,
+                false,
+                format!("cannot list {}: {e}", hidden.display()),
+            );
+            return;
+        }
+    };
+    push(
+        CheckKind::HiddenFilesReplaceOnlyTests,
+        replaced.is_empty(),
+        if replaced.is_empty() {
+            "no visible file replaced".into()
+        } else {
+            format!(
+                "{} would replace the fixture's own file(s) of the same path: move them, or declare them as tests if they are test files",
+                replaced
+                    .iter()
+                    .map(|r| format!("hidden/{r}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        },
+    );
 }

@@ -83,6 +83,12 @@ pub enum CheckKind {
     HiddenFailOnBase,
     /// Every PASS_TO_PASS test passes on the base (the seeded bug is silent to them).
     VisiblePassOnBase,
+    /// Every FAIL_TO_PASS and PASS_TO_PASS id is one the test runner collected on gold (an id
+    /// it never reports is a typo or a renamed test, and would count as failed forever).
+    TestIdsCollected,
+    /// The task's hidden files replace no visible file other than a declared test file (a
+    /// hidden/README.md would silently replace the fixture's README.md).
+    HiddenFilesReplaceOnlyTests,
     /// The architectural rule holds on gold.
     RuleHoldsOnGold(RuleId),
     /// The bug's detector fails on the base: it finds the bug.
@@ -115,6 +121,14 @@ impl fmt::Display for CheckKind {
             CheckKind::VisiblePassOnBase => write!(
                 f,
                 "every PASS_TO_PASS test passes on the base (the bug is silent)"
+            ),
+            CheckKind::TestIdsCollected => write!(
+                f,
+                "every FAIL_TO_PASS and PASS_TO_PASS id is collected by the runner"
+            ),
+            CheckKind::HiddenFilesReplaceOnlyTests => write!(
+                f,
+                "hidden files add files or replace declared test files only"
             ),
             CheckKind::RuleHoldsOnGold(rule) => write!(f, "rule {rule} holds on gold"),
             CheckKind::DetectorFindsBug(bug) => write!(f, "detector of {bug} fails on the base"),
@@ -225,6 +239,8 @@ impl Check {
             | CheckKind::EmptyDoesNotResolve
             | CheckKind::HiddenFailOnBase
             | CheckKind::VisiblePassOnBase
+            | CheckKind::TestIdsCollected
+            | CheckKind::HiddenFilesReplaceOnlyTests
             | CheckKind::DetectorsRepeat { .. } => Subject::Task,
         }
     }

@@ -20,7 +20,7 @@ use crate::materialize::{materialize_base, overlay_files, MaterializeError};
 use crate::patch::{apply_reply, ApplyStatus, PatchError};
 use crate::report::Table;
 use crate::sandbox::SandboxMode;
-use crate::score::{run_detector, DetectorStatus, ScoreError};
+use crate::score::{run_detector, ScoreError};
 use crate::toolchain::{Toolchain, ToolchainError};
 
 /// Why the detectors of one task could not be run again.
@@ -174,13 +174,13 @@ pub fn repeat_detectors(
             let slot = toolchain.build_slot(task, tree)?;
             // One uncounted run first, so the table measures detection, not compilation.
             let warmup = work.path().join(format!("scratch-warmup-{on_base}"));
-            let (result, _) = run_detector(task, bug, slot.tree(), &warmup, toolchain, &slot)?;
+            let result = run_detector(task, bug, slot.tree(), &warmup, toolchain, &slot)?.result;
             stats.warmup_ms = stats.warmup_ms.max(result.duration_ms);
             for i in 0..runs {
                 let scratch = work.path().join(format!("scratch-{i}-{on_base}"));
-                let (result, log) =
-                    run_detector(task, bug, slot.tree(), &scratch, toolchain, &slot)?;
-                let found = result.status != DetectorStatus::Passed;
+                let run = run_detector(task, bug, slot.tree(), &scratch, toolchain, &slot)?;
+                let (result, log) = (run.result, run.log);
+                let found = result.status.found_race();
                 // Keep the log of every run that went the wrong way: a miss on the base or a
                 // false alarm on gold is what someone will need to read.
                 if found != on_base {

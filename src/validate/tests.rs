@@ -156,6 +156,8 @@ fn a_sound_task_passes_every_check_in_order() {
         [
             &CheckKind::GoldResolves,
             &CheckKind::EmptyDoesNotResolve,
+            &CheckKind::HiddenFilesReplaceOnlyTests,
+            &CheckKind::TestIdsCollected,
             &CheckKind::HiddenFailOnBase,
             &CheckKind::VisiblePassOnBase,
             &CheckKind::RuleHoldsOnGold(RuleId("no-legacy".into())),
@@ -168,15 +170,15 @@ fn a_sound_task_passes_every_check_in_order() {
     assert!(checks.iter().all(|c| c.outcome.passed()), "{checks:#?}");
     let lines: Vec<String> = checks.iter().map(|c| c.to_string()).collect();
     assert_eq!(
-        lines[2],
+        lines[4],
         "ok   f/t: every FAIL_TO_PASS test fails on the base (1 hidden tests fail)"
     );
     assert_eq!(
-        lines[4],
+        lines[6],
         "ok   f/t: rule no-legacy holds on gold (legacy is gone)"
     );
     assert_eq!(
-        lines[7],
+        lines[9],
         "ok   f/t: detector of f/race-two fails on the base (failed: exit 1, 7 ms)"
     );
 }
@@ -300,5 +302,81 @@ fn repeated_runs_become_checks_and_a_table() {
         "| task | bug | kind | detection rate (base) | false alarms (gold) | median | max | first run (build) |\n\
          |---|---|---|---|---|---|---|---|\n\
          | f/t | f/race | lost-update | 19/20 | 0/20 | 1.51 s | 1.53 s | 1.8 s |\n"
+    );
+}
+
+#[test]
+fn an_id_the_runner_never_reports_is_named_as_unknown() {
+    let dir = project();
+    let mut gold = record(
+        "gold",
+        AttemptOutcome::Unresolved,
+        "missing",
+        ["passed", "passed"],
+        "holds",
+    );
+    gold.end = match gold.end {
+        crate::attempt::AttemptEnd::Graded { apply, verdict } => {
+            assert_eq!(verdict.tests.end, crate::score::SuiteEnd::Ran);
+            crate::attempt::AttemptEnd::Graded { apply, verdict }
+        }
+        other => other,
+    };
+    let (_, checks) = run_checks(dir.path(), &[gold, base_record()]);
+    let check = checks
+        .iter()
+        .find(|c| c.kind == CheckKind::TestIdsCollected)
+        .expect("the check");
+    assert!(!check.outcome.passed());
+    let line = check.to_string();
+    assert!(
+        line.contains("unknown (the runner never reported them on gold")
+            && line.contains("tests/test_a.py::test_new"),
+        "{line}"
+    );
+}
+
+#[test]
+fn a_hidden_file_that_replaces_a_visible_non_test_file_fails_validation() {
+    let dir = project();
+    let root = dir.path();
+    for (rel, text) in [
+        ("repos-fixtures/f/repo/README.md", "the fixture's readme\n"),
+        ("repos-fixtures/f/tasks/t/hidden/README.md", "notes\n"),
+        // A declared test file may replace its visible version; a new file may be added.
+        (
+            "repos-fixtures/f/repo/tests/test_a.py",
+            "def test_old(): pass\n",
+        ),
+        (
+            "repos-fixtures/f/tasks/t/hidden/tests/test_a.py",
+            "def test_new(): pass\n",
+        ),
+        (
+            "repos-fixtures/f/tasks/t/hidden/tests/test_b.py",
+            "def test_b(): pass\n",
+        ),
+    ] {
+        std::fs::create_dir_all(root.join(rel).parent().unwrap()).unwrap();
+        std::fs::write(root.join(rel), text).unwrap();
+    }
+    let gold = record(
+        "gold",
+        AttemptOutcome::Resolved,
+        "passed",
+        ["passed", "passed"],
+        "holds",
+    );
+    let (_, checks) = run_checks(root, &[gold, base_record()]);
+    let failed: Vec<String> = checks
+        .iter()
+        .filter(|c| !c.outcome.passed())
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:#?}");
+    assert!(
+        failed[0].contains("hidden/README.md would replace the fixture's own file")
+            && !failed[0].contains("test_a.py"),
+        "{failed:#?}"
     );
 }

@@ -121,6 +121,7 @@ pub fn synthetic_run(runs_dir: &Path, attempts: usize) -> PathBuf {
         sandbox: refbench::sandbox::SandboxMode::Full,
         shard: None,
         merged_from: vec![],
+        skipped: vec![],
     };
     let dir = runs_dir.join(RUN_ID);
     drop(RunStore::create(runs_dir, &meta).unwrap());

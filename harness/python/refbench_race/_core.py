@@ -29,6 +29,8 @@ import time
 import traceback
 import _thread
 
+from . import _report
+
 # Thread states.
 RUNNABLE = "runnable"
 BLOCKED = "blocked"
@@ -100,6 +102,7 @@ class ScheduleRun:
         self.points = []       # (enabled, current_or_None, chosen) at those points
         self.errors = {}       # tid -> formatted traceback
         self.steps = 0
+        self.tracer_lost = False   # a thread's tracer was replaced or removed while it ran
 
     # ------------------------------------------------------------------
     # helpers (all *_locked methods require self.mutex to be held)
@@ -265,17 +268,22 @@ class ScheduleRun:
                 worker.job = None
                 self.idents[threading.get_ident()] = me
                 self._wait_turn_locked(me)
-            sys.settrace(self._make_tracer(me))
+            # The interpreter's own settrace, kept at import: the code under test replacing
+            # sys.settrace does not switch the scheduler off.
+            tracer = self._make_tracer(me)
+            _report.REAL_SETTRACE(tracer)
             try:
                 fn(state)
             finally:
-                sys.settrace(None)
+                if _report.REAL_GETTRACE() is not tracer:
+                    self.tracer_lost = True
+                _report.REAL_SETTRACE(None)
         except _Abort:
             pass
         except BaseException:  # noqa: BLE001 - report anything the thread raised
             self.errors[me] = traceback.format_exc()
         finally:
-            sys.settrace(None)
+            _report.REAL_SETTRACE(None)
             _tls.ctx = None
             with self.mutex:
                 self.state[me] = DONE

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import linecache
 import os
+import sys
 import time
 import traceback
 from dataclasses import dataclass, field
 
+from . import _report
 from ._core import Outcome, ScheduleRun, WorkerPool
 from ._patch import Patcher, TargetSet
 from ._strategies import encode, make_strategy
@@ -176,6 +178,13 @@ def explore(setup, threads, check=None, targets=(), *, max_schedules=500, seed=0
     if granularity not in ("line", "opcode"):
         raise ValueError("granularity must be 'line' or 'opcode'")
     fns, names = _normalise_threads(threads)
+    if isinstance(targets, (str, type(os))):
+        targets = [targets]
+    targets = list(targets)
+    package = _report.package_target()
+    if package is not None and not _report._state["in_canary"]:
+        # Graded runs: the bug's whole package is a target, not only the modules named.
+        targets.append(package)
     tset = TargetSet(targets, patch_modules)
     strat = make_strategy(strategy, seed, preemption_bound=preemption_bound,
                           pct_depth=pct_depth, schedule=schedule)
@@ -185,6 +194,11 @@ def explore(setup, threads, check=None, targets=(), *, max_schedules=500, seed=0
     runs = 0
     patcher = Patcher(tset).apply()
     pool = None
+    reached = {}   # filename -> scheduling points reached there
+    hidden = None
+    if _report.active():
+        hidden = _report.HiddenGettrace(tset)
+        sys.gettrace = hidden
     try:
         # One OS thread per managed thread, reused by every schedule.
         pool = WorkerPool(len(fns))
@@ -199,6 +213,10 @@ def explore(setup, threads, check=None, targets=(), *, max_schedules=500, seed=0
                               timeout=timeout, granularity=granularity)
             run.execute(fns, state, pool)
             runs += 1
+            if run.tracer_lost:
+                _report.tracer_lost()
+            for _, filename, _ in run.trace:
+                reached[filename] = reached.get(filename, 0) + 1
             strat.feedback(run, chooser)
             decisions = encode(run.decisions)
             schedules.append(decisions)
@@ -211,11 +229,16 @@ def explore(setup, threads, check=None, targets=(), *, max_schedules=500, seed=0
         if pool is not None:
             pool.shutdown()
         patcher.restore()
-    return ExplorationResult(
+        if hidden is not None and sys.gettrace is hidden:
+            sys.gettrace = _report.REAL_GETTRACE
+    result = ExplorationResult(
         ok=not failures, schedules_run=runs, exhausted=strat.exhausted,
         strategy=label, seed=seed, elapsed=time.monotonic() - start,
         failures=failures, schedules=schedules,
     )
+    if _report.active():
+        _report.record_exploration(result, reached)
+    return result
 
 
 def _classify(run, check, state, names, decisions, index, label, seed, tset):

@@ -88,10 +88,14 @@ class TargetSet:
             targets = [targets]
         self.files = set()
         self.suffixes = []
+        self.prefixes = []
         self.modules = {}
         for t in targets:
             if isinstance(t, types.ModuleType):
                 self._add_module(t)
+            elif isinstance(t, str) and os.path.isabs(t) and os.path.isdir(t):
+                # A whole package: every file below it.
+                self.prefixes.append(_norm(t) + "/")
             elif isinstance(t, str) and _is_suffix(t):
                 suffix = t.replace("\\", "/")
                 while suffix.startswith("./"):
@@ -101,11 +105,11 @@ class TargetSet:
                 self._add_module(importlib.import_module(t))
             else:
                 raise TypeError(f"unsupported target {t!r}: use a module, a module name or a path suffix")
-        if not self.files and not self.suffixes:
+        if not self.files and not self.suffixes and not self.prefixes:
             raise ValueError("explore() needs at least one target (module, module name or path suffix)")
         for name, mod in list(sys.modules.items()):
             fn = getattr(mod, "__file__", None)
-            if fn and self._suffix_match(_norm(fn)):
+            if fn and (self._suffix_match(_norm(fn)) or self._prefix_match(_norm(fn))):
                 self.modules[name] = mod
         self.patch_modules = {}
         for m in patch_modules:
@@ -126,16 +130,19 @@ class TargetSet:
     def _suffix_match(self, normed):
         return any(normed == s or normed.endswith("/" + s) for s in self.suffixes)
 
+    def _prefix_match(self, normed):
+        return any(normed.startswith(p) for p in self.prefixes)
+
     def __call__(self, filename):
         hit = self._cache.get(filename)
         if hit is None:
             normed = _norm(filename) if not filename.startswith("<") else filename
-            hit = normed in self.files or self._suffix_match(normed)
+            hit = normed in self.files or self._suffix_match(normed) or self._prefix_match(normed)
             self._cache[filename] = hit
         return hit
 
     def describe(self):
-        parts = sorted(self.modules) + [s for s in self.suffixes]
+        parts = sorted(self.modules) + [s for s in self.suffixes] + self.prefixes
         return ", ".join(dict.fromkeys(parts))
 
 

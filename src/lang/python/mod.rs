@@ -4,14 +4,16 @@
 //! In: a task's or a path's language being Python. Out: the [`Python`] support (see
 //! [`crate::lang::LanguageSupport`] for what each stage takes from it).
 
+pub mod channel;
 pub mod junit;
+pub mod refusal;
 mod templates;
 
 use std::path::Path;
 
 use super::{
     file_test_id, harness_dir, BuildStep, EnvInputs, ExtractionQueries, Language, LanguageSupport,
-    OneCommand, SuitePlan, Templates, TestIdError,
+    OneCommand, ResultsChannel, SuitePlan, Templates, TestIdError,
 };
 
 /// Python support.
@@ -66,6 +68,8 @@ impl LanguageSupport for Python {
         let harness = harness_dir(inputs.project_root, Language::Python);
         env.push(("PYTHONPATH".into(), harness.display().to_string()));
         env.push(("PYTHONDONTWRITEBYTECODE".into(), "1".into()));
+        // No user site-packages (and its .pth files) in graded runs.
+        env.push(("PYTHONNOUSERSITE".into(), "1".into()));
         env.push(("PYTHONHASHSEED".into(), "0".into()));
         env
     }
@@ -74,15 +78,29 @@ impl LanguageSupport for Python {
         None
     }
 
-    /// `python3 -m pytest` with a JUnit report in the scratch folder.
+    /// `python3 -P -m pytest` (the tree is not put on `sys.path` before pytest is imported)
+    /// with the harness's configuration (`-c`, built by [`channel::harness_ini`]), the tree as
+    /// the root and the limit of conftest files, the harness's results plugin
+    /// (`-p refbench_grade`) writing to a channel file, and a JUnit report, all in the scratch
+    /// folder. The graded test files and the canary file are appended by the score stage.
     fn test_suite(&self, scratch: &Path) -> SuitePlan {
         let report = scratch.join("junit.xml");
+        let config = scratch.join("refbench-pytest.ini");
+        let results = scratch.join("refbench-results.jsonl");
         let argv = vec![
             "python3".into(),
+            "-P".into(),
             "-m".into(),
             "pytest".into(),
+            "-c".into(),
+            config.display().to_string(),
+            "--rootdir=.".into(),
+            "--confcutdir=.".into(),
             "-p".into(),
             "no:cacheprovider".into(),
+            "-p".into(),
+            "refbench_grade".into(),
+            format!("--refbench-results={}", results.display()),
             "-o".into(),
             "junit_family=xunit1".into(),
             // One hidden test module that does not import (the interface is missing) must not
@@ -99,6 +117,13 @@ impl LanguageSupport for Python {
                     .contains(NO_PYTEST)
                     .then_some("pytest is not installed for python3 (pip install pytest)")
             },
+            channel: ResultsChannel {
+                path: results,
+                parse: channel::parse_channel,
+                config,
+                make_config: channel::harness_ini,
+                canary_file: channel::canary_file,
+            },
         })
     }
 
@@ -108,6 +133,15 @@ impl LanguageSupport for Python {
 
     fn build_ms(&self, _output: &str) -> Option<u64> {
         None
+    }
+
+    fn refused_change(
+        &self,
+        path: &str,
+        change: super::PathChange,
+        has_file: &dyn Fn(&str) -> bool,
+    ) -> Option<super::RefusalReason> {
+        refusal::refused_change(path, change, has_file)
     }
 
     fn manifest_file(&self) -> Option<&'static str> {

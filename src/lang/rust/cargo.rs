@@ -1,56 +1,11 @@
-//! What cargo and libtest print, read: the statuses of `cargo test`'s run, the test targets a
+//! What cargo prints, read: the test targets and executables a
 //! `--message-format=json-render-diagnostics` build built (and whether it ran the tree's own
-//! code), and the build time cargo reports. Output text in, typed reports out.
+//! code), and the build time cargo reports. Output text in, typed reports out. (Each test
+//! executable's own output is read by [`super::libtest`].)
 
 use serde::Deserialize;
 
-use crate::catalog::TestId;
-use crate::lang::status::record;
-use crate::lang::{BuildReport, RunReport, TestStatus};
-
-/// Parses the merged stdout+stderr of `cargo test`: cargo's `Running TARGET (...)` lines name
-/// the binary, libtest's `test NAME ... ok|FAILED|ignored` lines the results; ids are
-/// `TARGET::NAME` (`src/lib.rs::a::tests::b`, `tests/flow.rs::c`).
-pub fn parse_libtest(output: &str) -> RunReport {
-    let mut report = RunReport::default();
-    let mut target = String::from("unknown");
-    for line in output.lines() {
-        let trimmed = line.trim();
-        if let Some(rest) = trimmed.strip_prefix("Running ") {
-            let rest = rest.strip_prefix("unittests ").unwrap_or(rest);
-            target = rest.split(" (").next().unwrap_or(rest).trim().to_string();
-            report.binaries_run += 1;
-            continue;
-        }
-        if let Some(rest) = trimmed.strip_prefix("Doc-tests ") {
-            target = format!("doc:{}", rest.trim());
-            report.binaries_run += 1;
-            continue;
-        }
-        if trimmed.starts_with("error[E") || trimmed.starts_with("error: could not compile") {
-            report.compile_error = true;
-            continue;
-        }
-        let Some(rest) = trimmed.strip_prefix("test ") else {
-            continue;
-        };
-        let Some((name, result)) = rest.rsplit_once(" ... ") else {
-            continue;
-        };
-        let status = match result.trim() {
-            "ok" => TestStatus::Passed,
-            "FAILED" => TestStatus::Failed,
-            r if r.starts_with("ignored") => TestStatus::Skipped,
-            _ => continue,
-        };
-        record(
-            &mut report.statuses,
-            TestId(format!("{target}::{}", name.trim())),
-            status,
-        );
-    }
-    report
-}
+use crate::lang::{BuildReport, TestExecutable};
 
 /// The build time cargo reports before running tests (`Finished `test` profile [...] target(s)
 /// in 7.09s`, or `in 1m 02s` past a minute), in milliseconds; `None` when it printed none
@@ -83,6 +38,8 @@ pub fn parse_cargo_test_build(output: &str) -> BuildReport {
     struct Target {
         kind: Vec<String>,
         name: String,
+        #[serde(default)]
+        src_path: String,
     }
     #[derive(Deserialize)]
     struct Profile {
@@ -95,6 +52,8 @@ pub fn parse_cargo_test_build(output: &str) -> BuildReport {
             package_id: String,
             target: Target,
             profile: Profile,
+            #[serde(default)]
+            executable: Option<String>,
         },
         BuildScriptExecuted {
             package_id: String,
@@ -134,8 +93,17 @@ pub fn parse_cargo_test_build(output: &str) -> BuildReport {
                 }
             }
             Some(Message::CompilerArtifact {
-                target, profile, ..
+                target,
+                profile,
+                executable,
+                ..
             }) if profile.test => {
+                if let Some(path) = executable {
+                    build.executables.push(TestExecutable {
+                        source: target.src_path.clone().into(),
+                        path: path.into(),
+                    });
+                }
                 let kind = target.kind.first().map(String::as_str);
                 let args = match kind {
                     Some("lib" | "rlib" | "dylib" | "cdylib" | "staticlib" | "proc-macro") => {
@@ -167,41 +135,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn libtest_output() {
-        let out = "   Compiling authsvc v0.1.0 (/tmp/x)\n    Finished `test` profile\n     Running unittests src/lib.rs (target/debug/deps/authsvc-1234)\n\nrunning 2 tests\ntest session::tests::ttl ... ok\ntest users::tests::bad ... FAILED\n\n     Running tests/flow.rs (target/debug/deps/flow-99)\nrunning 2 tests\ntest login_then_logout ... ok\ntest slow ... ignored, needs network\n   Doc-tests authsvc\ntest src/lib.rs - f (line 3) ... ok\n";
-        let r = parse_libtest(out);
-        let get = |id: &str| r.statuses.get(&TestId(id.into())).copied();
-        assert_eq!(
-            get("src/lib.rs::session::tests::ttl"),
-            Some(TestStatus::Passed)
-        );
-        assert_eq!(
-            get("src/lib.rs::users::tests::bad"),
-            Some(TestStatus::Failed)
-        );
-        assert_eq!(
-            get("tests/flow.rs::login_then_logout"),
-            Some(TestStatus::Passed)
-        );
-        assert_eq!(get("tests/flow.rs::slow"), Some(TestStatus::Skipped));
-        assert_eq!(
-            get("doc:authsvc::src/lib.rs - f (line 3)"),
-            Some(TestStatus::Passed)
-        );
-        assert_eq!(r.binaries_run, 3);
-        assert!(!r.compile_error);
-    }
-
-    #[test]
-    fn libtest_compile_error() {
-        let out = "   Compiling authsvc v0.1.0\nerror[E0425]: cannot find value `x`\nerror: could not compile `authsvc` (lib test) due to 1 previous error\n";
-        let r = parse_libtest(out);
-        assert!(r.compile_error);
-        assert!(r.statuses.is_empty());
-        assert_eq!(r.binaries_run, 0);
-    }
-
-    #[test]
     fn cargo_build_time_is_read_from_the_finished_line() {
         let out = "   Compiling q v0.1.0 (/x)\n    Finished `test` profile [unoptimized + debuginfo] target(s) in 7.09s\n     Running unittests src/lib.rs\n";
         assert_eq!(cargo_build_ms(out), Some(7090));
@@ -219,7 +152,7 @@ mod tests {
 {"reason":"compiler-artifact","package_id":"path+file:///t#rsauth@0.7.3","target":{"kind":["lib"],"crate_types":["lib"],"name":"rsauth","src_path":"/t/src/lib.rs","test":true},"profile":{"opt_level":"0","debuginfo":0,"test":false},"features":[],"fresh":false}
    Compiling rsauth v0.7.3 (/t)
 error[E0432]: unresolved import `rsauth::events`
-{"reason":"compiler-artifact","package_id":"path+file:///t#rsauth@0.7.3","target":{"kind":["test"],"crate_types":["bin"],"name":"login_flow","src_path":"/t/tests/login_flow.rs","test":true},"profile":{"opt_level":"0","debuginfo":0,"test":true},"features":[],"fresh":true}
+{"reason":"compiler-artifact","package_id":"path+file:///t#rsauth@0.7.3","target":{"kind":["test"],"crate_types":["bin"],"name":"login_flow","src_path":"/t/tests/login_flow.rs","test":true},"profile":{"opt_level":"0","debuginfo":0,"test":true},"features":[],"executable":"/t/target/debug/deps/login_flow-ab12","fresh":true}
 {"reason":"compiler-artifact","package_id":"path+file:///t#rsauth@0.7.3","target":{"kind":["bin"],"crate_types":["bin"],"name":"admin","src_path":"/t/src/main.rs","test":true},"profile":{"opt_level":"0","debuginfo":0,"test":true},"features":[],"fresh":true}
 error: could not compile `rsauth` (test "event_bus") due to 1 previous error
 {"reason":"build-finished","success":false}
@@ -228,6 +161,13 @@ error: could not compile `rsauth` (test "event_bus") due to 1 previous error
         assert!(build.finished);
         assert!(!build.success);
         assert_eq!(build.ran_local_code, None);
+        assert_eq!(
+            build.executables,
+            vec![TestExecutable {
+                source: "/t/tests/login_flow.rs".into(),
+                path: "/t/target/debug/deps/login_flow-ab12".into(),
+            }]
+        );
         assert_eq!(
             build.targets,
             vec![

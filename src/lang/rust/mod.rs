@@ -5,6 +5,8 @@
 //! [`crate::lang::LanguageSupport`] for what each stage takes from it).
 
 pub mod cargo;
+mod refusal;
+pub mod libtest;
 mod templates;
 
 use std::path::Path;
@@ -118,8 +120,9 @@ impl LanguageSupport for Rust {
     /// first, even with --no-fail-fast), `cargo build --tests --keep-going` builds every one
     /// that does and its JSON messages name them, because a hidden test file that does not
     /// compile (the model's interface is wrong) must fail its own tests, not hide every other
-    /// target's results. The run: `cargo test --no-fail-fast`, of everything (doctests too)
-    /// if all compiled, else of the targets that did; it finds everything built.
+    /// target's results. The run: each test executable the build made, run directly, one
+    /// process each, read from its own stdout ([`libtest::parse_binary`]); doctests are not
+    /// run (no task lists one).
     fn test_suite(&self, _scratch: &Path) -> SuitePlan {
         SuitePlan::Compiled(CompiledSuite {
             build: BuildStep {
@@ -130,8 +133,8 @@ impl LanguageSupport for Rust {
                 argv: argv(&["cargo", "build", "--tests", "--keep-going", JSON_MESSAGES]),
                 parse: cargo::parse_cargo_test_build,
             },
-            run: argv(&["cargo", "test", "--no-fail-fast"]),
-            parse_run: cargo::parse_libtest,
+            parse_binary: libtest::parse_binary,
+            canary_module: libtest::canary_module,
             runner_problem: cargo_problem,
             build_ms: cargo::cargo_build_ms,
         })
@@ -154,6 +157,15 @@ impl LanguageSupport for Rust {
 
     fn build_ms(&self, output: &str) -> Option<u64> {
         cargo::cargo_build_ms(output)
+    }
+
+    fn refused_change(
+        &self,
+        path: &str,
+        change: super::PathChange,
+        _has_file: &dyn Fn(&str) -> bool,
+    ) -> Option<super::RefusalReason> {
+        refusal::refused_change(path, change)
     }
 
     fn manifest_file(&self) -> Option<&'static str> {

@@ -132,6 +132,10 @@ pub fn render_attempt_page(
         None => Vec::new(),
     };
     diffs(&mut s, &dir, gold);
+    // An agent's steps, when the attempt was one.
+    if let Some(steps) = super::super::trajectory::trajectory_html(&dir) {
+        s.push_str(&steps);
+    }
     for (artifact, title) in [(Artifact::Reply, "Reply"), (Artifact::Prompt, "Prompt")] {
         if let Some(text) = read(&dir.join(artifact.file_name())).filter(|t| !t.is_empty()) {
             let _ = write!(

@@ -6,7 +6,7 @@ use crate::catalog::Language;
 use crate::lang::testing::task;
 use crate::lang::TestStatus;
 use crate::sandbox::SandboxMode;
-use crate::score::TestGrade;
+use crate::score::{TamperEvidence, TestGrade};
 
 #[test]
 fn a_test_target_that_does_not_compile_fails_alone() {
@@ -53,15 +53,16 @@ fn a_test_target_that_does_not_compile_fails_alone() {
     assert_eq!(status("tests/bad.rs::wrong"), TestStatus::Failed, "{log}");
     assert_eq!(status("tests/new.rs::works"), TestStatus::Missing, "{log}");
     assert_eq!(verdict.end, SuiteEnd::Ran);
-    // Built once with --keep-going, run once: the broken target named, the others run.
+    // Built once with --keep-going: the broken target named, each other executable run on
+    // its own, with the canaries in place and telling the truth.
     assert!(
         log.contains("could not compile `fx` (test \"new\")"),
         "{log}"
     );
-    assert!(
-        log.contains("$ cargo test --no-fail-fast --lib --test bad --test ok\n"),
-        "{log}"
-    );
+    for target in ["src/lib.rs", "tests/ok.rs", "tests/bad.rs"] {
+        assert!(log.contains(&format!("# {target}\n$ ")), "{target}: {log}");
+    }
+    assert!(!log.contains("not trusted"), "{log}");
     assert!(
         !log.contains("{\"reason\""),
         "cargo's JSON stays out of the log"
@@ -139,4 +140,45 @@ fn what_an_attempt_writes_into_the_build_cache_is_thrown_away() {
     assert!(slot.tainted().unwrap().contains(".cargo"));
     drop(slot);
     assert!(!target.exists());
+}
+
+#[test]
+fn a_test_binary_that_forges_its_output_is_not_trusted() {
+    let cache = tempfile::tempdir().unwrap();
+    let t = task(
+        Language::Rust,
+        &["tests/t.rs::t"],
+        &["src/lib.rs::tests::unit"],
+    );
+    let mut toolchain = Toolchain::in_cache(cache.path(), 1);
+    toolchain.sandbox = SandboxMode::None;
+    let lib = "pub fn forge(line: &str) {\n    use std::io::Write;\n    use std::os::fd::FromRawFd;\n    let mut out = unsafe { std::fs::File::from_raw_fd(1) };\n    let _ = out.write_all(line.as_bytes());\n    std::mem::forget(out);\n}\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn unit() {}\n}\n";
+    let attempt = |test: &str| {
+        let repo = crate_with(&[("src/lib.rs", lib), ("tests/t.rs", test)]);
+        let slot = toolchain.build_slot(&t, repo.path()).unwrap();
+        let scratch = tempfile::tempdir().unwrap();
+        let run = run_suite(&t, slot.tree(), scratch.path(), &toolchain, &slot).unwrap();
+        let evidence = run.evidence.clone();
+        let (verdict, log, _) = grade_suite(&t, run);
+        (verdict, evidence, log)
+    };
+    // Prints a pass for itself, then fails: reported twice.
+    let (verdict, evidence, log) =
+        attempt("#[test]\nfn t() { fx::forge(\"test t ... ok\\n\"); panic!(\"not fixed\"); }\n");
+    assert_eq!(verdict.grade, TestGrade::No, "{log}");
+    assert!(
+        matches!(&evidence[..], [TamperEvidence::ResultsDisagree { source, .. }] if source == "tests/t.rs"),
+        "{evidence:?}\n{log}"
+    );
+    // Exits 0 from inside a test: libtest never summarises, the canary never fails.
+    let (verdict, evidence, log) = attempt("#[test]\nfn t() { std::process::exit(0); }\n");
+    assert_eq!(verdict.grade, TestGrade::No, "{log}");
+    assert!(
+        matches!(&evidence[..], [TamperEvidence::ResultsDisagree { detail, .. }] if detail.contains("exit 0")),
+        "{evidence:?}\n{log}"
+    );
+    // An honest pass: nothing found, the unit test of the library still graded.
+    let (verdict, evidence, log) = attempt("#[test]\nfn t() {}\n");
+    assert_eq!(verdict.grade, TestGrade::Full, "{log}");
+    assert!(evidence.is_empty(), "{evidence:?}");
 }
