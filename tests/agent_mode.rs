@@ -1,6 +1,8 @@
 //! Agent mode end to end: the built-in agents on the mini project, and scripted multi-turn
 //! tool conversations with each provider format (wiremock), through the real binary.
 
+#[path = "common/browser.rs"]
+mod browser;
 mod common;
 
 use common::{attempt_records, mini_project, only_run, text};
@@ -79,6 +81,12 @@ fn oracle_resolves_and_nop_does_not() {
         page.contains("<summary>step 3 &middot; agent &middot; editor"),
         "{page}"
     );
+    // The page with its trajectory renders in a browser without a console message.
+    if let Some(browser) = browser::Browser::find() {
+        let (dom, messages) = browser.dump(&run.join("report").join(format!("{id}.html")));
+        assert!(messages.is_empty(), "console: {messages:#?}");
+        assert!(dom.contains("class=\"trajectory\""), "{dom}");
+    }
 }
 
 #[test]

@@ -244,12 +244,7 @@ fn interval(lo: f64, hi: f64) -> String {
 
 /// One model's leaderboard row (the only place a row is built): every rate with its
 /// denominator, one interval per row (see [`leaderboard_note`]).
-fn leaderboard_row(
-    s: &ModelStats,
-    cost: Option<&CostRow>,
-    tampered: &str,
-    samples: u32,
-) -> String {
+fn leaderboard_row(s: &ModelStats, cost: Option<&CostRow>, tampered: &str, samples: u32) -> String {
     let resolved = Share {
         n: s.resolved,
         of: s.graded,

@@ -52,7 +52,7 @@ pub(super) fn run_with_channel(
     std::fs::create_dir_all(scratch)
         .map_err(|e| runner(format!("creating {}: {e}", scratch.display())))?;
     crate::fsutil::write_atomic(&channel.config, (channel.make_config)(tree).as_bytes())
-    .map_err(|e| runner(format!("writing {}: {e}", channel.config.display())))?;
+        .map_err(|e| runner(format!("writing {}: {e}", channel.config.display())))?;
     let files = graded_files(commands);
     let names = CanaryNames::random();
     let (file_name, text) = (channel.canary_file)(&names.module, &names.pass, &names.fail);

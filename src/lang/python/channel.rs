@@ -199,7 +199,10 @@ mod tests {
         // setup.cfg, then tox.ini, then pyproject.toml, then pytest.ini win, as in pytest.
         write("setup.cfg", "[tool:pytest]\npythonpath = cfg\n");
         assert!(harness_ini(t).contains("/cfg"));
-        write("tox.ini", "[tox]\nenvlist = py3\n[pytest]\npythonpath = tox\n");
+        write(
+            "tox.ini",
+            "[tox]\nenvlist = py3\n[pytest]\npythonpath = tox\n",
+        );
         assert!(harness_ini(t).contains("/tox") && !harness_ini(t).contains("/cfg"));
         write(
             "pyproject.toml",
@@ -210,7 +213,10 @@ mod tests {
             ini.contains(&format!("{}/src {}/lib", t.display(), t.display())),
             "{ini}"
         );
-        assert!(ini.contains("markers =\n    slow: slow tests\n    db\n"), "{ini}");
+        assert!(
+            ini.contains("markers =\n    slow: slow tests\n    db\n"),
+            "{ini}"
+        );
         assert!(!ini.contains("evil") && !ini.contains("/tox"), "{ini}");
         write(
             "pytest.ini",
@@ -221,7 +227,10 @@ mod tests {
             ini.contains(&format!("pythonpath = {0} {0}/. {0}/src\n", t.display())),
             "{ini}"
         );
-        assert!(ini.contains("markers =\n    slow: slow tests\n    db\n"), "{ini}");
+        assert!(
+            ini.contains("markers =\n    slow: slow tests\n    db\n"),
+            "{ini}"
+        );
         assert!(!ini.contains("addopts") && !ini.contains("evil"), "{ini}");
         assert!(!ini.contains("nope"), "{ini}");
     }

@@ -5,8 +5,8 @@
 //! [`crate::lang::LanguageSupport`] for what each stage takes from it).
 
 pub mod cargo;
-mod refusal;
 pub mod libtest;
+mod refusal;
 mod templates;
 
 use std::path::Path;
