@@ -7,7 +7,7 @@
 //! a chart, paired comparisons, the tasks x models matrix coloured by outcome, and one row per
 //! attempt with its one-line reason (sortable and filterable by task, model and outcome with a
 //! little script; complete without it). Each attempt's details are a page of their own,
-//! `report/ATTEMPT_ID.html` ([`detail`]; an agent's trajectory as collapsible steps there, from
+//! `report/ATTEMPT_ID.html` (`html/detail.rs`; an agent's trajectory as collapsible steps there, from
 //! `trajectory.rs`), linked from its row and its matrix cell: a file://
 //! page cannot fetch, so the details are never loaded into report.html.
 

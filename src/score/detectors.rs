@@ -1,12 +1,12 @@
 //! Seeded-bug detectors: one bug's detector command (its files already copied into the tree)
 //! in, run in the sandbox in the attempt's build slot; a [`DetectorResult`] and its log out.
 //!
-//! The exit protocol ([`detector_status`], docs/grading.md): exit 0 within the limit is no
+//! The exit protocol (`detector_status`, docs/grading.md): exit 0 within the limit is no
 //! race; a failure the detector reports (libtest's 101, pytest's or a script's 1, a signal
 //! from a Rust model checker) or a hang is the race found; anything else (a build that fails,
 //! a file that is not there, an import error, a Python traceback outside an exploration) is an
 //! [`DetectorStatus::Error`], never a detection. A Python detector that uses `refbench_race`
-//! must also deliver its exploration report ([`super::exploration`]): whether a race was
+//! must also deliver its exploration report (`score/exploration.rs`): whether a race was
 //! found is read from it, and what it says about the run (a canary race not found, tracing
 //! removed, nothing explored in the bug's package, no report at all) is [`TamperEvidence`].
 //!

@@ -3,8 +3,8 @@
 //! suite ended, timings, the log), graded into a [`TestsVerdict`] ([`run_tests`]).
 //!
 //! A one-command suite (pytest) runs once, read from the harness's own channel and
-//! cross-checked with its report file ([`super::channel`]). A compiled suite (cargo) runs in
-//! two phases, build then each test executable on its own ([`super::binaries`]), so that whatever the attempt's code writes into
+//! cross-checked with its report file (`score/channel.rs`). A compiled suite (cargo) runs in
+//! two phases, build then each test executable on its own (`score/binaries.rs`), so that whatever the attempt's code writes into
 //! the shared build cache is caught and the cache discarded (see [`BuildSlot`]); when a test
 //! target does not compile, every target that does is built and run, so the broken one fails
 //! only its own tests.

@@ -90,7 +90,7 @@ pub fn tree_settings(tree: &Path) -> Vec<(String, String)> {
 
 /// The harness's pytest configuration for a run in `tree`, from the tree's settings
 /// ([`tree_settings`]): `pythonpath` holds the tree and the tree's own entries made absolute,
-/// then the [`KEPT_KEYS`] as they were; nothing else (`addopts`, plugins, report settings).
+/// then the `KEPT_KEYS` as they were; nothing else (`addopts`, plugins, report settings).
 pub fn harness_ini(tree: &Path) -> String {
     harness_ini_from(&tree_settings(tree), tree)
 }
