@@ -162,12 +162,21 @@ fn a_test_binary_that_forges_its_output_is_not_trusted() {
         let (verdict, log, _) = grade_suite(&t, run);
         (verdict, evidence, log)
     };
-    // Prints a pass for itself, then fails: reported twice.
+    // Prints a pass for itself, then fails: reported twice, or (when the forged line lands
+    // inside the canary's, as the tests run on threads) a canary that comes back missing.
     let (verdict, evidence, log) =
         attempt("#[test]\nfn t() { fx::forge(\"test t ... ok\\n\"); panic!(\"not fixed\"); }\n");
     assert_eq!(verdict.grade, TestGrade::No, "{log}");
     assert!(
-        matches!(&evidence[..], [TamperEvidence::ResultsDisagree { source, .. }] if source == "tests/t.rs"),
+        !evidence.is_empty()
+            && evidence.iter().all(|e| match e {
+                TamperEvidence::ResultsDisagree { source, .. } => source == "tests/t.rs",
+                TamperEvidence::CanaryLied {
+                    site: crate::score::CanarySite::Tests { runner },
+                    ..
+                } => runner == "tests/t.rs",
+                _ => false,
+            }),
         "{evidence:?}\n{log}"
     );
     // Exits 0 from inside a test: libtest never summarises, the canary never fails.
