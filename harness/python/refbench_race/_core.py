@@ -272,10 +272,17 @@ class ScheduleRun:
             # sys.settrace does not switch the scheduler off.
             tracer = self._make_tracer(me)
             _report.REAL_SETTRACE(tracer)
+            aborted = False
             try:
                 fn(state)
+            except _Abort:
+                # The scheduler ended the schedule (a deadlock, a timeout) by raising from
+                # the tracer, and the interpreter unsets a tracer that raises: that is the
+                # explorer's doing, not the code's.
+                aborted = True
+                raise
             finally:
-                if _report.REAL_GETTRACE() is not tracer:
+                if not aborted and _report.REAL_GETTRACE() is not tracer:
                     self.tracer_lost = True
                 _report.REAL_SETTRACE(None)
         except _Abort:

@@ -110,6 +110,17 @@ def test_finds_ab_ba_deadlock_every_time():
     assert len(seen) == 1
 
 
+def test_a_deadlock_the_scheduler_ends_is_not_a_lost_tracer():
+    # Ending a deadlocked schedule raises from the tracer, which the interpreter then unsets:
+    # that must not read as the code under test removing the explorer's tracer.
+    from refbench_race import _report
+    before = _report._state["tracer_lost"]
+    setup, threads, check = transfer_case(ex.transfer_unordered)
+    result = explore(setup, threads, check, TARGET, timeout=2.0)
+    assert result.failure.kind == DEADLOCK
+    assert _report._state["tracer_lost"] == before
+
+
 # --------------------------------------------------------------------------
 # ... and the correctly synchronised twins never raise a false alarm
 
