@@ -510,15 +510,7 @@ pub fn run_command(spec: &CommandSpec) -> Result<CommandOutput, SandboxError> {
     };
     let (status, timed_out) = match status {
         Some(status) => (status, false),
-        None if quota_hit => {
-            kill_group(pgid);
-            let status = child.wait().map_err(|source| SandboxError::Io {
-                action: "waiting for",
-                path: PathBuf::from(program),
-                source,
-            })?;
-            (status, false)
-        }
+        // Stopped by the quota or the clock: killed here; only the clock is a timeout.
         None => {
             kill_group(pgid);
             let status = child.wait().map_err(|source| SandboxError::Io {
@@ -526,7 +518,7 @@ pub fn run_command(spec: &CommandSpec) -> Result<CommandOutput, SandboxError> {
                 path: PathBuf::from(program),
                 source,
             })?;
-            (status, true)
+            (status, !quota_hit)
         }
     };
     // Children left in the group (background jobs) end with the command; with the full

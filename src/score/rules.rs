@@ -201,6 +201,32 @@ pub struct RuleResult {
     pub more_evidence: usize,
 }
 
+impl RuleResult {
+    /// The result of a rule from all the evidence found against it: broken when there is any,
+    /// the first [`MAX_EVIDENCE`] items kept and the rest counted.
+    pub fn from_evidence(
+        id: RuleId,
+        kind: String,
+        description: String,
+        mut evidence: Vec<Evidence>,
+    ) -> RuleResult {
+        let more_evidence = evidence.len().saturating_sub(MAX_EVIDENCE);
+        evidence.truncate(MAX_EVIDENCE);
+        RuleResult {
+            id,
+            kind,
+            description,
+            status: if evidence.is_empty() {
+                RuleStatus::Holds
+            } else {
+                RuleStatus::Broken
+            },
+            evidence,
+            more_evidence,
+        }
+    }
+}
+
 /// Parses `repo` and checks every rule. Parse results are cached in `cache_dir` like the
 /// packer's.
 pub fn check_rules(
@@ -225,21 +251,12 @@ pub fn check_graph(
     rules
         .iter()
         .map(|rule| {
-            let mut evidence = evaluate(&rule.kind, graph, files, repo);
-            let more = evidence.len().saturating_sub(MAX_EVIDENCE);
-            evidence.truncate(MAX_EVIDENCE);
-            RuleResult {
-                id: rule.id.clone(),
-                kind: rule.kind.name().to_string(),
-                description: rule.description.clone(),
-                status: if evidence.is_empty() {
-                    RuleStatus::Holds
-                } else {
-                    RuleStatus::Broken
-                },
-                evidence,
-                more_evidence: more,
-            }
+            RuleResult::from_evidence(
+                rule.id.clone(),
+                rule.kind.name().to_string(),
+                rule.description.clone(),
+                evaluate(&rule.kind, graph, files, repo),
+            )
         })
         .collect()
 }

@@ -25,7 +25,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use super::{Evidence, RuleResult, RuleStatus, MAX_EVIDENCE};
+use super::{Evidence, RuleResult};
 use crate::catalog::RuleId;
 
 /// The id of the built-in rule in verdicts and reports.
@@ -94,20 +94,12 @@ pub fn check_sync_shim(repo: &Path, features: &[String]) -> RuleResult {
         };
         evidence.extend(check_file(&rel, &text, &features));
     }
-    let more = evidence.len().saturating_sub(MAX_EVIDENCE);
-    evidence.truncate(MAX_EVIDENCE);
-    RuleResult {
-        id: RuleId(SHIM_RULE_ID.into()),
-        kind: "sync-shim".into(),
-        description: "The crate's code does not bypass its sync shim (src/sync.rs): no std/core sync primitives or threads outside it, no code conditional on the detector's features or on cfg(test) outside test modules".into(),
-        status: if evidence.is_empty() {
-            RuleStatus::Holds
-        } else {
-            RuleStatus::Broken
-        },
+    RuleResult::from_evidence(
+        RuleId(SHIM_RULE_ID.into()),
+        "sync-shim".into(),
+        "The crate's code does not bypass its sync shim (src/sync.rs): no std/core sync primitives or threads outside it, no code conditional on the detector's features or on cfg(test) outside test modules".into(),
         evidence,
-        more_evidence: more,
-    }
+    )
 }
 
 /// `.rs` files below `dir`, sorted, links not followed.
@@ -544,6 +536,7 @@ fn std_sync_path(path: &str, aliases: &[String]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::score::RuleStatus;
 
     fn details(text: &str) -> Vec<String> {
         check_file("src/x.rs", text, &["shuttle".to_string()])
