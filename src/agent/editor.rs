@@ -110,7 +110,7 @@ fn resolve(repo: &Path, given: &str) -> Result<(PathBuf, String), EditorError> {
     if rel.as_os_str().is_empty() || rel == Path::new(".") {
         return Ok((repo.to_path_buf(), ".".into()));
     }
-    check_path(repo, &rel).map_err(refuse)?;
+    check_path(repo, &rel).map_err(|e| refuse(e.to_string()))?;
     Ok((repo.join(&rel), rel.display().to_string()))
 }
 

@@ -131,14 +131,17 @@ impl Catalog {
 
     /// Tasks whose id matches any of `patterns` (globs over `FIXTURE/ID`, or a bare fixture or
     /// task name); all tasks when `patterns` is empty. Errors name a pattern matching nothing.
-    pub fn select(&self, patterns: &[String]) -> Result<Vec<&Task>, String> {
+    pub fn select(&self, patterns: &[String]) -> Result<Vec<&Task>, SelectError> {
         if patterns.is_empty() {
             return Ok(self.tasks.values().collect());
         }
         let mut chosen = BTreeMap::new();
         for pattern in patterns {
             let glob = Glob::new(pattern)
-                .map_err(|e| format!("--task {pattern}: not a valid glob: {e}"))?
+                .map_err(|e| SelectError::BadGlob {
+                    pattern: pattern.clone(),
+                    reason: e.to_string(),
+                })?
                 .compile_matcher();
             let mut hit = false;
             for (id, task) in &self.tasks {
@@ -149,11 +152,10 @@ impl Catalog {
                 }
             }
             if !hit {
-                let known: Vec<&str> = self.tasks.keys().map(|t| t.0.as_str()).collect();
-                return Err(format!(
-                    "--task {pattern}: no task matches; known tasks: {}",
-                    known.join(", ")
-                ));
+                return Err(SelectError::NoMatch {
+                    pattern: pattern.clone(),
+                    known: self.tasks.keys().map(|t| t.0.clone()).collect(),
+                });
             }
         }
         Ok(chosen.into_values().collect())
@@ -166,6 +168,38 @@ impl Catalog {
             .filter_map(|b| self.bugs.get(b))
             .collect()
     }
+}
+
+/// Why `--task` patterns select no tasks.
+#[derive(Debug, thiserror::Error)]
+pub enum SelectError {
+    /// The pattern is not a glob.
+    #[error("--task {pattern}: not a valid glob: {reason}")]
+    BadGlob {
+        /// The pattern as given.
+        pattern: String,
+        /// globset's reason.
+        reason: String,
+    },
+    /// The pattern matches no task.
+    #[error("--task {pattern}: no task matches; known tasks: {}", known.join(", "))]
+    NoMatch {
+        /// The pattern as given.
+        pattern: String,
+        /// Every task id of the catalog.
+        known: Vec<String>,
+    },
+}
+
+/// Why a patch names no file (see [`patch_paths`]).
+#[derive(Debug, thiserror::Error)]
+pub enum PatchPathsError {
+    /// libgit2 cannot parse the text as a diff.
+    #[error("{0}")]
+    Unparsable(String),
+    /// The diff parses but changes no file.
+    #[error("it changes no file")]
+    Empty,
 }
 
 /// Text left as `refbench new` wrote it.
@@ -188,8 +222,9 @@ fn read_patch(path: &Path) -> Result<String, FileError> {
 }
 
 /// The new-side paths a unified diff touches, parsed by libgit2.
-pub fn patch_paths(patch: &str) -> Result<Vec<String>, String> {
-    let diff = git2::Diff::from_buffer(patch.as_bytes()).map_err(|e| e.message().to_string())?;
+pub fn patch_paths(patch: &str) -> Result<Vec<String>, PatchPathsError> {
+    let diff = git2::Diff::from_buffer(patch.as_bytes())
+        .map_err(|e| PatchPathsError::Unparsable(e.message().to_string()))?;
     let mut out = Vec::new();
     for delta in diff.deltas() {
         let file = delta.new_file().path().or_else(|| delta.old_file().path());
@@ -198,7 +233,7 @@ pub fn patch_paths(patch: &str) -> Result<Vec<String>, String> {
         }
     }
     if out.is_empty() {
-        return Err("it changes no file".into());
+        return Err(PatchPathsError::Empty);
     }
     Ok(out)
 }

@@ -137,12 +137,12 @@ pub enum EvalError {
         source: crate::materialize::MaterializeError,
     },
     /// The gold patch did not parse.
-    #[error("{task}: gold patch: {message}")]
+    #[error("{task}: gold patch: {source}")]
     Gold {
         /// The task.
         task: String,
-        /// libgit2's reason.
-        message: String,
+        /// Why the patch names no file.
+        source: crate::catalog::PatchPathsError,
     },
     /// Packing failed.
     #[error("{task}: {source}")]
@@ -203,9 +203,9 @@ pub fn added_code_lines(patch: &str, file: &str) -> Vec<String> {
 /// The case of a fixture task on its base in `base_dir`.
 pub fn task_case(catalog: &Catalog, task: &Task, base_dir: &Path) -> Result<Case, EvalError> {
     let id = task.id.to_string();
-    let gold = patch_paths(&task.gold_patch).map_err(|message| EvalError::Gold {
+    let gold = patch_paths(&task.gold_patch).map_err(|source| EvalError::Gold {
         task: id.clone(),
-        message,
+        source,
     })?;
     let bugs = catalog
         .bugs_of(task)

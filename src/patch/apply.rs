@@ -78,7 +78,7 @@ pub fn apply_reply_with(
         return Ok(Applied::unwritten(ApplyStatus::Empty, None, format, patch));
     }
     if let Err(reason) = safety::check_edits(repo_dir, &edits) {
-        return Ok(Applied::failed(format, patch, reason));
+        return Ok(Applied::failed(format, patch, reason.to_string()));
     }
 
     // Plan every edit in memory, in reply order.

@@ -38,7 +38,7 @@ pub use fuzzy::TextFile;
 pub use outcome::{
     Applied, ApplyStatus, FileChange, FileOutcome, HunkOutcome, HunkStatus, Hygiene, Strategy,
 };
-pub use safety::{check_path, MAX_PATCH_BYTES};
+pub use safety::{check_path, UnsafeEdit, UnsafePath, MAX_PATCH_BYTES};
 
 /// Harness-side failures (the repository itself is unusable).
 #[derive(Debug, thiserror::Error)]

@@ -38,8 +38,8 @@ use crate::toolchain::Toolchain;
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     /// A `--task` pattern matched nothing or was invalid.
-    #[error("{0}")]
-    Selection(String),
+    #[error(transparent)]
+    Selection(#[from] crate::catalog::SelectError),
     /// A `--model` name is unknown.
     #[error(transparent)]
     Model(#[from] ModelError),

@@ -11,7 +11,7 @@
 //! restricted by Landlock), contents do not.
 //!
 //! The scope is a value the caller builds (the scorer through
-//! `crate::toolchain::Toolchain::read_scope`), so that anything else that runs graded code
+//! the toolchain stage's `Toolchain::read_scope`), so that anything else that runs graded code
 //! (agent mode's shell) can grant exactly the same.
 
 use std::path::{Path, PathBuf};

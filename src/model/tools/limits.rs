@@ -4,7 +4,7 @@
 //!
 //! In: refbench.toml's `mode` key of a model and its `[agent]` table. Out: [`Mode`],
 //! [`AgentLimits`] (validated), and the [`AgentInfo`] an agent attempt stores in its
-//! [`super::super::AskInfo`]. The loop itself is `crate::agent`; these types live here because
+//! [`super::super::AskInfo`]. The loop itself is the agent stage (agent/); these types live here because
 //! the configuration and the attempt record, which sit below it, name them.
 
 use serde::{Deserialize, Serialize};

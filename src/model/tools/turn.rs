@@ -8,7 +8,7 @@
 //! retried as any request is, charged once (usage is read from the response that completed).
 //! Its body is the whole conversation, so the response cache keys it by everything said so
 //! far: a rerun of a finished conversation makes no request at all. Only HTTP models hold
-//! conversations; the built-in agents (`oracle`, `nop`) are scripted by `crate::agent`.
+//! conversations; the built-in agents (`oracle`, `nop`) are scripted by the agent stage (agent/).
 
 use serde_json::Value;
 
