@@ -84,46 +84,25 @@ fn slow_task(root: &std::path::Path) {
 #[test]
 fn sigint_keeps_what_finished_drops_what_was_in_flight_and_every_view_says_incomplete_until_resumed(
 ) {
-    use std::io::BufRead;
     let project = mini_project();
     let root = project.path();
     slow_task(root);
     let tmp = tempfile::tempdir().unwrap();
-    let mut child = common::refbench_cmd_in(root)
-        .args([
-            "run",
-            "--task",
-            "mini/slow",
-            "--model",
-            "gold",
-            "--model",
-            "empty",
-        ])
-        .args(["--samples", "2", "--jobs", "1"])
-        .env("TMPDIR", tmp.path())
-        .stderr(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = String::new();
-    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        stderr.push_str(&line);
-        stderr.push('\n');
-        // The first attempt is recorded; the second (gold, sleeping in its test) is in flight.
-        if line.contains("[1/4]") {
-            // SAFETY: a plain kill(2) on our own child.
-            unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-            break;
-        }
-    }
-    for line in lines {
-        stderr.push_str(&line.unwrap());
-        stderr.push('\n');
-    }
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130), "{stderr}");
+    let mut cmd = common::refbench_cmd_in(root);
+    cmd.args([
+        "run",
+        "--task",
+        "mini/slow",
+        "--model",
+        "gold",
+        "--model",
+        "empty",
+    ])
+    .args(["--samples", "2", "--jobs", "1"])
+    .env("TMPDIR", tmp.path());
+    // The first attempt is recorded; the second (gold, sleeping in its test) is in flight.
+    let (stderr, code) = common::interrupt_when(cmd, "[1/4]");
+    assert_eq!(code, Some(130), "{stderr}");
     let run = common::only_run(&root.join("runs"));
     let run_id = run.file_name().unwrap().to_string_lossy().into_owned();
     assert!(

@@ -201,6 +201,24 @@ pub(super) struct RunArgs {
     /// Neither read nor write the response cache (every provider request is sent).
     #[arg(long)]
     pub(super) no_cache: bool,
+    /// Send the provider models' requests through their batch APIs (OpenAI Batch, Anthropic
+    /// Message Batches; billed at batch prices) and wait for them before grading. The jobs are
+    /// kept in the run: a resumed run polls them instead of submitting again.
+    #[arg(long, conflicts_with = "no_cache")]
+    pub(super) batch: bool,
+    /// Seconds between two polls of a running batch.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = positive_seconds)]
+    pub(super) batch_poll: f64,
+}
+
+/// A positive number of seconds.
+fn positive_seconds(arg: &str) -> Result<f64, String> {
+    match arg.parse::<f64>() {
+        Ok(s) if s > 0.0 && s.is_finite() => Ok(s),
+        _ => Err(format!(
+            "expected a positive number of seconds, found `{arg}`"
+        )),
+    }
 }
 
 /// `--sandbox` values.

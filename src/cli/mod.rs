@@ -357,6 +357,8 @@ pub fn main() -> ExitCode {
                     record: args.record,
                 },
                 stop: Default::default(),
+                batch: args.batch,
+                batch_poll: std::time::Duration::from_secs_f64(args.batch_poll),
             };
             let (store, records) = match execute_with_progress(&catalog, &options, &hint) {
                 Ok(done) => done,
@@ -430,6 +432,8 @@ pub fn main() -> ExitCode {
                 sandbox: sandbox.into(),
                 model_settings: Default::default(),
                 stop: Default::default(),
+                batch: false,
+                batch_poll: std::time::Duration::from_secs(30),
             };
             let (store, records) = match execute_with_progress(&catalog, &options, &hint) {
                 Ok(done) => done,

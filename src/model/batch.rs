@@ -37,7 +37,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::client::{HttpModel, Transport};
-use super::config::{ModelEntry, Provider};
+use super::config::{ModelEntry, Prices, Provider};
 use super::prompt::{self, Prompt};
 use super::reply_cache::{self, ReplyCache};
 use super::wire::{self, Parsed};
@@ -146,6 +146,25 @@ pub struct BatchOutcome {
     pub custom_id: String,
     /// Its reply (priced at the batch prices), or why it has none.
     pub reply: Result<Reply, ModelError>,
+}
+
+/// The prices a reply that came by `transport` is charged at: the entry's, less its batch
+/// discount for a batch reply.
+pub(super) fn prices(entry: &ModelEntry, transport: Option<Transport>) -> Option<Prices> {
+    match transport {
+        Some(Transport::Batch) => entry
+            .price
+            .map(|p| p.discounted(entry.batch_discount().unwrap_or(0.0))),
+        _ => entry.price,
+    }
+}
+
+impl super::Shared {
+    /// Whether a batch of this run answered the request under `key` and no attempt has been
+    /// served that reply yet; true at most once per key.
+    pub(super) fn take_batch_served(&self, key: &str) -> bool {
+        self.batch_served.lock().expect("not poisoned").remove(key)
+    }
 }
 
 /// Checks a custom id: 1 to 64 of `A-Z a-z 0-9 - _`.
@@ -527,9 +546,7 @@ pub async fn collect(
         outcomes.insert(custom_id, outcome);
     }
     let entry = &http.entry;
-    let prices = entry
-        .price
-        .map(|p| p.discounted(entry.batch_discount().unwrap_or(0.0)));
+    let prices = prices(entry, Some(Transport::Batch));
     let mut out = Vec::with_capacity(job.requests.len());
     for request in &job.requests {
         let result = match outcomes.remove(&request.custom_id) {
@@ -703,6 +720,25 @@ impl Model {
         let http = self.batch_http()?;
         let prompt = prompt::build(task, context, http.entry.edit_format);
         Ok(request(&http.entry, &prompt, sample, custom_id))
+    }
+
+    /// Whether this model's provider has a batch API refbench speaks.
+    pub fn has_batch(&self) -> bool {
+        self.batch_http().is_ok()
+    }
+
+    /// Whether the response cache already holds the reply to `request` (a batch need not ask).
+    pub fn is_cached(&self, request: &BatchRequest) -> bool {
+        let cache = self.shared.cache.as_ref();
+        cache.is_some_and(|c| c.get(&request.cache_key).is_some())
+    }
+
+    /// Marks the replies a collected batch of this run put in the response cache: the first
+    /// [`Model::ask`] of each is recorded as a batch reply (spent, at batch prices), not as a
+    /// cached one.
+    pub fn serve_from_batch<'k>(&self, keys: impl IntoIterator<Item = &'k str>) {
+        let mut served = self.shared.batch_served.lock().expect("not poisoned");
+        served.extend(keys.into_iter().map(str::to_string));
     }
 
     /// [`submit`], blocking.

@@ -292,6 +292,8 @@ struct Shared {
     runtime: OnceLock<tokio::runtime::Runtime>,
     cache: Option<ReplyCache>,
     recorder: Option<(PathBuf, Mutex<std::fs::File>)>,
+    /// Response cache keys a batch of this run answered (see [`batch`]).
+    batch_served: Mutex<std::collections::HashSet<String>>,
 }
 
 impl Shared {
@@ -483,6 +485,9 @@ impl Model {
         let key = reply_cache::key(entry, &body, sample);
         let cached = self.shared.cache.as_ref().and_then(|c| c.get(&key));
         let (parsed, requests, transport) = match cached {
+            Some(parsed) if self.shared.take_batch_served(&key) => {
+                (parsed, 0, Some(Transport::Batch))
+            }
             Some(parsed) => (parsed, 0, None),
             None => {
                 let exchange = http.send(&body).await?;
@@ -495,7 +500,9 @@ impl Model {
         };
         Ok(Reply {
             text: http.redact(&parsed.text),
-            usage: parsed.usage.map(|u| u.priced(entry.price.as_ref())),
+            usage: parsed
+                .usage
+                .map(|u| u.priced(batch::prices(entry, transport).as_ref())),
             prompt: Some(prompt_artifact(&prompt)),
             info: AskInfo {
                 prompt_hash: Some(prompt.template_hash),
@@ -572,6 +579,7 @@ impl ModelSet {
                 runtime: OnceLock::new(),
                 cache: None,
                 recorder: None,
+                batch_served: Mutex::default(),
             }),
             resolved: Mutex::new(HashMap::new()),
         }
@@ -606,6 +614,7 @@ impl ModelSet {
                     .as_ref()
                     .map(|c| ReplyCache::new(c.responses())),
                 recorder,
+                batch_served: Mutex::default(),
             }),
             resolved: Mutex::new(HashMap::new()),
         })

@@ -84,6 +84,11 @@ impl<W: Write> Reporter for Display<W> {
                 }
             }
             RunEvent::Preparing { what } => self.line(format!("preparing {what}"))?,
+            RunEvent::Batch {
+                model,
+                batch,
+                status,
+            } => self.line(format!("batch {batch} of {model}: {status}"))?,
             RunEvent::Skipped { skipped } => {
                 for s in skipped.iter() {
                     self.line(format!(

@@ -33,6 +33,15 @@ pub enum RunEvent<'a> {
         /// What, for people.
         what: &'a str,
     },
+    /// News of a batch (`run --batch`): submitted, progress, collected.
+    Batch {
+        /// The model.
+        model: &'a str,
+        /// The provider's batch id.
+        batch: &'a str,
+        /// What happened, for people.
+        status: &'a str,
+    },
     /// An attempt begins.
     AttemptStarted {
         /// Which.

@@ -14,6 +14,7 @@
 //! host (a missing layer stops the run unless `--sandbox none`).
 
 pub mod attempt;
+pub mod batch;
 pub mod display;
 pub mod events;
 pub mod interrupt;
@@ -80,6 +81,14 @@ pub enum RunError {
     /// The sandbox cannot run on this host (nothing was graded).
     #[error(transparent)]
     Sandbox(#[from] SandboxError),
+    /// A batch job file of the run cannot be read or written.
+    #[error("{}: {message}; a damaged job file can be removed, its requests are then submitted again", path.display())]
+    BatchFile {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
     /// A signal stopped the run; what was recorded is kept.
     #[error("interrupted: {recorded} of {planned} planned attempts of run {run} are recorded; resume with: refbench run --resume {run}")]
     Interrupted {
@@ -121,6 +130,10 @@ pub struct RunOptions {
     pub model_settings: ModelSettings,
     /// Set by a signal: start nothing new, drop the attempts in flight.
     pub stop: StopFlag,
+    /// Send provider requests through batch APIs first (`--batch`; see [`batch`]).
+    pub batch: bool,
+    /// Time between two polls of a running batch (also when a resume polls recorded jobs).
+    pub batch_poll: std::time::Duration,
 }
 
 /// The number of cores, the default of `--jobs`.
@@ -261,6 +274,7 @@ pub fn execute(
         });
     }
     let jsonl = JsonlLog::open(store.dir())?;
+    let run_dir = store.dir().to_path_buf();
     let mut reporters = events::Reporters::new(&mut store, jsonl, observers);
     reporters.report(&RunEvent::Started {
         run_id: &meta.run_id,
@@ -271,6 +285,31 @@ pub fn execute(
         reporters.report(&RunEvent::Skipped {
             skipped: &meta.skipped,
         })?;
+    }
+
+    let batches = run_dir.join(batch::BATCHES_DIR);
+    let batch_mode = if options.batch {
+        Some(batch::BatchMode::Submit {
+            poll_every: options.batch_poll,
+        })
+    } else if batches.is_dir() {
+        Some(batch::BatchMode::ResumeOnly {
+            poll_every: options.batch_poll,
+        })
+    } else {
+        None
+    };
+    if let Some(mode) = batch_mode.filter(|_| !todo.is_empty()) {
+        batch::prefetch(
+            mode,
+            &todo,
+            catalog,
+            &models,
+            &run_dir,
+            &options.cache,
+            &options.stop,
+            &mut reporters,
+        )?;
     }
 
     // Runs recorded before the full sandbox existed are finished with it.

@@ -435,3 +435,31 @@ pub fn add_patch_task(root: &Path, id: &str, files: &[(&str, &str)]) {
         &make_patch(&before, files),
     );
 }
+
+/// Spawns `cmd`, sends it SIGINT once a line of its stderr contains `needle`, and returns its
+/// whole stderr and exit code.
+pub fn interrupt_when(mut cmd: Command, needle: &str) -> (String, Option<i32>) {
+    use std::io::BufRead;
+    let mut child = cmd
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stderr = String::new();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        stderr.push_str(&line);
+        stderr.push('\n');
+        if line.contains(needle) {
+            // SAFETY: a plain kill(2) on our own child.
+            unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+            break;
+        }
+    }
+    for line in lines {
+        stderr.push_str(&line.unwrap());
+        stderr.push('\n');
+    }
+    (stderr, child.wait().unwrap().code())
+}
