@@ -31,7 +31,8 @@ class WebhookDispatcher:
         self._endpoints: dict[str, str] = {}       # sender domain -> URL
         self._buffer: list[tuple[str, dict]] = []
         self._max_buffer = max_buffer
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()          # endpoints, buffer, counters
+        self._flush_lock = threading.Lock()    # one flush at a time
         self._send = sender or _post_json
         self.dropped = 0
         self.sent = 0
@@ -55,14 +56,15 @@ class WebhookDispatcher:
             url = self._endpoints.get(domain)
             if url is None:
                 return False
-            if len(self._buffer) >= self._max_buffer:
+            buffer = self._buffer
+            if len(buffer) >= self._max_buffer:
                 self.dropped += 1
                 metrics.incr("webhooks.dropped")
                 return False
             payload = {"event": event, "id": message.id, "message_id": message.message_id,
                        "at": self._clock.now(), "recipients": list(message.recipients)}
             payload.update(extra)
-            self._buffer.append((url, payload))
+            buffer.append((url, payload))
             return True
 
     def pending(self) -> int:
@@ -70,26 +72,29 @@ class WebhookDispatcher:
             return len(self._buffer)
 
     def flush(self) -> int:
-        """Send everything buffered; events of one URL go out as one batch."""
-        with self._lock:
-            batch, self._buffer = self._buffer, []
-        by_url: dict[str, list[dict]] = {}
-        for url, payload in batch:
-            by_url.setdefault(url, []).append(payload)
-        delivered = 0
-        for url, payloads in sorted(by_url.items()):
-            try:
-                status = self._send(url, {"events": payloads})
-            except OSError:
-                status = None
-            if status is not None and 200 <= status < 300:
-                delivered += len(payloads)
-                continue
+        """Send everything buffered; events of one URL go out as one batch.
+        The housekeeper and stop() may flush at the same time: one flush at a
+        time keeps the batches of one endpoint in order."""
+        with self._flush_lock:
             with self._lock:
-                self.failed += len(payloads)
-            metrics.incr("webhooks.failed", len(payloads))
-        with self._lock:
-            self.sent += delivered
-        if delivered:
-            metrics.incr("webhooks.sent", delivered)
-        return delivered
+                batch, self._buffer = self._buffer, []
+            by_url: dict[str, list[dict]] = {}
+            for url, payload in batch:
+                by_url.setdefault(url, []).append(payload)
+            delivered = 0
+            for url, payloads in sorted(by_url.items()):
+                try:
+                    status = self._send(url, {"events": payloads})
+                except OSError:
+                    status = None
+                if status is not None and 200 <= status < 300:
+                    delivered += len(payloads)
+                    continue
+                with self._lock:
+                    self.failed += len(payloads)
+                metrics.incr("webhooks.failed", len(payloads))
+            with self._lock:
+                self.sent += delivered
+            if delivered:
+                metrics.incr("webhooks.sent", delivered)
+            return delivered
