@@ -1,0 +1,1 @@
+"""Intake paths other than the JSON API."""

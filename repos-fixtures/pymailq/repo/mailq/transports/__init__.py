@@ -1,0 +1,1 @@
+"""Delivery transports: how a rendered message leaves the building."""
