@@ -104,8 +104,18 @@ pub enum BugKind {
     LazyInit,
     /// A critical section split or shrunk so an invariant spanning two fields breaks.
     AtomicityViolation,
-    /// A condition-variable notify removed.
+    /// A condition-variable notify removed: a waiter sleeps through the change it waits for
+    /// (a lost wake-up).
     MissingNotify,
+    /// Shared state guarded by two different locks on two paths (or by a lock that is not the
+    /// one its other users take), so the critical sections do not exclude each other.
+    WrongLockObject,
+    /// An object made visible to other threads before it is fully built (a reference stored
+    /// in shared state, then initialised).
+    UnsafePublication,
+    /// A time-of-check-to-time-of-use on a shared map: membership or a value checked under
+    /// one acquisition, acted on under another (or none).
+    ToctouSharedMap,
 }
 
 impl fmt::Display for BugKind {
@@ -117,6 +127,9 @@ impl fmt::Display for BugKind {
             BugKind::LazyInit => "lazy-init",
             BugKind::AtomicityViolation => "atomicity-violation",
             BugKind::MissingNotify => "missing-notify",
+            BugKind::WrongLockObject => "wrong-lock-object",
+            BugKind::UnsafePublication => "unsafe-publication",
+            BugKind::ToctouSharedMap => "toctou-shared-map",
         })
     }
 }
