@@ -510,6 +510,15 @@ pub fn main() -> ExitCode {
                         ]);
                     }
                     print!("{}", table.tsv());
+                    // Ids no file defines (found without running; `validate` runs the suite).
+                    for t in catalog.tasks.values() {
+                        for u in crate::codegraph::declared::undeclared_tests(t) {
+                            eprintln!(
+                                "warning: {}: {} lists unknown test {}: {}",
+                                t.id, u.list, u.id, u.why
+                            );
+                        }
+                    }
                 }
                 ListWhat::Bugs => {
                     let mut table = report::Table::headless(vec![report::Align::Left; 4]);

@@ -15,6 +15,7 @@
 //!          tree-sitter's memory bumped from a per-thread arena, reset per file   arena.rs
 //! cache    parse results by content hash, in segment files                   cache.rs
 //! graph    imports resolved to files, references to definers, per file pair  graph.rs
+//! declared a task's test ids that no test file defines (a static check)   declared.rs
 //! ```
 //!
 //! Output is deterministic: every collection is ordered (paths, lines), and the cache only
@@ -22,6 +23,7 @@
 
 pub(crate) mod arena;
 pub mod cache;
+pub mod declared;
 pub mod graph;
 pub mod parse;
 pub mod walk;
