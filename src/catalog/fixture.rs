@@ -145,3 +145,91 @@ pub fn fixture_tree(fixture_dir: &Path, upstream: &Upstream) -> Result<PathBuf, 
         )
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::CacheLayout;
+    use crate::upstream::Registries;
+
+    const PIN: &str = "language = \"python\"\n\n[upstream]\nregistry = \"pypi\"\npackage = \"demo\"\nversion = \"1.0\"\nsha256 = \"0000000000000000000000000000000000000000000000000000000000000000\"\nlicense = \"MIT\"\n";
+
+    /// A fixture folder holding `toml` as fixture.toml, and an `Upstream` whose registries
+    /// do not answer (nothing here may be fetched).
+    fn fixture(toml: &str) -> (tempfile::TempDir, Upstream) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("fixture.toml"), toml).unwrap();
+        let nowhere = "http://127.0.0.1:9".to_string();
+        let up = Upstream::new(
+            CacheLayout::new(dir.path().join("cache")),
+            Registries {
+                pypi: nowhere.clone(),
+                crates: nowhere.clone(),
+                crates_index: nowhere,
+            },
+        );
+        (dir, up)
+    }
+
+    fn error(toml: &str) -> FileError {
+        let (dir, up) = fixture(toml);
+        fixture_tree(dir.path(), &up).unwrap_err()
+    }
+
+    #[test]
+    fn fixture_toml_keys_are_checked_with_their_line() {
+        let e = error(&PIN.replace("license = \"MIT\"", "license = \"TODO: the licence\""));
+        assert_eq!(
+            (e.key.as_str(), e.line),
+            ("upstream.license", Some(8)),
+            "{e}"
+        );
+        let e = error(&format!("{PIN}overlay = \"overlay.patch\"\n"));
+        assert_eq!(e.key, "upstream.overlay", "{e}");
+        assert!(
+            e.message.contains("expected a patch file overlay.patch"),
+            "{e}"
+        );
+        let e = error(&format!("{PIN}exclude = [\"docs/[\"]\n"));
+        assert_eq!(e.key, "upstream.exclude", "{e}");
+        let e = error(&PIN.replace("sha256 = \"0", "sha256 = \"x"));
+        assert_eq!(e.key, "upstream.sha256", "{e}");
+        assert!(e.message.contains("64 hex digits"), "{e}");
+        let e = error(&format!("{PIN}mirror = \"x\"\n"));
+        assert!(e.message.contains("unknown key `mirror`"), "{e}");
+        let e = error(&PIN.replace("\"pypi\"", "\"npm\""));
+        assert_eq!(e.key, "upstream.registry", "{e}");
+    }
+
+    #[test]
+    fn a_fetch_that_fails_names_the_fixture() {
+        let e = error(PIN);
+        assert!(e.path.ends_with("fixture.toml"), "{e}");
+        assert!(e.message.starts_with("fixture `"), "{e}");
+        assert!(
+            e.message
+                .contains("(demo==1.0 from pypi): fetching http://127.0.0.1:9/simple/demo/"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn repo_beside_upstream_wins_and_hand_made_fixtures_need_no_toml() {
+        let (dir, up) = fixture(PIN);
+        std::fs::create_dir(dir.path().join("repo")).unwrap();
+        assert_eq!(
+            fixture_tree(dir.path(), &up).unwrap(),
+            dir.path().join("repo")
+        );
+        let (dir, up) = fixture("language = \"rust\"\n");
+        assert_eq!(
+            fixture_tree(dir.path(), &up).unwrap(),
+            dir.path().join("repo")
+        );
+        std::fs::remove_file(dir.path().join("fixture.toml")).unwrap();
+        assert_eq!(
+            fixture_tree(dir.path(), &up).unwrap(),
+            dir.path().join("repo")
+        );
+    }
+}

@@ -16,6 +16,7 @@
 //! Base URLs come from `REFBENCH_PYPI_URL`, `REFBENCH_CRATES_URL` and
 //! `REFBENCH_CRATES_INDEX_URL` (tests point them at a local mock registry). Requests run on a
 //! small tokio runtime of their own: callers (the catalog, `new fixture`) are synchronous.
+//! Certificates in `SSL_CERT_FILE` are trusted besides the built-in roots.
 
 use std::time::Duration;
 
@@ -308,12 +309,14 @@ fn get(url: &str, accept: Option<&str>) -> Result<Got, UpstreamError> {
         .build()
         .map_err(|e| fail(format!("starting the HTTP runtime: {e}")))?;
     runtime.block_on(async {
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(30))
             .timeout(Duration::from_secs(600))
-            .user_agent(concat!("refbench/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| fail(e.to_string()))?;
+            .user_agent(concat!("refbench/", env!("CARGO_PKG_VERSION")));
+        for cert in extra_roots().map_err(&fail)? {
+            builder = builder.add_root_certificate(cert);
+        }
+        let client = builder.build().map_err(|e| fail(e.to_string()))?;
         let mut request = client.get(url);
         if let Some(accept) = accept {
             request = request.header(reqwest::header::ACCEPT, accept);
@@ -328,6 +331,27 @@ fn get(url: &str, accept: Option<&str>) -> Result<Got, UpstreamError> {
         }
         let body = response.bytes().await.map_err(|e| fail(error_chain(&e)))?;
         Ok(Got::Body(body.to_vec()))
+    })
+}
+
+/// The certificates of `SSL_CERT_FILE` (a PEM bundle), trusted besides the built-in roots:
+/// networks that inspect TLS (a company proxy, a CI sandbox) name their own authority there,
+/// as curl, pip and git expect.
+fn extra_roots() -> Result<Vec<reqwest::Certificate>, String> {
+    let Some(file) = std::env::var_os("SSL_CERT_FILE").filter(|f| !f.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let pem = std::fs::read(&file).map_err(|e| {
+        format!(
+            "SSL_CERT_FILE={}: cannot read it: {e}; point it at a PEM bundle or unset it",
+            std::path::Path::new(&file).display()
+        )
+    })?;
+    reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+        format!(
+            "SSL_CERT_FILE={}: not a PEM certificate bundle: {e}",
+            std::path::Path::new(&file).display()
+        )
     })
 }
 

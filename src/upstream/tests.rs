@@ -250,3 +250,29 @@ fn sha256_digests_are_checked_for_shape() {
     assert_eq!(ok.as_str(), "a".repeat(64));
     assert_eq!(ok.short(), "aaaaaaaa");
 }
+
+#[test]
+fn builders_racing_for_one_tree_both_get_it_whole() {
+    let archive = demo_archive();
+    let cache = tempfile::tempdir().unwrap();
+    let fixture = tempfile::tempdir().unwrap();
+    std::fs::write(fixture.path().join("overlay.patch"), OVERLAY).unwrap();
+    let mut s = spec(&archive);
+    s.overlay = Some("overlay.patch".into());
+    let up = Upstream::new(CacheLayout::new(cache.path()), Registries::default());
+    up.keep_archive(&s, &archive).unwrap();
+    let trees: Vec<PathBuf> = std::thread::scope(|scope| {
+        let builders: Vec<_> = (0..4)
+            .map(|_| scope.spawn(|| up.tree(&s, fixture.path()).unwrap()))
+            .collect();
+        builders.into_iter().map(|b| b.join().unwrap()).collect()
+    });
+    assert!(trees.windows(2).all(|w| w[0] == w[1]), "{trees:?}");
+    assert_eq!(read(&trees[0].join("demo/__init__.py")), "x = 1\ny = 2\n");
+    // Only the winner is left: the losers' copies are removed.
+    let left: Vec<_> = std::fs::read_dir(up.package_dir(&s).join("trees"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert_eq!(left.len(), 1, "{left:?}");
+}
