@@ -28,6 +28,8 @@ pub enum CachePart {
     Builds,
     /// The private Python environment with the pinned test tools (`python/`).
     Python,
+    /// Upstream fixtures' archives and unpacked trees (`upstream/`).
+    Upstream,
     /// The packer's parse results and token counts (`pack-facts/`).
     Pack,
     /// Cached model replies (`responses/`); paid for, so never cleared unless named.
@@ -36,10 +38,11 @@ pub enum CachePart {
 
 impl CachePart {
     /// Every part, in display order.
-    pub const ALL: [CachePart; 5] = [
+    pub const ALL: [CachePart; 6] = [
         CachePart::Bases,
         CachePart::Builds,
         CachePart::Python,
+        CachePart::Upstream,
         CachePart::Pack,
         CachePart::Responses,
     ];
@@ -50,6 +53,7 @@ impl CachePart {
             CachePart::Bases => "bases",
             CachePart::Builds => "cargo-target",
             CachePart::Python => "python",
+            CachePart::Upstream => "upstream",
             CachePart::Pack => "pack-facts",
             CachePart::Responses => "responses",
         }
@@ -61,6 +65,7 @@ impl CachePart {
             CachePart::Bases => "bases",
             CachePart::Builds => "builds",
             CachePart::Python => "python",
+            CachePart::Upstream => "upstream",
             CachePart::Pack => "pack",
             CachePart::Responses => "responses",
         }
@@ -74,6 +79,9 @@ impl CachePart {
                 "Rust build caches (the next Rust attempt rebuilds the dependencies)"
             }
             CachePart::Python => "Python test environment (reinstalled from PyPI)",
+            CachePart::Upstream => {
+                "upstream fixtures' archives and trees (fetched from the registries again)"
+            }
             CachePart::Pack => "packer parse results and token counts (reparsed)",
             CachePart::Responses => "cached model replies (asked and paid for again)",
         }
@@ -137,6 +145,12 @@ impl CacheLayout {
     /// Private Python environments, one per requirements file.
     pub fn python_envs(&self) -> PathBuf {
         self.part(CachePart::Python)
+    }
+
+    /// Upstream fixtures' archives and trees, one folder per pinned archive
+    /// (`REGISTRY-NAME-VERSION-SHA8`).
+    pub fn upstream(&self) -> PathBuf {
+        self.part(CachePart::Upstream)
     }
 
     /// The packer's parse facts and token counts.
@@ -363,6 +377,7 @@ mod tests {
             ("bases", "t/a", 10),
             ("cargo-target", "rsauth-w0/x", 20),
             ("python", "env/bin/py", 30),
+            ("upstream", "pypi-x-1.0-12345678/archive", 60),
             ("pack-facts", "abc.rbs", 40),
             ("responses", "r.json", 50),
         ] {
@@ -385,6 +400,7 @@ mod tests {
                 (CachePart::Bases, 10, 1),
                 (CachePart::Builds, 20, 1),
                 (CachePart::Python, 30, 1),
+                (CachePart::Upstream, 60, 1),
                 (CachePart::Pack, 40, 1),
                 (CachePart::Responses, 50, 1),
             ]

@@ -41,4 +41,5 @@ pub mod store;
 #[cfg(test)]
 mod test_support;
 pub mod toolchain;
+pub mod upstream;
 pub mod validate;

@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 use crate::catalog::{BugKind, Language};
 
+pub mod upstream;
+
 /// Scaffolding failures.
 #[derive(Debug, thiserror::Error)]
 pub enum ScaffoldError {
@@ -21,6 +23,12 @@ pub enum ScaffoldError {
         "no fixture `{0}` under repos-fixtures/; create it first with `refbench new fixture {0}`"
     )]
     NoFixture(String),
+    /// `--from-pypi` / `--from-crate` was not NAME==VERSION / NAME@VERSION.
+    #[error("{0}")]
+    PackageSpec(String),
+    /// The registry lookup, download or check of an upstream fixture failed.
+    #[error("{0}")]
+    Upstream(#[from] crate::upstream::UpstreamError),
     /// Something is already there.
     #[error("{0} already exists; refbench new never overwrites")]
     Exists(PathBuf),
@@ -64,7 +72,12 @@ fn write_new(path: &Path, content: &str) -> Result<(), ScaffoldError> {
 }
 
 fn fixture_language(root: &Path, fixture: &str) -> Result<Language, ScaffoldError> {
-    let repo = root.join("repos-fixtures").join(fixture).join("repo");
+    let dir = root.join("repos-fixtures").join(fixture);
+    // An upstream fixture has no repo/; its fixture.toml says the language.
+    if let Ok(Some((file, _))) = crate::catalog::read_fixture_file(&dir) {
+        return Ok(file.language);
+    }
+    let repo = dir.join("repo");
     if !repo.is_dir() {
         return Err(ScaffoldError::NoFixture(fixture.to_string()));
     }

@@ -649,7 +649,15 @@ fn cache_list_and_clear_show_and_remove_parts() {
     let list = cache_cmd(&["list"]);
     let listed = String::from_utf8_lossy(&list.stdout).to_string();
     assert!(list.status.success(), "{listed}");
-    for part in ["bases", "builds", "python", "pack", "responses", "total"] {
+    for part in [
+        "bases",
+        "builds",
+        "python",
+        "upstream",
+        "pack",
+        "responses",
+        "total",
+    ] {
         assert!(
             listed.contains(&format!("  {part} ")),
             "{part} missing: {listed}"

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 /// layer the uses must not form a cycle.
 const LAYERS: &[&[&str]] = &[
     &["fsutil", "test_support"],
-    &["cache"],
+    &["cache", "upstream"],
     &["catalog"],
     &["lang"],
     &["codegraph"],

@@ -5,6 +5,7 @@
 //! fixture, whose inject.patch parses and changes that file, and whose detector is runnable, or
 //! the first problem as a [`FileError`].
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -63,7 +64,11 @@ impl SeededBug {
     }
 }
 
-pub(super) fn load_bug(root: &Path, dir: &Path) -> Result<SeededBug, FileError> {
+pub(super) fn load_bug(
+    root: &Path,
+    trees: &BTreeMap<String, PathBuf>,
+    dir: &Path,
+) -> Result<SeededBug, FileError> {
     let path = dir.join("bug.toml");
     let (raw, text): (BugFile, String) = toml_file::load(&path)?;
     let invalid = |key: &str, msg: String| FileError::invalid(&path, Some(&text), key, msg);
@@ -87,7 +92,10 @@ pub(super) fn load_bug(root: &Path, dir: &Path) -> Result<SeededBug, FileError> 
             ),
         ));
     }
-    let repo = root.join("repos-fixtures").join(&raw.fixture).join("repo");
+    let repo = trees
+        .get(&raw.fixture)
+        .cloned()
+        .unwrap_or_else(|| root.join("repos-fixtures").join(&raw.fixture).join("repo"));
     if !repo.is_dir() {
         return Err(invalid(
             "fixture",

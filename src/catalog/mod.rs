@@ -1,7 +1,8 @@
 //! Tasks, seeded bugs and the catalog that finds them on disk.
 //!
-//! In: the project root, holding `repos-fixtures/NAME/{repo,tasks/ID/}` and
-//! `seeded-bugs/NAME/BUG/`. Out: a [`Catalog`] of validated [`Task`]s and [`SeededBug`]s, or
+//! In: the project root, holding `repos-fixtures/NAME/{repo,tasks/ID/}` (or, for an upstream
+//! fixture, `fixture.toml` and an overlay instead of `repo/`) and `seeded-bugs/NAME/BUG/`;
+//! the [`Upstream`] that builds upstream fixtures' trees in the cache. Out: a [`Catalog`] of validated [`Task`]s and [`SeededBug`]s, or
 //! every problem found, each naming the file, the line and key, what was expected and what was
 //! found ([`FileError`]).
 //!
@@ -15,6 +16,7 @@
 
 pub mod arch;
 mod bug;
+mod fixture;
 mod ids;
 mod task;
 mod test_ids;
@@ -25,8 +27,11 @@ use std::path::{Path, PathBuf};
 
 use globset::Glob;
 
+use crate::upstream::Upstream;
+
 pub use arch::{ArchRule, RuleId, RuleKind};
 pub use bug::{DetectorSpec, SeededBug};
+pub use fixture::{read_fixture_file, FixtureFile};
 pub use ids::{BugId, BugKind, Language, SymbolKind, TaskId, TestId};
 pub use task::{names_file, Task, TaskLimits, Timeouts};
 pub use test_ids::{TestIdCheck, TestIdError};
@@ -44,6 +49,9 @@ pub struct Catalog {
     pub tasks: BTreeMap<TaskId, Task>,
     /// Seeded bugs by id.
     pub bugs: BTreeMap<BugId, SeededBug>,
+    /// Each fixture's tree by fixture name: its `repo/`, or an upstream fixture's tree in the
+    /// cache.
+    pub fixtures: BTreeMap<String, PathBuf>,
 }
 
 /// Folder names refbench accepts for fixtures, tasks and bugs.
@@ -78,9 +86,19 @@ fn file_name(p: &Path) -> String {
 }
 
 impl Catalog {
-    /// Loads every task and bug under `root`. Returns all problems found, not just the first.
+    /// Loads every task and bug under `root`, upstream fixtures built in the cache of the
+    /// environment ([`Upstream::from_env`]). Returns all problems found, not just the first.
     pub fn load(root: &Path, check_test_id: TestIdCheck) -> Result<Catalog, Vec<FileError>> {
-        let (catalog, errors) = Catalog::load_partial(root, check_test_id);
+        Catalog::load_with(root, check_test_id, &Upstream::from_env())
+    }
+
+    /// [`Catalog::load`] with upstream fixtures' trees from `upstream`.
+    pub fn load_with(
+        root: &Path,
+        check_test_id: TestIdCheck,
+        upstream: &Upstream,
+    ) -> Result<Catalog, Vec<FileError>> {
+        let (catalog, errors) = Catalog::load_partial_with(root, check_test_id, upstream);
         if errors.is_empty() {
             Ok(catalog)
         } else {
@@ -91,6 +109,16 @@ impl Catalog {
     /// Loads what loads: the valid tasks and bugs, and every problem found (for listings that
     /// should still show the rest while one file is being written).
     pub fn load_partial(root: &Path, check_test_id: TestIdCheck) -> (Catalog, Vec<FileError>) {
+        Catalog::load_partial_with(root, check_test_id, &Upstream::from_env())
+    }
+
+    /// [`Catalog::load_partial`] with upstream fixtures' trees from `upstream`. The tasks and
+    /// bugs of a fixture whose tree cannot be had are left out; the fixture's error says why.
+    pub fn load_partial_with(
+        root: &Path,
+        check_test_id: TestIdCheck,
+        upstream: &Upstream,
+    ) -> (Catalog, Vec<FileError>) {
         let mut errors = Vec::new();
         let mut catalog = Catalog {
             root: root.to_path_buf(),
@@ -106,9 +134,24 @@ impl Catalog {
             ));
             return (catalog, errors);
         }
+        let mut broken = std::collections::BTreeSet::new();
+        for fixture in sorted_subdirs(&fixtures_dir) {
+            match fixture::fixture_tree(&fixture, upstream) {
+                Ok(tree) => {
+                    catalog.fixtures.insert(file_name(&fixture), tree);
+                }
+                Err(e) => {
+                    broken.insert(file_name(&fixture));
+                    errors.push(e);
+                }
+            }
+        }
         for bug_fixture in sorted_subdirs(&root.join("seeded-bugs")) {
+            if broken.contains(&file_name(&bug_fixture)) {
+                continue;
+            }
             for bug_dir in sorted_subdirs(&bug_fixture) {
-                match load_bug(root, &bug_dir) {
+                match load_bug(root, &catalog.fixtures, &bug_dir) {
                     Ok(bug) => {
                         catalog.bugs.insert(bug.id.clone(), bug);
                     }
@@ -117,8 +160,11 @@ impl Catalog {
             }
         }
         for fixture in sorted_subdirs(&fixtures_dir) {
+            let Some(tree) = catalog.fixtures.get(&file_name(&fixture)).cloned() else {
+                continue;
+            };
             for task_dir in sorted_subdirs(&fixture.join("tasks")) {
-                match load_task(&task_dir, &catalog.bugs, check_test_id) {
+                match load_task(&task_dir, &tree, &catalog.bugs, check_test_id) {
                     Ok(task) => {
                         catalog.tasks.insert(task.id.clone(), task);
                     }

@@ -138,7 +138,8 @@ pub struct Task {
     pub limits: TaskLimits,
     /// `repos-fixtures/NAME/tasks/ID/`.
     pub dir: PathBuf,
-    /// `repos-fixtures/NAME/repo/`.
+    /// The fixture's code: `repos-fixtures/NAME/repo/`, or an upstream fixture's tree in the
+    /// cache.
     pub repo_dir: PathBuf,
     /// The task.toml path.
     pub file: PathBuf,
@@ -160,6 +161,7 @@ impl Task {
 
 pub(super) fn load_task(
     dir: &Path,
+    repo_dir: &Path,
     bugs: &BTreeMap<BugId, SeededBug>,
     check_test_id: super::TestIdCheck,
 ) -> Result<Task, FileError> {
@@ -196,7 +198,7 @@ pub(super) fn load_task(
             ),
         ));
     }
-    let repo_dir = fixture_dir.join("repo");
+    let repo_dir = repo_dir.to_path_buf();
     if !repo_dir.is_dir() {
         return Err(invalid(
             "fixture",

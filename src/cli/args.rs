@@ -253,13 +253,20 @@ pub(super) enum CacheWhat {
 
 #[derive(Debug, Subcommand)]
 pub(super) enum NewWhat {
-    /// A fixture: repos-fixtures/NAME/ with a minimal repo and a sync shim.
+    /// A fixture: repos-fixtures/NAME/ with a minimal repo and a sync shim, or (with
+    /// --from-pypi / --from-crate) an upstream fixture pinned to a registry archive.
     Fixture {
         /// Folder name.
         name: String,
-        /// The fixture's language.
-        #[arg(long, value_enum)]
-        language: Language,
+        /// The fixture's language (hand-made fixtures).
+        #[arg(long, value_enum, required_unless_present_any = ["from_pypi", "from_crate"], conflicts_with_all = ["from_pypi", "from_crate"])]
+        language: Option<Language>,
+        /// Take the code from this PyPI sdist, NAME==VERSION (docs/upstream-fixtures.md).
+        #[arg(long, value_name = "NAME==VERSION", conflicts_with = "from_crate")]
+        from_pypi: Option<String>,
+        /// Take the code from this crate on crates.io, NAME@VERSION.
+        #[arg(long, value_name = "NAME@VERSION")]
+        from_crate: Option<String>,
     },
     /// A task: repos-fixtures/FIXTURE/tasks/ID/.
     Task {

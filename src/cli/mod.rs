@@ -16,6 +16,7 @@ mod apply;
 mod args;
 mod pack;
 mod runs;
+mod upstream;
 
 use args::*;
 
@@ -102,8 +103,10 @@ fn find_root(given: Option<PathBuf>) -> PathBuf {
         .unwrap_or(cwd)
 }
 
-fn load_catalog(root: &Path) -> Result<Catalog, ExitCode> {
-    crate::lang::load_catalog(root).map_err(|errors| report_load_errors(root, &errors))
+/// The catalog under `root`, upstream fixtures' trees in `cache`.
+fn load_catalog(root: &Path, cache: &CacheLayout) -> Result<Catalog, ExitCode> {
+    crate::lang::load_catalog_with(root, &upstream::upstream(cache))
+        .map_err(|errors| report_load_errors(root, &errors))
 }
 
 fn report_load_errors(root: &Path, errors: &[crate::catalog::FileError]) -> ExitCode {
@@ -322,7 +325,7 @@ pub fn main() -> ExitCode {
                     return ExitCode::from(EXIT_BAD_INPUT);
                 }
             }
-            let catalog = match load_catalog(&root) {
+            let catalog = match load_catalog(&root, &cache) {
                 Ok(c) => c,
                 Err(code) => return code,
             };
@@ -412,7 +415,7 @@ pub fn main() -> ExitCode {
             jobs,
             sandbox,
         } => {
-            let catalog = match load_catalog(&root) {
+            let catalog = match load_catalog(&root, &cache) {
                 Ok(c) => c,
                 Err(code) => return code,
             };
@@ -495,7 +498,8 @@ pub fn main() -> ExitCode {
                 return runs::list_runs_table(&runs_dir);
             }
             // Show what loads even while one file is broken; the exit code still says so.
-            let (catalog, errors) = crate::lang::load_catalog_partial(&root);
+            let (catalog, errors) =
+                crate::lang::load_catalog_partial_with(&root, &upstream::upstream(&cache));
             match what {
                 ListWhat::Tasks => {
                     let mut table = report::Table::headless(vec![report::Align::Left; 5]);
@@ -545,7 +549,8 @@ pub fn main() -> ExitCode {
                 Err(code) => return code,
             };
             // The catalog as it loads: only unchanged tasks give their gold to the pages.
-            let (catalog, _) = crate::lang::load_catalog_partial(&root);
+            let (catalog, _) =
+                crate::lang::load_catalog_partial_with(&root, &upstream::upstream(&cache));
             let gold = match store.meta() {
                 Ok(meta) => report::html::GoldPatches::from_catalog(&catalog, &meta),
                 Err(_) => report::html::GoldPatches::none(),
@@ -610,7 +615,7 @@ pub fn main() -> ExitCode {
         Command::Graph { dir, format } => pack::graph_command(&cache, &dir, format),
         Command::PackEval(args) => pack::pack_eval_command(&root, &cache, &args),
         Command::Checkout { task, dir, gold } => {
-            let catalog = match load_catalog(&root) {
+            let catalog = match load_catalog(&root, &cache) {
                 Ok(c) => c,
                 Err(code) => return code,
             };
@@ -667,9 +672,19 @@ pub fn main() -> ExitCode {
         }
         Command::New(what) => {
             let made = match what {
-                NewWhat::Fixture { name, language } => {
-                    crate::scaffold::new_fixture(&root, &name, language)
-                }
+                NewWhat::Fixture {
+                    name,
+                    language,
+                    from_pypi,
+                    from_crate,
+                } => match (language, from_pypi, from_crate) {
+                    (Some(language), None, None) => {
+                        crate::scaffold::new_fixture(&root, &name, language)
+                    }
+                    (_, pypi, krate) => {
+                        return upstream::new_fixture_command(&root, &cache, &name, pypi, krate);
+                    }
+                },
                 NewWhat::Task { name } => crate::scaffold::new_task(&root, &name),
                 NewWhat::Bug { name, kind, file } => {
                     crate::scaffold::new_bug(&root, &name, kind, &file)

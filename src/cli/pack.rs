@@ -31,7 +31,7 @@ pub(super) enum GraphFormat {
 }
 
 /// The query text `args` ask for: a catalog task's, `--query`, `--query-file`'s, or none.
-fn query_text(root: &Path, args: &PackArgs) -> Result<String, ExitCode> {
+fn query_text(root: &Path, cache: &CacheLayout, args: &PackArgs) -> Result<String, ExitCode> {
     if let Some(text) = &args.query {
         return Ok(text.clone());
     }
@@ -47,7 +47,7 @@ fn query_text(root: &Path, args: &PackArgs) -> Result<String, ExitCode> {
     let Some(id) = &args.task else {
         return Ok(String::new());
     };
-    let catalog = load_catalog(root)?;
+    let catalog = load_catalog(root, cache)?;
     match catalog.tasks.get(&TaskId(id.to_string())) {
         Some(t) => Ok(pack::task_text(t)),
         None => {
@@ -60,7 +60,7 @@ fn query_text(root: &Path, args: &PackArgs) -> Result<String, ExitCode> {
 }
 
 pub(super) fn pack_command(root: &Path, cache: &CacheLayout, args: &PackArgs) -> ExitCode {
-    let text = match query_text(root, args) {
+    let text = match query_text(root, cache, args) {
         Ok(t) => t,
         Err(code) => return code,
     };
@@ -111,7 +111,7 @@ pub(super) fn graph_command(cache: &CacheLayout, dir: &Path, format: GraphFormat
 
 /// The catalog's tasks as cases, each on its (cached) base.
 fn catalog_cases(root: &Path, cache: &CacheLayout) -> Result<Vec<eval::Case>, ExitCode> {
-    let catalog = load_catalog(root)?;
+    let catalog = load_catalog(root, cache)?;
     let mut cases = Vec::new();
     for task in catalog.tasks.values() {
         let base = crate::materialize::materialize_base(task, &catalog.bugs_of(task), cache)

@@ -220,6 +220,22 @@ pub fn load_catalog_partial(root: &Path) -> (Catalog, Vec<FileError>) {
     Catalog::load_partial(root, check_test_id)
 }
 
+/// [`load_catalog`] with upstream fixtures' trees from `upstream` (the cache of `--cache-dir`).
+pub fn load_catalog_with(
+    root: &Path,
+    upstream: &crate::upstream::Upstream,
+) -> Result<Catalog, Vec<FileError>> {
+    Catalog::load_with(root, check_test_id, upstream)
+}
+
+/// [`load_catalog_partial`] with upstream fixtures' trees from `upstream`.
+pub fn load_catalog_partial_with(
+    root: &Path,
+    upstream: &crate::upstream::Upstream,
+) -> (Catalog, Vec<FileError>) {
+    Catalog::load_partial_with(root, check_test_id, upstream)
+}
+
 /// `harness/<language>` under the project root: the support code graded commands import.
 pub fn harness_dir(project_root: &Path, language: Language) -> PathBuf {
     project_root.join("harness").join(language.to_string())
