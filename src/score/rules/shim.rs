@@ -40,9 +40,14 @@ const CHECKER_CFGS: &[&str] = &["loom", "shuttle"];
 
 /// Whether the crate at `repo` has a sync shim at all: the rule applies only to crates built
 /// around one (a crate without one has nothing to bypass, and a fixture written without the
-/// convention must not fail its own gold).
+/// convention must not fail its own gold). A shim is a `src/sync.rs` or `src/sync/mod.rs`
+/// that swaps its primitives for a model checker's (it names `shuttle::` or `loom::`); a
+/// crate's own module of that name (moka's `moka::sync` caches) is not one.
 pub fn has_shim(repo: &Path) -> bool {
-    repo.join("src/sync.rs").is_file() || repo.join("src/sync").is_dir()
+    ["src/sync.rs", "src/sync/mod.rs"].iter().any(|f| {
+        std::fs::read_to_string(repo.join(f))
+            .is_ok_and(|text| text.contains("shuttle::") || text.contains("loom::"))
+    })
 }
 
 /// Whether `rel` (relative to the repo, `/`-separated) is the sync shim.
@@ -611,6 +616,26 @@ mod tests {
             detector_features(&argv("cargo test --features=loom -F x")),
             ["loom", "x"]
         );
+    }
+
+    #[test]
+    fn a_module_named_sync_is_a_shim_only_when_it_swaps_in_a_model_checker() {
+        let shim = crate::test_support::tree(&[(
+            "src/sync.rs",
+            "#[cfg(feature = \"shuttle\")]\npub use shuttle::sync::Mutex;\n",
+        )]);
+        assert!(has_shim(shim.path()));
+        let loom = crate::test_support::tree(&[("src/sync/mod.rs", "pub use loom::sync::Arc;\n")]);
+        assert!(has_shim(loom.path()));
+        // moka's public `moka::sync` module of caches.
+        let caches = crate::test_support::tree(&[(
+            "src/sync.rs",
+            "//! Synchronous caches.\nmod cache;\npub use cache::Cache;\nuse std::sync::Arc;\n",
+        )]);
+        assert!(!has_shim(caches.path()));
+        assert!(!has_shim(
+            crate::test_support::tree(&[("src/lib.rs", "")]).path()
+        ));
     }
 
     #[test]
