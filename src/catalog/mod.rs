@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use globset::Glob;
 
 pub use arch::{ArchRule, RuleId, RuleKind};
-pub use bug::{DetectorSpec, SeededBug};
+pub use bug::{BugOrigin, DetectorSpec, MutationOperator, SeedRecord, SeededBug};
 pub use ids::{BugId, BugKind, Language, SymbolKind, TaskId, TestId};
 pub use task::{names_file, Task, TaskLimits, Timeouts};
 pub use test_ids::{TestIdCheck, TestIdError};

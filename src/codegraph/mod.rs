@@ -24,6 +24,7 @@ pub(crate) mod arena;
 pub mod cache;
 pub mod graph;
 pub mod parse;
+pub mod query;
 pub mod walk;
 
 use std::path::{Path, PathBuf};
