@@ -30,6 +30,9 @@ pub(super) struct SeedArgs {
     /// swap-lock-order, atomic-to-load-store, drop-notify, unsync-lazy-init.
     #[arg(long = "operator", value_name = "OP", value_parser = parse_operator)]
     operators: Vec<MutationOperator>,
+    /// Only sites in files matching GLOB (relative to the fixture's repo; repeatable).
+    #[arg(long = "file", value_name = "GLOB")]
+    files: Vec<String>,
     /// List the candidates; check and write nothing.
     #[arg(long)]
     dry_run: bool,
@@ -60,6 +63,7 @@ pub(super) fn seed_command(root: &Path, cache: &CacheLayout, args: &SeedArgs) ->
         fixture: args.fixture.clone(),
         limit: args.limit,
         operators: args.operators.clone(),
+        files: args.files.clone(),
         dry_run: args.dry_run,
         sandbox: args.sandbox.into(),
     };
@@ -81,6 +85,7 @@ pub(super) fn seed_command(root: &Path, cache: &CacheLayout, args: &SeedArgs) ->
                 SeedError::UnknownFixture { .. }
                 | SeedError::NoTask { .. }
                 | SeedError::File(_)
+                | SeedError::BadGlob { .. }
                 | SeedError::Query(_) => EXIT_BAD_INPUT,
                 _ => EXIT_HARNESS,
             });

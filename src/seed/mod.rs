@@ -88,6 +88,14 @@ pub enum SeedError {
         /// libgit2's reason.
         message: String,
     },
+    /// A `--file` glob does not parse.
+    #[error("--file {glob}: not a valid glob: {message}")]
+    BadGlob {
+        /// As given.
+        glob: String,
+        /// globset's reason.
+        message: String,
+    },
     /// A bug folder of that name exists.
     #[error("{} exists already", dir.display())]
     Exists {
@@ -115,6 +123,8 @@ pub struct SeedOptions {
     pub limit: Option<usize>,
     /// Only these operators (all when empty).
     pub operators: Vec<MutationOperator>,
+    /// Only files matching one of these globs (relative to the repo; all when empty).
+    pub files: Vec<String>,
     /// List the candidates without checking or writing anything.
     pub dry_run: bool,
     /// Containment of the tests and detectors.
@@ -245,6 +255,20 @@ pub fn seed(
     }
     let pool = load_pool(catalog, fixture)?;
     let (_, mut mutants) = candidates(catalog, fixture, &options.operators)?;
+    if !options.files.is_empty() {
+        let mut set = globset::GlobSetBuilder::new();
+        for g in &options.files {
+            set.add(globset::Glob::new(g).map_err(|e| SeedError::BadGlob {
+                glob: g.clone(),
+                message: e.to_string(),
+            })?);
+        }
+        let set = set.build().map_err(|e| SeedError::BadGlob {
+            glob: options.files.join(" "),
+            message: e.to_string(),
+        })?;
+        mutants.retain(|m| set.is_match(&m.site.file));
+    }
     let mut report = SeedReport::default();
     if options.dry_run {
         for mutant in mutants {

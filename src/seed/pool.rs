@@ -145,3 +145,53 @@ pub fn load_pool(catalog: &Catalog, fixture: &str) -> Result<Vec<PoolDetector>, 
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pool_in(text: &str) -> (tempfile::TempDir, Result<Vec<PoolDetector>, FileError>) {
+        let root = tempfile::tempdir().unwrap();
+        let path = pool_path(root.path(), "fx");
+        std::fs::create_dir_all(path.parent().unwrap().join("own/detector")).unwrap();
+        std::fs::write(&path, text).unwrap();
+        let catalog = Catalog {
+            root: root.path().to_path_buf(),
+            ..Default::default()
+        };
+        let pool = load_pool(&catalog, "fx");
+        (root, pool)
+    }
+
+    #[test]
+    fn a_pool_lists_detectors_with_the_files_they_cover() {
+        let (_root, pool) = pool_in(
+            "[[detector]]\nname = \"own\"\ncovers = [\"src/*.rs\"]\ncommand = [\"cargo\", \"test\"]\ntimeout = 60\n",
+        );
+        let pool = pool.unwrap();
+        assert_eq!(pool.len(), 1);
+        assert!(pool[0].covers("src/ids.rs"));
+        assert!(!pool[0].covers("tests/ids.rs"));
+        assert!(pool[0].files_dir().ends_with("race-detectors/own/detector"));
+    }
+
+    #[test]
+    fn pool_errors_name_the_key_and_the_detector() {
+        let (_root, both) = pool_in(
+            "[[detector]]\nname = \"own\"\ncovers = [\"a\"]\nbug = \"b\"\ncommand = [\"x\"]\ntimeout = 1\n",
+        );
+        let e = both.unwrap_err();
+        assert_eq!(e.key, "detector.command");
+        assert!(e.message.contains("either `bug"), "{e}");
+        let (_root, unknown) =
+            pool_in("[[detector]]\nname = \"own\"\ncovers = [\"a\"]\nbug = \"nope\"\n");
+        let e = unknown.unwrap_err().to_string();
+        assert!(e.contains("no seeded bug fx/nope"), "{e}");
+        let (_root, missing) = pool_in(
+            "[[detector]]\nname = \"gone\"\ncovers = [\"a\"]\ncommand = [\"x\"]\ntimeout = 1\n",
+        );
+        assert!(missing.unwrap_err().message.contains("expected its files in"));
+        let (_root, typo) = pool_in("[[detector]]\nname = \"own\"\ncover = [\"a\"]\n");
+        assert!(typo.unwrap_err().to_string().contains("cover"));
+    }
+}
