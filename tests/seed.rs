@@ -45,9 +45,16 @@ fn seed_project() -> tempfile::TempDir {
     let root = dir.path();
     let harness = project_root().join("harness/python");
     for rel in ["requirements.txt", "refbench_grade.py"] {
-        write(root, &format!("harness/python/{rel}"), &std::fs::read_to_string(harness.join(rel)).unwrap());
+        write(
+            root,
+            &format!("harness/python/{rel}"),
+            &std::fs::read_to_string(harness.join(rel)).unwrap(),
+        );
     }
-    for entry in std::fs::read_dir(harness.join("refbench_race")).unwrap().flatten() {
+    for entry in std::fs::read_dir(harness.join("refbench_race"))
+        .unwrap()
+        .flatten()
+    {
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.ends_with(".py") {
             let text = std::fs::read_to_string(entry.path()).unwrap();
@@ -56,7 +63,10 @@ fn seed_project() -> tempfile::TempDir {
     }
     let fx = "repos-fixtures/seedmini";
     for (rel, body) in [
-        ("pytest.ini", "[pytest]\npythonpath = .\ntestpaths = tests\n"),
+        (
+            "pytest.ini",
+            "[pytest]\npythonpath = .\ntestpaths = tests\n",
+        ),
         (".gitignore", "__pycache__/\n"),
         ("shop/__init__.py", ""),
         ("shop/tally.py", TALLY),
@@ -68,14 +78,22 @@ fn seed_project() -> tempfile::TempDir {
     let gate_gold = GATE.replace("def open(self)", "def release(self)");
     let test_release = "from shop.gate import Gate\n\n\ndef test_release():\n    g = Gate()\n    g.release()\n    assert g.wait(timeout=0.1)\n";
     write(root, &format!("{fx}/tasks/rename-gate/task.toml"), TASK);
-    write(root, &format!("{fx}/tasks/rename-gate/hidden/tests/test_release.py"), test_release);
+    write(
+        root,
+        &format!("{fx}/tasks/rename-gate/hidden/tests/test_release.py"),
+        test_release,
+    );
     write(
         root,
         &format!("{fx}/tasks/rename-gate/gold.patch"),
         &make_patch(&[("shop/gate.py", GATE)], &[("shop/gate.py", &gate_gold)]),
     );
     write(root, &format!("{fx}/race-detectors/pool.toml"), POOL);
-    write(root, &format!("{fx}/race-detectors/tally/detector/detectors/test_race_tally.py"), DETECTOR);
+    write(
+        root,
+        &format!("{fx}/race-detectors/tally/detector/detectors/test_race_tally.py"),
+        DETECTOR,
+    );
     std::fs::create_dir_all(root.join("seeded-bugs")).unwrap();
     dir
 }
@@ -94,8 +112,14 @@ fn the_seeder_rejects_what_tests_catch_and_detectors_miss_and_writes_the_rest() 
     let dry = refbench_in(root, &["seed", "seedmini", "--dry-run"]);
     let listed = text(&dry.stdout);
     assert!(dry.status.success(), "{listed}\n{}", text(&dry.stderr));
-    assert!(listed.contains("seedmini: 7 candidates, 0 checked"), "{listed}");
-    assert!(!root.join("seeded-bugs/seedmini").exists(), "a dry run writes nothing");
+    assert!(
+        listed.contains("seedmini: 7 candidates, 0 checked"),
+        "{listed}"
+    );
+    assert!(
+        !root.join("seeded-bugs/seedmini").exists(),
+        "a dry run writes nothing"
+    );
 
     let out = refbench_in(root, &["seed", "seedmini"]);
     let stdout = text(&out.stdout);
@@ -105,16 +129,40 @@ fn the_seeder_rejects_what_tests_catch_and_detectors_miss_and_writes_the_rest() 
         "{stdout}"
     );
     // Without the lock `notify_all` raises, and without the notify the waiter sleeps on.
-    for caught in ["gate-open-remove-critical-section", "gate-open-drop-notify", "gate-wait-remove-critical-section"] {
-        assert!(outcome_of(&stdout, caught).contains("rejected: caught by visible tests (tests/test_shop.py::test_a_waiter_is_woken"), "{caught}: {stdout}");
+    for caught in [
+        "gate-open-remove-critical-section",
+        "gate-open-drop-notify",
+        "gate-wait-remove-critical-section",
+    ] {
+        assert!(
+            outcome_of(&stdout, caught).contains(
+                "rejected: caught by visible tests (tests/test_shop.py::test_a_waiter_is_woken"
+            ),
+            "{caught}: {stdout}"
+        );
     }
     // The split keeps each field's update whole: the detector runs and passes.
-    assert!(outcome_of(&stdout, "tally-add-split-critical-section-1").contains("rejected: missed by detectors (tally: passed)"), "{stdout}");
+    assert!(
+        outcome_of(&stdout, "tally-add-split-critical-section-1")
+            .contains("rejected: missed by detectors (tally: passed)"),
+        "{stdout}"
+    );
     // No pool detector covers the gate.
-    for missed in ["gate-open-split-critical-section-1", "gate-wait-split-critical-section-1"] {
-        assert!(outcome_of(&stdout, missed).contains("rejected: missed by detectors (no pool detector covers the file)"), "{missed}: {stdout}");
+    for missed in [
+        "gate-open-split-critical-section-1",
+        "gate-wait-split-critical-section-1",
+    ] {
+        assert!(
+            outcome_of(&stdout, missed).contains(
+                "rejected: missed by detectors (no usable pool detector covers the file)"
+            ),
+            "{missed}: {stdout}"
+        );
     }
-    assert!(outcome_of(&stdout, "tally-add-remove-critical-section").contains("detected by tally"), "{stdout}");
+    assert!(
+        outcome_of(&stdout, "tally-add-remove-critical-section").contains("detected by tally"),
+        "{stdout}"
+    );
 
     let bug = root.join("seeded-bugs/seedmini/tally-add-remove-critical-section");
     let toml = std::fs::read_to_string(bug.join("bug.toml")).unwrap();
@@ -133,10 +181,28 @@ fn the_seeder_rejects_what_tests_catch_and_detectors_miss_and_writes_the_rest() 
     assert!(patch.contains("-        with self._lock:\n"), "{patch}");
     let listed = refbench_in(root, &["list", "bugs"]);
     assert!(listed.status.success(), "{}", text(&listed.stderr));
-    assert!(text(&listed.stdout).contains("seedmini/tally-add-remove-critical-section"), "{}", text(&listed.stdout));
+    assert!(
+        text(&listed.stdout).contains("seedmini/tally-add-remove-critical-section"),
+        "{}",
+        text(&listed.stdout)
+    );
 
     // A second run checks nothing again that is already written.
-    let again = refbench_in(root, &["seed", "seedmini", "--operator", "remove-critical-section", "--file", "shop/tally.py"]);
+    let again = refbench_in(
+        root,
+        &[
+            "seed",
+            "seedmini",
+            "--operator",
+            "remove-critical-section",
+            "--file",
+            "shop/tally.py",
+        ],
+    );
     let again_out = text(&again.stdout);
-    assert!(outcome_of(&again_out, "tally-add-remove-critical-section").contains("already in seeded-bugs/"), "{again_out}");
+    assert!(
+        outcome_of(&again_out, "tally-add-remove-critical-section")
+            .contains("already in seeded-bugs/"),
+        "{again_out}"
+    );
 }

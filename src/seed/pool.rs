@@ -190,7 +190,10 @@ mod tests {
         let (_root, missing) = pool_in(
             "[[detector]]\nname = \"gone\"\ncovers = [\"a\"]\ncommand = [\"x\"]\ntimeout = 1\n",
         );
-        assert!(missing.unwrap_err().message.contains("expected its files in"));
+        assert!(missing
+            .unwrap_err()
+            .message
+            .contains("expected its files in"));
         let (_root, typo) = pool_in("[[detector]]\nname = \"own\"\ncover = [\"a\"]\n");
         assert!(typo.unwrap_err().to_string().contains("cover"));
     }
