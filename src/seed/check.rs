@@ -147,11 +147,6 @@ impl Checker {
         })
     }
 
-    /// How many visible tests the checks run.
-    pub fn visible_tests(&self) -> usize {
-        self.vehicle.pass_to_pass.len()
-    }
-
     fn fresh_tree(&self) -> Result<(PathBuf, PathBuf), SeedError> {
         let n = self.next.get();
         self.next.set(n + 1);
@@ -234,13 +229,28 @@ impl Checker {
         detectors: &[&PoolDetector],
     ) -> Result<Verdict, SeedError> {
         let (tree, scratch) = self.fresh_tree()?;
-        apply_patch(&tree, &mutant.patch).map_err(|message| SeedError::DoesNotApply {
+        let verdict = self.check_in(&tree, &scratch, mutant, detectors);
+        // Whatever the verdict, the tree and its scratch are done with (a Rust slot's copy
+        // went with the slot).
+        let _ = std::fs::remove_dir_all(&tree);
+        let _ = std::fs::remove_dir_all(&scratch);
+        verdict
+    }
+
+    fn check_in(
+        &self,
+        tree: &Path,
+        scratch: &Path,
+        mutant: &Mutant,
+        detectors: &[&PoolDetector],
+    ) -> Result<Verdict, SeedError> {
+        apply_patch(tree, &mutant.patch).map_err(|message| SeedError::DoesNotApply {
             mutant: mutant.id.clone(),
             message,
         })?;
-        let slot = self.toolchain.build_slot(&self.vehicle, &tree)?;
+        let slot = self.toolchain.build_slot(&self.vehicle, tree)?;
         let (verdict, _log) =
-            run_tests(&self.vehicle, slot.tree(), &scratch, &self.toolchain, &slot)?;
+            run_tests(&self.vehicle, slot.tree(), scratch, &self.toolchain, &slot)?;
         let failing = failing_tests(&verdict);
         if !failing.is_empty() {
             return Ok(Verdict::CaughtByVisibleTests { failing });
@@ -253,10 +263,12 @@ impl Checker {
                 &self.vehicle,
                 &bug,
                 slot.tree(),
-                &scratch,
+                scratch,
                 &self.toolchain,
                 &slot,
             )?;
+            // A detection with tamper evidence (the explorer's canary missed, say) is not
+            // trusted: the mutant counts as missed by this detector.
             if run.result.status.found_race() && run.evidence.is_empty() {
                 return Ok(Verdict::Detected {
                     detector: d.name.clone(),
@@ -266,7 +278,6 @@ impl Checker {
             }
             tried.push((d.name.clone(), run.result.status));
         }
-        let _ = std::fs::remove_dir_all(&tree);
         Ok(Verdict::MissedByDetectors { tried })
     }
 }

@@ -270,12 +270,16 @@ pub fn seed(
         mutants.retain(|m| set.is_match(&m.site.file));
     }
     let mut report = SeedReport::default();
-    if options.dry_run {
+    let seeded = |m: &Mutant| write::bug_dir(&catalog.root, fixture, m).exists();
+    // Nothing to check: no toolchain, no baseline.
+    if options.dry_run || options.limit == Some(0) || mutants.iter().all(seeded) {
         for mutant in mutants {
-            let c = Candidate {
-                mutant,
-                outcome: Outcome::NotChecked,
+            let outcome = if seeded(&mutant) {
+                Outcome::AlreadySeeded
+            } else {
+                Outcome::NotChecked
             };
+            let c = Candidate { mutant, outcome };
             on_candidate(&c);
             report.candidates.push(c);
         }
@@ -296,7 +300,7 @@ pub fn seed(
     mutants.sort_by_key(|m| !usable.iter().any(|d| d.covers(&m.site.file)));
     let mut checked = 0;
     for mutant in mutants {
-        let outcome = if write::bug_dir(&catalog.root, fixture, &mutant).exists() {
+        let outcome = if seeded(&mutant) {
             Outcome::AlreadySeeded
         } else if options.limit.is_some_and(|l| checked >= l) {
             Outcome::NotChecked
