@@ -37,6 +37,7 @@ pub mod run;
 pub mod sandbox;
 pub mod scaffold;
 pub mod score;
+pub mod seed;
 pub mod store;
 #[cfg(test)]
 mod test_support;

@@ -27,7 +27,7 @@ const LAYERS: &[&[&str]] = &[
     &["plan"],
     &["store"],
     &["run"],
-    &["report", "validate", "scaffold"],
+    &["report", "validate", "scaffold", "seed"],
     &["cli"],
 ];
 

@@ -23,6 +23,77 @@ pub struct DetectorSpec {
     pub timeout: u64,
 }
 
+/// Who wrote a seeded bug (bug.toml's `origin`, `hand` when absent).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BugOrigin {
+    /// Written by a person.
+    #[default]
+    Hand,
+    /// Written by `refbench seed` after its checks (with a `[seed]` table).
+    Seeder,
+}
+
+/// A mutation operator of `refbench seed` (docs/seeding.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MutationOperator {
+    /// A critical section's lock is no longer taken.
+    RemoveCriticalSection,
+    /// A critical section is split in two acquisitions.
+    SplitCriticalSection,
+    /// Two nested or consecutive lock acquisitions swap places.
+    SwapLockOrder,
+    /// An atomic read-modify-write becomes a load and a separate store.
+    AtomicToLoadStore,
+    /// A condition notify is removed.
+    DropNotify,
+    /// A lazy initialisation no longer holds the lock (or the once-cell) around check and set.
+    UnsyncLazyInit,
+}
+
+impl MutationOperator {
+    /// Every operator, in the order the seeder applies them.
+    pub const ALL: [MutationOperator; 6] = [
+        MutationOperator::RemoveCriticalSection,
+        MutationOperator::SplitCriticalSection,
+        MutationOperator::SwapLockOrder,
+        MutationOperator::AtomicToLoadStore,
+        MutationOperator::DropNotify,
+        MutationOperator::UnsyncLazyInit,
+    ];
+
+    /// The name written in bug.toml and accepted by `--operator`.
+    pub fn name(self) -> &'static str {
+        match self {
+            MutationOperator::RemoveCriticalSection => "remove-critical-section",
+            MutationOperator::SplitCriticalSection => "split-critical-section",
+            MutationOperator::SwapLockOrder => "swap-lock-order",
+            MutationOperator::AtomicToLoadStore => "atomic-to-load-store",
+            MutationOperator::DropNotify => "drop-notify",
+            MutationOperator::UnsyncLazyInit => "unsync-lazy-init",
+        }
+    }
+}
+
+impl std::fmt::Display for MutationOperator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// bug.toml's `[seed]` table: how `refbench seed` made the bug.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedRecord {
+    /// The operator applied.
+    pub operator: MutationOperator,
+    /// Where: `FILE:LINE (Owner.function)`.
+    pub site: String,
+    /// The pool detector that found the mutant (from the fixture's race-detectors/pool.toml).
+    pub detector: String,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct BugFile {
@@ -31,6 +102,9 @@ struct BugFile {
     kind: BugKind,
     file: String,
     description: String,
+    #[serde(default)]
+    origin: BugOrigin,
+    seed: Option<SeedRecord>,
     detector: DetectorSpec,
 }
 
@@ -49,6 +123,10 @@ pub struct SeededBug {
     pub description: String,
     /// How to detect it.
     pub detector: DetectorSpec,
+    /// Who wrote it.
+    pub origin: BugOrigin,
+    /// How the seeder made it (`Some` exactly when `origin` is [`BugOrigin::Seeder`]).
+    pub seed: Option<SeedRecord>,
     /// The inject.patch text.
     pub inject_patch: String,
     /// `seeded-bugs/NAME/BUG/`.
@@ -129,6 +207,21 @@ pub(super) fn load_bug(
             "expected a sentence saying what the mutation does, found an empty string".into(),
         ));
     }
+    match (raw.origin, &raw.seed) {
+        (BugOrigin::Seeder, None) => {
+            return Err(invalid(
+                "seed",
+                "expected a [seed] table (operator, site, detector) for origin = \"seeder\"".into(),
+            ))
+        }
+        (BugOrigin::Hand, Some(_)) => {
+            return Err(invalid(
+                "origin",
+                "a [seed] table is only for bugs `refbench seed` wrote: set origin = \"seeder\" or remove [seed]".into(),
+            ))
+        }
+        _ => {}
+    }
     if raw.detector.command.is_empty() {
         return Err(invalid(
             "detector.command",
@@ -170,6 +263,8 @@ pub(super) fn load_bug(
         file: raw.file,
         description: raw.description,
         detector: raw.detector,
+        origin: raw.origin,
+        seed: raw.seed,
         inject_patch,
         dir: dir.to_path_buf(),
         file_path: path,

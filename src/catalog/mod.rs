@@ -30,7 +30,7 @@ use globset::Glob;
 use crate::upstream::Upstream;
 
 pub use arch::{ArchRule, RuleId, RuleKind};
-pub use bug::{DetectorSpec, SeededBug};
+pub use bug::{BugOrigin, DetectorSpec, MutationOperator, SeedRecord, SeededBug};
 pub use fixture::{read_fixture_file, FixtureFile};
 pub use ids::{BugId, BugKind, Language, SymbolKind, TaskId, TestId};
 pub use task::{names_file, Task, TaskLimits, Timeouts};

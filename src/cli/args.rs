@@ -119,6 +119,10 @@ pub(super) enum Command {
     /// task, or on the cases of a file, at 4k, 8k, 16k and 32k tokens: gold files in full,
     /// shown and named, and whether the seeded bug's lines are visible.
     PackEval(PackEvalArgs),
+    /// Seed concurrency bugs into a fixture: find lock scopes, lock pairs, atomic updates, lazy
+    /// initialisations and notifies with tree-sitter, mutate them, and write as seeded bugs
+    /// the mutants the visible tests miss and a pool detector finds (docs/seeding.md).
+    Seed(super::seed::SeedArgs),
     /// Apply a model reply to a folder and print the per-file and per-hunk outcome, to try the
     /// edit extractor by hand (exit 1 when the reply does not apply).
     Apply {

@@ -16,6 +16,7 @@ mod apply;
 mod args;
 mod pack;
 mod runs;
+mod seed;
 mod upstream;
 
 use args::*;
@@ -612,6 +613,7 @@ pub fn main() -> ExitCode {
             format,
         } => apply::apply_command(&reply, &repo, format),
         Command::Pack(args) => pack::pack_command(&root, &cache, &args),
+        Command::Seed(args) => seed::seed_command(&root, &cache, &args),
         Command::Graph { dir, format } => pack::graph_command(&cache, &dir, format),
         Command::PackEval(args) => pack::pack_eval_command(&root, &cache, &args),
         Command::Checkout { task, dir, gold } => {

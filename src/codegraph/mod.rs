@@ -26,6 +26,7 @@ pub mod cache;
 pub mod declared;
 pub mod graph;
 pub mod parse;
+pub mod query;
 pub mod walk;
 
 use std::path::{Path, PathBuf};

@@ -59,6 +59,8 @@ pub trait LanguageSupport: Send + Sync {
     fn cache_tag(&self) -> u8;
     /// What starts a line comment.
     fn line_comment(&self) -> &'static str;
+    /// The query `refbench seed` finds mutation sites with (see docs/seeding.md).
+    fn seed_queries(&self) -> SeedQueries;
 
     // The catalog.
 
@@ -120,6 +122,16 @@ pub struct ExtractionQueries {
     pub defs_file: &'static str,
     /// See `defs_file`.
     pub refs_file: &'static str,
+}
+
+/// The bug seeder's site query of a language: `.scm` text kept in `lang/<language>/`,
+/// whose capture names (`@lock.scope`, `@rmw.call`, ...) src/seed/sites.rs reads.
+#[derive(Debug, Clone, Copy)]
+pub struct SeedQueries {
+    /// The query.
+    pub sites: &'static str,
+    /// The file it comes from, for error messages.
+    pub sites_file: &'static str,
 }
 
 /// What the per-language environment is made from: the toolchain's places and the host's

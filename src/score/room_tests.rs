@@ -34,6 +34,8 @@ fn bug_in(dir: &Path) -> crate::catalog::SeededBug {
             command: vec!["true".into()],
             timeout: 1,
         },
+        origin: crate::catalog::BugOrigin::Hand,
+        seed: None,
         inject_patch: String::new(),
         dir: dir.to_path_buf(),
         file_path: dir.join("bug.toml"),

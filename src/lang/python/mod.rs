@@ -13,7 +13,7 @@ use std::path::Path;
 
 use super::{
     file_test_id, harness_dir, BuildStep, EnvInputs, ExtractionQueries, Language, LanguageSupport,
-    OneCommand, ResultsChannel, SuitePlan, Templates, TestIdError,
+    OneCommand, ResultsChannel, SeedQueries, SuitePlan, Templates, TestIdError,
 };
 
 /// Python support.
@@ -41,6 +41,13 @@ impl LanguageSupport for Python {
             refs: include_str!("../../codegraph/queries/python-refs.scm"),
             defs_file: "src/codegraph/queries/python-defs.scm",
             refs_file: "src/codegraph/queries/python-refs.scm",
+        }
+    }
+
+    fn seed_queries(&self) -> SeedQueries {
+        SeedQueries {
+            sites: include_str!("seed-sites.scm"),
+            sites_file: "src/lang/python/seed-sites.scm",
         }
     }
 

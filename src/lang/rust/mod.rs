@@ -13,7 +13,7 @@ use std::path::Path;
 
 use super::{
     file_test_id, BuildStep, CompiledSuite, EnvInputs, ExtractionQueries, Language,
-    LanguageSupport, SuitePlan, Templates, TestIdError,
+    LanguageSupport, SeedQueries, SuitePlan, Templates, TestIdError,
 };
 
 /// Rust support.
@@ -64,6 +64,13 @@ impl LanguageSupport for Rust {
             refs: include_str!("../../codegraph/queries/rust-refs.scm"),
             defs_file: "src/codegraph/queries/rust-defs.scm",
             refs_file: "src/codegraph/queries/rust-refs.scm",
+        }
+    }
+
+    fn seed_queries(&self) -> SeedQueries {
+        SeedQueries {
+            sites: include_str!("seed-sites.scm"),
+            sites_file: "src/lang/rust/seed-sites.scm",
         }
     }
 
