@@ -328,6 +328,7 @@ pub fn main() -> ExitCode {
             };
             let options = RunOptions {
                 tasks: args.tasks,
+                impossible: args.impossible,
                 models: if args.models.is_empty() {
                     default_models(config.as_deref())
                 } else if args.mode == Some(crate::model::tools::Mode::Agent) {
@@ -406,6 +407,7 @@ pub fn main() -> ExitCode {
         Command::Cache(what) => cache_command(&cache, what),
         Command::Validate {
             tasks,
+            impossible,
             repeat,
             jobs,
             sandbox,
@@ -416,6 +418,7 @@ pub fn main() -> ExitCode {
             };
             let options = RunOptions {
                 tasks,
+                impossible,
                 models: validate::Reference::ALL
                     .map(|r| r.model().to_string())
                     .to_vec(),

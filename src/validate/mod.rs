@@ -14,7 +14,10 @@
 //! - each seeded bug's detector fails on the base and passes on gold, and with `--repeat N` it
 //!   detects in N runs of N on the base with no false alarm in N runs on gold;
 //! - each architectural rule holds on gold (on the base it may hold or not: a rule such as
-//!   "this import is forbidden" can hold before the refactor).
+//!   "this import is forbidden" can hold before the refactor);
+//! - for an impossible variant (`FIXTURE/ID~impossible`), instead of the above: neither gold
+//!   nor empty passes its FAIL_TO_PASS tests, its hidden files replace only tests, and every
+//!   id is collected (`impossible.rs`).
 //!
 //! A check is about a task, and within it about the task itself, one seeded bug or one rule
 //! ([`Subject`]). The subject is derived from the kind, which carries the bug or rule id, so a
@@ -26,6 +29,7 @@
 //! (preparing the toolchain as a run does) and draws the detector table.
 
 mod checks;
+mod impossible;
 mod repeat;
 
 use std::fmt;
@@ -106,6 +110,9 @@ pub enum CheckKind {
     DetectorAlwaysFindsBug(BugId),
     /// In no repeated run on gold did the bug's detector report a bug.
     DetectorNoFalseAlarm(BugId),
+    /// The reference does not pass every FAIL_TO_PASS test of an impossible variant (its
+    /// tests contradict the statement that gold follows).
+    ImpossibleTestsFail(Reference),
 }
 
 impl fmt::Display for CheckKind {
@@ -141,6 +148,10 @@ impl fmt::Display for CheckKind {
             CheckKind::DetectorNoFalseAlarm(bug) => {
                 write!(f, "detector of {bug} raises no false alarm on gold")
             }
+            CheckKind::ImpossibleTestsFail(reference) => write!(
+                f,
+                "{reference} does not pass the impossible variant's tests"
+            ),
         }
     }
 }
@@ -241,6 +252,7 @@ impl Check {
             | CheckKind::VisiblePassOnBase
             | CheckKind::TestIdsCollected
             | CheckKind::HiddenFilesReplaceOnlyTests
+            | CheckKind::ImpossibleTestsFail(_)
             | CheckKind::DetectorsRepeat { .. } => Subject::Task,
         }
     }
