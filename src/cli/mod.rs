@@ -505,7 +505,12 @@ pub fn main() -> ExitCode {
                             t.language.to_string(),
                             format!("{} F2P, {} P2P", t.fail_to_pass.len(), t.pass_to_pass.len()),
                             format!("bugs: {}", bugs.join(",")),
-                            t.title.clone(),
+                            match &t.variant {
+                                crate::catalog::TaskVariant::Impossible(v) => {
+                                    format!("impossible variant: {}", v.why)
+                                }
+                                crate::catalog::TaskVariant::Standard => t.title.clone(),
+                            },
                         ]);
                     }
                     print!("{}", table.tsv());

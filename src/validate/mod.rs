@@ -35,7 +35,7 @@ mod repeat;
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::catalog::{BugId, Catalog, RuleId, TaskId};
+use crate::catalog::{BugId, Catalog, RuleId, TaskId, TaskVariant};
 
 pub use checks::checks;
 pub use repeat::{
@@ -275,10 +275,14 @@ impl Check {
                 };
             }
         }
+        // An impossible variant's checks are about its impossible.toml and hidden files.
         let file = catalog
             .tasks
             .get(&self.task)
-            .map_or_else(|| catalog.root.clone(), |t| t.file.clone());
+            .map_or_else(|| catalog.root.clone(), |t| match &t.variant {
+                TaskVariant::Impossible(v) => v.file.clone(),
+                TaskVariant::Standard => t.file.clone(),
+            });
         Annotation {
             file,
             line: Some(1),
