@@ -5,6 +5,7 @@
 //! fixture, whose inject.patch parses and changes that file, and whose detector is runnable, or
 //! the first problem as a [`FileError`].
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -50,6 +51,10 @@ pub struct SeededBug {
     pub detector: DetectorSpec,
     /// The inject.patch text.
     pub inject_patch: String,
+    /// Patches that put the bug back into a task's gold tree where inject.patch no longer
+    /// applies (gold moved the code): `gold_inject/TASK.patch`, by the task's folder name.
+    /// `validate`'s mutation check uses them.
+    pub gold_inject: BTreeMap<String, String>,
     /// `seeded-bugs/NAME/BUG/`.
     pub dir: PathBuf,
     /// The bug.toml path.
@@ -155,6 +160,7 @@ pub(super) fn load_bug(root: &Path, dir: &Path) -> Result<SeededBug, FileError> 
             "expected a folder holding the detector's files (copied over the repo before it runs)",
         ));
     }
+    let gold_inject = load_gold_inject(dir)?;
     Ok(SeededBug {
         id: BugId(format!("{}/{}", raw.fixture, raw.id)),
         fixture: raw.fixture,
@@ -163,7 +169,37 @@ pub(super) fn load_bug(root: &Path, dir: &Path) -> Result<SeededBug, FileError> 
         description: raw.description,
         detector: raw.detector,
         inject_patch,
+        gold_inject,
         dir: dir.to_path_buf(),
         file_path: path,
     })
+}
+
+/// The bug's `gold_inject/TASK.patch` files, each a valid patch, by task folder name.
+fn load_gold_inject(dir: &Path) -> Result<BTreeMap<String, String>, FileError> {
+    let folder = dir.join("gold_inject");
+    let mut out = BTreeMap::new();
+    if !folder.exists() {
+        return Ok(out);
+    }
+    let entries = std::fs::read_dir(&folder).map_err(|e| {
+        FileError::invalid(&folder, None, "", format!("cannot list the folder: {e}"))
+    })?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = file_name(&path);
+        let Some(task) = name.strip_suffix(".patch").filter(|t| super::valid_name(t)) else {
+            return Err(FileError::invalid(
+                &path,
+                None,
+                "",
+                "expected TASK.patch, named after the folder of a task that seeds this bug (the patch that puts the bug back into that task's gold tree)",
+            ));
+        };
+        let text = read_patch(&path)?;
+        patch_paths(&text)
+            .map_err(|m| FileError::invalid(&path, None, "", format!("not a valid patch: {m}")))?;
+        out.insert(task.to_string(), text);
+    }
+    Ok(out)
 }

@@ -445,6 +445,17 @@ pub fn main() -> ExitCode {
                 &records,
                 &store.dir().join("artifacts"),
             );
+            match validate::mutation_checks(
+                &catalog,
+                &meta.tasks,
+                &cache,
+                meta.sandbox,
+                &store.dir().join("mutation-logs"),
+                &mut |id| eprintln!("mutation check of {id}: gold with each seeded bug put back"),
+            ) {
+                Ok(found) => checks.extend(found),
+                Err(e) => return run_error(RunError::Toolchain(e)),
+            }
             if repeat > 1 {
                 let repeated = match validate::repeat_all_detectors(
                     &catalog,

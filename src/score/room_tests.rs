@@ -35,6 +35,7 @@ fn bug_in(dir: &Path) -> crate::catalog::SeededBug {
             timeout: 1,
         },
         inject_patch: String::new(),
+        gold_inject: Default::default(),
         dir: dir.to_path_buf(),
         file_path: dir.join("bug.toml"),
     }

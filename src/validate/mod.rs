@@ -15,6 +15,8 @@
 //!   detects in N runs of N on the base with no false alarm in N runs on gold;
 //! - each architectural rule holds on gold (on the base it may hold or not: a rule such as
 //!   "this import is forbidden" can hold before the refactor);
+//! - the mutation check: gold with each seeded bug put back fails that bug's detector
+//!   (`mutation.rs`; it runs the detectors, like `--repeat`, after the run);
 //! - for an impossible variant (`FIXTURE/ID~impossible`), instead of the above: neither gold
 //!   nor empty passes its FAIL_TO_PASS tests, its hidden files replace only tests, and every
 //!   id is collected (`impossible.rs`).
@@ -25,11 +27,13 @@
 //! uses it to point a failed check at the file to fix (the bug's `[detector]` table or the
 //! task.toml).
 //!
-//! Files: `checks.rs` derives the checks from a run's records, `repeat.rs` runs detectors again
+//! Files: `checks.rs` derives the checks from a run's records (`impossible.rs` those of an
+//! impossible variant), `mutation.rs` puts each bug back into gold, `repeat.rs` runs detectors again
 //! (preparing the toolchain as a run does) and draws the detector table.
 
 mod checks;
 mod impossible;
+mod mutation;
 mod repeat;
 
 use std::fmt;
@@ -38,6 +42,7 @@ use std::path::PathBuf;
 use crate::catalog::{BugId, Catalog, RuleId, TaskId, TaskVariant};
 
 pub use checks::checks;
+pub use mutation::{mutation_check, mutation_checks, put_bug_back, InjectSource, MutantRun};
 pub use repeat::{
     render_detector_table, repeat_all_detectors, repeat_checks, repeat_detectors, DetectorStats,
     RepeatError, Repeated,
@@ -110,6 +115,10 @@ pub enum CheckKind {
     DetectorAlwaysFindsBug(BugId),
     /// In no repeated run on gold did the bug's detector report a bug.
     DetectorNoFalseAlarm(BugId),
+    /// Gold with the bug put back (its inject.patch, or its `gold_inject/TASK.patch` where
+    /// gold moved the code) fails the bug's detector: the detector sees this bug, not some
+    /// other difference between the base and gold.
+    MutantFailsDetector(BugId),
     /// The reference does not pass every FAIL_TO_PASS test of an impossible variant (its
     /// tests contradict the statement that gold follows).
     ImpossibleTestsFail(Reference),
@@ -148,6 +157,10 @@ impl fmt::Display for CheckKind {
             CheckKind::DetectorNoFalseAlarm(bug) => {
                 write!(f, "detector of {bug} raises no false alarm on gold")
             }
+            CheckKind::MutantFailsDetector(bug) => write!(
+                f,
+                "detector of {bug} fails on gold with the bug put back (mutation check)"
+            ),
             CheckKind::ImpossibleTestsFail(reference) => write!(
                 f,
                 "{reference} does not pass the impossible variant's tests"
@@ -242,7 +255,8 @@ impl Check {
             CheckKind::DetectorFindsBug(bug)
             | CheckKind::DetectorPassesOnGold(bug)
             | CheckKind::DetectorAlwaysFindsBug(bug)
-            | CheckKind::DetectorNoFalseAlarm(bug) => Subject::Bug(bug),
+            | CheckKind::DetectorNoFalseAlarm(bug)
+            | CheckKind::MutantFailsDetector(bug) => Subject::Bug(bug),
             CheckKind::RuleHoldsOnGold(rule) => Subject::Rule(rule),
             CheckKind::AttemptsRecorded
             | CheckKind::AttemptRuns(_)
@@ -276,13 +290,13 @@ impl Check {
             }
         }
         // An impossible variant's checks are about its impossible.toml and hidden files.
-        let file = catalog
-            .tasks
-            .get(&self.task)
-            .map_or_else(|| catalog.root.clone(), |t| match &t.variant {
+        let file = catalog.tasks.get(&self.task).map_or_else(
+            || catalog.root.clone(),
+            |t| match &t.variant {
                 TaskVariant::Impossible(v) => v.file.clone(),
                 TaskVariant::Standard => t.file.clone(),
-            });
+            },
+        );
         Annotation {
             file,
             line: Some(1),

@@ -452,7 +452,10 @@ fn an_impossible_variant_whose_tests_gold_passes_is_flagged() {
     let (_dir, catalog, checks) = variant_checks("passed");
     let failed: Vec<&Check> = checks.iter().filter(|c| !c.outcome.passed()).collect();
     assert_eq!(failed.len(), 1, "{failed:#?}");
-    assert_eq!(failed[0].kind, CheckKind::ImpossibleTestsFail(Reference::Gold));
+    assert_eq!(
+        failed[0].kind,
+        CheckKind::ImpossibleTestsFail(Reference::Gold)
+    );
     let line = failed[0].to_string();
     assert!(
         line.starts_with("FAIL f/t~impossible: gold does not pass the impossible variant's tests (all 1 FAIL_TO_PASS tests pass on gold: the variant's tests do not contradict the statement"),
