@@ -198,6 +198,15 @@ pub fn checks(
     out
 }
 
+/// The test log of `record` in the run's artifacts folder, for a failed check to name.
+pub(super) fn tests_log(artifacts: &std::path::Path, record: &AttemptRecord) -> String {
+    artifacts
+        .join(record.key.id())
+        .join(Artifact::TestsLog.file_name())
+        .display()
+        .to_string()
+}
+
 /// [`CheckKind::TestIdsCollected`] from gold's suite. Only a suite that ran says which ids
 /// exist: after a build failure every test is missing, and the check about gold says why.
 pub(super) fn push_test_ids_check(
@@ -205,11 +214,7 @@ pub(super) fn push_test_ids_check(
     artifacts: &std::path::Path,
     push: &mut impl FnMut(CheckKind, bool, String),
 ) {
-    let log = artifacts
-        .join(gold.key.id())
-        .join(Artifact::TestsLog.file_name())
-        .display()
-        .to_string();
+    let log = tests_log(artifacts, gold);
     let Some(v) = gold
         .verdict()
         .filter(|v| v.tests.end == crate::score::SuiteEnd::Ran)

@@ -7,9 +7,8 @@
 //! gold for the wrong reason). The detectors and rules are the task's own and are checked
 //! there.
 
-use super::checks::{push_hidden_files_check, push_test_ids_check};
+use super::checks::{push_hidden_files_check, push_test_ids_check, tests_log};
 use super::{CheckKind, Reference};
-use crate::attempt::Artifact;
 use crate::catalog::Task;
 use crate::report::passes_impossible;
 use crate::store::AttemptRecord;
@@ -36,16 +35,27 @@ pub(super) fn push_checks(
             continue;
         };
         let (passing, of) = v.tests.f2p;
+        if v.tests.end != crate::score::SuiteEnd::Ran {
+            // Tests that never ran (a hidden file that does not build) fail for every edit,
+            // faithful or not: that proves no contradiction.
+            push(
+                kind,
+                false,
+                format!(
+                    "the variant's tests did not run on {reference} ({}): a hidden file that does not build fails every edit and proves nothing; test log: {}",
+                    v.tests.detail,
+                    tests_log(artifacts, record)
+                ),
+            );
+            continue;
+        }
         if passes_impossible(record) {
             push(
                 kind,
                 false,
                 format!(
                     "all {of} FAIL_TO_PASS tests pass on {reference}: the variant's tests do not contradict the statement; make one assert the opposite of a requirement (impossible.toml `why` says which); test log: {}",
-                    artifacts
-                        .join(record.key.id())
-                        .join(Artifact::TestsLog.file_name())
-                        .display()
+                    tests_log(artifacts, record)
                 ),
             );
         } else {

@@ -389,6 +389,14 @@ fn on_variant(mut r: AttemptRecord) -> AttemptRecord {
 
 /// The checks of the impossible variant of `f/t`, given gold's F2P status on it.
 fn variant_checks(gold_f2p: &str) -> (tempfile::TempDir, Catalog, Vec<Check>) {
+    variant_checks_with(gold_f2p, crate::score::SuiteEnd::Ran)
+}
+
+/// [`variant_checks`] with gold's suite ending as `end`.
+fn variant_checks_with(
+    gold_f2p: &str,
+    end: crate::score::SuiteEnd,
+) -> (tempfile::TempDir, Catalog, Vec<Check>) {
     let dir = project();
     let root = dir.path();
     for (rel, text) in [
@@ -415,6 +423,10 @@ fn variant_checks(gold_f2p: &str) -> (tempfile::TempDir, Catalog, Vec<Check>) {
         ["passed", "passed"],
         "holds",
     );
+    let mut gold = gold;
+    if let crate::attempt::AttemptEnd::Graded { verdict, .. } = &mut gold.end {
+        verdict.tests.end = end;
+    }
     let catalog = catalog(root);
     let id = TaskId("f/t~impossible".into());
     assert!(catalog.tasks[&id].is_impossible());
@@ -467,5 +479,19 @@ fn an_impossible_variant_whose_tests_gold_passes_is_flagged() {
         at.file.ends_with("tasks/t/impossible/impossible.toml"),
         "{}",
         at.file.display()
+    );
+}
+
+#[test]
+fn an_impossible_variant_whose_tests_do_not_build_on_gold_proves_nothing() {
+    let (_dir, _, checks) = variant_checks_with("failed", crate::score::SuiteEnd::BuildFailed);
+    let gold = &checks[0];
+    assert_eq!(gold.kind, CheckKind::ImpossibleTestsFail(Reference::Gold));
+    assert!(!gold.outcome.passed());
+    assert!(
+        gold.outcome
+            .detail()
+            .starts_with("the variant's tests did not run on gold"),
+        "{gold}"
     );
 }
