@@ -40,7 +40,9 @@ pub(super) enum Command {
     /// hand-written examples when refbench.toml defines them, on every task).
     Run(RunArgs),
     /// Check that tasks are sound: gold resolves, empty does not, hidden tests fail on the base,
-    /// visible tests pass on it, each seeded bug's detector fails on the base and passes on gold.
+    /// visible tests pass on it, each seeded bug's detector fails on the base, passes on gold
+    /// and fails on gold with the bug put back; neither gold nor empty passes an impossible
+    /// variant's tests.
     Validate {
         /// Task ids or globs (default: all).
         tasks: Vec<String>,
