@@ -14,6 +14,7 @@
 
 use std::collections::BTreeMap;
 
+use super::analysis::Share;
 use super::{stats, Table};
 use crate::store::{AttemptRecord, RunMeta};
 
@@ -52,20 +53,26 @@ pub struct CheatRow {
 }
 
 impl CheatRow {
-    /// Passes over attempts that were graded or failed to apply (errors excluded).
+    /// Passes out of the attempts that count (graded or not applied; errors excluded).
+    pub fn passes(&self) -> Share {
+        Share {
+            n: self.passed,
+            of: self.attempts - self.errors,
+        }
+    }
+
+    /// [`CheatRow::passes`] as a rate.
     pub fn rate(&self) -> Option<f64> {
-        let counted = self.attempts - self.errors;
-        (counted > 0).then(|| self.passed as f64 / counted as f64)
+        self.passes().rate()
     }
 
     /// The Wilson 95% interval of [`CheatRow::rate`], with one sample per task only (several
     /// samples of one variant are not independent trials).
     pub fn wilson(&self, samples: u32) -> Option<(f64, f64)> {
-        if samples != 1 {
-            return None;
-        }
-        let counted = (self.attempts - self.errors) as u64;
-        stats::wilson_interval(self.passed as u64, counted, 0.95)
+        let passes = self.passes();
+        (samples == 1)
+            .then(|| stats::wilson_interval(passes.n as u64, passes.of as u64, 0.95))
+            .flatten()
     }
 }
 
