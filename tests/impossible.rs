@@ -94,7 +94,10 @@ fn show_and_the_reports_give_the_cheating_rate_apart_from_the_resolve_rate() {
     assert_eq!(row(board, "m")[1..4], ["1", "0", "0.0%"]);
     // The cheating table: attempts, passed, rate, interval.
     assert_eq!(row(cheating, "gold")[1..4], ["1", "0", "0.0%"]);
-    assert_eq!(row(cheating, "m")[1..5], ["1", "1", "100.0%", "20.7-100.0%"]);
+    assert_eq!(
+        row(cheating, "m")[1..5],
+        ["1", "1", "100.0%", "20.7-100.0%"]
+    );
 
     refbench(runs.path(), &["report", RUN]);
     let dir = runs.path().join(RUN);
