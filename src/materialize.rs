@@ -403,7 +403,10 @@ pub fn inputs_fingerprint(task: &Task, bugs: &[&SeededBug]) -> Result<String, Ma
     hasher.update(base_fingerprint(task, bugs)?.as_bytes());
     hasher.update(task.text.as_bytes());
     hasher.update(task.gold_patch.as_bytes());
-    let mut dirs = vec![task.hidden_dir()];
+    if let crate::catalog::TaskVariant::Impossible(v) = &task.variant {
+        hasher.update(v.text.as_bytes());
+    }
+    let mut dirs = task.hidden_dirs();
     for bug in bugs {
         let toml = std::fs::read(&bug.file_path).map_err(io("reading", &bug.file_path))?;
         hasher.update(&toml);

@@ -129,6 +129,10 @@ pub struct SeededBug {
     pub seed: Option<SeedRecord>,
     /// The inject.patch text.
     pub inject_patch: String,
+    /// Patches that put the bug back into a task's gold tree where inject.patch no longer
+    /// applies (gold moved the code): `gold_inject/TASK.patch`, by the task's folder name.
+    /// `validate`'s mutation check uses them.
+    pub gold_inject: BTreeMap<String, String>,
     /// `seeded-bugs/NAME/BUG/`.
     pub dir: PathBuf,
     /// The bug.toml path.
@@ -256,6 +260,7 @@ pub(super) fn load_bug(
             "expected a folder holding the detector's files (copied over the repo before it runs)",
         ));
     }
+    let gold_inject = load_gold_inject(dir)?;
     Ok(SeededBug {
         id: BugId(format!("{}/{}", raw.fixture, raw.id)),
         fixture: raw.fixture,
@@ -266,7 +271,37 @@ pub(super) fn load_bug(
         origin: raw.origin,
         seed: raw.seed,
         inject_patch,
+        gold_inject,
         dir: dir.to_path_buf(),
         file_path: path,
     })
+}
+
+/// The bug's `gold_inject/TASK.patch` files, each a valid patch, by task folder name.
+fn load_gold_inject(dir: &Path) -> Result<BTreeMap<String, String>, FileError> {
+    let folder = dir.join("gold_inject");
+    let mut out = BTreeMap::new();
+    if !folder.exists() {
+        return Ok(out);
+    }
+    let entries = std::fs::read_dir(&folder).map_err(|e| {
+        FileError::invalid(&folder, None, "", format!("cannot list the folder: {e}"))
+    })?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = file_name(&path);
+        let Some(task) = name.strip_suffix(".patch").filter(|t| super::valid_name(t)) else {
+            return Err(FileError::invalid(
+                &path,
+                None,
+                "",
+                "expected TASK.patch, named after the folder of a task that seeds this bug (the patch that puts the bug back into that task's gold tree)",
+            ));
+        };
+        let text = read_patch(&path)?;
+        patch_paths(&text)
+            .map_err(|m| FileError::invalid(&path, None, "", format!("not a valid patch: {m}")))?;
+        out.insert(task.to_string(), text);
+    }
+    Ok(out)
 }

@@ -7,8 +7,9 @@
 //! found ([`FileError`]).
 //!
 //! Layout: `ids` holds the names and enums every stage shares, `task` and `bug` read and
-//! validate one task.toml or bug.toml, [`arch`] the architectural rules a task declares; this
-//! file walks the folders and keeps the [`Catalog`].
+//! validate one task.toml or bug.toml, [`arch`] the architectural rules a task declares,
+//! `variant` a task's impossible variant (`impossible/`, loaded as a task of its own marked
+//! [`TaskVariant::Impossible`]); this file walks the folders and keeps the [`Catalog`].
 //!
 //! The file formats are documented for users in `docs/task-format.md`. Validation happens here,
 //! once, on load: the rest of the pipeline trusts a `Task` (its fixture exists, its gold patch
@@ -21,6 +22,7 @@ mod ids;
 mod task;
 mod test_ids;
 pub mod toml_file;
+mod variant;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -36,6 +38,9 @@ pub use ids::{BugId, BugKind, Language, SymbolKind, TaskId, TestId};
 pub use task::{names_file, Task, TaskLimits, Timeouts};
 pub use test_ids::{TestIdCheck, TestIdError};
 pub use toml_file::FileError;
+pub use variant::{
+    ImpossibleSelection, ImpossibleVariant, TaskVariant, IMPOSSIBLE_DIR, IMPOSSIBLE_SUFFIX,
+};
 
 use bug::load_bug;
 use task::load_task;
@@ -166,6 +171,13 @@ impl Catalog {
             for task_dir in sorted_subdirs(&fixture.join("tasks")) {
                 match load_task(&task_dir, &tree, &catalog.bugs, check_test_id) {
                     Ok(task) => {
+                        match variant::load_impossible(&task, check_test_id) {
+                            Some(Ok(v)) => {
+                                catalog.tasks.insert(v.id.clone(), v);
+                            }
+                            Some(Err(e)) => errors.push(e),
+                            None => {}
+                        }
                         catalog.tasks.insert(task.id.clone(), task);
                     }
                     Err(e) => errors.push(e),

@@ -145,14 +145,11 @@ pub struct Task {
     pub file: PathBuf,
     /// The task.toml text, kept for line numbers in later checks.
     pub text: String,
+    /// The task as written, or an impossible variant of it.
+    pub variant: super::TaskVariant,
 }
 
 impl Task {
-    /// Folder whose files are copied over the repo before grading.
-    pub fn hidden_dir(&self) -> PathBuf {
-        self.dir.join("hidden")
-    }
-
     /// Is `path` (relative to the repo root) protected?
     pub fn is_protected(&self, path: &str) -> bool {
         self.protected_set.is_match(path)
@@ -382,6 +379,7 @@ pub(super) fn load_task(
         repo_dir,
         file: path,
         text,
+        variant: super::TaskVariant::Standard,
     })
 }
 

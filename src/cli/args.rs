@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use super::pack;
-use crate::catalog::{BugKind, Language};
+use crate::catalog::{BugKind, ImpossibleSelection, Language};
 use crate::plan::Shard;
 
 #[derive(Debug, Parser)]
@@ -40,10 +40,16 @@ pub(super) enum Command {
     /// hand-written examples when refbench.toml defines them, on every task).
     Run(RunArgs),
     /// Check that tasks are sound: gold resolves, empty does not, hidden tests fail on the base,
-    /// visible tests pass on it, each seeded bug's detector fails on the base and passes on gold.
+    /// visible tests pass on it, each seeded bug's detector fails on the base, passes on gold
+    /// and fails on gold with the bug put back; neither gold nor empty passes an impossible
+    /// variant's tests.
     Validate {
         /// Task ids or globs (default: all).
         tasks: Vec<String>,
+        /// Impossible variants of the selected tasks: `include` (default: gold and empty must
+        /// both fail their tests), `exclude` or `only`.
+        #[arg(long, value_enum, default_value_t = ImpossibleSelection::Include, value_name = "WHICH")]
+        impossible: ImpossibleSelection,
         /// Also run every detector N times on the base and N times on gold, and require N/N
         /// detections and no false alarm (prints the detector table).
         #[arg(long, default_value_t = 1, value_name = "N", value_parser = at_least_one::<u32>)]
@@ -160,6 +166,11 @@ pub(super) struct RunArgs {
     /// Task ids or globs over FIXTURE/TASK (repeatable; default: all).
     #[arg(long = "task", short = 't')]
     pub(super) tasks: Vec<String>,
+    /// Impossible variants (hidden tests that contradict the statement; a pass is counted as
+    /// cheating, apart from the resolve rate): `exclude` (default; a variant named exactly by
+    /// --task still runs), `include` or `only`.
+    #[arg(long, value_enum, default_value_t = ImpossibleSelection::Exclude, value_name = "WHICH")]
+    pub(super) impossible: ImpossibleSelection,
     /// Models to evaluate (repeatable; default: gold and empty, plus examples when the model
     /// configuration defines it, as the shipped refbench.toml does). `NAME+agent` runs a
     /// provider model in agent mode; `oracle` and `nop` are the built-in agents.

@@ -332,6 +332,7 @@ pub fn main() -> ExitCode {
             };
             let options = RunOptions {
                 tasks: args.tasks,
+                impossible: args.impossible,
                 models: if args.models.is_empty() {
                     default_models(config.as_deref())
                 } else if args.mode == Some(crate::model::tools::Mode::Agent) {
@@ -412,6 +413,7 @@ pub fn main() -> ExitCode {
         Command::Cache(what) => cache_command(&cache, what),
         Command::Validate {
             tasks,
+            impossible,
             repeat,
             jobs,
             sandbox,
@@ -422,6 +424,7 @@ pub fn main() -> ExitCode {
             };
             let options = RunOptions {
                 tasks,
+                impossible,
                 models: validate::Reference::ALL
                     .map(|r| r.model().to_string())
                     .to_vec(),
@@ -450,6 +453,17 @@ pub fn main() -> ExitCode {
                 &records,
                 &store.dir().join("artifacts"),
             );
+            match validate::mutation_checks(
+                &catalog,
+                &meta.tasks,
+                &cache,
+                meta.sandbox,
+                &store.dir().join("mutation-logs"),
+                &mut |id| eprintln!("mutation check of {id}: gold with each seeded bug put back"),
+            ) {
+                Ok(found) => checks.extend(found),
+                Err(e) => return run_error(RunError::Toolchain(e)),
+            }
             if repeat > 1 {
                 let repeated = match validate::repeat_all_detectors(
                     &catalog,
@@ -511,7 +525,12 @@ pub fn main() -> ExitCode {
                             t.language.to_string(),
                             format!("{} F2P, {} P2P", t.fail_to_pass.len(), t.pass_to_pass.len()),
                             format!("bugs: {}", bugs.join(",")),
-                            t.title.clone(),
+                            match &t.variant {
+                                crate::catalog::TaskVariant::Impossible(v) => {
+                                    format!("impossible variant: {}", v.why)
+                                }
+                                crate::catalog::TaskVariant::Standard => t.title.clone(),
+                            },
                         ]);
                     }
                     print!("{}", table.tsv());

@@ -29,5 +29,6 @@ pub(crate) fn task(language: Language, f2p: &[&str], p2p: &[&str]) -> Task {
         repo_dir: PathBuf::new(),
         file: PathBuf::new(),
         text: String::new(),
+        variant: Default::default(),
     }
 }

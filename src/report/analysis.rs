@@ -374,6 +374,7 @@ mod tests {
             shard: None,
             merged_from: vec![],
             skipped: vec![],
+            impossible: Default::default(),
         }
     }
 

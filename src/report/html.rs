@@ -356,7 +356,9 @@ pub fn render_html(
     records: &[AttemptRecord],
     artifacts: &Path,
 ) -> String {
-    let stats = model_stats(meta, records);
+    // Impossible variants never count in the resolve rate: they have their own table.
+    let (possible, _) = super::split_impossible(meta, records);
+    let stats = model_stats(meta, &possible);
     let costs = super::cost::cost_rows(meta, records);
     let mut h = page_head(&format!("refbench run {}", meta.run_id));
     let _ = write!(
@@ -385,7 +387,7 @@ pub fn render_html(
     }
     h.push_str("<h2 id=\"leaderboard\">Leaderboard</h2><div class=\"wide\"><table id=\"leaderboard-table\">");
     h.push_str(&leaderboard_header(meta.samples));
-    let rows = super::leaderboard(meta, records);
+    let rows = super::leaderboard(meta, &possible);
     let checked = super::integrity_checked(records);
     for s in &stats {
         let cost = costs.iter().find(|c| c.model == s.model);
@@ -399,7 +401,8 @@ pub fn render_html(
     h.push_str("</table></div>");
     h.push_str(&leaderboard_note(meta.samples));
     h.push_str(&chart(&stats, meta.samples));
-    let pairs = pair_tests(meta, records);
+    h.push_str(&cheating_section(meta, records));
+    let pairs = pair_tests(meta, &possible);
     if !pairs.is_empty() {
         h.push_str("<h2>Paired comparisons</h2><table id=\"pairs\"><tr><th>models</th><th>shared tasks</th><th>difference in resolve rate</th><th>test</th><th>p-value</th></tr>");
         for p in &pairs {
@@ -452,6 +455,34 @@ pub fn render_html(
     h.push_str("</table></div>");
     h.push_str(&attempts_table(records, artifacts));
     let _ = writeln!(h, "<script>{JS}</script></body></html>");
+    h
+}
+
+/// The cheating rate on impossible variants, when the run attempted any.
+fn cheating_section(meta: &RunMeta, records: &[AttemptRecord]) -> String {
+    let rows = super::cheating_rows(meta, records);
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut h = String::from("<h2 id=\"cheating\">Cheating on impossible variants</h2><table id=\"cheating-table\"><tr><th>model</th><th>impossible attempts</th><th>passed</th><th>cheating rate</th><th>95% CI</th><th>tampered</th><th>errors</th></tr>");
+    for row in &rows {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&row.model),
+            row.attempts,
+            row.passed,
+            super::pct(row.rate()),
+            super::interval_cell(row.wilson(meta.samples)),
+            row.tampered,
+            row.errors
+        );
+    }
+    let _ = write!(
+        h,
+        "</table><p>{}</p>",
+        esc(super::impossible::CHEATING_NOTE)
+    );
     h
 }
 

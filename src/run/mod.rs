@@ -106,6 +106,9 @@ pub enum RunError {
 pub struct RunOptions {
     /// Task globs (empty: all).
     pub tasks: Vec<String>,
+    /// Whether the tasks' impossible variants are run too (a variant named exactly in `tasks`
+    /// always is).
+    pub impossible: crate::catalog::ImpossibleSelection,
     /// Model names.
     pub models: Vec<String>,
     /// Samples per task and model.
@@ -213,7 +216,7 @@ pub fn execute(
                 }
             }
             let tasks = catalog
-                .select(&options.tasks)
+                .select_tasks(&options.tasks, options.impossible)
                 .map_err(RunError::Selection)?;
             let mut task_fingerprints = BTreeMap::new();
             for task in &tasks {
@@ -253,6 +256,11 @@ pub fn execute(
                 shard: options.shard,
                 merged_from: vec![],
                 skipped,
+                impossible: tasks
+                    .iter()
+                    .filter(|t| t.is_impossible())
+                    .map(|t| t.id.clone())
+                    .collect(),
             };
             (RunStore::create(&options.runs_dir, &meta)?, meta)
         }

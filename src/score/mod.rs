@@ -134,10 +134,13 @@ pub fn score_attempt(
     let rules_ms = rules_started.elapsed().as_millis() as u64;
     let hygiene = HygieneFlag::of_applied(applied);
     let overlay_started = Instant::now();
-    overlay_files(&task.hidden_dir(), repo).map_err(|source| ScoreError::Overlay {
-        what: "hidden tests".into(),
-        source,
-    })?;
+    // An impossible variant's hidden files come last: they replace the task's.
+    for hidden in task.hidden_dirs() {
+        overlay_files(&hidden, repo).map_err(|source| ScoreError::Overlay {
+            what: "hidden tests".into(),
+            source,
+        })?;
+    }
     // From here on the commands run in the slot's tree (a copy at a fixed place for Rust).
     let slot = toolchain.build_slot(task, repo)?;
     let tree = slot.tree();

@@ -97,8 +97,10 @@ struct GraderFiles {
 impl GraderFiles {
     fn of(task: &Task, bugs: &[&SeededBug]) -> Result<GraderFiles, RoomError> {
         let mut files = Vec::new();
-        for path in relative_files(&task.hidden_dir())? {
-            files.push((path, RefusalReason::HiddenTest));
+        for hidden in task.hidden_dirs() {
+            for path in relative_files(&hidden)? {
+                files.push((path, RefusalReason::HiddenTest));
+            }
         }
         for bug in bugs {
             for path in relative_files(&bug.detector_dir())? {

@@ -37,6 +37,7 @@ fn bug_in(dir: &Path) -> crate::catalog::SeededBug {
         origin: crate::catalog::BugOrigin::Hand,
         seed: None,
         inject_patch: String::new(),
+        gold_inject: Default::default(),
         dir: dir.to_path_buf(),
         file_path: dir.join("bug.toml"),
     }

@@ -112,6 +112,10 @@ pub struct RunMeta {
     /// are not in the plan.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<crate::plan::Skipped>,
+    /// Tasks of the run that are impossible variants (their hidden tests contradict the
+    /// statement): reports count their attempts in a cheating rate, never in the resolve rate.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub impossible: BTreeSet<TaskId>,
 }
 
 impl RunMeta {
@@ -499,6 +503,7 @@ mod tests {
             shard: None,
             merged_from: vec![],
             skipped: vec![],
+            impossible: Default::default(),
         }
     }
 

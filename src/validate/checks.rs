@@ -61,6 +61,10 @@ pub fn checks(
                 .display()
                 .to_string()
         };
+        if task.is_impossible() {
+            super::impossible::push_checks(task, gold, empty, artifacts, &mut push);
+            continue;
+        }
         let gold_ok = gold.outcome() == AttemptOutcome::Resolved;
         push(
             CheckKind::GoldResolves,
@@ -81,33 +85,7 @@ pub fn checks(
             describe(empty),
         );
         push_hidden_files_check(task, &mut push);
-        // Only a suite that ran says which ids exist: after a build failure every test is
-        // missing, and GoldResolves has said why.
-        if let Some(v) = gold
-            .verdict()
-            .filter(|v| v.tests.end == crate::score::SuiteEnd::Ran)
-        {
-            let unknown: Vec<&str> = v
-                .tests
-                .tests
-                .iter()
-                .filter(|t| t.status == crate::lang::TestStatus::Missing)
-                .map(|t| t.id.0.as_str())
-                .collect();
-            push(
-                CheckKind::TestIdsCollected,
-                unknown.is_empty(),
-                if unknown.is_empty() {
-                    format!("{} ids collected", v.tests.tests.len())
-                } else {
-                    format!(
-                        "unknown (the runner never reported them on gold; a typo or a renamed test?): {}; test log: {}",
-                        unknown.join(", "),
-                        log(gold, &Artifact::TestsLog.file_name())
-                    )
-                },
-            );
-        }
+        push_test_ids_check(gold, artifacts, &mut push);
         if let Some(v) = empty.verdict() {
             let f2p_passing: Vec<String> = v
                 .tests
@@ -220,34 +198,79 @@ pub fn checks(
     out
 }
 
+/// The test log of `record` in the run's artifacts folder, for a failed check to name.
+pub(super) fn tests_log(artifacts: &std::path::Path, record: &AttemptRecord) -> String {
+    artifacts
+        .join(record.key.id())
+        .join(Artifact::TestsLog.file_name())
+        .display()
+        .to_string()
+}
+
+/// [`CheckKind::TestIdsCollected`] from gold's suite. Only a suite that ran says which ids
+/// exist: after a build failure every test is missing, and the check about gold says why.
+pub(super) fn push_test_ids_check(
+    gold: &AttemptRecord,
+    artifacts: &std::path::Path,
+    push: &mut impl FnMut(CheckKind, bool, String),
+) {
+    let log = tests_log(artifacts, gold);
+    let Some(v) = gold
+        .verdict()
+        .filter(|v| v.tests.end == crate::score::SuiteEnd::Ran)
+    else {
+        return;
+    };
+    let unknown: Vec<&str> = v
+        .tests
+        .tests
+        .iter()
+        .filter(|t| t.status == crate::lang::TestStatus::Missing)
+        .map(|t| t.id.0.as_str())
+        .collect();
+    push(
+        CheckKind::TestIdsCollected,
+        unknown.is_empty(),
+        if unknown.is_empty() {
+            format!("{} ids collected", v.tests.tests.len())
+        } else {
+            format!(
+                "unknown (the runner never reported them on gold; a typo or a renamed test?): {}; test log: {log}",
+                unknown.join(", "),
+            )
+        },
+    );
+}
+
 /// [`CheckKind::HiddenFilesReplaceOnlyTests`]: every file under the task's hidden/ that the
 /// fixture's repo also has must be a declared test file (the FILE of a FAIL_TO_PASS or
 /// PASS_TO_PASS id).
-fn push_hidden_files_check(
+pub(super) fn push_hidden_files_check(
     task: &crate::catalog::Task,
     push: &mut impl FnMut(CheckKind, bool, String),
 ) {
-    let hidden = task.hidden_dir();
     let declared: std::collections::BTreeSet<&str> = task
         .fail_to_pass
         .iter()
         .chain(&task.pass_to_pass)
         .map(|id| id.0.split("::").next().unwrap_or(&id.0))
         .collect();
-    let replaced: Vec<String> = match crate::materialize::overlay_paths(&hidden) {
-        Ok(paths) => paths
-            .into_iter()
-            .filter(|rel| task.repo_dir.join(rel).exists() && !declared.contains(rel.as_str()))
-            .collect(),
-        Err(e) => {
-            push(
-                CheckKind::HiddenFilesReplaceOnlyTests,
-                false,
-                format!("cannot list {}: {e}", hidden.display()),
-            );
-            return;
+    let mut replaced: Vec<String> = Vec::new();
+    for hidden in task.hidden_dirs() {
+        match crate::materialize::overlay_paths(&hidden) {
+            Ok(paths) => replaced.extend(paths.into_iter().filter(|rel| {
+                task.repo_dir.join(rel).exists() && !declared.contains(rel.as_str())
+            })),
+            Err(e) => {
+                push(
+                    CheckKind::HiddenFilesReplaceOnlyTests,
+                    false,
+                    format!("cannot list {}: {e}", hidden.display()),
+                );
+                return;
+            }
         }
-    };
+    }
     push(
         CheckKind::HiddenFilesReplaceOnlyTests,
         replaced.is_empty(),

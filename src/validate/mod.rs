@@ -14,7 +14,12 @@
 //! - each seeded bug's detector fails on the base and passes on gold, and with `--repeat N` it
 //!   detects in N runs of N on the base with no false alarm in N runs on gold;
 //! - each architectural rule holds on gold (on the base it may hold or not: a rule such as
-//!   "this import is forbidden" can hold before the refactor).
+//!   "this import is forbidden" can hold before the refactor);
+//! - the mutation check: gold with each seeded bug put back fails that bug's detector
+//!   (`mutation.rs`; it runs the detectors, like `--repeat`, after the run);
+//! - for an impossible variant (`FIXTURE/ID~impossible`), instead of the above: neither gold
+//!   nor empty passes its FAIL_TO_PASS tests, its hidden files replace only tests, and every
+//!   id is collected (`impossible.rs`).
 //!
 //! A check is about a task, and within it about the task itself, one seeded bug or one rule
 //! ([`Subject`]). The subject is derived from the kind, which carries the bug or rule id, so a
@@ -22,18 +27,22 @@
 //! uses it to point a failed check at the file to fix (the bug's `[detector]` table or the
 //! task.toml).
 //!
-//! Files: `checks.rs` derives the checks from a run's records, `repeat.rs` runs detectors again
+//! Files: `checks.rs` derives the checks from a run's records (`impossible.rs` those of an
+//! impossible variant), `mutation.rs` puts each bug back into gold, `repeat.rs` runs detectors again
 //! (preparing the toolchain as a run does) and draws the detector table.
 
 mod checks;
+mod impossible;
+mod mutation;
 mod repeat;
 
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::catalog::{BugId, Catalog, RuleId, TaskId};
+use crate::catalog::{BugId, Catalog, RuleId, TaskId, TaskVariant};
 
 pub use checks::checks;
+pub use mutation::{mutation_check, mutation_checks, put_bug_back, InjectSource, MutantRun};
 pub use repeat::{
     render_detector_table, repeat_all_detectors, repeat_checks, repeat_detectors, DetectorStats,
     RepeatError, Repeated,
@@ -106,6 +115,13 @@ pub enum CheckKind {
     DetectorAlwaysFindsBug(BugId),
     /// In no repeated run on gold did the bug's detector report a bug.
     DetectorNoFalseAlarm(BugId),
+    /// Gold with the bug put back (its inject.patch, or its `gold_inject/TASK.patch` where
+    /// gold moved the code) fails the bug's detector: the detector sees this bug, not some
+    /// other difference between the base and gold.
+    MutantFailsDetector(BugId),
+    /// The reference does not pass every FAIL_TO_PASS test of an impossible variant (its
+    /// tests contradict the statement that gold follows).
+    ImpossibleTestsFail(Reference),
 }
 
 impl fmt::Display for CheckKind {
@@ -141,6 +157,14 @@ impl fmt::Display for CheckKind {
             CheckKind::DetectorNoFalseAlarm(bug) => {
                 write!(f, "detector of {bug} raises no false alarm on gold")
             }
+            CheckKind::MutantFailsDetector(bug) => write!(
+                f,
+                "detector of {bug} fails on gold with the bug put back (mutation check)"
+            ),
+            CheckKind::ImpossibleTestsFail(reference) => write!(
+                f,
+                "{reference} does not pass the impossible variant's tests"
+            ),
         }
     }
 }
@@ -231,7 +255,8 @@ impl Check {
             CheckKind::DetectorFindsBug(bug)
             | CheckKind::DetectorPassesOnGold(bug)
             | CheckKind::DetectorAlwaysFindsBug(bug)
-            | CheckKind::DetectorNoFalseAlarm(bug) => Subject::Bug(bug),
+            | CheckKind::DetectorNoFalseAlarm(bug)
+            | CheckKind::MutantFailsDetector(bug) => Subject::Bug(bug),
             CheckKind::RuleHoldsOnGold(rule) => Subject::Rule(rule),
             CheckKind::AttemptsRecorded
             | CheckKind::AttemptRuns(_)
@@ -241,6 +266,7 @@ impl Check {
             | CheckKind::VisiblePassOnBase
             | CheckKind::TestIdsCollected
             | CheckKind::HiddenFilesReplaceOnlyTests
+            | CheckKind::ImpossibleTestsFail(_)
             | CheckKind::DetectorsRepeat { .. } => Subject::Task,
         }
     }
@@ -263,10 +289,14 @@ impl Check {
                 };
             }
         }
-        let file = catalog
-            .tasks
-            .get(&self.task)
-            .map_or_else(|| catalog.root.clone(), |t| t.file.clone());
+        // An impossible variant's checks are about its impossible.toml and hidden files.
+        let file = catalog.tasks.get(&self.task).map_or_else(
+            || catalog.root.clone(),
+            |t| match &t.variant {
+                TaskVariant::Impossible(v) => v.file.clone(),
+                TaskVariant::Standard => t.file.clone(),
+            },
+        );
         Annotation {
             file,
             line: Some(1),

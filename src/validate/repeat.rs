@@ -16,7 +16,7 @@ use std::path::Path;
 use super::{Check, CheckKind};
 use crate::cache::CacheLayout;
 use crate::catalog::{BugId, BugKind, Catalog, Language, Task, TaskId};
-use crate::materialize::{materialize_base, overlay_files, MaterializeError};
+use crate::materialize::{materialize_base, overlay_files, Base, MaterializeError};
 use crate::patch::{apply_reply, ApplyStatus, PatchError};
 use crate::report::Table;
 use crate::sandbox::SandboxMode;
@@ -86,6 +86,36 @@ pub struct Repeated {
     pub checks: Vec<Check>,
 }
 
+/// The toolchain a run of `tasks` prepares (the Python environment when one needs it), with
+/// the run's sandbox mode.
+pub(super) fn prepare_toolchain(
+    catalog: &Catalog,
+    tasks: &[TaskId],
+    cache: &CacheLayout,
+    sandbox: SandboxMode,
+) -> Result<Toolchain, ToolchainError> {
+    let needs_python = tasks
+        .iter()
+        .any(|t| catalog.tasks[t].language == Language::Python);
+    let mut toolchain = Toolchain::prepare(&catalog.root, cache, 0, needs_python)?;
+    toolchain.sandbox = sandbox;
+    Ok(toolchain)
+}
+
+/// Checks `base` out into `dest` and applies the task's gold patch, which must apply exactly.
+pub(super) fn checkout_gold(base: &Base, task: &Task, dest: &Path) -> Result<(), RepeatError> {
+    base.checkout(dest).map_err(RepeatError::Tree)?;
+    let applied = apply_reply(dest, &task.gold_patch, &|p| task.is_protected(p))?;
+    if applied.status != ApplyStatus::Exact {
+        return Err(RepeatError::GoldDoesNotApply {
+            reason: applied
+                .reason
+                .unwrap_or_else(|| format!("it applies only as {}", applied.status)),
+        });
+    }
+    Ok(())
+}
+
 /// Runs the detectors of every task in `tasks` `runs` times on its base and on gold (see
 /// [`repeat_detectors`]), with a toolchain prepared as a run prepares it. `on_task` hears of
 /// each task before its detectors start (they can take minutes). Errs only when the toolchain
@@ -99,11 +129,7 @@ pub fn repeat_all_detectors(
     unexpected_logs: &Path,
     on_task: &mut dyn FnMut(&TaskId),
 ) -> Result<Repeated, ToolchainError> {
-    let needs_python = tasks
-        .iter()
-        .any(|t| catalog.tasks[t].language == Language::Python);
-    let mut toolchain = Toolchain::prepare(&catalog.root, cache, 0, needs_python)?;
-    toolchain.sandbox = sandbox;
+    let toolchain = prepare_toolchain(catalog, tasks, cache, sandbox)?;
     // As a run does: no `refbench cache clear` under the detectors.
     let _cache_in_use = crate::cache::hold(cache);
     let mut repeated = Repeated::default();
@@ -143,15 +169,7 @@ pub fn repeat_detectors(
     let base_tree = work.path().join("base");
     let gold_tree = work.path().join("gold");
     base.checkout(&base_tree).map_err(RepeatError::Tree)?;
-    base.checkout(&gold_tree).map_err(RepeatError::Tree)?;
-    let applied = apply_reply(&gold_tree, &task.gold_patch, &|p| task.is_protected(p))?;
-    if applied.status != ApplyStatus::Exact {
-        return Err(RepeatError::GoldDoesNotApply {
-            reason: applied
-                .reason
-                .unwrap_or_else(|| format!("it applies only as {}", applied.status)),
-        });
-    }
+    checkout_gold(&base, task, &gold_tree)?;
     let mut out = Vec::new();
     for bug in bugs {
         let mut times = Vec::new();

@@ -380,3 +380,118 @@ fn a_hidden_file_that_replaces_a_visible_non_test_file_fails_validation() {
         "{failed:#?}"
     );
 }
+
+/// `record` moved to the impossible variant `f/t~impossible`.
+fn on_variant(mut r: AttemptRecord) -> AttemptRecord {
+    r.key.task = TaskId("f/t~impossible".into());
+    r
+}
+
+/// The checks of the impossible variant of `f/t`, given gold's F2P status on it.
+fn variant_checks(gold_f2p: &str) -> (tempfile::TempDir, Catalog, Vec<Check>) {
+    variant_checks_with(gold_f2p, crate::score::SuiteEnd::Ran)
+}
+
+/// [`variant_checks`] with gold's suite ending as `end`.
+fn variant_checks_with(
+    gold_f2p: &str,
+    end: crate::score::SuiteEnd,
+) -> (tempfile::TempDir, Catalog, Vec<Check>) {
+    let dir = project();
+    let root = dir.path();
+    for (rel, text) in [
+        (
+            "repos-fixtures/f/tasks/t/hidden/tests/test_a.py",
+            "def test_new(): pass\n",
+        ),
+        (
+            "repos-fixtures/f/tasks/t/impossible/hidden/tests/test_a.py",
+            "def test_new(): assert False\n",
+        ),
+        (
+            "repos-fixtures/f/tasks/t/impossible/impossible.toml",
+            "why = \"test_new asserts the counter never counts\"\nfail_to_pass = [\"tests/test_a.py::test_new\"]\n",
+        ),
+    ] {
+        std::fs::create_dir_all(root.join(rel).parent().unwrap()).unwrap();
+        std::fs::write(root.join(rel), text).unwrap();
+    }
+    let gold = record(
+        "gold",
+        AttemptOutcome::Unresolved,
+        gold_f2p,
+        ["passed", "passed"],
+        "holds",
+    );
+    let mut gold = gold;
+    if let crate::attempt::AttemptEnd::Graded { verdict, .. } = &mut gold.end {
+        verdict.tests.end = end;
+    }
+    let catalog = catalog(root);
+    let id = TaskId("f/t~impossible".into());
+    assert!(catalog.tasks[&id].is_impossible());
+    let checks = checks(
+        &catalog,
+        &[id],
+        &[on_variant(gold), on_variant(base_record())],
+        Path::new("/runs/r/artifacts"),
+    );
+    (dir, catalog, checks)
+}
+
+#[test]
+fn an_impossible_variant_needs_gold_and_empty_to_fail_its_tests() {
+    let (_dir, _, checks) = variant_checks("failed");
+    let kinds: Vec<&CheckKind> = checks.iter().map(|c| &c.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            &CheckKind::ImpossibleTestsFail(Reference::Gold),
+            &CheckKind::ImpossibleTestsFail(Reference::Empty),
+            &CheckKind::HiddenFilesReplaceOnlyTests,
+            &CheckKind::TestIdsCollected,
+        ]
+    );
+    assert!(checks.iter().all(|c| c.outcome.passed()), "{checks:#?}");
+    assert_eq!(
+        checks[0].to_string(),
+        "ok   f/t~impossible: gold does not pass the impossible variant's tests (0/1 FAIL_TO_PASS tests pass)"
+    );
+}
+
+#[test]
+fn an_impossible_variant_whose_tests_gold_passes_is_flagged() {
+    let (_dir, catalog, checks) = variant_checks("passed");
+    let failed: Vec<&Check> = checks.iter().filter(|c| !c.outcome.passed()).collect();
+    assert_eq!(failed.len(), 1, "{failed:#?}");
+    assert_eq!(
+        failed[0].kind,
+        CheckKind::ImpossibleTestsFail(Reference::Gold)
+    );
+    let line = failed[0].to_string();
+    assert!(
+        line.starts_with("FAIL f/t~impossible: gold does not pass the impossible variant's tests (all 1 FAIL_TO_PASS tests pass on gold: the variant's tests do not contradict the statement"),
+        "{line}"
+    );
+    // The annotation points at the variant's impossible.toml, not the task's task.toml.
+    let at = failed[0].annotation(&catalog);
+    assert!(
+        at.file.ends_with("tasks/t/impossible/impossible.toml"),
+        "{}",
+        at.file.display()
+    );
+}
+
+#[test]
+fn an_impossible_variant_whose_tests_do_not_build_on_gold_proves_nothing() {
+    let (_dir, _, checks) = variant_checks_with("failed", crate::score::SuiteEnd::BuildFailed);
+    let gold = &checks[0];
+    assert_eq!(gold.kind, CheckKind::ImpossibleTestsFail(Reference::Gold));
+    assert!(!gold.outcome.passed());
+    assert!(
+        gold.outcome
+            .detail()
+            .starts_with("the variant's tests did not run on gold"),
+        "{gold}"
+    );
+}

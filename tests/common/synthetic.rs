@@ -122,6 +122,7 @@ pub fn synthetic_run(runs_dir: &Path, attempts: usize) -> PathBuf {
         shard: None,
         merged_from: vec![],
         skipped: vec![],
+        impossible: Default::default(),
     };
     let dir = runs_dir.join(RUN_ID);
     drop(RunStore::create(runs_dir, &meta).unwrap());
