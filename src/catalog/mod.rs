@@ -247,6 +247,15 @@ pub enum SelectError {
         /// Every task id of the catalog.
         known: Vec<String>,
     },
+    /// `--impossible only`, but no selected task has an impossible variant.
+    #[error("no impossible variant among the tasks selected ({}); tasks get one with an impossible/ folder (docs/task-format.md)", patterns.join(", "))]
+    NoVariant {
+        /// The patterns as given.
+        patterns: Vec<String>,
+    },
+    /// Only impossible variants match, and the selection leaves them out.
+    #[error("only impossible variants match; pass --impossible include (or only) to run them")]
+    OnlyVariants,
 }
 
 /// Why a patch names no file (see [`patch_paths`]).

@@ -113,7 +113,7 @@ impl Catalog {
         &self,
         patterns: &[String],
         which: ImpossibleSelection,
-    ) -> Result<Vec<&Task>, String> {
+    ) -> Result<Vec<&Task>, super::SelectError> {
         let matched = self.select(patterns)?;
         let any = !matched.is_empty();
         let kept: Vec<&Task> = matched
@@ -122,11 +122,10 @@ impl Catalog {
             .collect();
         if any && kept.is_empty() {
             return Err(match which {
-                ImpossibleSelection::Only => format!(
-                    "no impossible variant among the tasks selected ({}); tasks get one with an impossible/ folder (docs/task-format.md)",
-                    patterns.join(", ")
-                ),
-                _ => "only impossible variants match; pass --impossible include (or only) to run them".into(),
+                ImpossibleSelection::Only => super::SelectError::NoVariant {
+                    patterns: patterns.to_vec(),
+                },
+                _ => super::SelectError::OnlyVariants,
             });
         }
         Ok(kept)

@@ -77,12 +77,14 @@ impl Files<'_> {
         self.parsed
             .entry(file.to_string())
             .or_insert_with(|| {
-                let hidden = task.hidden_dir().join(file);
-                let path = if hidden.is_file() {
-                    hidden
-                } else {
-                    task.repo_dir.join(file)
-                };
+                // The variant's hidden files replace the task's, which replace the fixture's.
+                let path = task
+                    .hidden_dirs()
+                    .iter()
+                    .rev()
+                    .map(|d| d.join(file))
+                    .find(|p| p.is_file())
+                    .unwrap_or_else(|| task.repo_dir.join(file));
                 let source = std::fs::read_to_string(&path).ok()?;
                 let language = language_of(&path).unwrap_or(task.language);
                 Some((language, super::parse::extract(language, &source)))

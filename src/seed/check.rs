@@ -168,6 +168,7 @@ impl Checker {
             origin: crate::catalog::BugOrigin::Seeder,
             seed: None,
             inject_patch: patch.to_string(),
+            gold_inject: Default::default(),
             dir: detector.dir.clone(),
             file_path: detector.dir.join("bug.toml"),
         }

@@ -147,7 +147,8 @@ fn selection_takes_variants_as_asked() {
     let ids = |patterns: &[&str], which| -> Result<Vec<String>, String> {
         let patterns: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
         Ok(catalog
-            .select_tasks(&patterns, which)?
+            .select_tasks(&patterns, which)
+            .map_err(|e| e.to_string())?
             .iter()
             .map(|t| t.id.0.clone())
             .collect())
