@@ -11,7 +11,7 @@
 //! mutation operators to each ([`operators`], diffs made with `similar`); then, candidate by
 //! candidate ([`check`]): the visible tests must still pass on it (else "caught by visible
 //! tests"), and a pool detector covering its file must fail on it, having passed on the
-//! unmutated base (else "missed by detectors"); a survivor is written ([`write`]).
+//! unmutated base (else "missed by detectors"); a survivor is written (`write`).
 //! Candidates in files some usable pool detector covers are checked first, so `--limit`
 //! spends the checks where a detection is possible.
 

@@ -15,7 +15,7 @@
 //! 2. [`unpack`] extracts it, refusing absolute paths, `..`, links that leave the tree, device
 //!    files and writes through links, takes the archive's top folder (or `root`) as the tree,
 //!    and removes the `exclude` globs;
-//! 3. [`overlay`] applies the fixture's overlay patch (git2);
+//! 3. `overlay` applies the fixture's overlay patch (git2);
 //! 4. the result lands, with a marker naming the archive's sha256 and the recipe (root,
 //!    excludes, overlay), in `upstream/REGISTRY-NAME-VERSION-SHA8/trees/RECIPE/` by one atomic
 //!    rename: two processes building the same tree each build their own and one rename wins; a
