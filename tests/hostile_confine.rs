@@ -286,11 +286,12 @@ fn rust_project() -> tempfile::TempDir {
     write(&repo, "Cargo.toml", RMINI_MANIFEST);
     write(&repo, "src/lib.rs", RMINI_LIB);
     // The sync shim the fixtures' convention puts in src/sync.rs (the shim rule applies to
-    // crates that have one); nothing here needs it compiled.
+    // crates whose src/sync.rs swaps in a model checker's primitives); nothing here needs it
+    // compiled.
     write(
         &repo,
         "src/sync.rs",
-        "//! The crate's sync shim: std's primitives here, the model checker's under a detector.\npub use std::sync::atomic;\n",
+        "//! The crate's sync shim: std's primitives here, the model checker's under a detector.\n#[cfg(not(feature = \"shuttle\"))]\npub use std::sync::atomic;\n#[cfg(feature = \"shuttle\")]\npub use shuttle::sync::atomic;\n",
     );
     write(
         &repo,
