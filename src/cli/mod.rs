@@ -14,6 +14,7 @@ use clap::Parser;
 
 mod apply;
 mod args;
+mod list;
 mod pack;
 mod runs;
 mod seed;
@@ -516,46 +517,8 @@ pub fn main() -> ExitCode {
             let (catalog, errors) =
                 crate::lang::load_catalog_partial_with(&root, &upstream::upstream(&cache));
             match what {
-                ListWhat::Tasks => {
-                    let mut table = report::Table::headless(vec![report::Align::Left; 5]);
-                    for t in catalog.tasks.values() {
-                        let bugs: Vec<&str> = t.seeded_bugs.iter().map(|b| b.0.as_str()).collect();
-                        table.push(vec![
-                            t.id.to_string(),
-                            t.language.to_string(),
-                            format!("{} F2P, {} P2P", t.fail_to_pass.len(), t.pass_to_pass.len()),
-                            format!("bugs: {}", bugs.join(",")),
-                            match &t.variant {
-                                crate::catalog::TaskVariant::Impossible(v) => {
-                                    format!("impossible variant: {}", v.why)
-                                }
-                                crate::catalog::TaskVariant::Standard => t.title.clone(),
-                            },
-                        ]);
-                    }
-                    print!("{}", table.tsv());
-                    // Ids no file defines (found without running; `validate` runs the suite).
-                    for t in catalog.tasks.values() {
-                        for u in crate::codegraph::declared::undeclared_tests(t) {
-                            eprintln!(
-                                "warning: {}: {} lists unknown test {}: {}",
-                                t.id, u.list, u.id, u.why
-                            );
-                        }
-                    }
-                }
-                ListWhat::Bugs => {
-                    let mut table = report::Table::headless(vec![report::Align::Left; 4]);
-                    for b in catalog.bugs.values() {
-                        table.push(vec![
-                            b.id.to_string(),
-                            b.kind.to_string(),
-                            b.file.clone(),
-                            b.description.clone(),
-                        ]);
-                    }
-                    print!("{}", table.tsv());
-                }
+                ListWhat::Tasks => list::print_tasks(&catalog),
+                ListWhat::Bugs => list::print_bugs(&catalog),
                 ListWhat::Runs => unreachable!("handled above"),
             }
             if !errors.is_empty() {
