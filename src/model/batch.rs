@@ -722,9 +722,11 @@ impl Model {
         Ok(request(&http.entry, &prompt, sample, custom_id))
     }
 
-    /// Whether this model's provider has a batch API refbench speaks.
+    /// Whether this model's attempts can be asked through a batch: its provider has a batch
+    /// API refbench speaks, and it answers one prompt (an agent-mode model holds a
+    /// conversation, whose turns depend on the tool results, so it is never batched).
     pub fn has_batch(&self) -> bool {
-        self.batch_http().is_ok()
+        !self.is_agent() && self.batch_http().is_ok()
     }
 
     /// Whether the response cache already holds the reply to `request` (a batch need not ask).

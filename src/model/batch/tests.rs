@@ -441,3 +441,27 @@ fn results_urls_elsewhere_are_not_followed() {
     assert!(!same_origin("not a url", "https://api.anthropic.com/v1"));
     assert!(valid_custom_id(&"a".repeat(64)) && !valid_custom_id(&"a".repeat(65)));
 }
+
+#[test]
+fn an_agent_mode_model_is_never_batched() {
+    // Resolving needs the key variable set; PATH always is (nothing is sent).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("refbench.toml");
+    std::fs::write(
+        &path,
+        "[[model]]\nname = \"a\"\nprovider = \"anthropic\"\nmodel = \"m\"\napi_key_env = \"PATH\"\n\n[[model]]\nname = \"c\"\nprovider = \"openai-compatible\"\nmodel = \"m\"\nbase_url = \"http://127.0.0.1:9/v1\"\napi_key_env = \"PATH\"\n",
+    )
+    .unwrap();
+    let models = crate::model::ModelSet::load(&crate::model::ModelSettings {
+        config: Some(path),
+        ..Default::default()
+    })
+    .unwrap();
+    assert!(models.resolve("a").unwrap().has_batch());
+    assert!(
+        !models.resolve("a+agent").unwrap().has_batch(),
+        "a conversation is not one request"
+    );
+    assert!(!models.resolve("c").unwrap().has_batch(), "no batch API");
+    assert!(!models.resolve("gold").unwrap().has_batch());
+}
