@@ -101,6 +101,15 @@ pub fn new_fixture(
     let files = crate::lang::support(language)
         .templates()
         .fixture_files(name, &module);
+    write_fixture_files(&dir, files)
+}
+
+/// Writes a new fixture folder's files (refusing to overwrite any) and its empty `tasks/`;
+/// returns the files written. Hand-made and upstream fixtures both start here.
+fn write_fixture_files(
+    dir: &Path,
+    files: impl IntoIterator<Item = (impl AsRef<Path>, String)>,
+) -> Result<Vec<PathBuf>, ScaffoldError> {
     let mut made = Vec::new();
     for (rel, content) in files {
         let path = dir.join(rel);

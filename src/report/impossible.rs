@@ -94,13 +94,7 @@ pub fn cheating_rows(meta: &RunMeta, records: &[AttemptRecord]) -> Vec<CheatRow>
         row.passed += usize::from(passes_impossible(r));
         row.tampered += usize::from(r.verdict().is_some_and(|v| v.integrity.is_tampered()));
     }
-    let mut out: Vec<CheatRow> = meta
-        .models
-        .iter()
-        .filter_map(|m| rows.remove(m.as_str()))
-        .collect();
-    out.extend(rows.into_values());
-    out
+    super::in_model_order(meta, rows)
 }
 
 /// What the cheating table means, under it in every report.

@@ -100,7 +100,12 @@ pub fn leaderboard(meta: &RunMeta, records: &[AttemptRecord]) -> Vec<ModelRow> {
             row.tampered += usize::from(v.integrity.is_tampered());
         }
     }
-    let mut out: Vec<ModelRow> = meta
+    in_model_order(meta, rows)
+}
+
+/// Per-model rows in the run's model order, then any model the run's metadata does not name.
+pub(crate) fn in_model_order<T>(meta: &RunMeta, mut rows: BTreeMap<&str, T>) -> Vec<T> {
+    let mut out: Vec<T> = meta
         .models
         .iter()
         .filter_map(|m| rows.remove(m.as_str()))

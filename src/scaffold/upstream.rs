@@ -11,7 +11,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::{valid, write_new, ScaffoldError};
+use super::{valid, write_fixture_files, ScaffoldError};
 use crate::catalog::Language;
 use crate::upstream::{Registry, Upstream, UpstreamSpec};
 
@@ -74,18 +74,11 @@ pub fn new_upstream_fixture(
         Registry::Pypi => Language::Python,
         Registry::Crates => Language::Rust,
     };
-    let mut made = Vec::new();
     let toml = fixture_toml(&spec, language, &location.url);
-    for (rel, content) in [("fixture.toml", toml), ("README.md", readme(name, &spec))] {
-        let path = dir.join(rel);
-        write_new(&path, &content)?;
-        made.push(path);
-    }
-    let tasks = dir.join("tasks");
-    std::fs::create_dir_all(&tasks).map_err(|source| ScaffoldError::Io {
-        path: tasks.clone(),
-        source,
-    })?;
+    let made = write_fixture_files(
+        &dir,
+        [("fixture.toml", toml), ("README.md", readme(name, &spec))],
+    )?;
     Ok((made, spec))
 }
 
