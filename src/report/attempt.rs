@@ -91,6 +91,12 @@ pub fn explain(record: &AttemptRecord) -> String {
         let flags: Vec<String> = v.hygiene.iter().map(ToString::to_string).collect();
         out.push_str(&format!("; hygiene: {}", flags.join(", ")));
     }
+    if !v.ignored_files.is_empty() {
+        out.push_str(&format!(
+            "; not graded, ignored by .gitignore: {}",
+            v.ignored_files.join(", ")
+        ));
+    }
     if v.integrity.is_tampered() {
         let evidence: Vec<String> = v
             .integrity
@@ -175,6 +181,13 @@ pub fn render_attempt(r: &AttemptRecord, artifacts: &std::path::Path) -> String 
             for evidence in v.integrity.evidence() {
                 let _ = writeln!(out, "  {evidence}");
             }
+        }
+        if !v.ignored_files.is_empty() {
+            let _ = writeln!(
+                out,
+                "not graded (the .gitignore ignores them): {}",
+                v.ignored_files.join(", ")
+            );
         }
     }
     let t = &r.timing;

@@ -186,6 +186,7 @@ pub fn score_attempt(
         rules,
         hygiene,
         integrity: Integrity::from_evidence(evidence),
+        ignored_files: room.ignored,
         resolved: false,
     };
     verdict.resolved = verdict.all_clean();

@@ -84,7 +84,17 @@ pub struct CleanRoom {
     pub taken: Vec<EditedPath>,
     /// One [`TamperEvidence::RefusedFile`] per change refused, by path.
     pub refused: Vec<TamperEvidence>,
+    /// Source files of the task's language the edit left where the `.gitignore` ignores them
+    /// (so not in the room), sorted; at most [`MAX_IGNORED_LISTED`], the last entry saying how
+    /// many more there were.
+    pub ignored: Vec<String>,
 }
+
+/// How many ignored source files a verdict lists by name.
+pub const MAX_IGNORED_LISTED: usize = 20;
+/// How many entries of an ignored folder are looked at for source files (a build output
+/// folder can hold a great many; what is past this is not listed).
+const MAX_IGNORED_WALK: usize = 5_000;
 
 /// The grader's files of a task: its hidden tests and its bugs' detectors, relative to the
 /// repository.
@@ -168,8 +178,18 @@ fn slash_path(rel: &Path) -> String {
         .join("/")
 }
 
+/// What the edited tree changed relative to the base commit, and what of it git ignores.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EditScan {
+    /// The changes, by path.
+    pub changes: Vec<EditedPath>,
+    /// Paths the edit added that the `.gitignore` files ignore: files, and folders (ending in
+    /// `/`) git did not enter.
+    pub ignored: Vec<String>,
+}
+
 /// What the edited tree changed relative to the base commit in `base`, by path.
-pub fn edited_paths(base: &Path, edited: &Path) -> Result<Vec<EditedPath>, RoomError> {
+pub fn edited_paths(base: &Path, edited: &Path) -> Result<EditScan, RoomError> {
     let repo = git2::Repository::open(base).map_err(git("opening the base"))?;
     let tree = repo
         .head()
@@ -183,16 +203,24 @@ pub fn edited_paths(base: &Path, edited: &Path) -> Result<Vec<EditedPath>, RoomE
         .include_untracked(true)
         .recurse_untracked_dirs(true)
         .include_typechange(true)
+        .include_ignored(true)
         .ignore_submodules(false);
     let diff = repo
         .diff_tree_to_workdir(Some(&tree), Some(&mut options))
         .map_err(git("comparing the edit with the base"))?;
     let mut out = Vec::new();
+    let mut ignored = Vec::new();
     for delta in diff.deltas() {
         let change = match delta.status() {
             git2::Delta::Added | git2::Delta::Untracked => PathChange::Added,
             git2::Delta::Deleted => PathChange::Deleted,
-            git2::Delta::Unmodified | git2::Delta::Ignored => continue,
+            git2::Delta::Ignored => {
+                if let Some(path) = delta.new_file().path() {
+                    ignored.push(slash_path(path));
+                }
+                continue;
+            }
+            git2::Delta::Unmodified => continue,
             _ => PathChange::Modified,
         };
         let file = if change == PathChange::Deleted {
@@ -240,7 +268,66 @@ pub fn edited_paths(base: &Path, edited: &Path) -> Result<Vec<EditedPath>, RoomE
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out.dedup_by(|a, b| a.path == b.path);
-    Ok(out)
+    ignored.sort();
+    Ok(EditScan {
+        changes: out,
+        ignored,
+    })
+}
+
+/// The source files (by `extensions`) among `ignored` paths of `edited`, looking into ignored
+/// folders (at most [`MAX_IGNORED_WALK`] entries in all), sorted; past
+/// [`MAX_IGNORED_LISTED`] names, one last entry says how many more there were.
+fn ignored_sources(edited: &Path, ignored: &[String], extensions: &[&str]) -> Vec<String> {
+    let is_source = |p: &str| {
+        Path::new(p)
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| extensions.contains(&e))
+    };
+    let mut found = Vec::new();
+    let mut budget = MAX_IGNORED_WALK;
+    for path in ignored {
+        let at = edited.join(path.trim_end_matches('/'));
+        let Ok(meta) = at.symlink_metadata() else {
+            continue;
+        };
+        if meta.is_file() {
+            if is_source(path) {
+                found.push(path.clone());
+            }
+            continue;
+        }
+        if !meta.is_dir() {
+            continue;
+        }
+        let walk = ignore::WalkBuilder::new(&at)
+            .standard_filters(false)
+            .follow_links(false)
+            .build();
+        for entry in walk {
+            if budget == 0 {
+                break;
+            }
+            budget -= 1;
+            let Ok(entry) = entry else { continue };
+            if entry.file_type().is_some_and(|t| t.is_file()) {
+                let rel = entry.path().strip_prefix(edited).unwrap_or(entry.path());
+                let rel = slash_path(rel);
+                if is_source(&rel) {
+                    found.push(rel);
+                }
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    if found.len() > MAX_IGNORED_LISTED {
+        let more = found.len() - MAX_IGNORED_LISTED;
+        found.truncate(MAX_IGNORED_LISTED);
+        found.push(format!("... and {more} more"));
+    }
+    found
 }
 
 /// Why the clean room refuses `edit` (see the module docs for the order), if it does.
@@ -267,7 +354,15 @@ pub fn build_clean_room(
     edited: &Path,
     room: &Path,
 ) -> Result<CleanRoom, RoomError> {
-    let edits = edited_paths(base, edited)?;
+    let EditScan {
+        changes: edits,
+        ignored,
+    } = edited_paths(base, edited)?;
+    let ignored = ignored_sources(
+        edited,
+        &ignored,
+        crate::lang::support(task.language).source_extensions(),
+    );
     let grader = GraderFiles::of(task, bugs)?;
     let has_file = |p: &str| edited.join(p).symlink_metadata().is_ok_and(|m| m.is_file());
     let mut taken = Vec::new();
@@ -323,6 +418,7 @@ pub fn build_clean_room(
         dir: room.to_path_buf(),
         taken,
         refused,
+        ignored,
     })
 }
 

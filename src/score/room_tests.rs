@@ -304,3 +304,48 @@ fn the_watch_reports_grader_files_changed_while_graded_code_ran() {
         ]
     );
 }
+
+#[test]
+fn source_files_the_gitignore_ignores_are_left_out_and_listed() {
+    let base = base(&[
+        ("pkg/__init__.py", ""),
+        ("pkg/a.py", "A = 1\n"),
+        (".gitignore", "__pycache__/\nbuild/\n*.log\n"),
+    ]);
+    let task_dir = tree(&[("hidden/tests/test_hidden.py", "def test_h(): pass\n")]);
+    let t = task(Language::Python, task_dir.path(), &["tests/**"]);
+    let work = edited(base.path(), |r| {
+        write(r, "pkg/a.py", "from pkg.build.helpers import B\nA = B\n");
+        // A module the edit needs, in a folder the .gitignore ignores.
+        write(r, "pkg/build/helpers.py", "B = 2\n");
+        write(r, "pkg/build/deep/more.py", "C = 3\n");
+        // Build output and logs: ignored, and not source, so not listed.
+        write(r, "pkg/__pycache__/a.cpython-311.pyc", "bytes");
+        write(r, "run.log", "log\n");
+    });
+    let (room, room_dir) = room_of(&t, &[], base.path(), work.path());
+    assert_eq!(
+        room.ignored,
+        vec!["pkg/build/deep/more.py", "pkg/build/helpers.py"]
+    );
+    assert!(!room_dir.join("pkg/build/helpers.py").exists());
+    assert!(!room_dir.join("run.log").exists());
+    let taken: Vec<&str> = room.taken.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(taken, vec!["pkg/a.py"]);
+}
+
+#[test]
+fn a_long_list_of_ignored_sources_ends_with_a_count() {
+    let base = base(&[("src/lib.rs", "\n"), (".gitignore", "/gen/\n")]);
+    let task_dir = tree(&[("hidden/tests/t.rs", "\n")]);
+    let t = task(Language::Rust, task_dir.path(), &["tests/**"]);
+    let work = edited(base.path(), |r| {
+        for i in 0..(MAX_IGNORED_LISTED + 3) {
+            write(r, &format!("gen/m{i:02}.rs"), "\n");
+        }
+    });
+    let (room, _) = room_of(&t, &[], base.path(), work.path());
+    assert_eq!(room.ignored.len(), MAX_IGNORED_LISTED + 1);
+    assert_eq!(room.ignored[0], "gen/m00.rs");
+    assert_eq!(room.ignored.last().unwrap(), "... and 3 more");
+}

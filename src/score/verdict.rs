@@ -324,6 +324,11 @@ pub struct Verdict {
     /// read as not checked, and are written without the field so they print as they did).
     #[serde(default, skip_serializing_if = "Integrity::is_not_checked")]
     pub integrity: Integrity,
+    /// Source files the edit left where the base's `.gitignore` ignores them: never part of
+    /// the change, so not graded (said so that a failing test has its reason). Informational:
+    /// it does not decide [`Verdict::resolved`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignored_files: Vec<String>,
     /// Every dimension clean: tests FULL, every detector passed, every rule holds, no hygiene
     /// flag, integrity not tampered. (An edit that did not apply is never scored.)
     pub resolved: bool,

@@ -280,6 +280,13 @@ fn verdict_sections(s: &mut String, v: &Verdict, dir: &Path) -> Vec<(String, Str
         }
         s.push_str("</ul>");
     }
+    if !v.ignored_files.is_empty() {
+        s.push_str("<h2>Not graded: ignored by .gitignore</h2><p>The edit left these source files where the repository's <code>.gitignore</code> ignores them: they are not part of the change and were not in the tree it was graded in.</p><ul>");
+        for path in &v.ignored_files {
+            let _ = write!(s, "<li><code>{}</code></li>", esc(path));
+        }
+        s.push_str("</ul>");
+    }
     logs
 }
 
