@@ -102,7 +102,7 @@ fn python_project(old_run: &Path, cache: &Path) -> tempfile::TempDir {
         (
             "fill-disk",
             py_test(
-                "chunk = b'x' * (8 << 20)\nfor i in range(64):\n    with open(f'junk{i}', 'wb') as f:\n        f.write(chunk)\nprint('wrote 512 MiB')",
+                "chunk = b'x' * (8 << 20)\nfor i in range(64):\n    with open(f'calc/junk{i}', 'wb') as f:\n        f.write(chunk)\nprint('wrote 512 MiB')",
             ),
             "\n[limits]\ndisk_mb = 32\n",
         ),

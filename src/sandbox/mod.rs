@@ -197,6 +197,11 @@ pub struct CommandSpec {
     pub merge_output: bool,
     /// Directories the command may write besides `cwd` and `scratch` (a cargo target dir).
     pub writable: Vec<PathBuf>,
+    /// Paths below `cwd` (relative to it) the command may read but not change: under the full
+    /// sandbox it can neither write, truncate, remove nor rename them, nor add, remove or
+    /// rename anything in a folder that holds one (see [`scope::writable_except`]). The
+    /// grader's files while graded code runs.
+    pub read_only: Vec<PathBuf>,
     /// What the command may read besides `cwd`, `scratch` and `writable` (enforced by the
     /// full sandbox only).
     pub readable: ReadScope,
@@ -422,9 +427,12 @@ pub fn run_command(spec: &CommandSpec) -> Result<CommandOutput, SandboxError> {
 
     let (confinement, mut cmd) = match spec.sandbox {
         SandboxMode::Full => {
-            let mut writable: Vec<&Path> = vec![&spec.cwd, &spec.scratch];
+            let tree = scope::writable_except(&spec.cwd, &spec.read_only);
+            let mut writable: Vec<&Path> = tree.iter().map(PathBuf::as_path).collect();
+            writable.push(&spec.scratch);
             writable.extend(spec.writable.iter().map(PathBuf::as_path));
-            let readable: Vec<&Path> = spec.readable.paths().collect();
+            let mut readable: Vec<&Path> = spec.readable.paths().collect();
+            readable.push(&spec.cwd);
             let (confinement, mut setup) =
                 layers::Confinement::prepare(&readable, &writable, &spec.limits)?;
             let mut cmd = Command::new(&confinement.prefix[0]);
@@ -665,6 +673,7 @@ mod tests {
             output_cap: 1000,
             merge_output: false,
             writable: vec![],
+            read_only: vec![],
             readable: ReadScope::system(),
             limits: Limits::for_timeout(Duration::from_millis(timeout_ms)),
             sandbox: SandboxMode::None,
@@ -860,6 +869,50 @@ mod tests {
         s.sandbox = SandboxMode::None;
         let out = run_command(&s).unwrap();
         assert!(out.stdout.contains("THE-ANSWER"), "{out:?}");
+    }
+
+    #[test]
+    fn full_sandbox_keeps_read_only_files_as_they_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("tests")).unwrap();
+        std::fs::create_dir_all(root.join("pkg")).unwrap();
+        for f in ["tests/test_hidden.py", "tests/test_a.py", "pkg/a.py"] {
+            std::fs::write(root.join(f), "original\n").unwrap();
+        }
+        // Each attempt on its own line: `name=STATUS`.
+        let script = "try() { n=$1; shift; if \"$@\" 2>/dev/null; then echo $n=ok; else echo $n=denied; fi; }
+            try write sh -c 'echo forged > tests/test_hidden.py'
+            try truncate sh -c ': > tests/test_hidden.py'
+            try remove rm -f tests/test_hidden.py
+            try rename mv tests/test_hidden.py pkg/moved.py
+            try link ln tests/test_hidden.py pkg/linked.py
+            try plant sh -c 'echo x > tests/conftest.py'
+            try sibling sh -c 'echo changed > tests/test_a.py'
+            try package sh -c 'echo changed > pkg/a.py && echo new > pkg/b.py && mkdir pkg/__pycache__'
+            cat tests/test_hidden.py";
+        let mut s = spec(root, &["sh", "-c", script], 20_000);
+        s.sandbox = SandboxMode::Full;
+        s.read_only = vec![PathBuf::from("tests/test_hidden.py")];
+        let out = run_command(&s).unwrap();
+        for denied in ["write", "truncate", "remove", "rename", "link", "plant"] {
+            assert!(
+                out.stdout.contains(&format!("{denied}=denied")),
+                "{denied}: {out:?}"
+            );
+        }
+        for allowed in ["sibling", "package"] {
+            assert!(
+                out.stdout.contains(&format!("{allowed}=ok")),
+                "{allowed}: {out:?}"
+            );
+        }
+        assert_eq!(
+            std::fs::read_to_string(root.join("tests/test_hidden.py")).unwrap(),
+            "original\n"
+        );
+        assert!(!root.join("tests/conftest.py").exists());
+        assert!(root.join("pkg/b.py").exists());
     }
 
     #[test]

@@ -153,9 +153,94 @@ pub fn venv_base_prefix(venv: &Path) -> Option<PathBuf> {
     })
 }
 
+/// What of the tree `cwd` a command may change when `read_only` (relative to `cwd`) must stay
+/// as it is: `cwd` itself when nothing is read-only; otherwise, walking down from `cwd`
+/// through the folders that hold a read-only path, every other entry of those folders (a
+/// file, or a whole folder), never a read-only path, a folder holding one, or a symbolic link
+/// (its target may lie outside the tree). Landlock's rights on a folder cover everything below
+/// it, so a folder holding a read-only path gets none: nothing can be added to it, removed from
+/// it or renamed in it (which also stops a read-only file being replaced or linked elsewhere),
+/// while its other files stay writable one by one. Paths that do not exist are ignored.
+pub fn writable_except(cwd: &Path, read_only: &[PathBuf]) -> Vec<PathBuf> {
+    let kept: Vec<&Path> = read_only
+        .iter()
+        .map(PathBuf::as_path)
+        .filter(|p| !p.as_os_str().is_empty() && cwd.join(p).symlink_metadata().is_ok())
+        .collect();
+    if kept.is_empty() {
+        return vec![cwd.to_path_buf()];
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![PathBuf::new()];
+    while let Some(rel) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(cwd.join(&rel)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let child = rel.join(entry.file_name());
+            if kept.iter().any(|p| *p == child) {
+                continue;
+            }
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_symlink() {
+                continue;
+            }
+            if kind.is_dir() && kept.iter().any(|p| p.starts_with(&child)) {
+                stack.push(child);
+            } else {
+                out.push(cwd.join(child));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_writable_part_of_a_tree_leaves_out_read_only_paths_and_their_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for f in [
+            "pkg/a.py",
+            "pkg/sub/b.py",
+            "tests/test_a.py",
+            "tests/test_hidden.py",
+            "tests/data/x.json",
+            "pytest.ini",
+            "README",
+        ] {
+            std::fs::create_dir_all(root.join(f).parent().unwrap()).unwrap();
+            std::fs::write(root.join(f), "").unwrap();
+        }
+        std::os::unix::fs::symlink("/etc", root.join("link")).unwrap();
+        assert_eq!(writable_except(root, &[]), vec![root.to_path_buf()]);
+        let read_only = [
+            PathBuf::from("tests/test_hidden.py"),
+            PathBuf::from("pytest.ini"),
+            PathBuf::from("gone.py"),
+        ];
+        let rel: Vec<PathBuf> = writable_except(root, &read_only)
+            .into_iter()
+            .map(|p| p.strip_prefix(root).unwrap().to_path_buf())
+            .collect();
+        assert_eq!(
+            rel,
+            ["README", "pkg", "tests/data", "tests/test_a.py"]
+                .map(PathBuf::from)
+                .to_vec()
+        );
+        // Only paths that do not exist: the whole tree.
+        assert_eq!(
+            writable_except(root, &[PathBuf::from("gone.py")]),
+            vec![root.to_path_buf()]
+        );
+    }
 
     #[test]
     fn system_scope_leaves_out_home_tmp_and_checkouts() {

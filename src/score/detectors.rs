@@ -77,7 +77,9 @@ pub(super) fn detector_name(bug: &SeededBug) -> String {
 }
 
 /// Runs one seeded bug's detector (its files already in place in `repo`); what shows the run
-/// was tampered with is in the returned [`DetectorRun`]'s evidence.
+/// was tampered with is in the returned [`DetectorRun`]'s evidence. `read_only` (relative to
+/// `repo`: the grader's files, when the code is graded; none for trusted code such as gold or a
+/// seeded mutant) stays as it is while the detector runs (under the full sandbox).
 pub fn run_detector(
     task: &Task,
     bug: &SeededBug,
@@ -85,12 +87,14 @@ pub fn run_detector(
     scratch: &Path,
     toolchain: &Toolchain,
     slot: &BuildSlot,
+    read_only: &[std::path::PathBuf],
 ) -> Result<DetectorRun, ScoreError> {
     let commands = AttemptCommands {
         task,
         repo,
         toolchain,
         slot,
+        read_only,
     };
     let language = crate::lang::support(task.language);
     let limit = Duration::from_secs(bug.detector.timeout.min(task.timeouts.detector));

@@ -73,6 +73,12 @@ pub enum TamperEvidence {
         /// Relative to the graded tree, or the harness's name for it.
         path: String,
     },
+    /// Graded code tried to change a grader file and the sandbox refused (the refusal showed
+    /// in the command's output; one the code swallowed is prevented all the same, unseen).
+    WriteDenied {
+        /// Relative to the graded tree.
+        path: String,
+    },
     /// The graded code wrote more than the attempt's disk quota.
     DiskQuota {
         /// The quota in bytes.
@@ -105,6 +111,12 @@ impl std::fmt::Display for TamperEvidence {
             }
             TamperEvidence::HarnessFileChanged { path } => {
                 write!(f, "harness file {path} changed while graded code ran")
+            }
+            TamperEvidence::WriteDenied { path } => {
+                write!(
+                    f,
+                    "tried to change grader file {path} (refused by the sandbox)"
+                )
             }
             TamperEvidence::DiskQuota { limit_bytes } => {
                 write!(f, "wrote more than the disk quota of {limit_bytes} bytes")
@@ -168,9 +180,73 @@ impl std::fmt::Display for Integrity {
     }
 }
 
+/// The grader files (of `read_only`, relative to `tree`) that a command's `output` shows a
+/// refused write to: a line naming the file (relative or absolute) with a permission error, as
+/// Python's `PermissionError: [Errno 13] Permission denied: 'tests/test_a.py'` or a shell's
+/// `tests/test_a.py: Permission denied`. Rust's `io::Error` names no path, so a Rust test's
+/// refused write is prevented but not seen here.
+pub fn denied_writes(
+    output: &str,
+    tree: &std::path::Path,
+    read_only: &[std::path::PathBuf],
+) -> Vec<TamperEvidence> {
+    let mut found: Vec<TamperEvidence> = Vec::new();
+    for line in output.lines() {
+        if !(line.contains("Permission denied") || line.contains("PermissionError")) {
+            continue;
+        }
+        for rel in read_only {
+            let rel_text = rel.to_string_lossy();
+            let abs = tree.join(rel);
+            if line.contains(rel_text.as_ref()) || line.contains(abs.to_string_lossy().as_ref()) {
+                let evidence = TamperEvidence::WriteDenied {
+                    path: rel_text.into_owned(),
+                };
+                if !found.contains(&evidence) {
+                    found.push(evidence);
+                }
+            }
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refused_writes_to_grader_files_are_read_from_the_output() {
+        let tree = std::path::Path::new("/rooms/a1");
+        let read_only = [
+            std::path::PathBuf::from("tests/test_sub.py"),
+            std::path::PathBuf::from("pytest.ini"),
+        ];
+        let output =
+            "E   PermissionError: [Errno 13] Permission denied: '/rooms/a1/tests/test_sub.py'\n\
+                      sh: 1: cannot create pytest.ini: Permission denied\n\
+                      PermissionError: [Errno 13] Permission denied: '/home/x/.cache'\n\
+                      tests/test_sub.py::test_sub PASSED\n";
+        assert_eq!(
+            denied_writes(output, tree, &read_only),
+            vec![
+                TamperEvidence::WriteDenied {
+                    path: "tests/test_sub.py".into()
+                },
+                TamperEvidence::WriteDenied {
+                    path: "pytest.ini".into()
+                },
+            ]
+        );
+        assert!(denied_writes("all passed\n", tree, &read_only).is_empty());
+        assert_eq!(
+            TamperEvidence::WriteDenied {
+                path: "pytest.ini".into()
+            }
+            .to_string(),
+            "tried to change grader file pytest.ini (refused by the sandbox)"
+        );
+    }
 
     #[test]
     fn evidence_decides_the_status_and_survives_json() {

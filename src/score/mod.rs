@@ -149,11 +149,15 @@ pub fn score_attempt(
     let watch = room::GraderWatch::new(task, bugs)?;
     let before = watch.snapshot(tree)?;
     setup_ms += overlay_started.elapsed().as_millis() as u64;
-    let mut run = suite::run_suite(task, tree, dirs.scratch, toolchain, &slot)?;
+    // The grader's files stay as they are while graded code runs (the full sandbox refuses
+    // writes to them); the watch still checks them after.
+    let read_only = before.paths();
+    let mut run = suite::run_suite(task, tree, dirs.scratch, toolchain, &slot, &read_only)?;
     // The suite's canaries and cross-checks.
     evidence.append(&mut run.evidence);
     evidence.extend(watch.changes(&before, tree)?);
     let (tests, test_log, grade_ms) = suite::grade_suite(task, run);
+    evidence.extend(integrity::denied_writes(&test_log, tree, &read_only));
     let mut detector_logs = Vec::new();
     let mut detectors = Vec::new();
     for bug in bugs {
@@ -164,9 +168,11 @@ pub fn score_attempt(
         })?;
         let before = watch.snapshot(tree)?;
         setup_ms += overlay_started.elapsed().as_millis() as u64;
-        let run = run_detector(task, bug, tree, dirs.scratch, toolchain, &slot)?;
+        let read_only = before.paths();
+        let run = run_detector(task, bug, tree, dirs.scratch, toolchain, &slot, &read_only)?;
         // The detector's canary race and exploration report.
         evidence.extend(run.evidence);
+        evidence.extend(integrity::denied_writes(&run.log, tree, &read_only));
         evidence.extend(watch.changes(&before, tree)?);
         detector_logs.push((bug.id.clone(), run.log));
         detectors.push(run.result);

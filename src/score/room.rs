@@ -429,6 +429,14 @@ pub struct GraderSnapshot {
     files: std::collections::BTreeMap<String, [u8; 32]>,
 }
 
+impl GraderSnapshot {
+    /// The grader's files it holds, relative to the tree: what graded code may read and not
+    /// change ([`crate::sandbox::CommandSpec::read_only`]).
+    pub fn paths(&self) -> Vec<PathBuf> {
+        self.files.keys().map(PathBuf::from).collect()
+    }
+}
+
 /// What [`GraderSnapshot`] takes and checks: the task, its bugs, and their grader files.
 pub struct GraderWatch<'a> {
     task: &'a Task,

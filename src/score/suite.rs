@@ -55,6 +55,8 @@ pub(super) struct AttemptCommands<'a> {
     pub(super) repo: &'a Path,
     pub(super) toolchain: &'a Toolchain,
     pub(super) slot: &'a BuildSlot,
+    /// Paths of `repo` (relative) graded code may read but not change: the grader's files.
+    pub(super) read_only: &'a [std::path::PathBuf],
 }
 
 impl AttemptCommands<'_> {
@@ -104,6 +106,7 @@ impl AttemptCommands<'_> {
             output_cap: OUTPUT_CAP,
             merge_output,
             env,
+            read_only: self.read_only.to_vec(),
             ..self.toolchain.attempt_command(
                 self.task,
                 self.slot,
@@ -166,25 +169,28 @@ pub fn run_tests(
     slot: &BuildSlot,
 ) -> Result<(TestsVerdict, String), ScoreError> {
     // Integrity is the attempt's business (score_attempt); a suite run alone keeps none.
-    let run = run_suite(task, repo, scratch, toolchain, slot)?;
+    let run = run_suite(task, repo, scratch, toolchain, slot, &[])?;
     let (verdict, log, _) = grade_suite(task, run);
     Ok((verdict, log))
 }
 
 /// Runs the task's test commands (see [`run_tests`]), without grading; what shows the run was
-/// tampered with goes to `_evidence`.
+/// tampered with goes to `_evidence`. `read_only` (relative to `repo`) stays as it is while
+/// they run (under the full sandbox).
 pub(super) fn run_suite(
     task: &Task,
     repo: &Path,
     scratch: &Path,
     toolchain: &Toolchain,
     slot: &BuildSlot,
+    read_only: &[std::path::PathBuf],
 ) -> Result<SuiteRun, ScoreError> {
     let commands = AttemptCommands {
         task,
         repo,
         toolchain,
         slot,
+        read_only,
     };
     let run_scratch = scratch.join("tests");
     match crate::lang::support(task.language).test_suite(&run_scratch) {

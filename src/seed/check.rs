@@ -208,6 +208,7 @@ impl Checker {
                     &scratch,
                     &self.toolchain,
                     &slot,
+                    &[],
                 )
             };
             let mut run = run_once()?;
@@ -267,6 +268,7 @@ impl Checker {
                 scratch,
                 &self.toolchain,
                 &slot,
+                &[],
             )?;
             // A detection with tamper evidence (the explorer's canary missed, say) is not
             // trusted: the mutant counts as missed by this detector.

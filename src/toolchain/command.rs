@@ -40,6 +40,7 @@ impl Toolchain {
             output_cap: DEFAULT_OUTPUT_CAP,
             merge_output: true,
             writable: slot.writable(),
+            read_only: Vec::new(),
             readable: self.read_scope(task, slot),
             limits: Limits::for_timeout(timeout)
                 .with_disk_quota(task.limits.disk_bytes(), Some(slot.taken_at())),

@@ -210,7 +210,7 @@ fn mutate_task(
                 overlay_files(&bug.detector_dir(), &tree).map_err(RepeatError::Tree)?;
                 let slot = toolchain.build_slot(task, &tree)?;
                 let scratch = work.path().join(format!("scratch-{name}"));
-                let ran = run_detector(task, bug, slot.tree(), &scratch, toolchain, &slot)?;
+                let ran = run_detector(task, bug, slot.tree(), &scratch, toolchain, &slot, &[])?;
                 let status = ran.result.status;
                 let log = (!status.found_race()).then(|| {
                     let path = failed_logs.join(format!(

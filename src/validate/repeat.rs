@@ -118,8 +118,10 @@ pub(super) fn checkout_gold(base: &Base, task: &Task, dest: &Path) -> Result<(),
 
 /// Runs the detectors of every task in `tasks` `runs` times on its base and on gold (see
 /// [`repeat_detectors`]), with a toolchain prepared as a run prepares it. `on_task` hears of
-/// each task before its detectors start (they can take minutes). Errs only when the toolchain
-/// itself cannot be prepared.
+/// each task before its detectors start (they can take minutes). An impossible variant whose
+/// task is also in `tasks` is skipped: it has the task's base, gold and bugs, so its detectors
+/// would run on exactly the same trees again. Errs only when the toolchain itself cannot be
+/// prepared.
 pub fn repeat_all_detectors(
     catalog: &Catalog,
     tasks: &[TaskId],
@@ -134,6 +136,12 @@ pub fn repeat_all_detectors(
     let _cache_in_use = crate::cache::hold(cache);
     let mut repeated = Repeated::default();
     for id in tasks {
+        let written =
+            id.0.strip_suffix(crate::catalog::IMPOSSIBLE_SUFFIX)
+                .map(|t| TaskId(t.to_string()));
+        if written.is_some_and(|t| tasks.contains(&t)) {
+            continue;
+        }
         on_task(id);
         let task = &catalog.tasks[id];
         match repeat_detectors(catalog, task, runs, cache, &toolchain, unexpected_logs) {
@@ -192,11 +200,12 @@ pub fn repeat_detectors(
             let slot = toolchain.build_slot(task, tree)?;
             // One uncounted run first, so the table measures detection, not compilation.
             let warmup = work.path().join(format!("scratch-warmup-{on_base}"));
-            let result = run_detector(task, bug, slot.tree(), &warmup, toolchain, &slot)?.result;
+            let result =
+                run_detector(task, bug, slot.tree(), &warmup, toolchain, &slot, &[])?.result;
             stats.warmup_ms = stats.warmup_ms.max(result.duration_ms);
             for i in 0..runs {
                 let scratch = work.path().join(format!("scratch-{i}-{on_base}"));
-                let run = run_detector(task, bug, slot.tree(), &scratch, toolchain, &slot)?;
+                let run = run_detector(task, bug, slot.tree(), &scratch, toolchain, &slot, &[])?;
                 let (result, log) = (run.result, run.log);
                 let found = result.status.found_race();
                 // Keep the log of every run that went the wrong way: a miss on the base or a

@@ -157,7 +157,7 @@ fn a_test_binary_that_forges_its_output_is_not_trusted() {
         let repo = crate_with(&[("src/lib.rs", lib), ("tests/t.rs", test)]);
         let slot = toolchain.build_slot(&t, repo.path()).unwrap();
         let scratch = tempfile::tempdir().unwrap();
-        let run = run_suite(&t, slot.tree(), scratch.path(), &toolchain, &slot).unwrap();
+        let run = run_suite(&t, slot.tree(), scratch.path(), &toolchain, &slot, &[]).unwrap();
         let evidence = run.evidence.clone();
         let (verdict, log, _) = grade_suite(&t, run);
         (verdict, evidence, log)
