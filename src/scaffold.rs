@@ -221,6 +221,11 @@ pub fn new_bug(
         return Err(ScaffoldError::Exists(dir));
     }
     let stem = id.replace('-', "_");
+    let kinds: Vec<String> = <BugKind as clap::ValueEnum>::value_variants()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let kinds = kinds.join(" | ");
     let (command, (detector_path, detector)) = crate::lang::support(language)
         .templates()
         .bug_detector(fixture, id, &stem);
@@ -228,7 +233,7 @@ pub fn new_bug(
         r#"# A seeded concurrency bug. Every key is documented in docs/task-format.md.
 id = "{id}"
 fixture = "{fixture}"
-# check-then-act | lost-update | lock-order-deadlock | lazy-init | atomicity-violation | missing-notify
+# {kinds}
 kind = "{kind}"
 # The file inject.patch changes, relative to the fixture's repo/.
 file = "{file}"

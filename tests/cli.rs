@@ -679,3 +679,23 @@ fn cache_list_and_clear_show_and_remove_parts() {
     assert!(clear.status.success());
     assert!(!cache.path().join("responses").exists());
 }
+
+#[test]
+fn list_fixtures_names_each_fixture_with_its_counts_and_tree() {
+    let project = mini_project();
+    let out = refbench_in(project.path(), &["list", "fixtures"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let mini = stdout
+        .lines()
+        .find(|l| l.starts_with("mini\t"))
+        .unwrap_or_else(|| panic!("no mini row: {stdout}"));
+    let cells: Vec<&str> = mini.split('\t').collect();
+    assert_eq!(cells[1], "python", "{mini}");
+    assert!(cells[2].ends_with("tasks (+0 impossible)"), "{mini}");
+    assert!(cells[3].ends_with(" bugs"), "{mini}");
+    assert!(
+        cells[4].ends_with("repos-fixtures/mini/repo"),
+        "the tree in use: {mini}"
+    );
+}

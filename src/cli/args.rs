@@ -346,6 +346,9 @@ pub(super) struct PackEvalArgs {
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub(super) enum ListWhat {
     Tasks,
+    /// Each fixture with its language, task and bug counts, and the tree in use (its repo/,
+    /// or an upstream fixture's tree in the cache).
+    Fixtures,
     Bugs,
     Runs,
 }

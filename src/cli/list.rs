@@ -1,8 +1,8 @@
-//! `refbench list tasks` and `list bugs`: the catalog as tab-separated tables.
+//! `refbench list tasks`, `list bugs` and `list fixtures`: the catalog as tab-separated tables.
 //!
 //! In: the loaded catalog. Out: one line per task (id, language, test counts, bugs, title or
-//! the impossible variant's reason) or per seeded bug (id, kind, file, description) on
-//! stdout, and, for tasks, a warning on stderr for each FAIL_TO_PASS / PASS_TO_PASS id that no
+//! the impossible variant's reason), per seeded bug (id, kind, file, description) or per
+//! fixture (name, language, tasks, bugs, the tree in use) on stdout, and, for tasks, a warning on stderr for each FAIL_TO_PASS / PASS_TO_PASS id that no
 //! test file defines (`codegraph::declared`, found without running anything).
 
 use crate::catalog::{Catalog, TaskVariant};
@@ -44,6 +44,33 @@ pub(super) fn print_bugs(catalog: &Catalog) {
             b.kind.to_string(),
             b.file.clone(),
             b.description.clone(),
+        ]);
+    }
+    print!("{}", table.tsv());
+}
+
+/// Prints the fixtures table: name, language, tasks as written (and impossible variants),
+/// seeded bugs, and the tree every stage reads (an upstream fixture's is in the cache).
+pub(super) fn print_fixtures(catalog: &Catalog) {
+    let mut table = report::Table::headless(vec![report::Align::Left; 5]);
+    for (name, tree) in &catalog.fixtures {
+        let tasks: Vec<_> = catalog
+            .tasks
+            .values()
+            .filter(|t| t.fixture == *name)
+            .collect();
+        let variants = tasks.iter().filter(|t| t.is_impossible()).count();
+        let language = tasks
+            .first()
+            .map(|t| t.language)
+            .unwrap_or_else(|| crate::lang::fixture_language(tree));
+        let bugs = catalog.bugs.values().filter(|b| b.fixture == *name).count();
+        table.push(vec![
+            name.clone(),
+            language.to_string(),
+            format!("{} tasks (+{variants} impossible)", tasks.len() - variants),
+            format!("{bugs} bugs"),
+            tree.display().to_string(),
         ]);
     }
     print!("{}", table.tsv());

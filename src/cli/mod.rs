@@ -519,6 +519,7 @@ pub fn main() -> ExitCode {
             match what {
                 ListWhat::Tasks => list::print_tasks(&catalog),
                 ListWhat::Bugs => list::print_bugs(&catalog),
+                ListWhat::Fixtures => list::print_fixtures(&catalog),
                 ListWhat::Runs => unreachable!("handled above"),
             }
             if !errors.is_empty() {
@@ -655,6 +656,13 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::New(what) => {
+            let guide = match &what {
+                NewWhat::Fixture { .. } => "docs/adding-a-fixture.md",
+                NewWhat::Task { .. } => {
+                    "docs/adding-a-fixture.md, section 4, and docs/task-format.md"
+                }
+                NewWhat::Bug { .. } => "docs/adding-a-bug.md",
+            };
             let made = match what {
                 NewWhat::Fixture {
                     name,
@@ -679,7 +687,7 @@ pub fn main() -> ExitCode {
                     for f in files {
                         println!("created {}", f.strip_prefix(&root).unwrap_or(&f).display());
                     }
-                    println!("next: fill in the TODOs, then `refbench validate` (docs/adding-a-bug.md walks through it)");
+                    println!("next: fill in the TODOs, then `refbench validate` ({guide} walks through it)");
                     ExitCode::SUCCESS
                 }
                 Err(e) => {

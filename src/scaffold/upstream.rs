@@ -101,6 +101,8 @@ fn fixture_toml(spec: &UpstreamSpec, language: Language, url: &str) -> String {
          version = {version}\n\
          # sha256 of {url}\n\
          sha256 = \"{sha}\"\n\
+         # As the package metadata states it: make it an SPDX id (\"Apache License 2.0\" is\n\
+         # \"Apache-2.0\") if it is not one.\n\
          license = {license}\n\
          # Globs (relative to the archive's top folder) removed before the overlay, e.g. tests\n\
          # that need the network:\n\
@@ -203,7 +205,8 @@ pub fn next_steps(name: &str, spec: &UpstreamSpec, cache_dir: &Path) -> String {
     };
     format!(
         "next steps:\n{license_note}\
-         \x20 1. `refbench list tasks` builds the tree of {display} under {cache}/upstream/{key}/\n\
+         \x20 1. `refbench list fixtures` builds the tree of {display} under {cache}/upstream/{key}/\n\
+         \x20    and prints the folder in use\n\
          \x20 2. to add test configuration or a sync shim: copy that tree to\n\
          \x20    repos-fixtures/{name}/repo/ (refbench uses repo/ while it exists, with a warning),\n\
          \x20    change it, write the change as a git diff to repos-fixtures/{name}/overlay.patch,\n\
