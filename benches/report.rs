@@ -11,7 +11,8 @@
 //!    page (the browser's own start-up, to subtract).
 //!
 //! `cargo bench --bench report` (add `--profile dev` to reuse a debug build: Chromium's figures
-//! do not depend on it, the write times do). Speed is printed, never asserted.
+//! do not depend on it, the write times do). `REFBENCH_BENCH_KEEP=FILE` keeps a copy of the
+//! report.html it wrote. Speed is printed, never asserted.
 
 #[path = "../tests/common/browser.rs"]
 mod browser;
@@ -84,6 +85,11 @@ fn main() {
     }
     let (median, min, max) = spread(writes);
     let html = dir.join("report.html");
+    if let Some(keep) = std::env::var_os("REFBENCH_BENCH_KEEP") {
+        // To open the page by hand, or compare two versions of it in a browser.
+        std::fs::copy(&html, &keep).expect("copying report.html to REFBENCH_BENCH_KEEP");
+        println!("report.html kept as {}", Path::new(&keep).display());
+    }
     let size = std::fs::metadata(&html).expect("report.html").len();
     let (pages, pages_bytes) = std::fs::read_dir(dir.join("report"))
         .expect("the attempt pages")
