@@ -27,6 +27,7 @@
 //! results are in file order, and the result is sorted by score, then path.
 
 use std::collections::BTreeSet;
+use std::path::Path;
 
 use super::lexical::Lexical;
 use super::query::{Mention, Query};
@@ -96,10 +97,15 @@ pub struct Ranking {
 }
 
 /// Ranks every file of `links` (whose files are `files`) for a task described by
-/// `task_text` (empty: no task).
-pub fn rank(links: &FileLinks<'_>, files: &[SourceFile], task_text: &str) -> Ranking {
+/// `task_text` (empty: no task), with the files' term bags cached in `bag_cache` if given.
+pub fn rank(
+    links: &FileLinks<'_>,
+    files: &[SourceFile],
+    task_text: &str,
+    bag_cache: Option<&Path>,
+) -> Ranking {
     let query = Query::parse(task_text);
-    let lexical = Lexical::score(&query, files);
+    let lexical = Lexical::score(&query, files, bag_cache);
     let n = links.paths.len();
     if n == 0 {
         return Ranking {
@@ -341,7 +347,7 @@ mod tests {
             edges: vec![edge(0, 1), edge(1, 2), edge(3, 4)],
             definers: Default::default(),
         };
-        let r = rank(&links, &files, "Make src/core.rs thread-safe");
+        let r = rank(&links, &files, "Make src/core.rs thread-safe", None);
         let got = order(&r, &paths);
         assert_eq!(got[0], "src/core.rs", "{got:?}");
         let pos = |p: &str| got.iter().position(|g| g == p).unwrap();
@@ -361,10 +367,10 @@ mod tests {
             edges: Vec::new(),
             definers: Default::default(),
         };
-        let first = order(&rank(&links, &files, ""), &paths);
+        let first = order(&rank(&links, &files, "", None), &paths);
         assert_eq!(first, ["a.rs", "b.rs", "c.rs"]);
         for _ in 0..3 {
-            assert_eq!(order(&rank(&links, &files, ""), &paths), first);
+            assert_eq!(order(&rank(&links, &files, "", None), &paths), first);
         }
     }
 }

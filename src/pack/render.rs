@@ -333,11 +333,17 @@ fn choose_bodies(files: &[SourceFile], ranking: &Ranking) -> Vec<Bodies> {
     if ranking.lexical.vocab.is_empty() {
         return out;
     }
-    let scored: Vec<(usize, Vec<f64>)> = ranking
+    let candidates: Vec<usize> = ranking
         .ranked
         .iter()
         .take(BODY_CANDIDATES)
-        .map(|r| (r.file, ranking.lexical.def_scores(&files[r.file])))
+        .map(|r| r.file)
+        .collect();
+    let of: Vec<&SourceFile> = candidates.iter().map(|&f| &files[f]).collect();
+    let scored: Vec<(usize, Vec<f64>)> = candidates
+        .iter()
+        .copied()
+        .zip(ranking.lexical.def_scores_of(&of))
         .collect();
     // Relevance as a share of the best function's (bodies that only synchronise still count
     // when no function uses the query's terms).
@@ -347,10 +353,10 @@ fn choose_bodies(files: &[SourceFile], ranking: &Ranking) -> Vec<Bodies> {
         .fold(0.0, f64::max);
     let best = if best > 0.0 { best } else { 1.0 };
     for (file, mut scores) in scored {
-        let sync = synchronising_defs(&files[file]);
+        let sync = ranking.lexical.bags.synchronising(file);
         for (d, s) in scores.iter_mut().enumerate() {
             *s /= best;
-            if sync.get(d).copied().unwrap_or(false) {
+            if sync.binary_search(&(d as u32)).is_ok() {
                 *s += SYNC_BONUS;
             }
         }
@@ -361,61 +367,6 @@ fn choose_bodies(files: &[SourceFile], ranking: &Ranking) -> Vec<Bodies> {
         out[file] = keep;
     }
     out
-}
-
-/// Words that mark code synchronising threads (matched as whole identifiers or their
-/// `_`/camelCase parts, case-insensitively).
-const SYNC_WORDS: &[&str] = &[
-    "lock",
-    "locked",
-    "rlock",
-    "mutex",
-    "rwlock",
-    "condvar",
-    "condition",
-    "semaphore",
-    "atomic",
-    "threading",
-    "acquire",
-    "release",
-    "notify",
-    "fetch",
-    "compare",
-    "barrier",
-    "spawn",
-];
-
-/// Per definition of `file` (in `facts.defs` order): whether a function's or method's body
-/// uses a [`SYNC_WORDS`] word.
-fn synchronising_defs(file: &SourceFile) -> Vec<bool> {
-    let (Some(facts), Some(text)) = (&file.facts, &file.text) else {
-        return Vec::new();
-    };
-    let mut sync_lines = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let mut hit = false;
-        for word in line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
-            super::query::subwords(word, |s| {
-                hit |= SYNC_WORDS.iter().any(|w| s.eq_ignore_ascii_case(w));
-            });
-        }
-        if hit {
-            sync_lines.push(i as u32 + 1);
-        }
-    }
-    facts
-        .defs
-        .iter()
-        .map(|d| {
-            matches!(
-                d.kind,
-                crate::codegraph::SymbolKind::Function | crate::codegraph::SymbolKind::Method
-            ) && {
-                let from = sync_lines.partition_point(|&l| l < d.line);
-                sync_lines.get(from).is_some_and(|&l| l <= d.end_line)
-            }
-        })
-        .collect()
 }
 
 /// Places files when not all fit in full, in three passes:
