@@ -21,7 +21,8 @@
 //!
 //! The final score is `GRAPH_SHARE * graph + (1 - GRAPH_SHARE) * lexical`, each scaled to a
 //! maximum of 1 (the lexical score above the repository's median: a term every file matches
-//! lifts no file). Without a query the walk restarts uniformly and the score is plain PageRank.
+//! lifts no file), times `TEST_FACTOR` for test files: tests use the names of the code they
+//! exercise as much as the code does, but a refactor changes the code. Without a query the walk restarts uniformly and the score is plain PageRank.
 //!
 //! Deterministic: the iteration visits nodes and edges in path order, the lexical scan's
 //! results are in file order, and the result is sorted by score, then path.
@@ -49,6 +50,30 @@ const MODULE_SEED: f64 = 0.5;
 const LEXICAL_SEEDS: usize = 10;
 /// Share of the graph score in the fused score.
 const GRAPH_SHARE: f64 = 0.5;
+/// Factor on the fused score of a test file (see [`is_test_path`]): tests use every name of
+/// the code they exercise, so they match a task's terms and neighbour its files as well as
+/// the code does, but a refactor changes the code and keeps the tests passing.
+const TEST_FACTOR: f64 = 0.5;
+
+/// Whether `path` (relative, `/`-separated) is a test file: under a `tests`, `test`,
+/// `testing` or `__tests__` folder, or named `test_*`, `*_test(s).*`, `tests.rs` or
+/// `conftest.py`.
+pub fn is_test_path(path: &str) -> bool {
+    let mut parts: Vec<&str> = path.split('/').collect();
+    let file = parts.pop().unwrap_or("");
+    if parts
+        .iter()
+        .any(|p| matches!(*p, "tests" | "test" | "testing" | "__tests__"))
+    {
+        return true;
+    }
+    let stem = file.rsplit_once('.').map_or(file, |(s, _)| s);
+    stem.starts_with("test_")
+        || stem.ends_with("_test")
+        || stem.ends_with("_tests")
+        || stem == "tests"
+        || file == "conftest.py"
+}
 
 /// Why a file ranks where it does.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,10 +198,16 @@ pub fn rank(
         .max(f64::MIN_POSITIVE);
     let score: Vec<f64> = (0..n)
         .map(|i| {
-            if max_lex > 0.0 {
+            let fused = if max_lex > 0.0 {
                 GRAPH_SHARE * pprn[i] / max_graph + (1.0 - GRAPH_SHARE) * lex[i]
             } else {
                 pprn[i] / max_graph
+            };
+            // Only for a task: without one the ranking is plain PageRank.
+            if total > 0.0 && is_test_path(links.paths[i]) {
+                fused * TEST_FACTOR
+            } else {
+                fused
             }
         })
         .collect();
@@ -355,6 +386,29 @@ mod tests {
         assert!(pos("src/caller.rs") < pos("src/y.rs"), "{got:?}");
         assert!(pos("src/helper.rs") < pos("src/x.rs"), "{got:?}");
         assert_eq!(r.ranked[0].reason, Reason::Named);
+    }
+
+    #[test]
+    fn test_paths_are_recognised() {
+        for p in [
+            "tests/test_login.py",
+            "src/tests/helpers.rs",
+            "pkg/test_models.py",
+            "pkg/models_test.py",
+            "src/tests.rs",
+            "conftest.py",
+            "lib/testing/fixtures.py",
+        ] {
+            assert!(is_test_path(p), "{p}");
+        }
+        for p in [
+            "src/contest.rs",
+            "pkg/testament.py",
+            "src/latest.rs",
+            "attestation/mod.rs",
+        ] {
+            assert!(!is_test_path(p), "{p}");
+        }
     }
 
     #[test]
