@@ -234,35 +234,39 @@ fn bump(terms: &mut Vec<(u16, f32, f32, f32)>, t: u16, field: usize, uses: f32) 
 }
 
 /// Term counts of file `i`: its path scanned now, its text and definitions from its bag
-/// (`ids`: the bag stem id of each anywhere-term).
+/// (`by_id`: the anywhere-terms with their bag stem ids, sorted by id, merged with the bag's
+/// counts, which are sorted by id too).
 fn count_file(
     vocab: &Vocab,
     files: &[SourceFile],
     i: usize,
     bags: &Bags,
-    ids: &[Option<u32>],
+    by_id: &[(u32, u16)],
     scratch: &mut Scratch,
 ) -> FileCounts {
     let mut c = FileCounts::default();
+    if let Some((len, counts)) = bags.of(i) {
+        c.len = len;
+        let mut k = 0;
+        for &(id, t) in by_id {
+            while k < counts.len() && counts[k].0 < id {
+                k += 1;
+            }
+            match counts.get(k) {
+                Some(&(cid, text, defs)) if cid == id => {
+                    c.terms.push((t, 0.0, defs as f32, text as f32));
+                }
+                Some(_) => {}
+                None => break,
+            }
+        }
+    }
     for piece in files[i].path.split(['/', '.', '-']) {
         vocab.scan_name(piece, scratch, |a, p| {
             for t in [a, p].into_iter().flatten() {
                 bump(&mut c.terms, t, 0, 1.0);
             }
         });
-    }
-    if let Some((len, _)) = bags.of(i) {
-        c.len = len;
-        for (t, id) in ids.iter().enumerate() {
-            let Some(id) = id else { continue };
-            let (text, defs) = bags.uses(i, *id);
-            if defs > 0 {
-                bump(&mut c.terms, t as u16, 1, defs as f32);
-            }
-            if text > 0 {
-                bump(&mut c.terms, t as u16, 2, text as f32);
-            }
-        }
     }
     c.terms.sort_unstable_by_key(|e| e.0);
     c
@@ -314,16 +318,21 @@ impl Lexical {
         }
         let bags = Bags::load(files, bag_cache);
         let stems: Vec<&str> = vocab.terms.iter().map(|t| t.0.as_str()).collect();
-        let ids: Vec<Option<u32>> = bags
+        let mut by_id: Vec<(u32, u16)> = bags
             .ids_of(&stems)
             .into_iter()
             .zip(&vocab.terms)
-            .map(|(id, t)| id.filter(|_| t.2 == TermScope::Anywhere))
+            .enumerate()
+            .filter_map(|(t, (id, term))| {
+                id.filter(|_| term.2 == TermScope::Anywhere)
+                    .map(|id| (id, t as u16))
+            })
             .collect();
+        by_id.sort_unstable();
         let counts: Vec<FileCounts> = (0..n)
             .into_par_iter()
             .map_init(Scratch::default, |scratch, i| {
-                count_file(&vocab, files, i, &bags, &ids, scratch)
+                count_file(&vocab, files, i, &bags, &by_id, scratch)
             })
             .collect();
         let texts = files.iter().filter(|f| f.text.is_some()).count().max(1);
