@@ -426,18 +426,7 @@ fn compute(file: &SourceFile, memo: &mut Memo) -> NewBag {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codegraph::parse::extract;
-
-    fn file(path: &str, text: &str) -> SourceFile {
-        let lang = crate::lang::language_of_path(path);
-        SourceFile {
-            path: path.into(),
-            lang,
-            bytes: text.len() as u64,
-            text: Some(text.into()),
-            facts: lang.map(|l| extract(l, text)),
-        }
-    }
+    use crate::pack::lexical::tests::file;
 
     fn uses(bags: &Bags, file: usize, stem: &str) -> (u32, u32) {
         match bags.ids_of(&[stem])[0] {

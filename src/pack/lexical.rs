@@ -444,12 +444,13 @@ pub fn term_of(word: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::catalog::Language as Lang;
     use crate::codegraph::parse::extract;
 
-    fn file(path: &str, text: &str) -> SourceFile {
+    /// A loaded source of `text` at `path`, parsed when its language is known.
+    pub(crate) fn file(path: &str, text: &str) -> SourceFile {
         let lang = crate::lang::language_of_path(path);
         SourceFile {
             path: path.into(),
