@@ -42,7 +42,12 @@ pub fn pack_peer(
     let order: Vec<usize> = match peer {
         Peer::PathOrder => (0..files.len()).collect(),
         Peer::Bm25 => {
-            let lex = Lexical::score_with(&Query::parse(task_text), &files, FieldWeights::PLAIN);
+            let lex = Lexical::score_with(
+                &Query::parse(task_text),
+                &files,
+                cache_dir,
+                FieldWeights::PLAIN,
+            );
             let mut order: Vec<usize> = (0..files.len()).collect();
             order.sort_by(|&a, &b| lex.scores[b].total_cmp(&lex.scores[a]).then(a.cmp(&b)));
             order

@@ -11,13 +11,18 @@
 //! nothing; a term few files use and the query repeats dominates. Path-only terms (a commit
 //! subject's `area:` prefix) count in the path field alone.
 //!
-//! Only the query's terms are counted: a file's text is scanned once for identifier runs,
-//! and a subword is lowercased and stemmed only when its first two letters begin some query
-//! stem (a 64 Kibit filter), so scanning costs about one pass over the bytes. Files are
-//! scanned in parallel; the results are in file order, so the scores are deterministic.
+//! The text and definition counts come from each file's term bag (`bags.rs`: every stem's
+//! uses, computed once per file content and cached), so a warm pack neither stems nor scans
+//! the sources; only paths are scanned per query. To find the bodies worth keeping in
+//! outlines, the text of the best-ranked files is scanned with line numbers, a subword
+//! stemmed only when its first two letters begin some query stem (a 64 Kibit filter). Files
+//! are scored in parallel; the results are in file order, so the scores are deterministic.
+
+use std::path::Path;
 
 use rayon::prelude::*;
 
+use super::bags::Bags;
 use super::query::{stem, subwords, Query, TermScope};
 use crate::codegraph::graph::FastMap;
 use crate::codegraph::walk::SourceFile;
@@ -213,7 +218,7 @@ struct FileCounts {
     len: u32,
 }
 
-fn bump(terms: &mut Vec<(u16, f32, f32, f32)>, t: u16, field: usize) {
+fn bump(terms: &mut Vec<(u16, f32, f32, f32)>, t: u16, field: usize, uses: f32) {
     let i = match terms.iter().position(|e| e.0 == t) {
         Some(i) => i,
         None => {
@@ -222,32 +227,46 @@ fn bump(terms: &mut Vec<(u16, f32, f32, f32)>, t: u16, field: usize) {
         }
     };
     match field {
-        0 => terms[i].1 += 1.0,
-        1 => terms[i].2 += 1.0,
-        _ => terms[i].3 += 1.0,
+        0 => terms[i].1 += uses,
+        1 => terms[i].2 += uses,
+        _ => terms[i].3 += uses,
     }
 }
 
-fn count_file(vocab: &Vocab, file: &SourceFile, scratch: &mut Scratch) -> FileCounts {
+/// Term counts of file `i`: its path scanned now, its text and definitions from its bag
+/// (`by_id`: the anywhere-terms with their bag stem ids, sorted by id, merged with the bag's
+/// counts, which are sorted by id too).
+fn count_file(
+    vocab: &Vocab,
+    files: &[SourceFile],
+    i: usize,
+    bags: &Bags,
+    by_id: &[(u32, u16)],
+    scratch: &mut Scratch,
+) -> FileCounts {
     let mut c = FileCounts::default();
-    for piece in file.path.split(['/', '.', '-']) {
-        vocab.scan_name(piece, scratch, |a, p| {
-            for t in [a, p].into_iter().flatten() {
-                bump(&mut c.terms, t, 0);
+    if let Some((len, counts)) = bags.of(i) {
+        c.len = len;
+        let mut k = 0;
+        for &(id, t) in by_id {
+            while k < counts.len() && counts[k].0 < id {
+                k += 1;
             }
-        });
-    }
-    if let Some(facts) = &file.facts {
-        for d in &facts.defs {
-            vocab.scan_name(&d.name, scratch, |a, _| {
-                if let Some(t) = a {
-                    bump(&mut c.terms, t, 1);
+            match counts.get(k) {
+                Some(&(cid, text, defs)) if cid == id => {
+                    c.terms.push((t, 0.0, defs as f32, text as f32));
                 }
-            });
+                Some(_) => {}
+                None => break,
+            }
         }
     }
-    if let Some(text) = &file.text {
-        c.len = vocab.scan_text(text, scratch, |t, _| bump(&mut c.terms, t, 2));
+    for piece in files[i].path.split(['/', '.', '-']) {
+        vocab.scan_name(piece, scratch, |a, p| {
+            for t in [a, p].into_iter().flatten() {
+                bump(&mut c.terms, t, 0, 1.0);
+            }
+        });
     }
     c.terms.sort_unstable_by_key(|e| e.0);
     c
@@ -264,6 +283,8 @@ pub struct Lexical {
     pub scores: Vec<f64>,
     /// Per file, the terms that add most to its score (up to three, best first).
     pub top_terms: Vec<Vec<u16>>,
+    /// The files' term bags (empty when the query has no terms).
+    pub bags: Bags,
 }
 
 fn saturate(tf: f64) -> f64 {
@@ -271,13 +292,19 @@ fn saturate(tf: f64) -> f64 {
 }
 
 impl Lexical {
-    /// Scores `files` for `query` with the ranking's field weights.
-    pub fn score(query: &Query, files: &[SourceFile]) -> Lexical {
-        Lexical::score_with(query, files, FieldWeights::RANKING)
+    /// Scores `files` for `query` with the ranking's field weights; the files' term bags
+    /// cached in `bag_cache` (see `bags.rs`) when given.
+    pub fn score(query: &Query, files: &[SourceFile], bag_cache: Option<&Path>) -> Lexical {
+        Lexical::score_with(query, files, bag_cache, FieldWeights::RANKING)
     }
 
     /// Scores `files` for `query` with `fields`.
-    pub fn score_with(query: &Query, files: &[SourceFile], fields: FieldWeights) -> Lexical {
+    pub fn score_with(
+        query: &Query,
+        files: &[SourceFile],
+        bag_cache: Option<&Path>,
+        fields: FieldWeights,
+    ) -> Lexical {
         let vocab = Vocab::new(query);
         let n = files.len();
         if vocab.is_empty() || n == 0 {
@@ -286,12 +313,26 @@ impl Lexical {
                 vocab,
                 scores: vec![0.0; n],
                 top_terms: vec![Vec::new(); n],
+                bags: Bags::default(),
             };
         }
-        let counts: Vec<FileCounts> = files
-            .par_iter()
-            .map_init(Scratch::default, |scratch, f| {
-                count_file(&vocab, f, scratch)
+        let bags = Bags::load(files, bag_cache);
+        let stems: Vec<&str> = vocab.terms.iter().map(|t| t.0.as_str()).collect();
+        let mut by_id: Vec<(u32, u16)> = bags
+            .ids_of(&stems)
+            .into_iter()
+            .zip(&vocab.terms)
+            .enumerate()
+            .filter_map(|(t, (id, term))| {
+                id.filter(|_| term.2 == TermScope::Anywhere)
+                    .map(|id| (id, t as u16))
+            })
+            .collect();
+        by_id.sort_unstable();
+        let counts: Vec<FileCounts> = (0..n)
+            .into_par_iter()
+            .map_init(Scratch::default, |scratch, i| {
+                count_file(&vocab, files, i, &bags, &by_id, scratch)
             })
             .collect();
         let texts = files.iter().filter(|f| f.text.is_some()).count().max(1);
@@ -342,6 +383,7 @@ impl Lexical {
             idf,
             scores,
             top_terms,
+            bags,
         }
     }
 
@@ -349,14 +391,26 @@ impl Lexical {
     /// BM25 sum over the terms its lines use (saturated, IDF-weighted), for functions and
     /// methods; 0 for other kinds and for files without facts.
     pub fn def_scores(&self, file: &SourceFile) -> Vec<f64> {
+        self.def_scores_with(file, &mut Scratch::default())
+    }
+
+    /// [`Lexical::def_scores`] of each of `files`, sharing what the scans learn.
+    pub fn def_scores_of(&self, files: &[&SourceFile]) -> Vec<Vec<f64>> {
+        let mut scratch = Scratch::default();
+        files
+            .iter()
+            .map(|f| self.def_scores_with(f, &mut scratch))
+            .collect()
+    }
+
+    fn def_scores_with(&self, file: &SourceFile, scratch: &mut Scratch) -> Vec<f64> {
         let (Some(facts), Some(text)) = (&file.facts, &file.text) else {
             return Vec::new();
         };
         let mut hits: Vec<(u32, u16)> = Vec::new();
         if !self.vocab.is_empty() {
-            let mut scratch = Scratch::default();
             self.vocab
-                .scan_text(text, &mut scratch, |t, line| hits.push((line, t)));
+                .scan_text(text, scratch, |t, line| hits.push((line, t)));
         }
         let mut tf = vec![0.0f64; self.vocab.len()];
         facts
@@ -390,12 +444,13 @@ pub fn term_of(word: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::catalog::Language as Lang;
     use crate::codegraph::parse::extract;
 
-    fn file(path: &str, text: &str) -> SourceFile {
+    /// A loaded source of `text` at `path`, parsed when its language is known.
+    pub(crate) fn file(path: &str, text: &str) -> SourceFile {
         let lang = crate::lang::language_of_path(path);
         SourceFile {
             path: path.into(),
@@ -425,7 +480,7 @@ mod tests {
             "src/books.rs",
             "pub fn new() -> State { State::new() }\n// the ledger\n",
         ));
-        let lex = Lexical::score(&Query::parse("new state ledger"), &files);
+        let lex = Lexical::score(&Query::parse("new state ledger"), &files, None);
         let idf = |w: &str| {
             let t = (0..lex.vocab.len() as u16)
                 .find(|&t| lex.vocab.stem(t) == term_of(w))
@@ -446,13 +501,13 @@ mod tests {
             file("src/HttpClient.py", "x = 1\n"),
             file("src/other.rs", "fn c() {}\n"),
         ];
-        let lex = Lexical::score(&Query::parse("windows rate limit client"), &files);
+        let lex = Lexical::score(&Query::parse("windows rate limit client"), &files, None);
         assert!(score_of(&lex, &files, "src/Windows.rs") > 0.0);
         assert!(score_of(&lex, &files, "src/rate_limit/mod.rs") > 0.0);
         assert!(score_of(&lex, &files, "src/HttpClient.py") > 0.0);
         assert_eq!(score_of(&lex, &files, "src/other.rs"), 0.0);
         // A `ratelimit` compound in the query meets `rate_limit` in a path too.
-        let lex = Lexical::score(&Query::parse("the RateLimit type"), &files);
+        let lex = Lexical::score(&Query::parse("the RateLimit type"), &files, None);
         assert!(score_of(&lex, &files, "src/rate_limit/mod.rs") > 0.0);
     }
 
@@ -465,7 +520,7 @@ mod tests {
                 "// time out the connection\nfn time() {}\n",
             ),
         ];
-        let lex = Lexical::score(&Query::parse("time: fix the tick"), &files);
+        let lex = Lexical::score(&Query::parse("time: fix the tick"), &files, None);
         assert!(
             score_of(&lex, &files, "src/time/driver.rs") > score_of(&lex, &files, "src/net/tcp.rs")
         );
@@ -475,7 +530,7 @@ mod tests {
     fn definitions_score_by_the_query_terms_their_bodies_use() {
         let src = "def refill(bucket):\n    bucket.tokens = bucket.capacity\n\n\ndef unrelated():\n    return 1\n\n\nclass Bucket:\n    def drain(self):\n        self.tokens -= 1\n";
         let files = vec![file("a.py", src), file("b.py", "x = 1\n")];
-        let lex = Lexical::score(&Query::parse("bucket tokens"), &files);
+        let lex = Lexical::score(&Query::parse("bucket tokens"), &files, None);
         let s = lex.def_scores(&files[0]);
         let defs = &files[0].facts.as_ref().unwrap().defs;
         let by_name = |n: &str| s[defs.iter().position(|d| d.name == n).unwrap()];
@@ -484,5 +539,47 @@ mod tests {
         assert_eq!(by_name("unrelated"), 0.0);
         assert_eq!(by_name("Bucket"), 0.0, "classes are not bodies to keep");
         assert_eq!(files[0].lang, Some(Lang::Python));
+    }
+
+    #[test]
+    fn cached_bags_count_what_a_scan_of_the_text_counts() {
+        let files = vec![
+            file(
+                "src/rate_limit.rs",
+                "pub struct RateLimiter { tokens: u32 }\nimpl RateLimiter {\n    pub fn try_acquire(&mut self) -> bool { self.tokens > 0 }\n}\n// Limits per HTTPServer\n",
+            ),
+            file(
+                "app/limits.py",
+                "class Limits:\n    def acquire_token(self):\n        return rate_limit(self)\n",
+            ),
+        ];
+        let q = Query::parse("time: `RateLimiter` limits tokens acquire the HTTP server time");
+        let vocab = Vocab::new(&q);
+        let bags = Bags::load(&files, None);
+        let stems: Vec<&str> = vocab.terms.iter().map(|t| t.0.as_str()).collect();
+        let ids = bags.ids_of(&stems);
+        let mut checked = 0;
+        for (i, f) in files.iter().enumerate() {
+            let mut scratch = Scratch::default();
+            let mut text = vec![0u32; vocab.len()];
+            let len = vocab.scan_text(f.text.as_deref().unwrap(), &mut scratch, |t, _| {
+                text[t as usize] += 1
+            });
+            let mut defs = vec![0u32; vocab.len()];
+            for d in &f.facts.as_ref().unwrap().defs {
+                vocab.scan_name(&d.name, &mut scratch, |a, _| {
+                    if let Some(t) = a {
+                        defs[t as usize] += 1;
+                    }
+                });
+            }
+            assert_eq!(bags.of(i).unwrap().0, len, "{}", f.path);
+            for (t, id) in ids.iter().enumerate() {
+                let (bt, bd) = id.map(|id| bags.uses(i, id)).unwrap_or((0, 0));
+                assert_eq!((bt, bd), (text[t], defs[t]), "{} {}", f.path, stems[t]);
+                checked += (bt + bd) as usize;
+            }
+        }
+        assert!(checked > 10, "the terms occur: {checked}");
     }
 }

@@ -11,6 +11,7 @@
 //! query    the task's text read: weighted terms, code names, paths, hints    query.rs
 //! lexical  BM25F of the terms over paths, definitions and text (IDF over the
 //!          repository)                                                       lexical.rs
+//!          each source's stem counts, cached by content hash                 bags.rs
 //! rank     lexical relevance fused with personalised PageRank seeded by the
 //!          files and names the text gives and the best lexical matches       rank.rs
 //! render   full files (each within a share of the budget), outlines keeping
@@ -34,8 +35,10 @@
 //! # Ok(()) }
 //! ```
 
+pub mod bags;
 pub mod baseline;
 pub mod eval;
+pub mod hash;
 pub mod lexical;
 pub mod query;
 pub mod rank;
@@ -155,7 +158,7 @@ pub fn pack_dir(repo: &Path, task_text: &str, options: &PackOptions) -> Result<P
         });
         let links = graph::links(repo, &files);
         lap("graph");
-        let ranking = rank::rank(&links, &files, task_text);
+        let ranking = rank::rank(&links, &files, task_text, options.cache_dir.as_deref());
         lap("rank");
         let mut tokens = tokens::TokenCache::load(options.cache_dir.as_deref());
         let rendered = render::render(repo, &files, &ranking, options.budget, &mut tokens);

@@ -21,12 +21,14 @@
 //!
 //! The final score is `GRAPH_SHARE * graph + (1 - GRAPH_SHARE) * lexical`, each scaled to a
 //! maximum of 1 (the lexical score above the repository's median: a term every file matches
-//! lifts no file). Without a query the walk restarts uniformly and the score is plain PageRank.
+//! lifts no file), times `TEST_FACTOR` for test files: tests use the names of the code they
+//! exercise as much as the code does, but a refactor changes the code. Without a query the walk restarts uniformly and the score is plain PageRank.
 //!
 //! Deterministic: the iteration visits nodes and edges in path order, the lexical scan's
 //! results are in file order, and the result is sorted by score, then path.
 
 use std::collections::BTreeSet;
+use std::path::Path;
 
 use super::lexical::Lexical;
 use super::query::{Mention, Query};
@@ -48,6 +50,30 @@ const MODULE_SEED: f64 = 0.5;
 const LEXICAL_SEEDS: usize = 10;
 /// Share of the graph score in the fused score.
 const GRAPH_SHARE: f64 = 0.5;
+/// Factor on the fused score of a test file (see [`is_test_path`]): tests use every name of
+/// the code they exercise, so they match a task's terms and neighbour its files as well as
+/// the code does, but a refactor changes the code and keeps the tests passing.
+const TEST_FACTOR: f64 = 0.5;
+
+/// Whether `path` (relative, `/`-separated) is a test file: under a `tests`, `test`,
+/// `testing` or `__tests__` folder, or named `test_*`, `*_test(s).*`, `tests.rs` or
+/// `conftest.py`.
+pub fn is_test_path(path: &str) -> bool {
+    let mut parts: Vec<&str> = path.split('/').collect();
+    let file = parts.pop().unwrap_or("");
+    if parts
+        .iter()
+        .any(|p| matches!(*p, "tests" | "test" | "testing" | "__tests__"))
+    {
+        return true;
+    }
+    let stem = file.rsplit_once('.').map_or(file, |(s, _)| s);
+    stem.starts_with("test_")
+        || stem.ends_with("_test")
+        || stem.ends_with("_tests")
+        || stem == "tests"
+        || file == "conftest.py"
+}
 
 /// Why a file ranks where it does.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,10 +122,15 @@ pub struct Ranking {
 }
 
 /// Ranks every file of `links` (whose files are `files`) for a task described by
-/// `task_text` (empty: no task).
-pub fn rank(links: &FileLinks<'_>, files: &[SourceFile], task_text: &str) -> Ranking {
+/// `task_text` (empty: no task), with the files' term bags cached in `bag_cache` if given.
+pub fn rank(
+    links: &FileLinks<'_>,
+    files: &[SourceFile],
+    task_text: &str,
+    bag_cache: Option<&Path>,
+) -> Ranking {
     let query = Query::parse(task_text);
-    let lexical = Lexical::score(&query, files);
+    let lexical = Lexical::score(&query, files, bag_cache);
     let n = links.paths.len();
     if n == 0 {
         return Ranking {
@@ -167,10 +198,16 @@ pub fn rank(links: &FileLinks<'_>, files: &[SourceFile], task_text: &str) -> Ran
         .max(f64::MIN_POSITIVE);
     let score: Vec<f64> = (0..n)
         .map(|i| {
-            if max_lex > 0.0 {
+            let fused = if max_lex > 0.0 {
                 GRAPH_SHARE * pprn[i] / max_graph + (1.0 - GRAPH_SHARE) * lex[i]
             } else {
                 pprn[i] / max_graph
+            };
+            // Only for a task: without one the ranking is plain PageRank.
+            if total > 0.0 && is_test_path(links.paths[i]) {
+                fused * TEST_FACTOR
+            } else {
+                fused
             }
         })
         .collect();
@@ -341,7 +378,7 @@ mod tests {
             edges: vec![edge(0, 1), edge(1, 2), edge(3, 4)],
             definers: Default::default(),
         };
-        let r = rank(&links, &files, "Make src/core.rs thread-safe");
+        let r = rank(&links, &files, "Make src/core.rs thread-safe", None);
         let got = order(&r, &paths);
         assert_eq!(got[0], "src/core.rs", "{got:?}");
         let pos = |p: &str| got.iter().position(|g| g == p).unwrap();
@@ -349,6 +386,29 @@ mod tests {
         assert!(pos("src/caller.rs") < pos("src/y.rs"), "{got:?}");
         assert!(pos("src/helper.rs") < pos("src/x.rs"), "{got:?}");
         assert_eq!(r.ranked[0].reason, Reason::Named);
+    }
+
+    #[test]
+    fn test_paths_are_recognised() {
+        for p in [
+            "tests/test_login.py",
+            "src/tests/helpers.rs",
+            "pkg/test_models.py",
+            "pkg/models_test.py",
+            "src/tests.rs",
+            "conftest.py",
+            "lib/testing/fixtures.py",
+        ] {
+            assert!(is_test_path(p), "{p}");
+        }
+        for p in [
+            "src/contest.rs",
+            "pkg/testament.py",
+            "src/latest.rs",
+            "attestation/mod.rs",
+        ] {
+            assert!(!is_test_path(p), "{p}");
+        }
     }
 
     #[test]
@@ -361,10 +421,10 @@ mod tests {
             edges: Vec::new(),
             definers: Default::default(),
         };
-        let first = order(&rank(&links, &files, ""), &paths);
+        let first = order(&rank(&links, &files, "", None), &paths);
         assert_eq!(first, ["a.rs", "b.rs", "c.rs"]);
         for _ in 0..3 {
-            assert_eq!(order(&rank(&links, &files, ""), &paths), first);
+            assert_eq!(order(&rank(&links, &files, "", None), &paths), first);
         }
     }
 }

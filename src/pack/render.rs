@@ -2,10 +2,13 @@
 //! on the final text. In: the files, the ranking (with the query's lexical relevance) and a
 //! budget. Out: the text, its token count and one section per file shown.
 //!
-//! When every file fits in full, every file is in full. Otherwise three passes (see
-//! `place`): in rank order, full text for each file that fits within `FILE_SHARE` of the
+//! When every file fits in full, every file is in full. Otherwise (see `place`): first the
+//! plain outlines of the best-ranked files are reserved, up to `RESERVE_SHARE` of the budget,
+//! so that the next relevant files are shown even when a few large ones could take the room
+//! in full; then in rank order, full text for each file that fits within `FILE_SHARE` of the
 //! budget (a few huge central files must not eat it) and within the room left once the
-//! outlines of the better-ranked files that did not fit are reserved; then those outlines:
+//! outlines reserved for other files and those of the better-ranked files that did not fit
+//! are set aside (a file in full gives its own reserved outline back); then those outlines:
 //! headers and signatures plus the whole bodies of the definitions most relevant to the task
 //! (BM25 of the query's terms over each function's lines, at least `BODY_BAR` of the best
 //! one's; functions that take locks or touch atomics get `SYNC_BONUS`), dropping the least
@@ -207,6 +210,8 @@ pub(crate) fn full_text(root: &Path, file: &SourceFile) -> Option<String> {
 /// Share of the budget that full files may take when not every file fits (what the outlines
 /// reserved for better-ranked files leave).
 const FULL_SHARE: usize = 94;
+/// Share of the budget reserved first for the plain outlines of the best-ranked files.
+const RESERVE_SHARE: usize = 25;
 /// Share of the budget one file may take in full (or as an outline) when not every file fits.
 const FILE_SHARE: usize = 50;
 /// Share of the budget full files and outlines may take together (names get the rest).
@@ -333,11 +338,17 @@ fn choose_bodies(files: &[SourceFile], ranking: &Ranking) -> Vec<Bodies> {
     if ranking.lexical.vocab.is_empty() {
         return out;
     }
-    let scored: Vec<(usize, Vec<f64>)> = ranking
+    let candidates: Vec<usize> = ranking
         .ranked
         .iter()
         .take(BODY_CANDIDATES)
-        .map(|r| (r.file, ranking.lexical.def_scores(&files[r.file])))
+        .map(|r| r.file)
+        .collect();
+    let of: Vec<&SourceFile> = candidates.iter().map(|&f| &files[f]).collect();
+    let scored: Vec<(usize, Vec<f64>)> = candidates
+        .iter()
+        .copied()
+        .zip(ranking.lexical.def_scores_of(&of))
         .collect();
     // Relevance as a share of the best function's (bodies that only synchronise still count
     // when no function uses the query's terms).
@@ -347,10 +358,10 @@ fn choose_bodies(files: &[SourceFile], ranking: &Ranking) -> Vec<Bodies> {
         .fold(0.0, f64::max);
     let best = if best > 0.0 { best } else { 1.0 };
     for (file, mut scores) in scored {
-        let sync = synchronising_defs(&files[file]);
+        let sync = ranking.lexical.bags.synchronising(file);
         for (d, s) in scores.iter_mut().enumerate() {
             *s /= best;
-            if sync.get(d).copied().unwrap_or(false) {
+            if sync.binary_search(&(d as u32)).is_ok() {
                 *s += SYNC_BONUS;
             }
         }
@@ -363,63 +374,10 @@ fn choose_bodies(files: &[SourceFile], ranking: &Ranking) -> Vec<Bodies> {
     out
 }
 
-/// Words that mark code synchronising threads (matched as whole identifiers or their
-/// `_`/camelCase parts, case-insensitively).
-const SYNC_WORDS: &[&str] = &[
-    "lock",
-    "locked",
-    "rlock",
-    "mutex",
-    "rwlock",
-    "condvar",
-    "condition",
-    "semaphore",
-    "atomic",
-    "threading",
-    "acquire",
-    "release",
-    "notify",
-    "fetch",
-    "compare",
-    "barrier",
-    "spawn",
-];
-
-/// Per definition of `file` (in `facts.defs` order): whether a function's or method's body
-/// uses a [`SYNC_WORDS`] word.
-fn synchronising_defs(file: &SourceFile) -> Vec<bool> {
-    let (Some(facts), Some(text)) = (&file.facts, &file.text) else {
-        return Vec::new();
-    };
-    let mut sync_lines = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let mut hit = false;
-        for word in line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
-            super::query::subwords(word, |s| {
-                hit |= SYNC_WORDS.iter().any(|w| s.eq_ignore_ascii_case(w));
-            });
-        }
-        if hit {
-            sync_lines.push(i as u32 + 1);
-        }
-    }
-    facts
-        .defs
-        .iter()
-        .map(|d| {
-            matches!(
-                d.kind,
-                crate::codegraph::SymbolKind::Function | crate::codegraph::SymbolKind::Method
-            ) && {
-                let from = sync_lines.partition_point(|&l| l < d.line);
-                sync_lines.get(from).is_some_and(|&l| l <= d.end_line)
-            }
-        })
-        .collect()
-}
-
-/// Places files when not all fit in full, in three passes:
+/// Places files when not all fit in full, in four passes:
 ///
+/// 0. the plain outlines of the best-ranked files, in rank order, reserved while they fit in
+///    `RESERVE_SHARE` of the budget;
 /// 1. in rank order, full text for each file that fits within its share of the budget and
 ///    the room left for full files once the outlines of the better-ranked files that did not
 ///    fit are reserved (a file that does not fit is skipped, not waited for, and a small
@@ -447,12 +405,34 @@ fn place(
     let mut sections = Vec::new();
     let mut outlines: Vec<Option<Section>> = vec![None; ranked.len()];
     let mut full = vec![false; ranked.len()];
+    // Breadth first: the plain outlines of the best-ranked files are reserved up to
+    // `RESERVE_SHARE` of the budget, so that a few large files in full cannot leave every
+    // other relevant file a bare name; a file that goes in full gives its outline's room back.
+    let reserve_cap = budget * RESERVE_SHARE / 100;
+    let mut outline_misses = 0;
+    for (rank, r) in ranked.iter().enumerate() {
+        if outline_misses >= MAX_MISSES || reserved >= reserve_cap {
+            break;
+        }
+        let room = reserve_cap.saturating_sub(reserved).min(file_cap);
+        match fitting_outline(&files[r.file], &[], room, tokens) {
+            Some((s, t)) => {
+                reserved += t;
+                outline_misses = 0;
+                outlines[rank] = Some(Section::new(r.file, rank, Mode::Outline, s, t));
+            }
+            None => outline_misses += usize::from(files[r.file].facts.is_some()),
+        }
+    }
     // Counting tokens costs time: after this many files in a row that did not fit in a mode,
     // stop trying that mode (a large tree would otherwise be tokenized whole).
     let mut misses = 0;
     for (rank, r) in ranked.iter().enumerate() {
         let file = &files[r.file];
-        let room = full_cap.saturating_sub(used + reserved).min(file_cap);
+        let own = outlines[rank].as_ref().map_or(0, |o| o.tokens);
+        let room = (full_cap + own)
+            .saturating_sub(used + reserved)
+            .min(file_cap);
         if misses >= MAX_MISSES || room == 0 {
             break;
         }
@@ -465,13 +445,15 @@ fn place(
             .filter(|(t, _)| *t <= room);
         if let Some((t, s)) = fits {
             used += t;
+            reserved -= own;
+            outlines[rank] = None;
             misses = 0;
             full[rank] = true;
             sections.push(Section::new(r.file, rank, Mode::Full, s, t));
             continue;
         }
         misses += 1;
-        if used + reserved < outline_cap {
+        if outlines[rank].is_none() && used + reserved < outline_cap {
             let room = outline_cap.saturating_sub(used + reserved).min(file_cap);
             if let Some((s, t)) = fitting_outline(file, &[], room, tokens) {
                 reserved += t;

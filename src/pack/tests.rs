@@ -200,3 +200,76 @@ fn no_single_file_takes_more_than_its_share_when_not_all_fit() {
         Some(Mode::Outline)
     );
 }
+
+#[test]
+fn outlines_of_the_next_ranked_files_are_reserved_before_files_in_full() {
+    const BUDGET: usize = 3100;
+    // Three files about the task, each of about a third of the budget in full, and each with
+    // a compact outline: the first goes in full, and the others keep outlines instead of
+    // all the room going to full text and the last one becoming a bare name.
+    let mut files: Vec<(String, String)> = Vec::new();
+    for name in ["alpha", "beta", "gamma"] {
+        let mut body = String::new();
+        for j in 0..12 {
+            body.push_str(&format!(
+                "def settle_{name}_{j}(ledger, amount, currency):\n"
+            ));
+            for i in 0..8 {
+                body.push_str(&format!(
+                    "    ledger.post_{name}_{i}(amount * {i}, currency)\n"
+                ));
+            }
+            body.push_str("\n\n");
+        }
+        files.push((format!("books/{name}.py"), body));
+    }
+    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (&p[..], &t[..])).collect();
+    let dir = crate::test_support::tree(&files);
+    let options = PackOptions {
+        budget: BUDGET,
+        cache_dir: None,
+    };
+    let packed = pack_dir(
+        dir.path(),
+        "settle the ledger: alpha, beta, gamma",
+        &options,
+    )
+    .unwrap();
+    assert!(packed.tokens <= BUDGET);
+    let shown = packed.files.iter().filter(|f| f.mode != Mode::Name).count();
+    assert_eq!(shown, 3, "{:?}", packed.files);
+    assert!(packed.files.iter().any(|f| f.mode == Mode::Full));
+}
+
+#[test]
+fn test_files_rank_below_the_code_they_exercise() {
+    // The test uses the task's words more than the code does, as tests do.
+    let mut test = String::from("from shop.books import settle\n\n");
+    for i in 0..6 {
+        test.push_str(&format!(
+            "\ndef test_settle_ledger_{i}():\n    ledger = Ledger()\n    settle(ledger)\n    assert ledger.balance == {i}\n"
+        ));
+    }
+    let mut files: Vec<(String, String)> = vec![
+        (
+            "shop/books.py".into(),
+            "def settle(ledger):\n    return ledger.balance\n".into(),
+        ),
+        ("tests/test_ledger.py".into(), test),
+    ];
+    for i in 0..10 {
+        files.push((
+            format!("shop/other{i}.py"),
+            format!("def unrelated_{i}(x):\n    return x\n"),
+        ));
+    }
+    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (&p[..], &t[..])).collect();
+    let dir = crate::test_support::tree(&files);
+    let options = PackOptions {
+        budget: 4000,
+        cache_dir: None,
+    };
+    let packed = pack_dir(dir.path(), "Settle the ledger balance", &options).unwrap();
+    let rank = |p: &str| packed.file(p).unwrap().rank;
+    assert!(rank("shop/books.py") < rank("tests/test_ledger.py"));
+}

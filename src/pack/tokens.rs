@@ -8,9 +8,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
-const TOKENS_MAGIC: &[u8; 4] = b"RBT1";
+/// `RBT1` files were keyed by SHA-256; `RBT2` by [`super::hash::hash128`].
+const TOKENS_MAGIC: &[u8; 4] = b"RBT2";
 /// Past this many entries the file is started afresh.
 const MAX_TOKEN_ENTRIES: usize = 500_000;
 
@@ -24,10 +23,7 @@ pub struct TokenCache {
 }
 
 fn text_hash(text: &str) -> [u8; 16] {
-    let digest = Sha256::digest(text.as_bytes());
-    let mut h = [0u8; 16];
-    h.copy_from_slice(&digest[..16]);
-    h
+    super::hash::hash128(text.as_bytes())
 }
 
 impl TokenCache {
@@ -117,7 +113,7 @@ mod tests {
             assert_eq!(super::super::render::count_tokens(t), *n);
         }
         assert!(!second.added);
-        std::fs::write(dir.path().join("tokens.bin"), b"RBT1xyz").unwrap();
+        std::fs::write(dir.path().join("tokens.bin"), b"RBT2xyz").unwrap();
         assert!(TokenCache::load(Some(dir.path())).counts.is_empty());
     }
 }
