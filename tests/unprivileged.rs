@@ -19,7 +19,9 @@ use common::text;
 
 const NOBODY: u32 = 65534;
 
-const LOCKING_TEST: &str = "import os\n\n\ndef test_lock():\n    os.makedirs('junk/deeper', exist_ok=True)\n    with open('junk/deeper/f', 'w') as f:\n        f.write('x')\n    os.chmod('junk/deeper', 0)\n    os.chmod('junk', 0)\n";
+// It locks a folder inside the package: graded code may write there, not at the tree's root or
+// in the tests folder (the grader's files and their folders are read-only to it).
+const LOCKING_TEST: &str = "import os\n\n\ndef test_lock():\n    os.makedirs('calc/junk/deeper', exist_ok=True)\n    with open('calc/junk/deeper/f', 'w') as f:\n        f.write('x')\n    os.chmod('calc/junk/deeper', 0)\n    os.chmod('calc/junk', 0)\n";
 
 /// The mini project plus a task whose gold patch adds a test that locks a folder up.
 fn project() -> tempfile::TempDir {
