@@ -15,7 +15,7 @@ use std::path::Path;
 
 use super::{Check, CheckKind};
 use crate::cache::CacheLayout;
-use crate::catalog::{BugId, BugKind, Catalog, Language, Task, TaskId};
+use crate::catalog::{BugId, BugKind, Catalog, Language, Task, TaskId, TaskVariant};
 use crate::materialize::{materialize_base, overlay_files, Base, MaterializeError};
 use crate::patch::{apply_reply, ApplyStatus, PatchError};
 use crate::report::Table;
@@ -136,14 +136,13 @@ pub fn repeat_all_detectors(
     let _cache_in_use = crate::cache::hold(cache);
     let mut repeated = Repeated::default();
     for id in tasks {
-        let written =
-            id.0.strip_suffix(crate::catalog::IMPOSSIBLE_SUFFIX)
-                .map(|t| TaskId(t.to_string()));
-        if written.is_some_and(|t| tasks.contains(&t)) {
-            continue;
+        let task = &catalog.tasks[id];
+        if let TaskVariant::Impossible(variant) = &task.variant {
+            if tasks.contains(&variant.of) {
+                continue;
+            }
         }
         on_task(id);
-        let task = &catalog.tasks[id];
         match repeat_detectors(catalog, task, runs, cache, &toolchain, unexpected_logs) {
             Ok(stats) => repeated.stats.extend(stats),
             Err(e) => repeated.checks.push(Check::new(
