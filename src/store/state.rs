@@ -103,16 +103,21 @@ pub struct RunLock {
     _lock: Flock<File>,
 }
 
+/// How long taking a run's lock waits for a holder that is going away (see
+/// [`RunStore::lock_for_run`]).
+const LOCK_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
 fn lock_path(dir: &Path) -> PathBuf {
     dir.join(LOCK_FILE)
 }
 
 impl RunStore {
     /// Takes the run's lock for a `refbench run`. Fails with [`StoreError::Running`] when
-    /// another process holds it.
+    /// another process still holds it after [`LOCK_GRACE`]: a process killed a moment ago
+    /// releases it only when the last of its children forked before an `exec` has gone.
     pub fn lock_for_run(&self) -> Result<RunLock, StoreError> {
         let path = lock_path(self.dir());
-        let file = OpenOptions::new()
+        let mut file = OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
@@ -122,7 +127,24 @@ impl RunStore {
                 path: path.clone(),
                 source,
             })?;
-        match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+        let started = std::time::Instant::now();
+        loop {
+            match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+                Err((back, Errno::EWOULDBLOCK)) if started.elapsed() < LOCK_GRACE => {
+                    file = back;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                other => return self.lock_result(other, path),
+            }
+        }
+    }
+
+    fn lock_result(
+        &self,
+        locked: Result<Flock<File>, (File, Errno)>,
+        path: PathBuf,
+    ) -> Result<RunLock, StoreError> {
+        match locked {
             Ok(lock) => Ok(RunLock { _lock: lock }),
             Err((_, Errno::EWOULDBLOCK)) => Err(StoreError::Running {
                 run: self
