@@ -113,7 +113,7 @@ fn lock_path(dir: &Path) -> PathBuf {
 
 impl RunStore {
     /// Takes the run's lock for a `refbench run`. Fails with [`StoreError::Running`] when
-    /// another process still holds it after [`LOCK_GRACE`]: a process killed a moment ago
+    /// another process still holds it after two seconds: a process killed a moment ago
     /// releases it only when the last of its children forked before an `exec` has gone.
     pub fn lock_for_run(&self) -> Result<RunLock, StoreError> {
         let path = lock_path(self.dir());
