@@ -35,8 +35,8 @@ pub use refusal::{PathChange, RefusalReason};
 pub(crate) use status::record as record_status;
 pub use status::{StatusMap, TestStatus};
 pub use suite::{
-    BinaryOutput, BuildReport, BuildStep, ChannelReport, CompiledSuite, OneCommand, ReportError,
-    ResultsChannel, SuitePlan, TestExecutable,
+    BinaryOutput, BuildReport, BuildStep, ChannelReport, CompiledDetector, CompiledSuite,
+    OneCommand, ReportError, ResultsChannel, SuitePlan, TestExecutable,
 };
 
 /// What a language contributes to each stage. Implementations are unit structs in
@@ -84,9 +84,9 @@ pub trait LanguageSupport: Send + Sync {
     /// The test suite's commands and how their output is read; `scratch` is the scratch
     /// folder of the command that runs the tests (a report file goes there).
     fn test_suite(&self, scratch: &Path) -> SuitePlan;
-    /// A detector's build phase, when its command `argv` builds before it runs; `None` runs
-    /// the command in one phase.
-    fn detector_build(&self, argv: &[String]) -> Option<BuildStep>;
+    /// A detector command `argv` that builds test targets and then runs them, as a build and
+    /// a run of each executable; `None` runs the command as it is, in one phase.
+    fn compiled_detector(&self, argv: &[String]) -> Option<CompiledDetector>;
     /// The build time the language's build tool printed in a command's output, if any.
     fn build_ms(&self, output: &str) -> Option<u64>;
     /// Why the clean room must not take an edit's `change` of `path` (relative,

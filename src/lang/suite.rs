@@ -89,6 +89,29 @@ pub struct CompiledSuite {
     pub build_ms: fn(&str) -> Option<u64>,
 }
 
+/// A detector run as a compiled test target: a build, then each test executable the build
+/// made run directly (one process each, read from its own stdout, like a compiled suite), with
+/// harness canaries in the target: what the executable prints cannot pass for the detector's
+/// result, and a canary that comes back wrong says it tried.
+#[derive(Debug, Clone)]
+pub struct CompiledDetector {
+    /// Builds the detector's test target(s).
+    pub build: BuildStep,
+    /// The arguments each test executable runs with, from the command's own (`args`) and the
+    /// canaries' `(module, pass, fail)` names (added as filters when the command filters).
+    pub run_args: fn(&[String], &str, &str, &str) -> Vec<String>,
+    /// What the command passes the test executables, as the command wrote it.
+    pub args: Vec<String>,
+    /// For each test target the command builds, the files (relative to the tree) that may be
+    /// its source, first match taken: where the canaries go before the build.
+    pub targets: Vec<Vec<String>>,
+    /// Reads one test executable's stdout, given its exit code.
+    pub parse_binary: fn(&str, Option<i32>) -> BinaryOutput,
+    /// The canary module `(module, pass, fail)` appended to the target; when the command runs
+    /// a model checker, its must-fail test is a race that checker must find.
+    pub canary_module: fn(&str, &str, &str) -> String,
+}
+
 /// One build command and the parser of its merged output.
 #[derive(Debug, Clone)]
 pub struct BuildStep {

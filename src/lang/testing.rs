@@ -32,3 +32,25 @@ pub(crate) fn task(language: Language, f2p: &[&str], p2p: &[&str]) -> Task {
         variant: Default::default(),
     }
 }
+
+/// A bug `fx/b` of fixture `fx` whose detector runs `command` with the files of `dir`'s
+/// `detector/` folder.
+pub(crate) fn bug(command: &[&str], dir: PathBuf) -> crate::catalog::SeededBug {
+    crate::catalog::SeededBug {
+        id: crate::catalog::BugId("fx/b".into()),
+        fixture: "fx".into(),
+        kind: crate::catalog::BugKind::LostUpdate,
+        file: "src/lib.rs".into(),
+        description: "d".into(),
+        detector: crate::catalog::DetectorSpec {
+            command: command.iter().map(|s| s.to_string()).collect(),
+            timeout: 120,
+        },
+        origin: Default::default(),
+        seed: None,
+        inject_patch: String::new(),
+        gold_inject: Default::default(),
+        file_path: dir.join("bug.toml"),
+        dir,
+    }
+}

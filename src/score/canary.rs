@@ -47,6 +47,23 @@ impl CanaryNames {
     }
 }
 
+impl CanaryNames {
+    /// The statuses an executable's report (statuses by test name as it names them) gives
+    /// the canary that must pass and the one that must fail.
+    pub(crate) fn reported(
+        &self,
+        statuses: &std::collections::BTreeMap<String, TestStatus>,
+    ) -> (Option<TestStatus>, Option<TestStatus>) {
+        let status = |name: &str| {
+            statuses
+                .iter()
+                .find(|(n, _)| n.rsplit("::").next() == Some(name) && self.owns(n))
+                .map(|(_, s)| *s)
+        };
+        (status(&self.pass), status(&self.fail))
+    }
+}
+
 /// What the canaries of one site came back as: `pass` and `fail` are the statuses reported
 /// for the canary that must pass and the one that must fail (`None`: not reported).
 pub(crate) fn check_canaries(

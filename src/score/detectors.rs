@@ -10,14 +10,16 @@
 //! found is read from it, and what it says about the run (a canary race not found, tracing
 //! removed, nothing explored in the bug's package, no report at all) is [`TamperEvidence`].
 //!
-//! A detector whose command builds first
-//! (a `cargo test`, as the language says) runs in two phases like the tests, and whatever its
-//! run changed in the build cache taints it; any other command on a build cache taints it if it
-//! changed anything there at all.
+//! A detector whose command builds test targets first (a `cargo test --test NAME`, as the
+//! language says) runs in two phases like the tests (`score/compiled_detector.rs`): the build,
+//! with harness canaries in the target, then each test executable directly, its result read
+//! per test rather than from its exit; whatever its run changed in the build cache taints it.
+//! Any other command on a build cache taints it if it changed anything there at all.
 
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
+use super::compiled_detector::run_compiled_detector;
 use super::exploration::{explorer_env, judge_exploration, uses_explorer};
 use super::suite::{format_log, AttemptCommands};
 use super::{DetectorResult, DetectorStatus, ScoreError, TamperEvidence};
@@ -102,9 +104,7 @@ pub fn run_detector(
     let started = Instant::now();
     let argv = &bug.detector.command;
     let mut log = String::new();
-    let mut duration_ms = 0;
-    let mut build_ms = None;
-    // When the last build ended (for a command that does not build: when it started).
+    // When the command started (what changed in the build cache after this taints it).
     let mut since = SystemTime::now();
     if slot.target_dir.is_some() {
         since = crate::toolchain::clock_mark(&scratch);
@@ -112,33 +112,15 @@ pub fn run_detector(
             slot.taint(why, &mut log);
         }
     }
-    if let Some(step) = language.detector_build(argv) {
-        let (built, build) = commands.build(&scratch.join("build"), &step, limit, &mut log)?;
-        since = crate::toolchain::clock_mark(&scratch);
-        duration_ms += built.duration_ms;
-        build_ms = language.build_ms(&built.stdout);
-        if !build.success {
-            // The detector does not build (the attempt broke what it uses, or the detector is
-            // wrong): it could not run, which is no detection; a second build would only fail
-            // again (and write into the cache while "running").
-            let (status, detail) = if built.timed_out() {
-                (DetectorStatus::TimedOut, built.describe())
-            } else {
-                let cause = cause_of(&build.human).unwrap_or_else(|| built.describe());
-                (DetectorStatus::Error, format!("its build failed: {cause}"))
-            };
-            return Ok(DetectorRun {
-                result: DetectorResult {
-                    bug: bug.id.clone(),
-                    status,
-                    detail,
-                    duration_ms,
-                    build_ms,
-                },
-                log,
-                evidence: Vec::new(),
-            });
-        }
+    if let Some(plan) = language.compiled_detector(argv) {
+        let run = run_compiled_detector(&commands, bug, &plan, &scratch, limit)?;
+        log.push_str(&run.log);
+        commands.check_run_left_cache_alone(run.built_at, &mut log);
+        return Ok(DetectorRun {
+            result: run.result,
+            log,
+            evidence: run.evidence,
+        });
     }
     let remaining = limit.saturating_sub(started.elapsed());
     let explorer = (task.language == Language::Python && uses_explorer(&bug.detector_dir()))
@@ -148,7 +130,6 @@ pub fn run_detector(
         .map(|(env, _)| env.clone())
         .unwrap_or_default();
     let out = commands.run_env(&scratch, argv, remaining, &env)?;
-    duration_ms += out.duration_ms;
     log.push_str(&format_log(argv, &out));
     slot.check_untouched_since(since, &mut log);
     let mut status = if remaining.is_zero() {
@@ -177,8 +158,8 @@ pub fn run_detector(
             bug: bug.id.clone(),
             status,
             detail,
-            duration_ms,
-            build_ms: build_ms.or_else(|| language.build_ms(&out.stdout)),
+            duration_ms: out.duration_ms,
+            build_ms: language.build_ms(&out.stdout),
         },
         log,
         evidence,

@@ -25,6 +25,7 @@
 mod binaries;
 mod canary;
 mod channel;
+mod compiled_detector;
 pub mod detectors;
 mod exploration;
 pub mod grade;
@@ -111,6 +112,8 @@ pub fn score_attempt(
 ) -> Result<Scored, ScoreError> {
     let setup_started = Instant::now();
     let room = room::build_clean_room(task, bugs, dirs.base, dirs.edited, dirs.room)?;
+    let phase = PhaseClock::new();
+    phase.done("clean room built", setup_started);
     let mut setup_ms = setup_started.elapsed().as_millis() as u64;
     let repo = room.dir.as_path();
     // The one place evidence is collected: the room's refusals first, then what the suite and
@@ -132,6 +135,7 @@ pub fn score_attempt(
         rules.push(rules::shim::check_sync_shim(repo, &features));
     }
     let rules_ms = rules_started.elapsed().as_millis() as u64;
+    phase.lap("rules checked");
     let hygiene = HygieneFlag::of_applied(applied);
     let overlay_started = Instant::now();
     // An impossible variant's hidden files come last: they replace the task's.
@@ -142,22 +146,27 @@ pub fn score_attempt(
         })?;
     }
     // From here on the commands run in the slot's tree (a copy at a fixed place for Rust).
+    phase.lap("hidden tests copied");
     let slot = toolchain.build_slot(task, repo)?;
+    phase.lap("build slot taken");
     let tree = slot.tree();
     // The grader's files as the harness put them: what graded code changes among them while
     // it runs is evidence too (detected here; the sandbox's write rules are what prevent it).
     let watch = room::GraderWatch::new(task, bugs)?;
     let before = watch.snapshot(tree)?;
     setup_ms += overlay_started.elapsed().as_millis() as u64;
+    phase.lap("grader files snapshot");
     // The grader's files stay as they are while graded code runs (the full sandbox refuses
     // writes to them); the watch still checks them after.
     let read_only = before.paths();
     let mut run = suite::run_suite(task, tree, dirs.scratch, toolchain, &slot, &read_only)?;
+    phase.lap_besides("suite", run.duration_ms);
     // The suite's canaries and cross-checks.
     evidence.append(&mut run.evidence);
     evidence.extend(watch.changes(&before, tree)?);
     let (tests, test_log, grade_ms) = suite::grade_suite(task, run);
     evidence.extend(integrity::denied_writes(&test_log, tree, &read_only));
+    phase.lap("suite checked and graded");
     let mut detector_logs = Vec::new();
     let mut detectors = Vec::new();
     for bug in bugs {
@@ -169,14 +178,19 @@ pub fn score_attempt(
         let before = watch.snapshot(tree)?;
         setup_ms += overlay_started.elapsed().as_millis() as u64;
         let read_only = before.paths();
+        phase.lap("detector files copied and snapshot");
         let run = run_detector(task, bug, tree, dirs.scratch, toolchain, &slot, &read_only)?;
+        phase.lap_besides("detector", run.result.duration_ms);
         // The detector's canary race and exploration report.
         evidence.extend(run.evidence);
         evidence.extend(integrity::denied_writes(&run.log, tree, &read_only));
         evidence.extend(watch.changes(&before, tree)?);
         detector_logs.push((bug.id.clone(), run.log));
         detectors.push(run.result);
+        phase.lap("detector checked");
     }
+    drop(slot);
+    phase.lap("build slot given back");
     // One piece of evidence once (a file changed under the suite and again under a detector).
     let mut seen = Vec::new();
     evidence.retain(|e| {
@@ -204,4 +218,40 @@ pub fn score_attempt(
         tests_log: test_log,
         detector_logs,
     })
+}
+
+/// Debug-level timings of the score stage's steps (`REFBENCH_LOG=refbench::score=debug`):
+/// where an attempt's time goes besides its commands.
+struct PhaseClock {
+    last: std::cell::Cell<Instant>,
+}
+
+impl PhaseClock {
+    fn new() -> PhaseClock {
+        PhaseClock {
+            last: std::cell::Cell::new(Instant::now()),
+        }
+    }
+
+    /// Logs the step that started at `since` and ended now.
+    fn done(&self, step: &str, since: Instant) {
+        tracing::debug!(ms = since.elapsed().as_millis() as u64, "{step}");
+        self.last.set(Instant::now());
+    }
+
+    /// Logs the step since the last one.
+    fn lap(&self, step: &str) {
+        self.done(step, self.last.get());
+    }
+
+    /// Logs the step since the last one apart from `commands_ms` its commands took.
+    fn lap_besides(&self, step: &str, commands_ms: u64) {
+        let ms = self.last.get().elapsed().as_millis() as u64;
+        tracing::debug!(
+            besides_commands_ms = ms.saturating_sub(commands_ms),
+            commands_ms,
+            "{step}"
+        );
+        self.last.set(Instant::now());
+    }
 }

@@ -24,23 +24,7 @@ fn task(language: Language, task_dir: &Path, protected: &[&str]) -> Task {
 
 /// A bug whose folder (its detector/) is `dir`.
 fn bug_in(dir: &Path) -> crate::catalog::SeededBug {
-    crate::catalog::SeededBug {
-        id: crate::catalog::BugId("fx/race".into()),
-        fixture: "fx".into(),
-        kind: crate::catalog::BugKind::LostUpdate,
-        file: "a".into(),
-        description: "d".into(),
-        detector: crate::catalog::DetectorSpec {
-            command: vec!["true".into()],
-            timeout: 1,
-        },
-        origin: crate::catalog::BugOrigin::Hand,
-        seed: None,
-        inject_patch: String::new(),
-        gold_inject: Default::default(),
-        dir: dir.to_path_buf(),
-        file_path: dir.join("bug.toml"),
-    }
+    crate::lang::testing::bug(&["true"], dir.to_path_buf())
 }
 
 /// The edited copy of `base`, with `edit` applied to it.

@@ -67,7 +67,7 @@ impl AttemptCommands<'_> {
         argv: &[String],
         timeout: Duration,
     ) -> Result<CommandOutput, SandboxError> {
-        self.run_with(scratch, argv, timeout, true, &[])
+        self.run_with(scratch, argv, timeout, true, &[], self.slot.writable())
     }
 
     /// [`AttemptCommands::run`] with `extra` environment entries.
@@ -78,18 +78,40 @@ impl AttemptCommands<'_> {
         timeout: Duration,
         extra: &[(String, String)],
     ) -> Result<CommandOutput, SandboxError> {
-        self.run_with(scratch, argv, timeout, true, extra)
+        self.run_with(scratch, argv, timeout, true, extra, self.slot.writable())
     }
 
-    /// [`AttemptCommands::run`] with stdout and stderr kept apart: for a runner read from its
-    /// own stdout alone.
-    pub(super) fn run_apart(
+    /// Runs an executable the build made (a test binary): stdout and stderr kept apart, for a
+    /// runner read from its own stdout alone, and of the build cache only its `tmp/` writable
+    /// ([`BuildSlot::run_writable`]).
+    pub(super) fn run_built(
         &self,
         scratch: &Path,
         argv: &[String],
         timeout: Duration,
     ) -> Result<CommandOutput, SandboxError> {
-        self.run_with(scratch, argv, timeout, false, &[])
+        self.run_with(scratch, argv, timeout, false, &[], self.slot.run_writable())
+    }
+
+    /// Before the executables a build made run ([`AttemptCommands::run_built`]): the moment
+    /// their writes to the build cache are looked for after, when they have to be. Under the
+    /// full sandbox they cannot write there (Landlock gives them only its `tmp/`): `None`.
+    pub(super) fn run_mark(&self, scratch: &Path) -> Option<std::time::SystemTime> {
+        (self.slot.target_dir.is_some()
+            && self.toolchain.sandbox != crate::sandbox::SandboxMode::Full)
+            .then(|| crate::toolchain::clock_mark(scratch))
+    }
+
+    /// After the executables ran: taints the slot if anything in its build cache changed
+    /// since the [`AttemptCommands::run_mark`] (when there is one to check).
+    pub(super) fn check_run_left_cache_alone(
+        &self,
+        since: Option<std::time::SystemTime>,
+        log: &mut String,
+    ) {
+        if let Some(since) = since {
+            self.slot.check_untouched_since(since, log);
+        }
     }
 
     fn run_with(
@@ -99,6 +121,7 @@ impl AttemptCommands<'_> {
         timeout: Duration,
         merge_output: bool,
         extra: &[(String, String)],
+        writable: Vec<std::path::PathBuf>,
     ) -> Result<CommandOutput, SandboxError> {
         let mut env = self.toolchain.env(self.task, self.slot);
         env.extend_from_slice(extra);
@@ -106,6 +129,7 @@ impl AttemptCommands<'_> {
             output_cap: OUTPUT_CAP,
             merge_output,
             env,
+            writable,
             read_only: self.read_only.to_vec(),
             ..self.toolchain.attempt_command(
                 self.task,
@@ -248,7 +272,7 @@ fn run_compiled(
     }
     // The canaries go into the slot's copy for the build only (see `binaries`).
     let names = CanaryNames::random();
-    let injected = inject_canaries(repo, &graded_targets(task), &names, plan)
+    let injected = inject_canaries(repo, &graded_targets(task), &names, plan.canary_module)
         .map_err(|e| runner_error(task, format!("adding the harness canaries: {e}")))?;
     let (built, mut build) =
         commands.build(&scratch.join("tests-build"), &plan.build, limit, &mut log)?;
@@ -285,7 +309,7 @@ fn run_compiled(
     injected
         .restore()
         .map_err(|e| runner_error(task, format!("removing the harness canaries: {e}")))?;
-    let since = crate::toolchain::clock_mark(scratch);
+    let since = commands.run_mark(scratch);
     if !build.finished {
         if let Some(problem) = (plan.runner_problem)(&said) {
             return Err(runner_error(task, problem));
@@ -316,7 +340,7 @@ fn run_compiled(
         started + limit,
         &mut log,
     )?;
-    slot.check_untouched_since(since, &mut log);
+    commands.check_run_left_cache_alone(since, &mut log);
     suite.build_failed = run.ran == 0 && !build.success;
     suite.statuses = run.statuses;
     suite.evidence = run.evidence;

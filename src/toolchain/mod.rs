@@ -152,6 +152,13 @@ impl BuildSlot {
         self.target_dir.iter().cloned().collect()
     }
 
+    /// Directories what a build made (test executables) may write besides the tree when run:
+    /// the target dir's `tmp/` (tests' `CARGO_TARGET_TMPDIR`) only, so that under the full
+    /// sandbox a run cannot change the build cache at all.
+    pub fn run_writable(&self) -> Vec<PathBuf> {
+        self.target_dir.iter().map(|t| t.join("tmp")).collect()
+    }
+
     /// When the attempt took the slot (before its tree was copied in for Rust): the disk
     /// quota counts everything written since.
     pub fn taken_at(&self) -> std::time::SystemTime {
@@ -273,15 +280,30 @@ pub(crate) fn uplifted_dep_info(rel: &Path) -> bool {
 }
 
 /// Now, by the clock the kernel stamps inode changes with (a coarse one, up to a tick behind
-/// the fine clock): the change time of a file written in `scratch` now. Falls back to the fine
-/// clock.
+/// the fine clock): the change time of a file written in `scratch` now, returned once that
+/// clock has moved on, so that everything written before the call has a change time at or
+/// before the mark and everything written after it one strictly after (a write in the same
+/// tick would otherwise look older than the mark). Costs up to one clock tick (a few ms).
+/// Falls back to the fine clock.
 pub(crate) fn clock_mark(scratch: &Path) -> std::time::SystemTime {
     let mark = scratch.join(".clock-mark");
-    std::fs::create_dir_all(scratch)
-        .and_then(|()| std::fs::write(&mark, b""))
-        .and_then(|()| mark.symlink_metadata())
-        .map(|m| changed_at(&m))
-        .unwrap_or_else(|_| std::time::SystemTime::now())
+    let stamp = || {
+        std::fs::write(&mark, b"")
+            .and_then(|()| mark.symlink_metadata())
+            .map(|m| changed_at(&m))
+    };
+    let Ok(first) = std::fs::create_dir_all(scratch).and_then(|()| stamp()) else {
+        return std::time::SystemTime::now();
+    };
+    let deadline = std::time::Instant::now() + Duration::from_millis(50);
+    while std::time::Instant::now() < deadline {
+        match stamp() {
+            Ok(now) if now > first => break,
+            Ok(_) => std::thread::sleep(Duration::from_micros(500)),
+            Err(_) => break,
+        }
+    }
+    first
 }
 
 /// When an inode last changed (its ctime).
@@ -366,7 +388,9 @@ pub(crate) fn runs_own_code_at_build(tree: &Path) -> Option<String> {
 }
 
 /// Replaces `tree` with a copy of `repo` (its `.git` left out: cargo does not read it), every
-/// file written now. The folder is made anew, private, and never through a link that someone
+/// file written now. (Copied, not moved in: cargo tells a changed source by its mtime, and a
+/// tree made before the previous attempt's build, by another worker, would look older than
+/// that build and be taken as unchanged.) The folder is made anew, private, and never through a link that someone
 /// else left at its (predictable) name.
 pub(crate) fn refresh_slot_tree(repo: &Path, tree: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;

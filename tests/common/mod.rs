@@ -309,10 +309,11 @@ const RS_COUNTER: &str = "use std::sync::atomic::{AtomicU64, Ordering};\n\n#[der
 const RS_COUNTER_BUGGY: &str = "use std::sync::atomic::{AtomicU64, Ordering};\n\n#[derive(Default)]\npub struct Counter {\n    value: AtomicU64,\n}\n\nimpl Counter {\n    pub fn incr(&self) {\n        let v = self.value.load(Ordering::SeqCst);\n        self.value.store(v + 1, Ordering::SeqCst);\n    }\n\n    pub fn get(&self) -> u64 {\n        self.value.load(Ordering::SeqCst)\n    }\n}\n";
 const RS_TEST_SUB: &str =
     "#[test]\nfn sub_works() {\n    assert_eq!(rmini::ops::sub(5, 3), 2);\n}\n";
-/// A stand-in detector (as the Python mini's): it reads the source for the atomic increment.
+/// A stand-in detector (as the Python mini's): it reads the source for the atomic increment
+/// (and calls into the crate, so that its executable links it as a real detector's does).
 /// Real Rust fixtures explore interleavings with shuttle; this one has to be fast and needs no
 /// dependency.
-const RS_DETECTOR: &str = "#[test]\nfn incr_is_one_atomic_step() {\n    let src = include_str!(\"../src/counter.rs\");\n    assert!(src.contains(\"fetch_add\"), \"race: Counter::incr loads then stores\");\n}\n";
+const RS_DETECTOR: &str = "#[test]\nfn incr_is_one_atomic_step() {\n    // It links the crate, as a real detector does.\n    assert_eq!(rmini::ops::add(1, 1), 2);\n    let src = include_str!(\"../src/counter.rs\");\n    assert!(src.contains(\"fetch_add\"), \"race: Counter::incr loads then stores\");\n}\n";
 
 pub const RS_TASK_TOML: &str = r#"id = "add-sub"
 fixture = "rmini"

@@ -12,8 +12,8 @@ mod templates;
 use std::path::Path;
 
 use super::{
-    file_test_id, harness_dir, BuildStep, EnvInputs, ExtractionQueries, Language, LanguageSupport,
-    OneCommand, ResultsChannel, SeedQueries, SuitePlan, Templates, TestIdError,
+    file_test_id, harness_dir, EnvInputs, ExtractionQueries, Language, LanguageSupport, OneCommand,
+    ResultsChannel, SeedQueries, SuitePlan, Templates, TestIdError,
 };
 
 /// Python support.
@@ -134,7 +134,7 @@ impl LanguageSupport for Python {
         })
     }
 
-    fn detector_build(&self, _argv: &[String]) -> Option<BuildStep> {
+    fn compiled_detector(&self, _argv: &[String]) -> Option<super::CompiledDetector> {
         None
     }
 

@@ -171,11 +171,74 @@ pub fn canary_module(module: &str, pass: &str, fail: &str) -> String {
     )
 }
 
+/// The arguments a test executable is run with: `args` as the command gave them, and, when
+/// they filter tests by name, the canaries (`module` with its tests `pass` and `fail`) as more
+/// filters, so that the canaries run too (libtest runs every test any filter matches; with
+/// `--exact` a filter is a whole name).
+pub fn run_args_with_filter(args: &[String], module: &str, pass: &str, fail: &str) -> Vec<String> {
+    const TAKES_VALUE: &[&str] = &[
+        "--test-threads",
+        "--logfile",
+        "--skip",
+        "--color",
+        "--format",
+        "--shuffle-seed",
+        "-Z",
+    ];
+    let mut filtered = false;
+    let mut words = args.iter();
+    while let Some(word) = words.next() {
+        if TAKES_VALUE.contains(&word.as_str()) {
+            words.next();
+        } else if !word.starts_with('-') {
+            filtered = true;
+        }
+    }
+    let mut out = args.to_vec();
+    if filtered {
+        if args.iter().any(|a| a == "--exact") {
+            out.push(format!("{module}::{pass}"));
+            out.push(format!("{module}::{fail}"));
+        } else {
+            out.push(module.to_string());
+        }
+    }
+    out
+}
+
+/// [`canary_module`] whose must-fail test is a lost update shuttle must find: two shuttle
+/// threads each load a shuttle atomic and store it plus one, and the test asserts both
+/// increments landed. Shuttle switches threads at every atomic access, so its random scheduler
+/// hits the lost update within a few schedules; a test binary whose shuttle does not explore
+/// (or whose output or exit was forged) reports it passed or not at all.
+pub fn shuttle_canary_module(module: &str, pass: &str, fail: &str) -> String {
+    format!(
+        "\n#[cfg(test)]\n#[allow(warnings)]\nmod {module} {{\n    #[test]\n    fn {pass}() {{}}\n\n    #[test]\n    fn {fail}() {{\n        use shuttle::sync::atomic::{{AtomicUsize, Ordering::SeqCst}};\n        shuttle::check_random(\n            || {{\n                let n = std::sync::Arc::new(AtomicUsize::new(0));\n                let workers: Vec<_> = (0..2)\n                    .map(|_| {{\n                        let n = std::sync::Arc::clone(&n);\n                        shuttle::thread::spawn(move || {{\n                            let seen = n.load(SeqCst);\n                            n.store(seen + 1, SeqCst);\n                        }})\n                    }})\n                    .collect();\n                for w in workers {{\n                    w.join().unwrap();\n                }}\n                assert_eq!(n.load(SeqCst), 2, \"{fail}\");\n            }},\n            1000,\n        );\n    }}\n}}\n"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const HONEST: &str = "\nrunning 3 tests\ntest a::ok_one ... ok\ntest m::t_fail ... FAILED\ntest slow ... ignored, needs network\n\nfailures:\n\n---- m::t_fail stdout ----\n\nfailures:\n    m::t_fail\n\ntest result: FAILED. 1 passed; 1 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.00s\n\n";
+
+    #[test]
+    fn the_canaries_join_a_name_filter_and_only_then() {
+        let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            run_args_with_filter(&words(&["--test-threads", "1"]), "m", "p", "f"),
+            words(&["--test-threads", "1"])
+        );
+        assert_eq!(
+            run_args_with_filter(&words(&["two_logins"]), "m", "p", "f"),
+            words(&["two_logins", "m"])
+        );
+        assert_eq!(
+            run_args_with_filter(&words(&["--exact", "a::b"]), "m", "p", "f"),
+            words(&["--exact", "a::b", "m::p", "m::f"])
+        );
+    }
 
     #[test]
     fn an_honest_binary_reads_without_contradiction() {

@@ -12,8 +12,8 @@ mod templates;
 use std::path::Path;
 
 use super::{
-    file_test_id, BuildStep, CompiledSuite, EnvInputs, ExtractionQueries, Language,
-    LanguageSupport, SeedQueries, SuitePlan, Templates, TestIdError,
+    file_test_id, BuildStep, CompiledDetector, CompiledSuite, EnvInputs, ExtractionQueries,
+    Language, LanguageSupport, SeedQueries, SuitePlan, Templates, TestIdError,
 };
 
 /// Rust support.
@@ -24,6 +24,27 @@ const JSON_MESSAGES: &str = "--message-format=json-render-diagnostics";
 
 fn argv(words: &[&str]) -> Vec<String> {
     words.iter().map(|w| w.to_string()).collect()
+}
+
+/// The cargo features a command turns on (`--features a,b`, `--features=a`, `-F a`).
+pub fn cargo_features(argv: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut args = argv.iter();
+    while let Some(arg) = args.next() {
+        let list = if arg == "--features" || arg == "-F" {
+            args.next().cloned()
+        } else {
+            arg.strip_prefix("--features=").map(str::to_string)
+        };
+        if let Some(list) = list {
+            out.extend(
+                list.split([',', ' '])
+                    .filter(|f| !f.is_empty())
+                    .map(str::to_string),
+            );
+        }
+    }
+    out
 }
 
 /// Why cargo could not do a build, told from the output of one that did not finish.
@@ -147,18 +168,52 @@ impl LanguageSupport for Rust {
         })
     }
 
-    /// A `cargo test` detector builds first: its build flags go before a `--` that passes
-    /// the rest to the test binaries.
-    fn detector_build(&self, argv: &[String]) -> Option<BuildStep> {
+    /// A `cargo test --test NAME` detector builds first (its build flags go before a `--`
+    /// that passes the rest to the test binaries), then each test executable runs directly.
+    /// With the `shuttle` feature on, the canaries' must-fail test is a race shuttle must find
+    /// ([`libtest::shuttle_canary_module`]). A `cargo test` that names no `--test` target runs
+    /// as it is.
+    fn compiled_detector(&self, argv: &[String]) -> Option<CompiledDetector> {
         if argv.len() < 2 || argv[0] != "cargo" || argv[1] != "test" {
             return None;
         }
         let at = argv.iter().position(|a| a == "--").unwrap_or(argv.len());
-        let mut build = argv[..at].to_vec();
+        let (flags, args) = (&argv[..at], argv.get(at + 1..).unwrap_or_default());
+        let mut targets = Vec::new();
+        let mut words = flags.iter();
+        while let Some(word) = words.next() {
+            let name = if word == "--test" {
+                words.next().cloned()
+            } else {
+                word.strip_prefix("--test=").map(str::to_string)
+            };
+            if let Some(name) = name {
+                targets.push(vec![
+                    format!("tests/{name}.rs"),
+                    format!("tests/{name}/main.rs"),
+                ]);
+            }
+        }
+        if targets.is_empty() {
+            return None;
+        }
+        let mut build = flags.to_vec();
         build.extend(["--no-run".into(), JSON_MESSAGES.into()]);
-        Some(BuildStep {
-            argv: build,
-            parse: cargo::parse_cargo_test_build,
+        let shuttle = cargo_features(flags).iter().any(|f| f == "shuttle");
+        Some(CompiledDetector {
+            build: BuildStep {
+                argv: build,
+                parse: cargo::parse_cargo_test_build,
+            },
+            run_args: libtest::run_args_with_filter,
+            args: args.to_vec(),
+            targets,
+            parse_binary: libtest::parse_binary,
+            canary_module: if shuttle {
+                libtest::shuttle_canary_module
+            } else {
+                libtest::canary_module
+            },
         })
     }
 
@@ -189,21 +244,41 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_cargo_test_detector_builds_before_it_runs() {
-        let words = argv(&["cargo", "test", "--features", "shuttle", "--", "--exact"]);
-        let build = Rust.detector_build(&words).unwrap();
+    fn a_cargo_test_detector_builds_its_targets_then_runs_them() {
+        let words = argv(&[
+            "cargo",
+            "test",
+            "--features",
+            "shuttle",
+            "--test",
+            "race_a",
+            "--",
+            "--exact",
+        ]);
+        let plan = Rust.compiled_detector(&words).unwrap();
+        // The build flags (all before `--`), then the build-only ones.
+        let mut build = words[..6].to_vec();
+        build.extend(argv(&["--no-run", JSON_MESSAGES]));
+        assert_eq!(plan.build.argv, build);
         assert_eq!(
-            build.argv,
-            argv(&[
-                "cargo",
-                "test",
-                "--features",
-                "shuttle",
-                "--no-run",
-                JSON_MESSAGES
-            ])
+            plan.targets,
+            vec![argv(&["tests/race_a.rs", "tests/race_a/main.rs"])]
         );
-        assert!(Rust.detector_build(&argv(&["sh", "-c", "true"])).is_none());
+        assert_eq!(plan.args, argv(&["--exact"]));
+        // With shuttle on, the must-fail canary is a race shuttle has to find.
+        assert!((plan.canary_module)("m", "p", "f").contains("shuttle::check_random"));
+        let plain = Rust
+            .compiled_detector(&argv(&["cargo", "test", "--test=race_b"]))
+            .unwrap();
+        assert_eq!(plain.targets[0][0], "tests/race_b.rs");
+        assert!(!(plain.canary_module)("m", "p", "f").contains("shuttle"));
+        // A command that names no test target, or is not cargo test, runs as it is.
+        assert!(Rust
+            .compiled_detector(&argv(&["cargo", "test", "--features", "shuttle"]))
+            .is_none());
+        assert!(Rust
+            .compiled_detector(&argv(&["sh", "-c", "true"]))
+            .is_none());
     }
 
     #[test]

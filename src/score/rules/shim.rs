@@ -57,23 +57,7 @@ fn is_shim(rel: &str) -> bool {
 
 /// The cargo features a detector command turns on (`--features a,b`, `--features=a`, `-F a`).
 pub fn detector_features(argv: &[String]) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut args = argv.iter();
-    while let Some(arg) = args.next() {
-        let list = if arg == "--features" || arg == "-F" {
-            args.next().cloned()
-        } else {
-            arg.strip_prefix("--features=").map(str::to_string)
-        };
-        if let Some(list) = list {
-            out.extend(
-                list.split([',', ' '])
-                    .filter(|f| !f.is_empty())
-                    .map(str::to_string),
-            );
-        }
-    }
-    out
+    crate::lang::rust::cargo_features(argv)
 }
 
 /// Checks the tree: see the module doc. `features` are the detectors' cargo features.
