@@ -263,24 +263,26 @@ fn run_action(
     }
 }
 
-/// Copies the project's fixtures, bugs and harness into a fresh root.
-fn copy_project() -> tempfile::TempDir {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            let name = entry.file_name();
-            if name == "__pycache__" || name == ".pytest_cache" || name == "target" {
-                continue;
-            }
-            let (src, dst) = (entry.path(), to.join(&name));
-            if entry.file_type().unwrap().is_dir() {
-                copy(&src, &dst);
-            } else {
-                std::fs::copy(&src, &dst).unwrap();
-            }
+/// Copies the folder `from` to `to`, caches left out.
+fn copy(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if name == "__pycache__" || name == ".pytest_cache" || name == "target" {
+            continue;
+        }
+        let (src, dst) = (entry.path(), to.join(&name));
+        if entry.file_type().unwrap().is_dir() {
+            copy(&src, &dst);
+        } else {
+            std::fs::copy(&src, &dst).unwrap();
         }
     }
+}
+
+/// Copies the project's fixtures, bugs and harness into a fresh root.
+fn copy_project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for sub in ["repos-fixtures", "seeded-bugs", "harness"] {
         copy(&common::project_root().join(sub), &dir.path().join(sub));
@@ -605,4 +607,71 @@ fn no_expressions_inside_workflow_scripts() {
             }
         }
     }
+}
+
+/// The action's self-test workflow (.github/workflows/action-selftest.yml), run here as far as
+/// a machine without GitHub can: the inputs its `uses: ./` step gives go to the action (with
+/// the workflow's own config file, in a copy of the project), then its check step's own
+/// script runs with the action's outputs and must pass. Checking out and installing
+/// python3-venv are left to the runner.
+#[test]
+fn the_self_test_workflow_passes_its_own_checks() {
+    let path = common::project_root().join(".github/workflows/action-selftest.yml");
+    let workflow: Value = serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let steps = workflow["jobs"]["selftest"]["steps"]
+        .as_sequence()
+        .expect("the selftest job's steps");
+    let uses_action = steps
+        .iter()
+        .find(|s| s["uses"].as_str() == Some("./"))
+        .expect("a step that uses ./");
+    let id = uses_action["id"].as_str().expect("the action step's id");
+    let inputs: Vec<(String, String)> = uses_action["with"]
+        .as_mapping()
+        .expect("the action step's inputs")
+        .iter()
+        .map(|(k, v)| (str_of(k), str_of(v)))
+        .collect();
+    let workspace = copy_project();
+    let root = workspace.path();
+    for sub in [".github", "examples"] {
+        copy(&common::project_root().join(sub), &root.join(sub));
+    }
+    let given: Vec<(&str, &str)> = inputs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let run = run_action(&given, root, &[], None);
+    assert!(!run.failed(), "the action failed:\n{}", run.log());
+
+    let check = steps
+        .iter()
+        .find(|s| s["run"].is_string() && s["env"].is_mapping())
+        .expect("the workflow's check step");
+    let prefix = format!("${{{{ steps.{id}.outputs.");
+    let mut cmd = Command::new("bash");
+    cmd.args(["--noprofile", "--norc", "-eo", "pipefail", "-c"])
+        .arg(check["run"].as_str().unwrap())
+        .current_dir(root);
+    for (k, v) in check["env"].as_mapping().unwrap() {
+        let v = str_of(v);
+        let name = v
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix(" }}"))
+            .unwrap_or_else(|| {
+                panic!(
+                    "the check step's {} is not an output of {id}: {v}",
+                    str_of(k)
+                )
+            });
+        cmd.env(str_of(k), run.output(name));
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "the workflow's check step failed:\n{}{}\n{}",
+        common::text(&out.stdout),
+        common::text(&out.stderr),
+        run.log()
+    );
 }
