@@ -312,17 +312,21 @@ pub fn copy_tree(from: &Path, to: &Path) -> Result<(), MaterializeError> {
 }
 
 /// [`copy_tree`] of the entries whose path relative to `from` passes `keep` (a folder left
-/// out is left out whole).
+/// out is left out whole). Folders and links are made in one walk; the files are then copied
+/// in parallel (a copy is a handful of system calls, so a tree of a few hundred files copies
+/// about as many times faster as there are cores).
 pub fn copy_tree_filtered(
     from: &Path,
     to: &Path,
     keep: &dyn Fn(&Path) -> bool,
 ) -> Result<(), MaterializeError> {
+    use rayon::prelude::*;
     fn walk(
         root: &Path,
         from: &Path,
         to: &Path,
         keep: &dyn Fn(&Path) -> bool,
+        files: &mut Vec<(PathBuf, PathBuf)>,
     ) -> Result<(), MaterializeError> {
         std::fs::create_dir_all(to).map_err(io("creating", to))?;
         let entries = std::fs::read_dir(from).map_err(io("reading", from))?;
@@ -335,17 +339,23 @@ pub fn copy_tree_filtered(
             let dst = to.join(entry.file_name());
             let kind = entry.file_type().map_err(io("inspecting", &src))?;
             if kind.is_dir() {
-                walk(root, &src, &dst, keep)?;
+                walk(root, &src, &dst, keep, files)?;
             } else if kind.is_symlink() {
                 let target = std::fs::read_link(&src).map_err(io("reading link", &src))?;
                 std::os::unix::fs::symlink(&target, &dst).map_err(io("linking", &dst))?;
             } else {
-                std::fs::copy(&src, &dst).map_err(io("copying", &src))?;
+                files.push((src, dst));
             }
         }
         Ok(())
     }
-    walk(from, from, to, keep)
+    let mut files = Vec::new();
+    walk(from, from, to, keep, &mut files)?;
+    files.par_iter().try_for_each(|(src, dst)| {
+        std::fs::copy(src, dst)
+            .map(|_| ())
+            .map_err(io("copying", src))
+    })
 }
 
 /// The files under `overlay` (none if it does not exist), relative to it, sorted.
