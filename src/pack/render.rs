@@ -22,9 +22,9 @@
 
 use std::path::Path;
 
+use super::outline::{nested_order, outline_in, Form};
 use super::rank::{Ranked, Ranking};
 use super::tokens::TokenCache;
-use crate::catalog::Language as Lang;
 use crate::codegraph::walk::SourceFile;
 
 /// How much of a file a pack shows.
@@ -156,47 +156,7 @@ pub fn outline(file: &SourceFile) -> Option<String> {
 /// The outline of a parsed file that also keeps the whole bodies of the definitions
 /// `bodies` (indexes into its `facts.defs`).
 pub fn outline_keeping(file: &SourceFile, bodies: &[usize]) -> Option<String> {
-    let facts = file.facts.as_ref()?;
-    let text = file.text.as_ref()?;
-    let lines: Vec<&str> = text.lines().collect();
-    let mut keep = vec![false; lines.len() + 1];
-    for d in &facts.defs {
-        let end = d.sig_end.max(d.line).min(d.line + 5) as usize;
-        let first = (d.line as usize).min(lines.len() + 1);
-        keep[first..=end.min(lines.len()).max(first - 1)]
-            .iter_mut()
-            .for_each(|k| *k = true);
-        if file.lang == Some(Lang::Rust)
-            && d.end_line > end as u32
-            && (d.end_line as usize) <= lines.len()
-        {
-            // The closing brace of a block keeps the outline readable.
-            let closing = lines[d.end_line as usize - 1].trim();
-            if closing == "}" || closing == "};" {
-                keep[d.end_line as usize] = true;
-            }
-        }
-    }
-    for d in bodies.iter().filter_map(|&i| facts.defs.get(i)) {
-        let first = (d.line as usize).clamp(1, lines.len().max(1));
-        let last = (d.end_line as usize).min(lines.len());
-        if first <= last {
-            keep[first..=last].iter_mut().for_each(|k| *k = true);
-        }
-    }
-    let mut out = String::new();
-    let mut elided = false;
-    for (i, line) in lines.iter().enumerate() {
-        if keep[i + 1] {
-            out.push_str(line);
-            out.push('\n');
-            elided = false;
-        } else if !elided {
-            out.push_str("⋮\n");
-            elided = true;
-        }
-    }
-    Some(out)
+    outline_in(file, bodies, Form::Signatures)
 }
 
 pub(crate) fn full_text(root: &Path, file: &SourceFile) -> Option<String> {
@@ -216,6 +176,10 @@ const RESERVE_SHARE: usize = 25;
 const FILE_SHARE: usize = 50;
 /// Share of the budget full files and outlines may take together (names get the rest).
 const OUTLINE_SHARE: usize = 94;
+/// An outline in a cheaper form than signatures (headlines, or top-level definitions and the
+/// most relevant nested ones) takes at most this part of the budget: the cheap forms are
+/// there to show many files, so none may take the room of many others.
+const CHEAP_PARTS: usize = 16;
 /// A definition's body is kept in an outline when its relevance is at least this share of the
 /// best definition's among the files outlined.
 const BODY_BAR: f64 = 0.3;
@@ -400,6 +364,7 @@ fn place(
     let full_cap = budget * FULL_SHARE / 100;
     let outline_cap = budget * OUTLINE_SHARE / 100;
     let file_cap = budget * FILE_SHARE / 100;
+    let cheap_cap = budget / CHEAP_PARTS;
     let mut used = header_tokens;
     let mut reserved = 0;
     let mut sections = Vec::new();
@@ -415,7 +380,7 @@ fn place(
             break;
         }
         let room = reserve_cap.saturating_sub(reserved).min(file_cap);
-        match fitting_outline(&files[r.file], &[], room, tokens) {
+        match fitting_outline(&files[r.file], &[], room, 0, tokens) {
             Some((s, t)) => {
                 reserved += t;
                 outline_misses = 0;
@@ -455,7 +420,7 @@ fn place(
         misses += 1;
         if outlines[rank].is_none() && used + reserved < outline_cap {
             let room = outline_cap.saturating_sub(used + reserved).min(file_cap);
-            if let Some((s, t)) = fitting_outline(file, &[], room, tokens) {
+            if let Some((s, t)) = fitting_outline(file, &[], room, 0, tokens) {
                 reserved += t;
                 outlines[rank] = Some(Section::new(r.file, rank, Mode::Outline, s, t));
             }
@@ -476,7 +441,7 @@ fn place(
             .saturating_sub(used + reserved)
             .min(file_cap)
             .max(plain.tokens);
-        let section = match fitting_outline(&files[r.file], &bodies[r.file], room, tokens) {
+        let section = match fitting_outline(&files[r.file], &bodies[r.file], room, 0, tokens) {
             Some((text, t)) if t <= room => Section {
                 text,
                 tokens: t,
@@ -496,7 +461,7 @@ fn place(
         let file = &files[r.file];
         if misses < MAX_MISSES {
             let room = outline_cap.saturating_sub(used).min(file_cap);
-            if let Some((s, t)) = fitting_outline(file, &[], room, tokens) {
+            if let Some((s, t)) = fitting_outline(file, &[], room, cheap_cap, tokens) {
                 used += t;
                 misses = 0;
                 outlines[rank] = Some(Section::new(r.file, rank, Mode::Outline, s, t));
@@ -512,13 +477,15 @@ fn place(
     (sections, names)
 }
 
-/// The fullest outline section of `file` within `room` tokens: with all of `bodies`, then
-/// dropping the least relevant one at a time, down to headers only; `None` if even that does
-/// not fit (or the file has no outline).
+/// The fullest outline section of `file` within `room` tokens: signatures with all of
+/// `bodies`, then dropping the least relevant one at a time, down to signatures only; then
+/// headlines; then the top-level definitions with as many nested ones as fit (those of
+/// `bodies` first); `None` if even the top-level ones do not fit (or the file has no outline).
 fn fitting_outline(
     file: &SourceFile,
     bodies: &[usize],
     room: usize,
+    cheap_cap: usize,
     tokens: &mut TokenCache,
 ) -> Option<(String, usize)> {
     let mut keep = bodies.len();
@@ -540,7 +507,37 @@ fn fitting_outline(
             keep -= 1;
             continue;
         }
+        break;
+    }
+    if cheap_cap == 0 {
         return None;
+    }
+    let room = room.min(cheap_cap);
+    let fits = |o: String, tokens: &mut TokenCache| {
+        if o.len() > room.saturating_mul(8) {
+            return Err(o.len());
+        }
+        let s = code_section(&file.path, " (outline)", &o);
+        let t = tokens.count(&s);
+        if t <= room {
+            Ok((s, t))
+        } else {
+            Err(t)
+        }
+    };
+    let over = match fits(outline_in(file, &[], Form::Headlines)?, tokens) {
+        Ok(hit) => return Some(hit),
+        Err(t) => t,
+    };
+    let nested = nested_order(file, bodies);
+    // Fewer nested definitions until it fits, guessing the count from the overshoot first.
+    let mut n = nested.len() * room / over.max(1);
+    loop {
+        match fits(outline_in(file, &[], Form::Partial { nested: &nested, n })?, tokens) {
+            Ok(hit) => return Some(hit),
+            Err(_) if n == 0 => return None,
+            Err(t) => n = (n * room / t.max(1)).min(n - 1),
+        }
     }
 }
 
@@ -560,6 +557,7 @@ pub(crate) fn assemble(sections: &[Section]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::Language as Lang;
     use crate::codegraph::parse::extract;
 
     #[test]

@@ -1,0 +1,165 @@
+//! Outlines of a parsed file, in three forms from fullest to cheapest: a file's text and
+//! facts, the definitions whose bodies to keep and a [`Form`] in; the outline's lines out,
+//! `⋮` marking every run of elided lines. Whole lines only.
+//!
+//! - [`Form::Signatures`]: every definition's header (its whole signature, up to six lines;
+//!   a Rust block's closing brace), plus the whole bodies asked for.
+//! - [`Form::Headlines`]: the first line of every definition only: what the file defines,
+//!   without parameter lists that span lines or closing braces.
+//! - [`Form::Partial`]: the first lines of the file's top-level definitions and of the first
+//!   `n` of its nested ones (methods, associated items) in the order given (most relevant
+//!   first).
+//!
+//! Why the cheaper forms: a large file's signatures alone can cost more than a small
+//! budget's share for one file (moka's `sync/cache.rs`: thousands of tokens of methods), and
+//! without them such a file, however relevant, would be a bare name. A headline per
+//! definition, or the top-level definitions and the most relevant methods, still show what the
+//! file holds and where the task's code is, for a fraction of the tokens, so that many more
+//! of a task's files are shown in the same budget (aider's repository map shows a file the
+//! same way: the lines of its most important definitions).
+
+use crate::catalog::Language as Lang;
+use crate::codegraph::walk::SourceFile;
+
+/// How much of each definition an outline shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form<'a> {
+    /// Whole signatures (and the bodies asked for).
+    Signatures,
+    /// The first line of every definition.
+    Headlines,
+    /// The first line of every top-level definition and of the first `n` of `nested`
+    /// (indexes into the file's definitions).
+    Partial {
+        /// Nested definitions, best first.
+        nested: &'a [usize],
+        /// How many of them to show.
+        n: usize,
+    },
+}
+
+/// The outline of `file` in `form`, keeping the whole bodies of the definitions `bodies`
+/// (indexes into its `facts.defs`; [`Form::Signatures`] only). `None` if the file was not
+/// parsed.
+pub fn outline_in(file: &SourceFile, bodies: &[usize], form: Form<'_>) -> Option<String> {
+    let facts = file.facts.as_ref()?;
+    let text = file.text.as_ref()?;
+    let lines: Vec<&str> = text.lines().collect();
+    let mut keep = vec![false; lines.len() + 1];
+    let mut shown = vec![true; facts.defs.len()];
+    if let Form::Partial { nested, n } = form {
+        for (d, def) in facts.defs.iter().enumerate() {
+            shown[d] = def.scope.is_empty();
+        }
+        for &d in nested.iter().take(n) {
+            if let Some(s) = shown.get_mut(d) {
+                *s = true;
+            }
+        }
+    }
+    for (d, def) in facts.defs.iter().enumerate() {
+        if !shown[d] {
+            continue;
+        }
+        let first = (def.line as usize).min(lines.len() + 1);
+        let end = match form {
+            Form::Signatures => def.sig_end.max(def.line).min(def.line + 5) as usize,
+            Form::Headlines | Form::Partial { .. } => def.line as usize,
+        };
+        keep[first..=end.min(lines.len()).max(first - 1)]
+            .iter_mut()
+            .for_each(|k| *k = true);
+        if form == Form::Signatures
+            && file.lang == Some(Lang::Rust)
+            && def.end_line > end as u32
+            && (def.end_line as usize) <= lines.len()
+        {
+            // The closing brace of a block keeps the outline readable.
+            let closing = lines[def.end_line as usize - 1].trim();
+            if closing == "}" || closing == "};" {
+                keep[def.end_line as usize] = true;
+            }
+        }
+    }
+    if form == Form::Signatures {
+        for d in bodies.iter().filter_map(|&i| facts.defs.get(i)) {
+            let first = (d.line as usize).clamp(1, lines.len().max(1));
+            let last = (d.end_line as usize).min(lines.len());
+            if first <= last {
+                keep[first..=last].iter_mut().for_each(|k| *k = true);
+            }
+        }
+    }
+    let mut out = String::new();
+    let mut elided = false;
+    for (i, line) in lines.iter().enumerate() {
+        if keep[i + 1] {
+            out.push_str(line);
+            out.push('\n');
+            elided = false;
+        } else if !elided {
+            out.push_str("⋮\n");
+            elided = true;
+        }
+    }
+    Some(out)
+}
+
+/// The nested definitions of `file` (those with an enclosing scope) in the order a partial
+/// outline adds them: those of `relevant` first (in its order), then the rest by line.
+pub fn nested_order(file: &SourceFile, relevant: &[usize]) -> Vec<usize> {
+    let Some(facts) = &file.facts else {
+        return Vec::new();
+    };
+    let nested = |d: usize| facts.defs.get(d).is_some_and(|x| !x.scope.is_empty());
+    let mut out: Vec<usize> = relevant.iter().copied().filter(|&d| nested(d)).collect();
+    let mut taken = vec![false; facts.defs.len()];
+    out.iter().for_each(|&d| taken[d] = true);
+    out.extend((0..facts.defs.len()).filter(|&d| nested(d) && !taken[d]));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codegraph::parse::extract;
+
+    fn py(src: &str) -> SourceFile {
+        SourceFile {
+            path: "a.py".into(),
+            lang: Some(Lang::Python),
+            bytes: src.len() as u64,
+            text: Some(src.into()),
+            facts: Some(extract(Lang::Python, src)),
+        }
+    }
+
+    const SRC: &str = "class A(B):\n    def f(self,\n          x):\n        return x\n\n    def g(self):\n        pass\n\ndef h():\n    pass\n";
+
+    #[test]
+    fn headlines_show_each_definition_s_first_line() {
+        let file = py(SRC);
+        assert_eq!(
+            outline_in(&file, &[], Form::Signatures).unwrap(),
+            "class A(B):\n    def f(self,\n          x):\n⋮\n    def g(self):\n⋮\ndef h():\n⋮\n"
+        );
+        assert_eq!(
+            outline_in(&file, &[], Form::Headlines).unwrap(),
+            "class A(B):\n    def f(self,\n⋮\n    def g(self):\n⋮\ndef h():\n⋮\n"
+        );
+    }
+
+    #[test]
+    fn partial_outlines_keep_top_level_definitions_and_the_first_nested_ones() {
+        let file = py(SRC);
+        let defs = &file.facts.as_ref().unwrap().defs;
+        let g = defs.iter().position(|d| d.name == "g").unwrap();
+        let f = defs.iter().position(|d| d.name == "f").unwrap();
+        let order = nested_order(&file, &[g]);
+        assert_eq!(order, vec![g, f], "the relevant method first, then by line");
+        let none = outline_in(&file, &[], Form::Partial { nested: &order, n: 0 }).unwrap();
+        assert_eq!(none, "class A(B):\n⋮\ndef h():\n⋮\n");
+        let one = outline_in(&file, &[], Form::Partial { nested: &order, n: 1 }).unwrap();
+        assert_eq!(one, "class A(B):\n⋮\n    def g(self):\n⋮\ndef h():\n⋮\n");
+    }
+}
