@@ -8,7 +8,8 @@
 //! missing and aider cannot be run to refresh it.
 //!
 //! The inputs hash ([`inputs_hash`]) covers everything an aider row depends on besides
-//! aider itself: the repository's files (every path and content outside `.git`), the task's
+//! aider itself: the repository's files (every path and content outside `.git` and aider's
+//! own `.aider*` caches, which its RepoMap writes into the repository), the task's
 //! text, the gold files, the seeded bugs' files and lines, the budget and the script's text.
 //! A different aider-chat install is not seen; say so when the file is shared.
 
@@ -52,7 +53,10 @@ pub fn inputs_hash(case: &Case, budget: usize, script: &[u8]) -> Result<String, 
     let mut files: Vec<(String, PathBuf)> = Vec::new();
     let walker = ignore::WalkBuilder::new(&case.repo)
         .standard_filters(false)
-        .filter_entry(|e| e.file_name() != ".git")
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            name != ".git" && !name.starts_with(".aider")
+        })
         .build();
     for entry in walker {
         let entry = entry.map_err(|e| fail(format!("cannot walk it: {e}")))?;
@@ -250,10 +254,13 @@ mod tests {
             err.to_string().contains("no aider row for fx/task at 8192"),
             "{err}"
         );
-        // A changed script, query or repository file makes the row stale; .git does not.
+        // A changed script, query or repository file makes the row stale; .git and aider's
+        // cache do not.
         let err = store.aider_row(&c, 4096, b"other", None).unwrap_err();
         assert!(err.to_string().contains("other inputs"), "{err}");
         std::fs::write(repo.join(".git/HEAD"), "other\n").unwrap();
+        std::fs::create_dir_all(repo.join(".aider.tags.cache.v4")).unwrap();
+        std::fs::write(repo.join(".aider.tags.cache.v4/cache.db"), "x").unwrap();
         assert!(store.aider_row(&c, 4096, b"script", None).is_ok());
         std::fs::write(repo.join("a.py"), "x = 2\n").unwrap();
         let err = store.aider_row(&c, 4096, b"script", None).unwrap_err();
