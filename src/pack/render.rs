@@ -379,8 +379,8 @@ fn place(
         if outline_misses >= MAX_MISSES || reserved >= reserve_cap {
             break;
         }
-        let room = reserve_cap.saturating_sub(reserved).min(file_cap);
-        match fitting_outline(&files[r.file], &[], room, 0, tokens) {
+        let room = reserve_cap.saturating_sub(reserved).min(cheap_cap);
+        match fitting_outline(&files[r.file], &[], room, cheap_cap, tokens) {
             Some((s, t)) => {
                 reserved += t;
                 outline_misses = 0;
@@ -432,11 +432,6 @@ fn place(
             continue;
         };
         reserved -= plain.tokens;
-        if bodies[r.file].is_empty() {
-            used += plain.tokens;
-            outlines[rank] = Some(plain);
-            continue;
-        }
         let room = outline_cap
             .saturating_sub(used + reserved)
             .min(file_cap)
