@@ -180,6 +180,9 @@ const OUTLINE_SHARE: usize = 94;
 /// most relevant nested ones) takes at most this part of the budget: the cheap forms are
 /// there to show many files, so none may take the room of many others.
 const CHEAP_PARTS: usize = 16;
+/// The outlines of the files ranked below those placed so far take at most this part of the
+/// budget each.
+const TAIL_PARTS: usize = 64;
 /// A definition's body is kept in an outline when its relevance is at least this share of the
 /// best definition's among the files outlined.
 const BODY_BAR: f64 = 0.3;
@@ -380,7 +383,7 @@ fn place(
             break;
         }
         let room = reserve_cap.saturating_sub(reserved).min(cheap_cap);
-        match fitting_outline(&files[r.file], &[], room, cheap_cap, tokens) {
+        match fitting_outline(&files[r.file], &[], room, cheap_cap, false, tokens) {
             Some((s, t)) => {
                 reserved += t;
                 outline_misses = 0;
@@ -420,10 +423,30 @@ fn place(
         misses += 1;
         if outlines[rank].is_none() && used + reserved < outline_cap {
             let room = outline_cap.saturating_sub(used + reserved).min(file_cap);
-            if let Some((s, t)) = fitting_outline(file, &[], room, 0, tokens) {
+            if let Some((s, t)) = fitting_outline(file, &[], room, 0, true, tokens) {
                 reserved += t;
                 outlines[rank] = Some(Section::new(r.file, rank, Mode::Outline, s, t));
             }
+        }
+    }
+    // Breadth before depth: headlines of the files ranked below, small ones each.
+    let tail_cap = budget / TAIL_PARTS;
+    let mut misses = 0;
+    for (rank, r) in ranked.iter().enumerate() {
+        if misses >= MAX_MISSES || used + reserved >= outline_cap {
+            break;
+        }
+        if full[rank] || outlines[rank].is_some() {
+            continue;
+        }
+        let room = outline_cap.saturating_sub(used + reserved).min(tail_cap);
+        match fitting_outline(&files[r.file], &[], room, tail_cap, false, tokens) {
+            Some((s, t)) => {
+                reserved += t;
+                misses = 0;
+                outlines[rank] = Some(Section::new(r.file, rank, Mode::Outline, s, t));
+            }
+            None => misses += usize::from(files[r.file].facts.is_some()),
         }
     }
     // The reserved outlines, with bodies where they fit.
@@ -436,7 +459,7 @@ fn place(
             .saturating_sub(used + reserved)
             .min(file_cap)
             .max(plain.tokens);
-        let section = match fitting_outline(&files[r.file], &bodies[r.file], room, 0, tokens) {
+        let section = match fitting_outline(&files[r.file], &bodies[r.file], room, 0, true, tokens) {
             Some((text, t)) if t <= room => Section {
                 text,
                 tokens: t,
@@ -455,8 +478,8 @@ fn place(
         }
         let file = &files[r.file];
         if misses < MAX_MISSES {
-            let room = outline_cap.saturating_sub(used).min(file_cap);
-            if let Some((s, t)) = fitting_outline(file, &[], room, cheap_cap, tokens) {
+            let room = outline_cap.saturating_sub(used).min(budget / TAIL_PARTS);
+            if let Some((s, t)) = fitting_outline(file, &[], room, budget / TAIL_PARTS, true, tokens) {
                 used += t;
                 misses = 0;
                 outlines[rank] = Some(Section::new(r.file, rank, Mode::Outline, s, t));
@@ -481,10 +504,11 @@ fn fitting_outline(
     bodies: &[usize],
     room: usize,
     cheap_cap: usize,
+    signatures: bool,
     tokens: &mut TokenCache,
 ) -> Option<(String, usize)> {
     let mut keep = bodies.len();
-    loop {
+    while signatures {
         let o = outline_keeping(file, &bodies[..keep])?;
         // Skip counting what cannot fit (a token is rarely more than 8 bytes).
         if o.len() <= room.saturating_mul(8) {
