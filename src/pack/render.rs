@@ -382,8 +382,11 @@ fn place(
         if outline_misses >= MAX_MISSES || reserved >= reserve_cap {
             break;
         }
-        let room = reserve_cap.saturating_sub(reserved).min(cheap_cap);
-        match fitting_outline(&files[r.file], &[], room, cheap_cap, false, tokens) {
+        let left = reserve_cap.saturating_sub(reserved);
+        let file = &files[r.file];
+        // A headline outline within `cheap_cap`, else the signatures if they fit the reserve.
+        let cheap = fitting_outline(file, &bodies[r.file], left, cheap_cap, false, tokens);
+        match cheap.or_else(|| fitting_outline(file, &[], left.min(file_cap), 0, true, tokens)) {
             Some((s, t)) => {
                 reserved += t;
                 outline_misses = 0;
@@ -459,7 +462,11 @@ fn place(
             .saturating_sub(used + reserved)
             .min(file_cap)
             .max(plain.tokens);
-        let section = match fitting_outline(&files[r.file], &bodies[r.file], room, 0, true, tokens) {
+        // Signatures (with bodies) if they fit, else a cheap form no bigger than the one
+        // reserved, its nested definitions now the most relevant first.
+        let cheap = cheap_cap.max(plain.tokens);
+        let file = &files[r.file];
+        let section = match fitting_outline(file, &bodies[r.file], room, cheap, true, tokens) {
             Some((text, t)) if t <= room => Section {
                 text,
                 tokens: t,
@@ -479,7 +486,9 @@ fn place(
         let file = &files[r.file];
         if misses < MAX_MISSES {
             let room = outline_cap.saturating_sub(used).min(budget / TAIL_PARTS);
-            if let Some((s, t)) = fitting_outline(file, &[], room, budget / TAIL_PARTS, true, tokens) {
+            if let Some((s, t)) =
+                fitting_outline(file, &[], room, budget / TAIL_PARTS, true, tokens)
+            {
                 used += t;
                 misses = 0;
                 outlines[rank] = Some(Section::new(r.file, rank, Mode::Outline, s, t));
@@ -552,7 +561,10 @@ fn fitting_outline(
     // Fewer nested definitions until it fits, guessing the count from the overshoot first.
     let mut n = nested.len() * room / over.max(1);
     loop {
-        match fits(outline_in(file, &[], Form::Partial { nested: &nested, n })?, tokens) {
+        match fits(
+            outline_in(file, &[], Form::Partial { nested: &nested, n })?,
+            tokens,
+        ) {
             Ok(hit) => return Some(hit),
             Err(_) if n == 0 => return None,
             Err(t) => n = (n * room / t.max(1)).min(n - 1),

@@ -273,3 +273,45 @@ fn test_files_rank_below_the_code_they_exercise() {
     let rank = |p: &str| packed.file(p).unwrap().rank;
     assert!(rank("shop/books.py") < rank("tests/test_ledger.py"));
 }
+
+#[test]
+fn a_relevant_file_too_big_for_signatures_is_a_partial_outline_not_a_name() {
+    const BUDGET: usize = 2000;
+    // One class whose methods' signatures alone cost about twice the budget: before the
+    // cheap outline forms it was a bare name; now its class line and the most relevant
+    // methods are shown, `⋮` marking the rest, and the budget still holds.
+    let mut big = String::from("class Ledger:\n");
+    for j in 0..150 {
+        big.push_str(&format!(
+            "    def post_entry_number_{j}(self, account, amount, currency, memo):\n        return account\n\n"
+        ));
+    }
+    big.push_str("    def settle(self):\n        with self.lock:\n            self.total = 0\n");
+    let files = [
+        ("books/ledger.py", &big[..]),
+        ("books/other.py", "def unrelated(x):\n    return x\n"),
+    ];
+    let dir = crate::test_support::tree(&files);
+    let options = PackOptions {
+        budget: BUDGET,
+        cache_dir: None,
+    };
+    let packed = pack_dir(
+        dir.path(),
+        "Make `Ledger.settle` in books/ledger.py atomic",
+        &options,
+    )
+    .unwrap();
+    assert!(packed.tokens <= BUDGET);
+    let ledger = packed.file("books/ledger.py").unwrap();
+    assert_eq!(ledger.mode, Mode::Outline, "{:?}", packed.files);
+    assert!(ledger.tokens <= BUDGET / 2);
+    let at = packed.text.find("## books/ledger.py (outline)").unwrap();
+    let section = &packed.text[at..];
+    assert!(section.contains("class Ledger:"));
+    assert!(
+        section.contains("def settle(self):"),
+        "the relevant method is kept"
+    );
+    assert!(section.contains('⋮'));
+}
