@@ -6,15 +6,16 @@
 //!   a Rust block's closing brace), plus the whole bodies asked for.
 //! - [`Form::Headlines`]: the first line of every definition only: what the file defines,
 //!   without parameter lists that span lines or closing braces.
-//! - [`Form::Partial`]: the first lines of the file's top-level definitions and of the first
-//!   `n` of its nested ones (methods, associated items) in the order given (most relevant
-//!   first).
+//! - [`Form::Partial`]: the first lines of the first `n` definitions in the order of
+//!   [`partial_order`] (those most relevant to the task, then the top-level ones: what the
+//!   file provides, then the nested ones: methods, associated items), each with the headers
+//!   that enclose it (its class or impl).
 //!
 //! Why the cheaper forms: a large file's signatures alone can cost more than a small
 //! budget's share for one file (moka's `sync/cache.rs`: thousands of tokens of methods), and
 //! without them such a file, however relevant, would be a bare name. A headline per
-//! definition, or the top-level definitions and the most relevant methods, still show what the
-//! file holds and where the task's code is, for a fraction of the tokens, so that many more
+//! definition, or its most relevant and its top-level definitions, still show what the file
+//! holds and where the task's code is, for a fraction of the tokens, so that many more
 //! of a task's files are shown in the same budget (aider's repository map shows a file the
 //! same way: the lines of its most important definitions).
 
@@ -28,11 +29,11 @@ pub enum Form<'a> {
     Signatures,
     /// The first line of every definition.
     Headlines,
-    /// The first line of every top-level definition and of the first `n` of `nested`
-    /// (indexes into the file's definitions).
+    /// The first line of the first `n` definitions of `order` (indexes into the file's
+    /// definitions).
     Partial {
-        /// Nested definitions, best first.
-        nested: &'a [usize],
+        /// Definitions, best first ([`partial_order`]).
+        order: &'a [usize],
         /// How many of them to show.
         n: usize,
     },
@@ -47,13 +48,20 @@ pub fn outline_in(file: &SourceFile, bodies: &[usize], form: Form<'_>) -> Option
     let lines: Vec<&str> = text.lines().collect();
     let mut keep = vec![false; lines.len() + 1];
     let mut shown = vec![true; facts.defs.len()];
-    if let Form::Partial { nested, n } = form {
-        for (d, def) in facts.defs.iter().enumerate() {
-            shown[d] = def.scope.is_empty();
-        }
-        for &d in nested.iter().take(n) {
-            if let Some(s) = shown.get_mut(d) {
-                *s = true;
+    if let Form::Partial { order, n } = form {
+        shown.iter_mut().for_each(|s| *s = false);
+        for &d in order.iter().take(n) {
+            let Some(def) = facts.defs.get(d) else {
+                continue;
+            };
+            shown[d] = true;
+            // The headers that enclose it (its class, impl or module) come with it.
+            if !def.scope.is_empty() {
+                for (e, outer) in facts.defs.iter().enumerate() {
+                    if outer.line < def.line && outer.end_line >= def.end_line {
+                        shown[e] = true;
+                    }
+                }
             }
         }
     }
@@ -105,17 +113,19 @@ pub fn outline_in(file: &SourceFile, bodies: &[usize], form: Form<'_>) -> Option
     Some(out)
 }
 
-/// The nested definitions of `file` (those with an enclosing scope) in the order a partial
-/// outline adds them: those of `relevant` first (in its order), then the rest by line.
-pub fn nested_order(file: &SourceFile, relevant: &[usize]) -> Vec<usize> {
+/// The definitions of `file` in the order a partial outline adds them: those of `relevant`
+/// first (in its order), then the top-level ones, then the nested ones, each by line.
+pub fn partial_order(file: &SourceFile, relevant: &[usize]) -> Vec<usize> {
     let Some(facts) = &file.facts else {
         return Vec::new();
     };
-    let nested = |d: usize| facts.defs.get(d).is_some_and(|x| !x.scope.is_empty());
-    let mut out: Vec<usize> = relevant.iter().copied().filter(|&d| nested(d)).collect();
-    let mut taken = vec![false; facts.defs.len()];
+    let n = facts.defs.len();
+    let mut out: Vec<usize> = relevant.iter().copied().filter(|&d| d < n).collect();
+    let mut taken = vec![false; n];
     out.iter().for_each(|&d| taken[d] = true);
-    out.extend((0..facts.defs.len()).filter(|&d| nested(d) && !taken[d]));
+    let top = |d: &usize| facts.defs[*d].scope.is_empty();
+    out.extend((0..n).filter(|d| !taken[*d] && top(d)));
+    out.extend((0..n).filter(|d| !taken[*d] && !top(d)));
     out
 }
 
@@ -150,16 +160,21 @@ mod tests {
     }
 
     #[test]
-    fn partial_outlines_keep_top_level_definitions_and_the_first_nested_ones() {
+    fn partial_outlines_show_the_relevant_then_the_top_level_definitions_first() {
         let file = py(SRC);
         let defs = &file.facts.as_ref().unwrap().defs;
-        let g = defs.iter().position(|d| d.name == "g").unwrap();
-        let f = defs.iter().position(|d| d.name == "f").unwrap();
-        let order = nested_order(&file, &[g]);
-        assert_eq!(order, vec![g, f], "the relevant method first, then by line");
-        let none = outline_in(&file, &[], Form::Partial { nested: &order, n: 0 }).unwrap();
-        assert_eq!(none, "class A(B):\n⋮\ndef h():\n⋮\n");
-        let one = outline_in(&file, &[], Form::Partial { nested: &order, n: 1 }).unwrap();
-        assert_eq!(one, "class A(B):\n⋮\n    def g(self):\n⋮\ndef h():\n⋮\n");
+        let at = |name: &str| defs.iter().position(|d| d.name == name).unwrap();
+        let order = partial_order(&file, &[at("g")]);
+        assert_eq!(order, vec![at("g"), at("A"), at("h"), at("f")]);
+        let partial = |n| outline_in(&file, &[], Form::Partial { order: &order, n }).unwrap();
+        assert_eq!(
+            partial(1),
+            "class A(B):\n⋮\n    def g(self):\n⋮\n",
+            "with its class"
+        );
+        assert_eq!(
+            partial(3),
+            "class A(B):\n⋮\n    def g(self):\n⋮\ndef h():\n⋮\n"
+        );
     }
 }

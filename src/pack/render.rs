@@ -22,7 +22,7 @@
 
 use std::path::Path;
 
-use super::outline::{nested_order, outline_in, Form};
+use super::outline::{outline_in, partial_order, Form};
 use super::rank::{Ranked, Ranking};
 use super::tokens::TokenCache;
 use crate::codegraph::walk::SourceFile;
@@ -557,16 +557,16 @@ fn fitting_outline(
         Ok(hit) => return Some(hit),
         Err(t) => t,
     };
-    let nested = nested_order(file, bodies);
-    // Fewer nested definitions until it fits, guessing the count from the overshoot first.
-    let mut n = nested.len() * room / over.max(1);
+    let order = partial_order(file, bodies);
+    // Fewer definitions until it fits, guessing the count from the overshoot first.
+    let mut n = order.len() * room / over.max(1);
     loop {
-        match fits(
-            outline_in(file, &[], Form::Partial { nested: &nested, n })?,
-            tokens,
-        ) {
+        if n == 0 {
+            return None;
+        }
+        let form = Form::Partial { order: &order, n };
+        match fits(outline_in(file, &[], form)?, tokens) {
             Ok(hit) => return Some(hit),
-            Err(_) if n == 0 => return None,
             Err(t) => n = (n * room / t.max(1)).min(n - 1),
         }
     }

@@ -308,7 +308,7 @@ fn a_relevant_file_too_big_for_signatures_is_a_partial_outline_not_a_name() {
     assert!(ledger.tokens <= BUDGET / 2);
     let at = packed.text.find("## books/ledger.py (outline)").unwrap();
     let section = &packed.text[at..];
-    assert!(section.contains("class Ledger:"));
+    assert!(section.contains("class Ledger:"), "{section}");
     assert!(
         section.contains("def settle(self):"),
         "the relevant method is kept"
