@@ -385,8 +385,8 @@ fn place(
         let left = reserve_cap.saturating_sub(reserved);
         let file = &files[r.file];
         // A headline outline within `cheap_cap`, else the signatures if they fit the reserve.
-        let cheap = fitting_outline(file, &bodies[r.file], left, cheap_cap, false, tokens);
-        match cheap.or_else(|| fitting_outline(file, &[], left.min(file_cap), 0, true, tokens)) {
+        let cheap = fitting_cheap(file, &bodies[r.file], left.min(cheap_cap), tokens);
+        match cheap.or_else(|| fitting_signatures(file, &[], left.min(file_cap), tokens)) {
             Some((s, t)) => {
                 reserved += t;
                 outline_misses = 0;
@@ -426,7 +426,7 @@ fn place(
         misses += 1;
         if outlines[rank].is_none() && used + reserved < outline_cap {
             let room = outline_cap.saturating_sub(used + reserved).min(file_cap);
-            if let Some((s, t)) = fitting_outline(file, &[], room, 0, true, tokens) {
+            if let Some((s, t)) = fitting_signatures(file, &[], room, tokens) {
                 reserved += t;
                 outlines[rank] = Some(Section::new(r.file, rank, Mode::Outline, s, t));
             }
@@ -443,7 +443,7 @@ fn place(
             continue;
         }
         let room = outline_cap.saturating_sub(used + reserved).min(tail_cap);
-        match fitting_outline(&files[r.file], &[], room, tail_cap, false, tokens) {
+        match fitting_cheap(&files[r.file], &[], room, tokens) {
             Some((s, t)) => {
                 reserved += t;
                 misses = 0;
@@ -466,7 +466,7 @@ fn place(
         // reserved, its nested definitions now the most relevant first.
         let cheap = cheap_cap.max(plain.tokens);
         let file = &files[r.file];
-        let section = match fitting_outline(file, &bodies[r.file], room, cheap, true, tokens) {
+        let section = match fitting_outline(file, &bodies[r.file], room, cheap, tokens) {
             Some((text, t)) if t <= room => Section {
                 text,
                 tokens: t,
@@ -486,9 +486,7 @@ fn place(
         let file = &files[r.file];
         if misses < MAX_MISSES {
             let room = outline_cap.saturating_sub(used).min(budget / TAIL_PARTS);
-            if let Some((s, t)) =
-                fitting_outline(file, &[], room, budget / TAIL_PARTS, true, tokens)
-            {
+            if let Some((s, t)) = fitting_outline(file, &[], room, budget / TAIL_PARTS, tokens) {
                 used += t;
                 misses = 0;
                 outlines[rank] = Some(Section::new(r.file, rank, Mode::Outline, s, t));
@@ -504,20 +502,31 @@ fn place(
     (sections, names)
 }
 
-/// The fullest outline section of `file` within `room` tokens: signatures with all of
-/// `bodies`, then dropping the least relevant one at a time, down to signatures only; then
-/// headlines; then the top-level definitions with as many nested ones as fit (those of
-/// `bodies` first); `None` if even the top-level ones do not fit (or the file has no outline).
+/// The fullest outline section of `file` within `room` tokens: its signatures (with as many
+/// of `bodies` as fit, [`fitting_signatures`]), else a cheap form within `cheap_cap`
+/// ([`fitting_cheap`]).
 fn fitting_outline(
     file: &SourceFile,
     bodies: &[usize],
     room: usize,
     cheap_cap: usize,
-    signatures: bool,
+    tokens: &mut TokenCache,
+) -> Option<(String, usize)> {
+    fitting_signatures(file, bodies, room, tokens)
+        .or_else(|| fitting_cheap(file, bodies, room.min(cheap_cap), tokens))
+}
+
+/// The signatures outline of `file` within `room` tokens: with all of `bodies`, then
+/// dropping the least relevant one at a time, down to signatures only; `None` if even that
+/// does not fit (or the file has no outline).
+fn fitting_signatures(
+    file: &SourceFile,
+    bodies: &[usize],
+    room: usize,
     tokens: &mut TokenCache,
 ) -> Option<(String, usize)> {
     let mut keep = bodies.len();
-    while signatures {
+    loop {
         let o = outline_keeping(file, &bodies[..keep])?;
         // Skip counting what cannot fit (a token is rarely more than 8 bytes).
         if o.len() <= room.saturating_mul(8) {
@@ -535,12 +544,21 @@ fn fitting_outline(
             keep -= 1;
             continue;
         }
-        break;
-    }
-    if cheap_cap == 0 {
         return None;
     }
-    let room = room.min(cheap_cap);
+}
+
+/// A cheap outline of `file` within `room` tokens: headlines, else a partial outline with as
+/// many definitions as fit (those of `bodies` first); `None` if not even one fits.
+fn fitting_cheap(
+    file: &SourceFile,
+    bodies: &[usize],
+    room: usize,
+    tokens: &mut TokenCache,
+) -> Option<(String, usize)> {
+    if room == 0 {
+        return None;
+    }
     let fits = |o: String, tokens: &mut TokenCache| {
         if o.len() > room.saturating_mul(8) {
             return Err(o.len());
