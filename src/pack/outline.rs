@@ -50,18 +50,13 @@ pub fn outline_in(file: &SourceFile, bodies: &[usize], form: Form<'_>) -> Option
     let mut shown = vec![true; facts.defs.len()];
     if let Form::Partial { order, n } = form {
         shown.iter_mut().for_each(|s| *s = false);
+        let parent = enclosing(&facts.defs);
         for &d in order.iter().take(n) {
-            let Some(def) = facts.defs.get(d) else {
-                continue;
-            };
-            shown[d] = true;
             // The headers that enclose it (its class, impl or module) come with it.
-            if !def.scope.is_empty() {
-                for (e, outer) in facts.defs.iter().enumerate() {
-                    if outer.line < def.line && outer.end_line >= def.end_line {
-                        shown[e] = true;
-                    }
-                }
+            let mut at = Some(d).filter(|&d| d < shown.len());
+            while let Some(e) = at.filter(|&e| !shown[e]) {
+                shown[e] = true;
+                at = parent[e];
             }
         }
     }
@@ -111,6 +106,23 @@ pub fn outline_in(file: &SourceFile, bodies: &[usize], form: Form<'_>) -> Option
         }
     }
     Some(out)
+}
+
+/// Each definition's innermost enclosing definition (the one whose lines contain its own),
+/// in one pass over the definitions in line order.
+fn enclosing(defs: &[crate::codegraph::parse::Def]) -> Vec<Option<usize>> {
+    let mut by_line: Vec<usize> = (0..defs.len()).collect();
+    by_line.sort_by_key(|&d| (defs[d].line, std::cmp::Reverse(defs[d].end_line)));
+    let mut parent = vec![None; defs.len()];
+    let mut open: Vec<usize> = Vec::new();
+    for d in by_line {
+        while open.last().is_some_and(|&o| defs[o].end_line < defs[d].end_line) {
+            open.pop();
+        }
+        parent[d] = open.last().copied().filter(|&o| defs[o].line < defs[d].line);
+        open.push(d);
+    }
+    parent
 }
 
 /// The definitions of `file` in the order a partial outline adds them: those of `relevant`
