@@ -43,9 +43,23 @@ pub enum Form<'a> {
 /// (indexes into its `facts.defs`; [`Form::Signatures`] only). `None` if the file was not
 /// parsed.
 pub fn outline_in(file: &SourceFile, bodies: &[usize], form: Form<'_>) -> Option<String> {
+    outline_of_lines(
+        file,
+        &file.text.as_ref()?.lines().collect::<Vec<_>>(),
+        bodies,
+        form,
+    )
+}
+
+/// [`outline_in`] with the file's text already split into `lines`, for callers that try
+/// several outlines of one file.
+pub fn outline_of_lines(
+    file: &SourceFile,
+    lines: &[&str],
+    bodies: &[usize],
+    form: Form<'_>,
+) -> Option<String> {
     let facts = file.facts.as_ref()?;
-    let text = file.text.as_ref()?;
-    let lines: Vec<&str> = text.lines().collect();
     let mut keep = vec![false; lines.len() + 1];
     let mut shown = vec![true; facts.defs.len()];
     if let Form::Partial { order, n } = form {
@@ -116,10 +130,16 @@ fn enclosing(defs: &[crate::codegraph::parse::Def]) -> Vec<Option<usize>> {
     let mut parent = vec![None; defs.len()];
     let mut open: Vec<usize> = Vec::new();
     for d in by_line {
-        while open.last().is_some_and(|&o| defs[o].end_line < defs[d].end_line) {
+        while open
+            .last()
+            .is_some_and(|&o| defs[o].end_line < defs[d].end_line)
+        {
             open.pop();
         }
-        parent[d] = open.last().copied().filter(|&o| defs[o].line < defs[d].line);
+        parent[d] = open
+            .last()
+            .copied()
+            .filter(|&o| defs[o].line < defs[d].line);
         open.push(d);
     }
     parent

@@ -22,7 +22,7 @@
 
 use std::path::Path;
 
-use super::outline::{outline_in, partial_order, Form};
+use super::outline::{outline_in, outline_of_lines, partial_order, Form};
 use super::rank::{Ranked, Ranking};
 use super::tokens::TokenCache;
 use crate::codegraph::walk::SourceFile;
@@ -525,9 +525,10 @@ fn fitting_signatures(
     room: usize,
     tokens: &mut TokenCache,
 ) -> Option<(String, usize)> {
+    let lines: Vec<&str> = file.text.as_ref()?.lines().collect();
     let mut keep = bodies.len();
     loop {
-        let o = outline_keeping(file, &bodies[..keep])?;
+        let o = outline_of_lines(file, &lines, &bodies[..keep], Form::Signatures)?;
         // Skip counting what cannot fit (a token is rarely more than 8 bytes).
         if o.len() <= room.saturating_mul(8) {
             let s = code_section(&file.path, " (outline)", &o);
@@ -571,7 +572,11 @@ fn fitting_cheap(
             Err(t)
         }
     };
-    let over = match fits(outline_in(file, &[], Form::Headlines)?, tokens) {
+    let lines: Vec<&str> = file.text.as_ref()?.lines().collect();
+    let over = match fits(
+        outline_of_lines(file, &lines, &[], Form::Headlines)?,
+        tokens,
+    ) {
         Ok(hit) => return Some(hit),
         Err(t) => t,
     };
@@ -583,7 +588,7 @@ fn fitting_cheap(
             return None;
         }
         let form = Form::Partial { order: &order, n };
-        match fits(outline_in(file, &[], form)?, tokens) {
+        match fits(outline_of_lines(file, &lines, &[], form)?, tokens) {
             Ok(hit) => return Some(hit),
             Err(t) => n = (n * room / t.max(1)).min(n - 1),
         }

@@ -224,18 +224,7 @@ fn outlines_of_the_next_ranked_files_are_reserved_before_files_in_full() {
         files.push((format!("books/{name}.py"), body));
     }
     let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (&p[..], &t[..])).collect();
-    let dir = crate::test_support::tree(&files);
-    let options = PackOptions {
-        budget: BUDGET,
-        cache_dir: None,
-    };
-    let packed = pack_dir(
-        dir.path(),
-        "settle the ledger: alpha, beta, gamma",
-        &options,
-    )
-    .unwrap();
-    assert!(packed.tokens <= BUDGET);
+    let packed = pack_tree(&files, "settle the ledger: alpha, beta, gamma", BUDGET);
     let shown = packed.files.iter().filter(|f| f.mode != Mode::Name).count();
     assert_eq!(shown, 3, "{:?}", packed.files);
     assert!(packed.files.iter().any(|f| f.mode == Mode::Full));
@@ -291,18 +280,11 @@ fn a_relevant_file_too_big_for_signatures_is_a_partial_outline_not_a_name() {
         ("books/ledger.py", &big[..]),
         ("books/other.py", "def unrelated(x):\n    return x\n"),
     ];
-    let dir = crate::test_support::tree(&files);
-    let options = PackOptions {
-        budget: BUDGET,
-        cache_dir: None,
-    };
-    let packed = pack_dir(
-        dir.path(),
+    let packed = pack_tree(
+        &files,
         "Make `Ledger.settle` in books/ledger.py atomic",
-        &options,
-    )
-    .unwrap();
-    assert!(packed.tokens <= BUDGET);
+        BUDGET,
+    );
     let ledger = packed.file("books/ledger.py").unwrap();
     assert_eq!(ledger.mode, Mode::Outline, "{:?}", packed.files);
     assert!(ledger.tokens <= BUDGET / 2);
@@ -314,4 +296,17 @@ fn a_relevant_file_too_big_for_signatures_is_a_partial_outline_not_a_name() {
         "the relevant method is kept"
     );
     assert!(section.contains('⋮'));
+}
+
+/// The pack of a tree of `files` for `query` under `budget` (no cache), checked to be within
+/// the budget.
+fn pack_tree(files: &[(&str, &str)], query: &str, budget: usize) -> Packed {
+    let dir = crate::test_support::tree(files);
+    let options = PackOptions {
+        budget,
+        cache_dir: None,
+    };
+    let packed = pack_dir(dir.path(), query, &options).unwrap();
+    assert!(packed.tokens <= budget);
+    packed
 }
