@@ -2,23 +2,30 @@
 //! on the final text. In: the files, the ranking (with the query's lexical relevance) and a
 //! budget. Out: the text, its token count and one section per file shown.
 //!
-//! When every file fits in full, every file is in full. Otherwise (see `place`): first the
-//! plain outlines of the best-ranked files are reserved, up to `RESERVE_SHARE` of the budget,
-//! so that the next relevant files are shown even when a few large ones could take the room
-//! in full; then in rank order, full text for each file that fits within `FILE_SHARE` of the
-//! budget (a few huge central files must not eat it) and within the room left once the
-//! outlines reserved for other files and those of the better-ranked files that did not fit
-//! are set aside (a file in full gives its own reserved outline back); then those outlines:
-//! headers and signatures plus the whole bodies of the definitions most relevant to the task
-//! (BM25 of the query's terms over each function's lines, at least `BODY_BAR` of the best
-//! one's; functions that take locks or touch atomics get `SYNC_BONUS`), dropping the least
-//! relevant bodies while it does not fit, `⋮` marking every elided run, so the code a
-//! refactor must change, racy code included, is visible even when its file is not in full;
-//! then plain outlines of the other files while they fit in `OUTLINE_SHARE`; then names.
-//! Whole sections and
-//! whole lines only: nothing is ever cut mid-line. The finished text is counted again and
-//! trailing entries are dropped until it fits, so the budget holds exactly even where token
-//! boundaries merge across sections.
+//! When every file fits in full, every file is in full. Otherwise (see `place`), breadth
+//! before depth: first cheap outlines (headlines or partial, `outline.rs`, at most 1/
+//! `CHEAP_PARTS` of the budget each) of the best-ranked files are reserved, up to
+//! `RESERVE_SHARE` of the budget, so that the next relevant files are shown even when a few
+//! large ones could take the room in full; then in rank order, full text for each file that
+//! fits within `FILE_SHARE` of the budget (a few huge central files must not eat it) and
+//! within the room left once the outlines reserved for other files and those of the
+//! better-ranked files that did not fit are set aside (a file in full gives its own reserved
+//! outline back); then cheap outlines (at most 1/`TAIL_PARTS` of the budget each) of the
+//! files ranked below; then, in rank order, each reserved outline is upgraded with what is
+//! left: headers and signatures plus the whole bodies of the definitions most relevant to
+//! the task (BM25 of the query's terms over each function's lines, at least `BODY_BAR` of the
+//! best one's; functions that take locks or touch atomics get `SYNC_BONUS`), dropping the
+//! least relevant bodies while it does not fit, else a cheap form that lists the most
+//! relevant definitions first; `⋮` marks every elided run, so the code a refactor must
+//! change, racy code included, is visible even when its file is not in full; then outlines
+//! of the other files while they fit in `OUTLINE_SHARE`; then names. Why cheap forms first:
+//! a file whose every signature is shown can cost what ten files' headlines do, and a gold
+//! file left a bare name is invisible to the model; showing many files briefly, then
+//! deepening the best, is how a reader surveys an unfamiliar repository too.
+//!
+//! Whole sections and whole lines only: nothing is ever cut mid-line. The finished text is
+//! counted again and trailing entries are dropped until it fits, so the budget holds exactly
+//! even where token boundaries merge across sections.
 
 use std::path::Path;
 
