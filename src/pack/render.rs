@@ -375,6 +375,17 @@ fn place(
     let outline_cap = budget * OUTLINE_SHARE / 100;
     let file_cap = budget * FILE_SHARE / 100;
     let cheap_cap = budget / CHEAP_PARTS;
+    let split: Vec<std::cell::OnceCell<Vec<&str>>> =
+        files.iter().map(|_| std::cell::OnceCell::new()).collect();
+    let lined = |f: usize| Lined {
+        file: &files[f],
+        lines: split[f].get_or_init(|| {
+            files[f]
+                .text
+                .as_deref()
+                .map_or_else(Vec::new, |t| t.lines().collect())
+        }),
+    };
     let mut used = header_tokens;
     let mut reserved = 0;
     let mut sections = Vec::new();
@@ -390,10 +401,9 @@ fn place(
             break;
         }
         let left = reserve_cap.saturating_sub(reserved);
-        let file = &files[r.file];
         // A headline outline within `cheap_cap`, else the signatures if they fit the reserve.
-        let cheap = fitting_cheap(file, &bodies[r.file], left.min(cheap_cap), tokens);
-        match cheap.or_else(|| fitting_signatures(file, &[], left.min(file_cap), tokens)) {
+        let cheap = fitting_cheap(lined(r.file), &bodies[r.file], left.min(cheap_cap), tokens);
+        match cheap.or_else(|| fitting_signatures(lined(r.file), &[], left.min(file_cap), tokens)) {
             Some((s, t)) => {
                 reserved += t;
                 outline_misses = 0;
@@ -433,7 +443,7 @@ fn place(
         misses += 1;
         if outlines[rank].is_none() && used + reserved < outline_cap {
             let room = outline_cap.saturating_sub(used + reserved).min(file_cap);
-            if let Some((s, t)) = fitting_signatures(file, &[], room, tokens) {
+            if let Some((s, t)) = fitting_signatures(lined(r.file), &[], room, tokens) {
                 reserved += t;
                 outlines[rank] = Some(Section::new(r.file, rank, Mode::Outline, s, t));
             }
@@ -450,7 +460,7 @@ fn place(
             continue;
         }
         let room = outline_cap.saturating_sub(used + reserved).min(tail_cap);
-        match fitting_cheap(&files[r.file], &[], room, tokens) {
+        match fitting_cheap(lined(r.file), &[], room, tokens) {
             Some((s, t)) => {
                 reserved += t;
                 misses = 0;
@@ -472,8 +482,7 @@ fn place(
         // Signatures (with bodies) if they fit, else a cheap form no bigger than the one
         // reserved, its nested definitions now the most relevant first.
         let cheap = cheap_cap.max(plain.tokens);
-        let file = &files[r.file];
-        let section = match fitting_outline(file, &bodies[r.file], room, cheap, tokens) {
+        let section = match fitting_outline(lined(r.file), &bodies[r.file], room, cheap, tokens) {
             Some((text, t)) if t <= room => Section {
                 text,
                 tokens: t,
@@ -493,7 +502,9 @@ fn place(
         let file = &files[r.file];
         if misses < MAX_MISSES {
             let room = outline_cap.saturating_sub(used).min(budget / TAIL_PARTS);
-            if let Some((s, t)) = fitting_outline(file, &[], room, budget / TAIL_PARTS, tokens) {
+            if let Some((s, t)) =
+                fitting_outline(lined(r.file), &[], room, budget / TAIL_PARTS, tokens)
+            {
                 used += t;
                 misses = 0;
                 outlines[rank] = Some(Section::new(r.file, rank, Mode::Outline, s, t));
@@ -509,33 +520,42 @@ fn place(
     (sections, names)
 }
 
+/// A parsed file and its text split into lines (once per pack: outlines of one file are
+/// tried several times).
+#[derive(Clone, Copy)]
+struct Lined<'a> {
+    file: &'a SourceFile,
+    lines: &'a [&'a str],
+}
+
 /// The fullest outline section of `file` within `room` tokens: its signatures (with as many
 /// of `bodies` as fit, [`fitting_signatures`]), else a cheap form within `cheap_cap`
 /// ([`fitting_cheap`]).
 fn fitting_outline(
-    file: &SourceFile,
+    lined: Lined<'_>,
     bodies: &[usize],
     room: usize,
     cheap_cap: usize,
     tokens: &mut TokenCache,
 ) -> Option<(String, usize)> {
-    fitting_signatures(file, bodies, room, tokens)
-        .or_else(|| fitting_cheap(file, bodies, room.min(cheap_cap), tokens))
+    fitting_signatures(lined, bodies, room, tokens)
+        .or_else(|| fitting_cheap(lined, bodies, room.min(cheap_cap), tokens))
 }
 
 /// The signatures outline of `file` within `room` tokens: with all of `bodies`, then
 /// dropping the least relevant one at a time, down to signatures only; `None` if even that
 /// does not fit (or the file has no outline).
 fn fitting_signatures(
-    file: &SourceFile,
+    lined: Lined<'_>,
     bodies: &[usize],
     room: usize,
     tokens: &mut TokenCache,
 ) -> Option<(String, usize)> {
-    let lines: Vec<&str> = file.text.as_ref()?.lines().collect();
+    let Lined { file, lines } = lined;
+    file.text.as_ref()?;
     let mut keep = bodies.len();
     loop {
-        let o = outline_of_lines(file, &lines, &bodies[..keep], Form::Signatures)?;
+        let o = outline_of_lines(file, lines, &bodies[..keep], Form::Signatures)?;
         // Skip counting what cannot fit (a token is rarely more than 8 bytes).
         if o.len() <= room.saturating_mul(8) {
             let s = code_section(&file.path, " (outline)", &o);
@@ -559,12 +579,13 @@ fn fitting_signatures(
 /// A cheap outline of `file` within `room` tokens: headlines, else a partial outline with as
 /// many definitions as fit (those of `bodies` first); `None` if not even one fits.
 fn fitting_cheap(
-    file: &SourceFile,
+    lined: Lined<'_>,
     bodies: &[usize],
     room: usize,
     tokens: &mut TokenCache,
 ) -> Option<(String, usize)> {
-    if room == 0 {
+    let Lined { file, lines } = lined;
+    if room == 0 || file.text.is_none() {
         return None;
     }
     let fits = |o: String, tokens: &mut TokenCache| {
@@ -579,11 +600,7 @@ fn fitting_cheap(
             Err(t)
         }
     };
-    let lines: Vec<&str> = file.text.as_ref()?.lines().collect();
-    let over = match fits(
-        outline_of_lines(file, &lines, &[], Form::Headlines)?,
-        tokens,
-    ) {
+    let over = match fits(outline_of_lines(file, lines, &[], Form::Headlines)?, tokens) {
         Ok(hit) => return Some(hit),
         Err(t) => t,
     };
@@ -595,7 +612,7 @@ fn fitting_cheap(
             return None;
         }
         let form = Form::Partial { order: &order, n };
-        match fits(outline_of_lines(file, &lines, &[], form)?, tokens) {
+        match fits(outline_of_lines(file, lines, &[], form)?, tokens) {
             Ok(hit) => return Some(hit),
             Err(t) => n = (n * room / t.max(1)).min(n - 1),
         }
