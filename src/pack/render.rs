@@ -556,23 +556,41 @@ fn fitting_signatures(
     let mut keep = bodies.len();
     loop {
         let o = outline_of_lines(file, lines, &bodies[..keep], Form::Signatures)?;
-        // Skip counting what cannot fit (a token is rarely more than 8 bytes).
-        if o.len() <= room.saturating_mul(8) {
-            let s = code_section(&file.path, " (outline)", &o);
-            let t = tokens.count(&s);
-            if t <= room {
-                return Some((s, t));
-            }
+        match counted(&file.path, o, room, tokens) {
+            Ok(hit) => return Some(hit),
             // Estimate how many bodies to drop from the overshoot rather than one by one.
-            if keep > 0 {
-                keep = keep.min(keep * room / t.max(1)).min(keep - 1);
-                continue;
-            }
-        } else if keep > 0 {
-            keep -= 1;
-            continue;
+            Err(Miss::Over(t)) if keep > 0 => keep = keep.min(keep * room / t.max(1)).min(keep - 1),
+            Err(Miss::Long(_)) if keep > 0 => keep -= 1,
+            Err(_) => return None,
         }
-        return None;
+    }
+}
+
+/// Why an outline did not fit.
+enum Miss {
+    /// Its text has more bytes (this many) than the room could hold; not counted.
+    Long(usize),
+    /// It has this many tokens, more than the room.
+    Over(usize),
+}
+
+/// The section of outline `o` of `path` and its tokens, if they are at most `room`.
+fn counted(
+    path: &str,
+    o: String,
+    room: usize,
+    tokens: &mut TokenCache,
+) -> Result<(String, usize), Miss> {
+    // Skip counting what cannot fit (a token is rarely more than 8 bytes).
+    if o.len() > room.saturating_mul(8) {
+        return Err(Miss::Long(o.len()));
+    }
+    let s = code_section(path, " (outline)", &o);
+    let t = tokens.count(&s);
+    if t <= room {
+        Ok((s, t))
+    } else {
+        Err(Miss::Over(t))
     }
 }
 
@@ -588,17 +606,9 @@ fn fitting_cheap(
     if room == 0 || file.text.is_none() {
         return None;
     }
-    let fits = |o: String, tokens: &mut TokenCache| {
-        if o.len() > room.saturating_mul(8) {
-            return Err(o.len());
-        }
-        let s = code_section(&file.path, " (outline)", &o);
-        let t = tokens.count(&s);
-        if t <= room {
-            Ok((s, t))
-        } else {
-            Err(t)
-        }
+    let fits = |o: String, tokens: &mut TokenCache| match counted(&file.path, o, room, tokens) {
+        Ok(hit) => Ok(hit),
+        Err(Miss::Long(n) | Miss::Over(n)) => Err(n),
     };
     let over = match fits(outline_of_lines(file, lines, &[], Form::Headlines)?, tokens) {
         Ok(hit) => return Some(hit),
