@@ -341,6 +341,11 @@ pub(super) struct PackEvalArgs {
     /// The aider script (default: benches/aider_repomap.py under the project root).
     #[arg(long, requires = "aider_python")]
     pub(super) aider_script: Option<PathBuf>,
+    /// Read aider's rows from this JSON Lines file instead of running it (keyed by case,
+    /// budget and a hash of the inputs; stale or missing rows are refused), and with
+    /// --aider-python write the rows it measures there.
+    #[arg(long)]
+    pub(super) peer_results: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

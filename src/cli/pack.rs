@@ -10,6 +10,7 @@ use super::args::{PackArgs, PackEvalArgs};
 use super::{load_catalog, EXIT_BAD_INPUT, EXIT_HARNESS};
 use crate::cache::CacheLayout;
 use crate::catalog::TaskId;
+use crate::pack::peer_store::PeerStore;
 use crate::pack::{self, eval, PackOptions};
 
 /// Output of `refbench pack`.
@@ -155,10 +156,53 @@ pub(super) fn pack_eval_command(root: &Path, cache: &CacheLayout, args: &PackEva
             .unwrap_or_else(|| root.join("benches/aider_repomap.py")),
     });
     let parse_cache = cache.pack_facts();
+    let mut store = match &args.peer_results {
+        Some(file) => match PeerStore::open(file) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(EXIT_BAD_INPUT);
+            }
+        },
+        None => None,
+    };
+    let script = match &store {
+        Some(_) => {
+            let path = args
+                .aider_script
+                .clone()
+                .unwrap_or_else(|| root.join("benches/aider_repomap.py"));
+            match std::fs::read(&path) {
+                Ok(b) => b,
+                Err(e) => {
+                    eprintln!(
+                        "error: {}: cannot read the aider script: {e}; pass it with --aider-script",
+                        path.display()
+                    );
+                    return ExitCode::from(EXIT_BAD_INPUT);
+                }
+            }
+        }
+        None => Vec::new(),
+    };
     let mut rows = Vec::new();
     for case in &cases {
         eprintln!("pack-eval: {}", case.id);
-        match eval::eval_case(case, Some(&parse_cache), aider.as_ref()) {
+        let direct = if store.is_some() {
+            None
+        } else {
+            aider.as_ref()
+        };
+        let result = eval::eval_case(case, Some(&parse_cache), direct).and_then(|mut r| {
+            if let Some(store) = store.as_mut() {
+                for budget in eval::BUDGETS {
+                    r.push(store.aider_row(case, budget, &script, aider.as_ref())?);
+                }
+                store.save()?;
+            }
+            Ok(r)
+        });
+        match result {
             Ok(r) => rows.extend(r),
             Err(e) => {
                 eprintln!("error: {e}");

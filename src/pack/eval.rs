@@ -23,7 +23,9 @@ use crate::catalog::{patch_paths, Catalog, Task};
 pub const BUDGETS: [usize; 4] = [4_096, 8_192, 16_384, 32_768];
 
 /// A packer pack-eval measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Packer {
     /// refbench's packer.
@@ -75,7 +77,7 @@ pub struct BugLines {
 }
 
 /// One case, packer and budget.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct EvalRow {
     /// The case.
     pub case: String,
@@ -388,6 +390,16 @@ fn aider_view(aider: &AiderPeer, case: &Case, budget: usize) -> Result<View, Eva
     })
 }
 
+/// aider's row for `case` at `budget`: its RepoMap run and measured.
+pub fn aider_row(aider: &AiderPeer, case: &Case, budget: usize) -> Result<EvalRow, EvalError> {
+    Ok(row(
+        case,
+        Packer::Aider,
+        budget,
+        &aider_view(aider, case, budget)?,
+    ))
+}
+
 /// Evaluates one case with every packer at every budget.
 pub fn eval_case(
     case: &Case,
@@ -431,12 +443,7 @@ pub fn eval_case(
             ));
         }
         if let Some(aider) = aider {
-            rows.push(row(
-                case,
-                Packer::Aider,
-                budget,
-                &aider_view(aider, case, budget)?,
-            ));
+            rows.push(aider_row(aider, case, budget)?);
         }
     }
     Ok(rows)
@@ -467,8 +474,13 @@ pub fn render_table(rows: &[EvalRow]) -> String {
     out.push_str("\n|---|---:|");
     out.push_str(&"---|".repeat(packers.len()));
     out.push('\n');
-    let mut keys: Vec<(&str, usize)> = rows.iter().map(|r| (r.case.as_str(), r.budget)).collect();
-    keys.dedup();
+    // Each case and budget once, in the order first met (peer rows may come later).
+    let mut seen = std::collections::BTreeSet::new();
+    let keys: Vec<(&str, usize)> = rows
+        .iter()
+        .map(|r| (r.case.as_str(), r.budget))
+        .filter(|k| seen.insert(*k))
+        .collect();
     for (case, budget) in &keys {
         out.push_str(&format!("| {case} | {budget} |"));
         for p in &packers {

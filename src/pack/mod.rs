@@ -40,6 +40,8 @@ pub mod baseline;
 pub mod eval;
 pub mod hash;
 pub mod lexical;
+pub mod outline;
+pub mod peer_store;
 pub mod query;
 pub mod rank;
 pub mod render;

@@ -2,29 +2,36 @@
 //! on the final text. In: the files, the ranking (with the query's lexical relevance) and a
 //! budget. Out: the text, its token count and one section per file shown.
 //!
-//! When every file fits in full, every file is in full. Otherwise (see `place`): first the
-//! plain outlines of the best-ranked files are reserved, up to `RESERVE_SHARE` of the budget,
-//! so that the next relevant files are shown even when a few large ones could take the room
-//! in full; then in rank order, full text for each file that fits within `FILE_SHARE` of the
-//! budget (a few huge central files must not eat it) and within the room left once the
-//! outlines reserved for other files and those of the better-ranked files that did not fit
-//! are set aside (a file in full gives its own reserved outline back); then those outlines:
-//! headers and signatures plus the whole bodies of the definitions most relevant to the task
-//! (BM25 of the query's terms over each function's lines, at least `BODY_BAR` of the best
-//! one's; functions that take locks or touch atomics get `SYNC_BONUS`), dropping the least
-//! relevant bodies while it does not fit, `⋮` marking every elided run, so the code a
-//! refactor must change, racy code included, is visible even when its file is not in full;
-//! then plain outlines of the other files while they fit in `OUTLINE_SHARE`; then names.
-//! Whole sections and
-//! whole lines only: nothing is ever cut mid-line. The finished text is counted again and
-//! trailing entries are dropped until it fits, so the budget holds exactly even where token
-//! boundaries merge across sections.
+//! When every file fits in full, every file is in full. Otherwise (see `place`), breadth
+//! before depth: first cheap outlines (headlines or partial, `outline.rs`, at most 1/
+//! `CHEAP_PARTS` of the budget each) of the best-ranked files are reserved, up to
+//! `RESERVE_SHARE` of the budget, so that the next relevant files are shown even when a few
+//! large ones could take the room in full; then in rank order, full text for each file that
+//! fits within `FILE_SHARE` of the budget (a few huge central files must not eat it) and
+//! within the room left once the outlines reserved for other files and those of the
+//! better-ranked files that did not fit are set aside (a file in full gives its own reserved
+//! outline back); then cheap outlines (at most 1/`TAIL_PARTS` of the budget each) of the
+//! files ranked below; then, in rank order, each reserved outline is upgraded with what is
+//! left: headers and signatures plus the whole bodies of the definitions most relevant to
+//! the task (BM25 of the query's terms over each function's lines, at least `BODY_BAR` of the
+//! best one's; functions that take locks or touch atomics get `SYNC_BONUS`), dropping the
+//! least relevant bodies while it does not fit, else a cheap form that lists the most
+//! relevant definitions first; `⋮` marks every elided run, so the code a refactor must
+//! change, racy code included, is visible even when its file is not in full; then outlines
+//! of the other files while they fit in `OUTLINE_SHARE`; then names. Why cheap forms first:
+//! a file whose every signature is shown can cost what ten files' headlines do, and a gold
+//! file left a bare name is invisible to the model; showing many files briefly, then
+//! deepening the best, is how a reader surveys an unfamiliar repository too.
+//!
+//! Whole sections and whole lines only: nothing is ever cut mid-line. The finished text is
+//! counted again and trailing entries are dropped until it fits, so the budget holds exactly
+//! even where token boundaries merge across sections.
 
 use std::path::Path;
 
+use super::outline::{outline_in, outline_of_lines, partial_order, Form};
 use super::rank::{Ranked, Ranking};
 use super::tokens::TokenCache;
-use crate::catalog::Language as Lang;
 use crate::codegraph::walk::SourceFile;
 
 /// How much of a file a pack shows.
@@ -156,47 +163,7 @@ pub fn outline(file: &SourceFile) -> Option<String> {
 /// The outline of a parsed file that also keeps the whole bodies of the definitions
 /// `bodies` (indexes into its `facts.defs`).
 pub fn outline_keeping(file: &SourceFile, bodies: &[usize]) -> Option<String> {
-    let facts = file.facts.as_ref()?;
-    let text = file.text.as_ref()?;
-    let lines: Vec<&str> = text.lines().collect();
-    let mut keep = vec![false; lines.len() + 1];
-    for d in &facts.defs {
-        let end = d.sig_end.max(d.line).min(d.line + 5) as usize;
-        let first = (d.line as usize).min(lines.len() + 1);
-        keep[first..=end.min(lines.len()).max(first - 1)]
-            .iter_mut()
-            .for_each(|k| *k = true);
-        if file.lang == Some(Lang::Rust)
-            && d.end_line > end as u32
-            && (d.end_line as usize) <= lines.len()
-        {
-            // The closing brace of a block keeps the outline readable.
-            let closing = lines[d.end_line as usize - 1].trim();
-            if closing == "}" || closing == "};" {
-                keep[d.end_line as usize] = true;
-            }
-        }
-    }
-    for d in bodies.iter().filter_map(|&i| facts.defs.get(i)) {
-        let first = (d.line as usize).clamp(1, lines.len().max(1));
-        let last = (d.end_line as usize).min(lines.len());
-        if first <= last {
-            keep[first..=last].iter_mut().for_each(|k| *k = true);
-        }
-    }
-    let mut out = String::new();
-    let mut elided = false;
-    for (i, line) in lines.iter().enumerate() {
-        if keep[i + 1] {
-            out.push_str(line);
-            out.push('\n');
-            elided = false;
-        } else if !elided {
-            out.push_str("⋮\n");
-            elided = true;
-        }
-    }
-    Some(out)
+    outline_in(file, bodies, Form::Signatures)
 }
 
 pub(crate) fn full_text(root: &Path, file: &SourceFile) -> Option<String> {
@@ -216,6 +183,13 @@ const RESERVE_SHARE: usize = 25;
 const FILE_SHARE: usize = 50;
 /// Share of the budget full files and outlines may take together (names get the rest).
 const OUTLINE_SHARE: usize = 94;
+/// An outline in a cheaper form than signatures (headlines, or top-level definitions and the
+/// most relevant nested ones) takes at most this part of the budget: the cheap forms are
+/// there to show many files, so none may take the room of many others.
+const CHEAP_PARTS: usize = 16;
+/// The outlines of the files ranked below those placed so far take at most this part of the
+/// budget each.
+const TAIL_PARTS: usize = 64;
 /// A definition's body is kept in an outline when its relevance is at least this share of the
 /// best definition's among the files outlined.
 const BODY_BAR: f64 = 0.3;
@@ -400,6 +374,18 @@ fn place(
     let full_cap = budget * FULL_SHARE / 100;
     let outline_cap = budget * OUTLINE_SHARE / 100;
     let file_cap = budget * FILE_SHARE / 100;
+    let cheap_cap = budget / CHEAP_PARTS;
+    let split: Vec<std::cell::OnceCell<Vec<&str>>> =
+        files.iter().map(|_| std::cell::OnceCell::new()).collect();
+    let lined = |f: usize| Lined {
+        file: &files[f],
+        lines: split[f].get_or_init(|| {
+            files[f]
+                .text
+                .as_deref()
+                .map_or_else(Vec::new, |t| t.lines().collect())
+        }),
+    };
     let mut used = header_tokens;
     let mut reserved = 0;
     let mut sections = Vec::new();
@@ -414,8 +400,10 @@ fn place(
         if outline_misses >= MAX_MISSES || reserved >= reserve_cap {
             break;
         }
-        let room = reserve_cap.saturating_sub(reserved).min(file_cap);
-        match fitting_outline(&files[r.file], &[], room, tokens) {
+        let left = reserve_cap.saturating_sub(reserved);
+        // A headline outline within `cheap_cap`, else the signatures if they fit the reserve.
+        let cheap = fitting_cheap(lined(r.file), &bodies[r.file], left.min(cheap_cap), tokens);
+        match cheap.or_else(|| fitting_signatures(lined(r.file), &[], left.min(file_cap), tokens)) {
             Some((s, t)) => {
                 reserved += t;
                 outline_misses = 0;
@@ -455,10 +443,30 @@ fn place(
         misses += 1;
         if outlines[rank].is_none() && used + reserved < outline_cap {
             let room = outline_cap.saturating_sub(used + reserved).min(file_cap);
-            if let Some((s, t)) = fitting_outline(file, &[], room, tokens) {
+            if let Some((s, t)) = fitting_signatures(lined(r.file), &[], room, tokens) {
                 reserved += t;
                 outlines[rank] = Some(Section::new(r.file, rank, Mode::Outline, s, t));
             }
+        }
+    }
+    // Breadth before depth: headlines of the files ranked below, small ones each.
+    let tail_cap = budget / TAIL_PARTS;
+    let mut misses = 0;
+    for (rank, r) in ranked.iter().enumerate() {
+        if misses >= MAX_MISSES || used + reserved >= outline_cap {
+            break;
+        }
+        if full[rank] || outlines[rank].is_some() {
+            continue;
+        }
+        let room = outline_cap.saturating_sub(used + reserved).min(tail_cap);
+        match fitting_cheap(lined(r.file), &[], room, tokens) {
+            Some((s, t)) => {
+                reserved += t;
+                misses = 0;
+                outlines[rank] = Some(Section::new(r.file, rank, Mode::Outline, s, t));
+            }
+            None => misses += usize::from(files[r.file].facts.is_some()),
         }
     }
     // The reserved outlines, with bodies where they fit.
@@ -467,16 +475,14 @@ fn place(
             continue;
         };
         reserved -= plain.tokens;
-        if bodies[r.file].is_empty() {
-            used += plain.tokens;
-            outlines[rank] = Some(plain);
-            continue;
-        }
         let room = outline_cap
             .saturating_sub(used + reserved)
             .min(file_cap)
             .max(plain.tokens);
-        let section = match fitting_outline(&files[r.file], &bodies[r.file], room, tokens) {
+        // Signatures (with bodies) if they fit, else a cheap form no bigger than the one
+        // reserved, its nested definitions now the most relevant first.
+        let cheap = cheap_cap.max(plain.tokens);
+        let section = match fitting_outline(lined(r.file), &bodies[r.file], room, cheap, tokens) {
             Some((text, t)) if t <= room => Section {
                 text,
                 tokens: t,
@@ -495,8 +501,10 @@ fn place(
         }
         let file = &files[r.file];
         if misses < MAX_MISSES {
-            let room = outline_cap.saturating_sub(used).min(file_cap);
-            if let Some((s, t)) = fitting_outline(file, &[], room, tokens) {
+            let room = outline_cap.saturating_sub(used).min(budget / TAIL_PARTS);
+            if let Some((s, t)) =
+                fitting_outline(lined(r.file), &[], room, budget / TAIL_PARTS, tokens)
+            {
                 used += t;
                 misses = 0;
                 outlines[rank] = Some(Section::new(r.file, rank, Mode::Outline, s, t));
@@ -512,35 +520,112 @@ fn place(
     (sections, names)
 }
 
-/// The fullest outline section of `file` within `room` tokens: with all of `bodies`, then
-/// dropping the least relevant one at a time, down to headers only; `None` if even that does
-/// not fit (or the file has no outline).
+/// A parsed file and its text split into lines (once per pack: outlines of one file are
+/// tried several times).
+#[derive(Clone, Copy)]
+struct Lined<'a> {
+    file: &'a SourceFile,
+    lines: &'a [&'a str],
+}
+
+/// The fullest outline section of `file` within `room` tokens: its signatures (with as many
+/// of `bodies` as fit, [`fitting_signatures`]), else a cheap form within `cheap_cap`
+/// ([`fitting_cheap`]).
 fn fitting_outline(
-    file: &SourceFile,
+    lined: Lined<'_>,
+    bodies: &[usize],
+    room: usize,
+    cheap_cap: usize,
+    tokens: &mut TokenCache,
+) -> Option<(String, usize)> {
+    fitting_signatures(lined, bodies, room, tokens)
+        .or_else(|| fitting_cheap(lined, bodies, room.min(cheap_cap), tokens))
+}
+
+/// The signatures outline of `file` within `room` tokens: with all of `bodies`, then
+/// dropping the least relevant one at a time, down to signatures only; `None` if even that
+/// does not fit (or the file has no outline).
+fn fitting_signatures(
+    lined: Lined<'_>,
     bodies: &[usize],
     room: usize,
     tokens: &mut TokenCache,
 ) -> Option<(String, usize)> {
+    let Lined { file, lines } = lined;
+    file.text.as_ref()?;
     let mut keep = bodies.len();
     loop {
-        let o = outline_keeping(file, &bodies[..keep])?;
-        // Skip counting what cannot fit (a token is rarely more than 8 bytes).
-        if o.len() <= room.saturating_mul(8) {
-            let s = code_section(&file.path, " (outline)", &o);
-            let t = tokens.count(&s);
-            if t <= room {
-                return Some((s, t));
-            }
+        let o = outline_of_lines(file, lines, &bodies[..keep], Form::Signatures)?;
+        match counted(&file.path, o, room, tokens) {
+            Ok(hit) => return Some(hit),
             // Estimate how many bodies to drop from the overshoot rather than one by one.
-            if keep > 0 {
-                keep = keep.min(keep * room / t.max(1)).min(keep - 1);
-                continue;
-            }
-        } else if keep > 0 {
-            keep -= 1;
-            continue;
+            Err(Miss::Over(t)) if keep > 0 => keep = keep.min(keep * room / t.max(1)).min(keep - 1),
+            Err(Miss::Long(_)) if keep > 0 => keep -= 1,
+            Err(_) => return None,
         }
+    }
+}
+
+/// Why an outline did not fit.
+enum Miss {
+    /// Its text has more bytes (this many) than the room could hold; not counted.
+    Long(usize),
+    /// It has this many tokens, more than the room.
+    Over(usize),
+}
+
+/// The section of outline `o` of `path` and its tokens, if they are at most `room`.
+fn counted(
+    path: &str,
+    o: String,
+    room: usize,
+    tokens: &mut TokenCache,
+) -> Result<(String, usize), Miss> {
+    // Skip counting what cannot fit (a token is rarely more than 8 bytes).
+    if o.len() > room.saturating_mul(8) {
+        return Err(Miss::Long(o.len()));
+    }
+    let s = code_section(path, " (outline)", &o);
+    let t = tokens.count(&s);
+    if t <= room {
+        Ok((s, t))
+    } else {
+        Err(Miss::Over(t))
+    }
+}
+
+/// A cheap outline of `file` within `room` tokens: headlines, else a partial outline with as
+/// many definitions as fit (those of `bodies` first); `None` if not even one fits.
+fn fitting_cheap(
+    lined: Lined<'_>,
+    bodies: &[usize],
+    room: usize,
+    tokens: &mut TokenCache,
+) -> Option<(String, usize)> {
+    let Lined { file, lines } = lined;
+    if room == 0 || file.text.is_none() {
         return None;
+    }
+    let fits = |o: String, tokens: &mut TokenCache| match counted(&file.path, o, room, tokens) {
+        Ok(hit) => Ok(hit),
+        Err(Miss::Long(n) | Miss::Over(n)) => Err(n),
+    };
+    let over = match fits(outline_of_lines(file, lines, &[], Form::Headlines)?, tokens) {
+        Ok(hit) => return Some(hit),
+        Err(t) => t,
+    };
+    let order = partial_order(file, bodies);
+    // Fewer definitions until it fits, guessing the count from the overshoot first.
+    let mut n = order.len() * room / over.max(1);
+    loop {
+        if n == 0 {
+            return None;
+        }
+        let form = Form::Partial { order: &order, n };
+        match fits(outline_of_lines(file, lines, &[], form)?, tokens) {
+            Ok(hit) => return Some(hit),
+            Err(t) => n = (n * room / t.max(1)).min(n - 1),
+        }
     }
 }
 
@@ -560,6 +645,7 @@ pub(crate) fn assemble(sections: &[Section]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::Language as Lang;
     use crate::codegraph::parse::extract;
 
     #[test]

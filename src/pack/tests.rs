@@ -224,18 +224,7 @@ fn outlines_of_the_next_ranked_files_are_reserved_before_files_in_full() {
         files.push((format!("books/{name}.py"), body));
     }
     let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (&p[..], &t[..])).collect();
-    let dir = crate::test_support::tree(&files);
-    let options = PackOptions {
-        budget: BUDGET,
-        cache_dir: None,
-    };
-    let packed = pack_dir(
-        dir.path(),
-        "settle the ledger: alpha, beta, gamma",
-        &options,
-    )
-    .unwrap();
-    assert!(packed.tokens <= BUDGET);
+    let packed = pack_tree(&files, "settle the ledger: alpha, beta, gamma", BUDGET);
     let shown = packed.files.iter().filter(|f| f.mode != Mode::Name).count();
     assert_eq!(shown, 3, "{:?}", packed.files);
     assert!(packed.files.iter().any(|f| f.mode == Mode::Full));
@@ -272,4 +261,52 @@ fn test_files_rank_below_the_code_they_exercise() {
     let packed = pack_dir(dir.path(), "Settle the ledger balance", &options).unwrap();
     let rank = |p: &str| packed.file(p).unwrap().rank;
     assert!(rank("shop/books.py") < rank("tests/test_ledger.py"));
+}
+
+#[test]
+fn a_relevant_file_too_big_for_signatures_is_a_partial_outline_not_a_name() {
+    const BUDGET: usize = 2000;
+    // One class whose methods' signatures alone cost about twice the budget: before the
+    // cheap outline forms it was a bare name; now its class line and the most relevant
+    // methods are shown, `⋮` marking the rest, and the budget still holds.
+    let mut big = String::from("class Ledger:\n");
+    for j in 0..150 {
+        big.push_str(&format!(
+            "    def post_entry_number_{j}(self, account, amount, currency, memo):\n        return account\n\n"
+        ));
+    }
+    big.push_str("    def settle(self):\n        with self.lock:\n            self.total = 0\n");
+    let files = [
+        ("books/ledger.py", &big[..]),
+        ("books/other.py", "def unrelated(x):\n    return x\n"),
+    ];
+    let packed = pack_tree(
+        &files,
+        "Make `Ledger.settle` in books/ledger.py atomic",
+        BUDGET,
+    );
+    let ledger = packed.file("books/ledger.py").unwrap();
+    assert_eq!(ledger.mode, Mode::Outline, "{:?}", packed.files);
+    assert!(ledger.tokens <= BUDGET / 2);
+    let at = packed.text.find("## books/ledger.py (outline)").unwrap();
+    let section = &packed.text[at..];
+    assert!(section.contains("class Ledger:"), "{section}");
+    assert!(
+        section.contains("def settle(self):"),
+        "the relevant method is kept"
+    );
+    assert!(section.contains('⋮'));
+}
+
+/// The pack of a tree of `files` for `query` under `budget` (no cache), checked to be within
+/// the budget.
+fn pack_tree(files: &[(&str, &str)], query: &str, budget: usize) -> Packed {
+    let dir = crate::test_support::tree(files);
+    let options = PackOptions {
+        budget,
+        cache_dir: None,
+    };
+    let packed = pack_dir(dir.path(), query, &options).unwrap();
+    assert!(packed.tokens <= budget);
+    packed
 }
