@@ -13,7 +13,11 @@
 //!    >= 5x for the builds).
 //!
 //! `REFBENCH_BENCH_TASKS` (comma-separated globs) narrows the suite; `REFBENCH_BENCH_SKIP`
-//! (comma-separated of overhead, jobs, rebuild) skips parts. Speed is reported, never asserted.
+//! (comma-separated of overhead, jobs, rebuild) skips parts; `REFBENCH_BENCH_CACHE` names the
+//! cache. `REFBENCH_BENCH_BIN` measures another refbench binary (one built from an older
+//! commit, to compare before and after in one session) with the fixtures of
+//! `REFBENCH_BENCH_ROOT` (that commit's checkout; default: this one). Speed is reported, never
+//! asserted.
 
 use std::path::Path;
 use std::process::Command;
@@ -23,9 +27,13 @@ fn refbench(runs: &Path, cache: &Path, args: &[&str]) -> std::path::PathBuf {
     let before: Vec<_> = std::fs::read_dir(runs)
         .map(|d| d.flatten().map(|e| e.path()).collect())
         .unwrap_or_default();
-    let out = Command::new(env!("CARGO_BIN_EXE_refbench"))
+    let bin = std::env::var_os("REFBENCH_BENCH_BIN")
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_refbench").into());
+    let root = std::env::var_os("REFBENCH_BENCH_ROOT")
+        .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
+    let out = Command::new(bin)
         .arg("--root")
-        .arg(env!("CARGO_MANIFEST_DIR"))
+        .arg(root)
         .arg("--runs-dir")
         .arg(runs)
         .arg("--cache-dir")
