@@ -425,7 +425,6 @@ pub fn run_command(spec: &CommandSpec) -> Result<CommandOutput, SandboxError> {
             source: std::io::Error::from(std::io::ErrorKind::NotFound),
         })?;
 
-    let preparing = Instant::now();
     let (confinement, mut cmd) = match spec.sandbox {
         SandboxMode::Full => {
             let tree = scope::writable_except(&spec.cwd, &spec.read_only);
@@ -468,10 +467,6 @@ pub fn run_command(spec: &CommandSpec) -> Result<CommandOutput, SandboxError> {
             });
         }
     }
-    tracing::debug!(
-        ms = preparing.elapsed().as_millis() as u64,
-        "sandbox prepared for {program}"
-    );
     let start = Instant::now();
     let mut child = cmd.spawn().map_err(|source| match spec.sandbox {
         SandboxMode::Full => SandboxError::LayerMissing {

@@ -104,10 +104,7 @@ pub fn run_detector(
     let started = Instant::now();
     let argv = &bug.detector.command;
     let mut log = String::new();
-    // When the command started (what changed in the build cache after this taints it).
-    let mut since = SystemTime::now();
     if slot.target_dir.is_some() {
-        since = crate::toolchain::clock_mark(&scratch);
         if let Some(why) = crate::toolchain::tree_steers_the_build(repo) {
             slot.taint(why, &mut log);
         }
@@ -122,6 +119,13 @@ pub fn run_detector(
             evidence: run.evidence,
         });
     }
+    // When the command started (what changed in the build cache after this taints it; the
+    // mark waits for the inode clock to tick, so it is taken only where it is needed).
+    let since = if slot.target_dir.is_some() {
+        crate::toolchain::clock_mark(&scratch)
+    } else {
+        SystemTime::now()
+    };
     let remaining = limit.saturating_sub(started.elapsed());
     let explorer = (task.language == Language::Python && uses_explorer(&bug.detector_dir()))
         .then(|| explorer_env(bug, repo, &scratch));
