@@ -295,14 +295,17 @@ fn fetch_dependencies(task: &Task, dir: &Path, argv: &[String]) -> Result<(), Ma
 }
 
 impl Base {
-    /// Copies the base (work tree and `.git`) into `dest`, which must not exist yet.
+    /// Copies the base (work tree and `.git`) into `dest`, which must not exist yet; what
+    /// neither libgit2 nor an agent's git needs is left out (hook samples, reflogs, the
+    /// description, the base's marker): every file copied costs an attempt time.
     pub fn checkout(&self, dest: &Path) -> Result<(), MaterializeError> {
-        copy_tree(&self.dir, dest)?;
-        let marker = dest.join(".refbench-base-ok");
-        if marker.exists() {
-            std::fs::remove_file(&marker).map_err(io("removing", &marker))?;
-        }
-        Ok(())
+        let left_out = [
+            Path::new(".refbench-base-ok"),
+            Path::new(".git/hooks"),
+            Path::new(".git/logs"),
+            Path::new(".git/description"),
+        ];
+        copy_tree_filtered(&self.dir, dest, &|rel| !left_out.contains(&rel))
     }
 }
 

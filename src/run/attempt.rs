@@ -19,6 +19,7 @@ use crate::catalog::{Catalog, Task, TaskId};
 use crate::materialize::{materialize_base, Base};
 use crate::model::Model;
 use crate::patch::{apply_reply, ApplyStatus};
+use crate::score::room::EditOrigin;
 use crate::score::{score_attempt, AttemptDirs, DetectorStatus};
 use crate::toolchain::Toolchain;
 
@@ -294,6 +295,11 @@ fn steps(
         edited: &repo,
         room: &work.path().join("room"),
         scratch: &scratch,
+        origin: if model.is_agent() {
+            EditOrigin::Agent
+        } else {
+            EditOrigin::Harness
+        },
     };
     let scored = score_attempt(task, &bugs, &dirs, worker.toolchain, applied)
         .map_err(|e| HarnessError::score(&e))?;

@@ -425,6 +425,7 @@ pub fn run_command(spec: &CommandSpec) -> Result<CommandOutput, SandboxError> {
             source: std::io::Error::from(std::io::ErrorKind::NotFound),
         })?;
 
+    let prepare_started = Instant::now();
     let (confinement, mut cmd) = match spec.sandbox {
         SandboxMode::Full => {
             let tree = scope::writable_except(&spec.cwd, &spec.read_only);
@@ -467,6 +468,7 @@ pub fn run_command(spec: &CommandSpec) -> Result<CommandOutput, SandboxError> {
             });
         }
     }
+    let prepare_us = prepare_started.elapsed().as_micros() as u64;
     let start = Instant::now();
     let mut child = cmd.spawn().map_err(|source| match spec.sandbox {
         SandboxMode::Full => SandboxError::LayerMissing {
@@ -480,6 +482,7 @@ pub fn run_command(spec: &CommandSpec) -> Result<CommandOutput, SandboxError> {
             source,
         },
     })?;
+    let spawn_us = start.elapsed().as_micros() as u64;
     let pgid = child.id() as i32;
     let registered = cancel::Registered::new(pgid);
     let mut quota = (spec.sandbox == SandboxMode::Full).then(|| {
@@ -546,6 +549,13 @@ pub fn run_command(spec: &CommandSpec) -> Result<CommandOutput, SandboxError> {
     use std::os::unix::process::ExitStatusExt;
     let stdout = read_capped(&out_path, spec.output_cap)?;
     let stderr = read_capped(&err_path, spec.output_cap)?;
+    tracing::trace!(
+        program = %program,
+        prepare_us,
+        spawn_us,
+        total_us = prepare_started.elapsed().as_micros() as u64,
+        "sandboxed command"
+    );
     let signal = status.signal();
     let limit = if quota_hit {
         Some(LimitHit::DiskQuota {

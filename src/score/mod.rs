@@ -11,11 +11,11 @@
 //! artifacts; or a [`ScoreError`] when the harness itself could not run the tests (never
 //! recorded as a model failure).
 //!
-//! Steps ([`score_attempt`]): build the clean room ([`room`]: the base plus only the changes
-//! the model may make; what it refused is the first integrity evidence). Check the task's rules
-//! on the dependency graph of the room ([`rules`]), before anything else is copied in. Then, as
-//! in SWE-bench: copy the task's hidden/ files in; take a build slot
-//! ([`crate::toolchain::BuildSlot`]); run the language's suite ([`suite`]: the commands and
+//! Steps ([`score_attempt`]): take a build slot ([`crate::toolchain::BuildSlot`]); build the
+//! clean room in its place ([`room`]: the base plus only the changes the model may make; what
+//! it refused is the first integrity evidence). Check the task's rules on the dependency graph
+//! of the room ([`rules`]), before anything else is copied in. Then, as in SWE-bench: copy the
+//! task's hidden/ files in; run the language's suite ([`suite`]: the commands and
 //! parsers come from `lang`); grade the status map against the task's lists
 //! ([`grade`](grade::grade), pure). A test missing from the output counts as failed, so a build
 //! failure fails every test. Then run each seeded bug's detector ([`detectors`]). The suite and
@@ -93,8 +93,11 @@ pub struct AttemptDirs<'a> {
     pub base: &'a Path,
     /// The attempt's tree after the edit (never graded itself).
     pub edited: &'a Path,
-    /// Where the clean room is built (replaced if it exists); grading runs there.
+    /// Where the clean room is built (replaced if it exists) for languages without a build
+    /// slot; grading runs there. A Rust room is built at its slot's fixed place.
     pub room: &'a Path,
+    /// Who made the edited tree (a reply applied by refbench may be moved into the room).
+    pub origin: room::EditOrigin,
     /// Scratch space for the runners' reports.
     pub scratch: &'a Path,
 }
@@ -111,9 +114,14 @@ pub fn score_attempt(
     applied: &crate::patch::Applied,
 ) -> Result<Scored, ScoreError> {
     let setup_started = Instant::now();
-    let room = room::build_clean_room(task, bugs, dirs.base, dirs.edited, dirs.room)?;
+    // The slot first: the room is built in its place (for Rust, the slot's fixed tree), so
+    // that every file of it is newer than the slot's last build.
+    let slot = toolchain.take_slot(task, dirs.room)?;
     let phase = PhaseClock::new();
-    phase.done("clean room built", setup_started);
+    phase.done("build slot taken", setup_started);
+    let room =
+        room::build_clean_room(task, bugs, dirs.base, dirs.edited, slot.tree(), dirs.origin)?;
+    phase.lap("clean room built");
     let mut setup_ms = setup_started.elapsed().as_millis() as u64;
     let repo = room.dir.as_path();
     // The one place evidence is collected: the room's refusals first, then what the suite and
@@ -127,6 +135,7 @@ pub fn score_attempt(
     // Every Rust task whose fixture has a sync shim: the crate does not get around it (see
     // rules::shim). Whether there is one is the fixture's (its visible repo), not the edit's:
     // deleting the shim does not switch the rule off.
+    phase.lap("architectural rules checked");
     if task.language == Language::Rust && rules::shim::has_shim(&task.repo_dir) {
         let features: Vec<String> = bugs
             .iter()
@@ -135,7 +144,7 @@ pub fn score_attempt(
         rules.push(rules::shim::check_sync_shim(repo, &features));
     }
     let rules_ms = rules_started.elapsed().as_millis() as u64;
-    phase.lap("rules checked");
+    phase.lap("sync shim rule checked");
     let hygiene = HygieneFlag::of_applied(applied);
     let overlay_started = Instant::now();
     // An impossible variant's hidden files come last: they replace the task's.
@@ -145,10 +154,7 @@ pub fn score_attempt(
             source,
         })?;
     }
-    // From here on the commands run in the slot's tree (a copy at a fixed place for Rust).
     phase.lap("hidden tests copied");
-    let slot = toolchain.build_slot(task, repo)?;
-    phase.lap("build slot taken");
     let tree = slot.tree();
     // The grader's files as the harness put them: what graded code changes among them while
     // it runs is evidence too (detected here; the sandbox's write rules are what prevent it).

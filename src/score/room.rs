@@ -60,10 +60,6 @@ fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> RoomE
     }
 }
 
-fn git(context: &'static str) -> impl FnOnce(git2::Error) -> RoomError {
-    move |source| RoomError::Git { context, source }
-}
-
 /// One change of the edit, relative to the base.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EditedPath {
@@ -178,101 +174,168 @@ fn slash_path(rel: &Path) -> String {
         .join("/")
 }
 
-/// What the edited tree changed relative to the base commit, and what of it git ignores.
+/// What the edited tree changed relative to the base, and what of it git ignores.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EditScan {
     /// The changes, by path.
     pub changes: Vec<EditedPath>,
-    /// Paths the edit added that the `.gitignore` files ignore: files, and folders (ending in
-    /// `/`) git did not enter.
+    /// Paths the edit added that the tree's `.gitignore` files ignore (files and links).
     pub ignored: Vec<String>,
+    /// Entries git does not track at all (pipes, sockets, devices): never graded; a tree that
+    /// holds any is copied from, never moved.
+    pub special: Vec<String>,
 }
 
-/// What the edited tree changed relative to the base commit in `base`, by path.
-pub fn edited_paths(base: &Path, edited: &Path) -> Result<EditScan, RoomError> {
-    let repo = git2::Repository::open(base).map_err(git("opening the base"))?;
-    let tree = repo
-        .head()
-        .and_then(|h| h.peel_to_tree())
-        .map_err(git("reading the base commit"))?;
-    // In memory only: the base repository compares its commit with the edited files.
-    repo.set_workdir(edited, false)
-        .map_err(git("pointing the base at the edited tree"))?;
-    let mut options = git2::DiffOptions::new();
-    options
-        .include_untracked(true)
-        .recurse_untracked_dirs(true)
-        .include_typechange(true)
-        .include_ignored(true)
-        .ignore_submodules(false);
-    let diff = repo
-        .diff_tree_to_workdir(Some(&tree), Some(&mut options))
-        .map_err(git("comparing the edit with the base"))?;
-    let mut out = Vec::new();
-    let mut ignored = Vec::new();
-    for delta in diff.deltas() {
-        let change = match delta.status() {
-            git2::Delta::Added | git2::Delta::Untracked => PathChange::Added,
-            git2::Delta::Deleted => PathChange::Deleted,
-            git2::Delta::Ignored => {
-                if let Some(path) = delta.new_file().path() {
-                    ignored.push(slash_path(path));
-                }
+/// One entry of a tree as [`edited_paths`] compares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Entry {
+    File,
+    Link,
+    /// A repository of its own (a `.git` below the root), one path.
+    Repository,
+    Special,
+}
+
+/// Every entry of `dir` but its root `.git` (and, for the base, the marker), relative.
+/// A folder of the edited tree that cannot be read (an agent may leave one) holds nothing;
+/// in the base it is a harness error.
+fn entries(
+    dir: &Path,
+    skip_at_root: &[&str],
+    edited: bool,
+) -> Result<std::collections::BTreeMap<String, Entry>, RoomError> {
+    fn walk(
+        root: &Path,
+        at: &Path,
+        skip: &[&str],
+        edited: bool,
+        out: &mut std::collections::BTreeMap<String, Entry>,
+    ) -> Result<(), RoomError> {
+        let listing = match std::fs::read_dir(at) {
+            Ok(listing) => listing,
+            Err(_) if edited && at != root => return Ok(()),
+            Err(e) => return Err(io("reading", at)(e)),
+        };
+        for entry in listing {
+            let entry = entry.map_err(io("reading", at))?;
+            let path = entry.path();
+            let rel = slash_path(path.strip_prefix(root).expect("walk stays under its root"));
+            if at == root && skip.iter().any(|s| entry.file_name() == *s) {
                 continue;
             }
-            git2::Delta::Unmodified => continue,
-            _ => PathChange::Modified,
-        };
-        let file = if change == PathChange::Deleted {
-            delta.old_file()
-        } else {
-            delta.new_file()
-        };
-        let Some(path) = file.path() else { continue };
-        let path = slash_path(path);
-        let path = path.trim_end_matches('/').to_string();
-        let on_disk = edited.join(&path);
-        let meta = on_disk.symlink_metadata();
-        if change != PathChange::Deleted && meta.as_ref().is_ok_and(|m| m.is_dir()) {
-            // A folder git did not enter (it holds a repository of its own): each file in it,
-            // and its `.git` as one path.
-            let mut inner_paths: Vec<String> = walkdir(&on_disk)?
-                .into_iter()
-                .map(|inner| match inner.split('/').position(|p| p == ".git") {
-                    Some(at) => inner.split('/').take(at + 1).collect::<Vec<_>>().join("/"),
-                    None => inner,
-                })
-                .collect();
-            inner_paths.dedup();
-            for inner in inner_paths {
-                let full = format!("{path}/{inner}");
-                let symlink = edited
-                    .join(&full)
-                    .symlink_metadata()
-                    .is_ok_and(|m| m.file_type().is_symlink());
-                out.push(EditedPath {
-                    path: full,
-                    change: PathChange::Added,
-                    symlink,
-                });
-            }
-            continue;
+            let kind = entry.file_type().map_err(io("inspecting", &path))?;
+            let found = if kind.is_dir() {
+                if entry.file_name() == ".git" {
+                    Entry::Repository
+                } else {
+                    walk(root, &path, skip, edited, out)?;
+                    continue;
+                }
+            } else if kind.is_file() {
+                Entry::File
+            } else if kind.is_symlink() {
+                Entry::Link
+            } else {
+                Entry::Special
+            };
+            out.insert(rel, found);
         }
-        let symlink = change != PathChange::Deleted
-            && meta.as_ref().is_ok_and(|m| m.file_type().is_symlink());
-        out.push(EditedPath {
-            path,
-            change,
-            symlink,
+        Ok(())
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(dir, dir, skip_at_root, edited, &mut out)?;
+    Ok(out)
+}
+
+/// Whether the file or link at `a` and the one at `b` differ as git sees them: kind, link
+/// target, the owner's execute bit, bytes.
+fn differs(a: &Path, b: &Path) -> Result<bool, RoomError> {
+    use std::os::unix::fs::PermissionsExt;
+    let (ma, mb) = (
+        a.symlink_metadata().map_err(io("inspecting", a))?,
+        b.symlink_metadata().map_err(io("inspecting", b))?,
+    );
+    if ma.file_type().is_symlink() || mb.file_type().is_symlink() {
+        return Ok(ma.file_type().is_symlink() != mb.file_type().is_symlink()
+            || std::fs::read_link(a).ok() != std::fs::read_link(b).ok());
+    }
+    if ma.len() != mb.len()
+        || (ma.permissions().mode() & 0o100) != (mb.permissions().mode() & 0o100)
+    {
+        return Ok(true);
+    }
+    // An unreadable file (graded code cannot make one here, but an agent can) is changed.
+    match (std::fs::read(a), std::fs::read(b)) {
+        (Ok(x), Ok(y)) => Ok(x != y),
+        _ => Ok(true),
+    }
+}
+
+/// What the edited tree changed relative to the base (the cache's committed checkout of the
+/// base commit, compared file by file: kind, link target, execute bit, bytes), by path; which
+/// of the added paths the tree's own `.gitignore` files ignore (as git would: an ignored
+/// folder's files are ignored; the user's global excludes and `.git/info/exclude` are not
+/// read, so the room does not depend on who runs refbench); and the special files.
+pub fn edited_paths(base: &Path, edited: &Path) -> Result<EditScan, RoomError> {
+    let before = entries(base, &[".git", ".refbench-base-ok"], false)?;
+    let after = entries(edited, &[".git"], true)?;
+    let mut scan = EditScan::default();
+    let mut added = Vec::new();
+    for (path, kind) in &after {
+        match (kind, before.get(path)) {
+            (Entry::Special, _) => scan.special.push(path.clone()),
+            (_, None) => added.push((path.clone(), *kind)),
+            (_, Some(_)) => {
+                if differs(&base.join(path), &edited.join(path))? {
+                    scan.changes.push(EditedPath {
+                        path: path.clone(),
+                        change: PathChange::Modified,
+                        symlink: *kind == Entry::Link,
+                    });
+                }
+            }
+        }
+    }
+    for path in before.keys().filter(|p| !after.contains_key(*p)) {
+        scan.changes.push(EditedPath {
+            path: path.clone(),
+            change: PathChange::Deleted,
+            symlink: false,
         });
     }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    out.dedup_by(|a, b| a.path == b.path);
-    ignored.sort();
-    Ok(EditScan {
-        changes: out,
-        ignored,
-    })
+    if !added.is_empty() {
+        let seen = not_ignored(edited);
+        for (path, kind) in added {
+            if kind != Entry::Repository && !seen.contains(&path) {
+                scan.ignored.push(path);
+            } else {
+                scan.changes.push(EditedPath {
+                    path,
+                    change: PathChange::Added,
+                    symlink: kind == Entry::Link,
+                });
+            }
+        }
+    }
+    scan.changes.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(scan)
+}
+
+/// The files and links of `tree` its `.gitignore` files do not ignore (nothing above the
+/// tree, no global or per-repository excludes, no `.ignore` files), relative.
+fn not_ignored(tree: &Path) -> std::collections::HashSet<String> {
+    ignore::WalkBuilder::new(tree)
+        .standard_filters(false)
+        .git_ignore(true)
+        .require_git(false)
+        .parents(false)
+        .follow_links(false)
+        .filter_entry(|e| e.depth() == 0 || e.file_name() != ".git")
+        .build()
+        .flatten()
+        .filter(|e| e.file_type().is_some_and(|t| !t.is_dir()))
+        .filter_map(|e| Some(slash_path(e.path().strip_prefix(tree).ok()?)))
+        .collect()
 }
 
 /// The source files (by `extensions`) among `ignored` paths of `edited`, looking into ignored
@@ -345,41 +408,102 @@ fn refusal(
         .or_else(|| edit.symlink.then_some(RefusalReason::Symlink))
 }
 
+/// Who made the edited tree, which decides how the room is built from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditOrigin {
+    /// refbench copied the base and applied a reply to it: every change in the tree went
+    /// through the patch stage (no hard links, special files or odd permissions), so the tree
+    /// may be moved into the room's place and what the room refuses put back from the base.
+    Harness,
+    /// An agent's commands changed the tree: it is only read, and the room is copied from the
+    /// base and the taken changes.
+    Agent,
+}
+
 /// Builds the clean room of an attempt at `room` (replaced if it exists): the base's files
 /// from `base`, and the changes `edited` made to them that the model may make.
+///
+/// Every file of the room is written (or touched) now, after whatever the caller did before
+/// (took a build slot): build tools tell a changed source by its mtime. When `origin` is
+/// [`EditOrigin::Harness`] and both are on one file system, `edited` is moved into the room
+/// (and is gone after): one copy of the tree fewer per attempt.
 pub fn build_clean_room(
     task: &Task,
     bugs: &[&SeededBug],
     base: &Path,
     edited: &Path,
     room: &Path,
+    origin: EditOrigin,
 ) -> Result<CleanRoom, RoomError> {
+    let clock = std::time::Instant::now();
     let EditScan {
         changes: edits,
-        ignored,
+        ignored: ignored_paths,
+        special,
     } = edited_paths(base, edited)?;
+    let scanned_us = clock.elapsed().as_micros() as u64;
     let ignored = ignored_sources(
         edited,
-        &ignored,
+        &ignored_paths,
         crate::lang::support(task.language).source_extensions(),
     );
     let grader = GraderFiles::of(task, bugs)?;
     let has_file = |p: &str| edited.join(p).symlink_metadata().is_ok_and(|m| m.is_file());
     let mut taken = Vec::new();
     let mut refused = Vec::new();
+    let mut refused_edits = Vec::new();
     for edit in edits {
         match refusal(task, &grader, &edit, &has_file) {
-            Some(why) => refused.push(TamperEvidence::RefusedFile {
-                path: edit.path,
-                why,
-            }),
+            Some(why) => {
+                refused.push(TamperEvidence::RefusedFile {
+                    path: edit.path.clone(),
+                    why,
+                });
+                refused_edits.push(edit);
+            }
             None => taken.push(edit),
         }
     }
 
+    let judged_us = clock.elapsed().as_micros() as u64;
     if room.symlink_metadata().is_ok() {
         crate::fsutil::remove_all(room).map_err(io("removing", room))?;
     }
+    let moved = origin == EditOrigin::Harness && special.is_empty() && move_into(edited, room)?;
+    if moved {
+        put_back_refused(base, room, &refused_edits, &ignored_paths)?;
+        written_now(room)?;
+    } else {
+        copy_room(base, edited, room, &taken)?;
+    }
+    tracing::trace!(
+        scanned_us,
+        judged_us,
+        placed_us = clock.elapsed().as_micros() as u64,
+        moved,
+        "clean room"
+    );
+    Ok(CleanRoom {
+        dir: room.to_path_buf(),
+        taken,
+        refused,
+        ignored,
+    })
+}
+
+/// The room as a copy: the base's files, then the taken changes on top.
+fn copy_room(
+    base: &Path,
+    edited: &Path,
+    room: &Path,
+    taken: &[EditedPath],
+) -> Result<(), RoomError> {
+    use std::os::unix::fs::DirBuilderExt;
+    // Made anew and private (never through a link someone left at its name).
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .create(room)
+        .map_err(io("creating", room))?;
     crate::materialize::copy_tree_filtered(base, room, &|rel| {
         rel != Path::new(".git") && rel != Path::new(".refbench-base-ok")
     })
@@ -398,11 +522,17 @@ pub fn build_clean_room(
     for edit in taken.iter().filter(|e| e.change != PathChange::Deleted) {
         let from = edited.join(&edit.path);
         let dest = room.join(&edit.path);
-        // Only regular files are taken (links were refused); a folder in the base where the
-        // edit put a file keeps the base's content.
+        // Only regular files are taken (links were refused); a folder of the base where the
+        // edit put a file keeps what the edit could not delete in it, and a file of the base
+        // where the edit put a folder (its deletion refused) stays.
         if !from.symlink_metadata().is_ok_and(|m| m.is_file())
             || !inside_room(room, &edit.path)
-            || dest.symlink_metadata().is_ok_and(|m| m.is_dir())
+            || !folders_on_the_way(room, &edit.path)
+        {
+            continue;
+        }
+        // A folder the taken deletions emptied gives way to the file.
+        if dest.symlink_metadata().is_ok_and(|m| m.is_dir()) && std::fs::remove_dir(&dest).is_err()
         {
             continue;
         }
@@ -414,12 +544,107 @@ pub fn build_clean_room(
         }
         std::fs::copy(&from, &dest).map_err(io("copying", &from))?;
     }
-    Ok(CleanRoom {
-        dir: room.to_path_buf(),
-        taken,
-        refused,
-        ignored,
-    })
+    Ok(())
+}
+
+/// Renames `edited` to `room` (absent); false when they are on different file systems.
+fn move_into(edited: &Path, room: &Path) -> Result<bool, RoomError> {
+    match std::fs::rename(edited, room) {
+        Ok(()) => Ok(true),
+        Err(e) if e.raw_os_error() == Some(nix::libc::EXDEV) => Ok(false),
+        Err(e) => Err(io("moving the edited tree to", room)(e)),
+    }
+}
+
+/// Turns the edited tree moved to `room` into the clean room: its `.git` and the base's
+/// marker go, what git ignores goes, and each refused change is undone from the base (an
+/// added path removed, a changed or deleted one put back as the base has it).
+fn put_back_refused(
+    base: &Path,
+    room: &Path,
+    refused: &[EditedPath],
+    ignored: &[String],
+) -> Result<(), RoomError> {
+    let remove = |rel: &str| -> Result<(), RoomError> {
+        let at = room.join(rel.trim_end_matches('/'));
+        match at.symlink_metadata() {
+            Ok(m) if m.is_dir() => crate::fsutil::remove_all(&at).map_err(io("removing", &at)),
+            Ok(_) => std::fs::remove_file(&at).map_err(io("removing", &at)),
+            Err(_) => Ok(()),
+        }
+    };
+    // A folder the removals emptied goes too unless the base has it (a copy would not).
+    let remove_with_empty_folders = |rel: &str| -> Result<(), RoomError> {
+        let rel = rel.trim_end_matches('/');
+        if !inside_room(room, rel) {
+            return Ok(());
+        }
+        remove(rel)?;
+        let mut folder = Path::new(rel).parent();
+        while let Some(at) = folder.filter(|f| !f.as_os_str().is_empty()) {
+            if base.join(at).is_dir() || std::fs::remove_dir(room.join(at)).is_err() {
+                break;
+            }
+            folder = at.parent();
+        }
+        Ok(())
+    };
+    remove(".git")?;
+    remove(".refbench-base-ok")?;
+    for path in ignored {
+        remove_with_empty_folders(path)?;
+    }
+    // Removals first (a refused link may stand where a folder of the base must come back).
+    for edit in refused {
+        remove_with_empty_folders(&edit.path)?;
+    }
+    for edit in refused.iter().filter(|e| e.change != PathChange::Added) {
+        let from = base.join(&edit.path);
+        if !from.symlink_metadata().is_ok_and(|m| m.is_file()) {
+            continue;
+        }
+        // Every folder on the way is a folder again (the edit may have put a file there).
+        let mut at = room.to_path_buf();
+        let parts: Vec<&str> = edit.path.split('/').collect();
+        for part in &parts[..parts.len() - 1] {
+            at.push(part);
+            match at.symlink_metadata() {
+                Ok(m) if m.is_dir() => continue,
+                Ok(_) => std::fs::remove_file(&at).map_err(io("removing", &at))?,
+                Err(_) => {}
+            }
+            std::fs::create_dir(&at).map_err(io("creating", &at))?;
+        }
+        let dest = room.join(&edit.path);
+        std::fs::copy(&from, &dest).map_err(io("copying", &from))?;
+    }
+    Ok(())
+}
+
+/// Touches every file of `room` (links aside) to now, and makes the room private, as a fresh
+/// copy would be.
+fn written_now(room: &Path) -> Result<(), RoomError> {
+    use nix::sys::stat::{utimensat, UtimensatFlags};
+    use nix::sys::time::TimeSpec;
+    use std::os::unix::fs::PermissionsExt;
+    fn walk(at: &Path) -> Result<(), RoomError> {
+        for entry in std::fs::read_dir(at).map_err(io("reading", at))? {
+            let entry = entry.map_err(io("reading", at))?;
+            let path = entry.path();
+            let kind = entry.file_type().map_err(io("inspecting", &path))?;
+            if kind.is_dir() {
+                walk(&path)?;
+            } else if kind.is_file() {
+                let now = TimeSpec::UTIME_NOW;
+                utimensat(None, &path, &now, &now, UtimensatFlags::NoFollowSymlink)
+                    .map_err(|e| io("touching", &path)(e.into()))?;
+            }
+        }
+        Ok(())
+    }
+    std::fs::set_permissions(room, std::fs::Permissions::from_mode(0o700))
+        .map_err(io("making private", room))?;
+    walk(room)
 }
 
 /// The grader's files in a tree at one moment: every file an edit may not add or change (by
@@ -581,6 +806,16 @@ fn inside_room(room: &Path, rel: &str) -> bool {
         }
     }
     true
+}
+
+/// Whether nothing on the way to `rel` in `room` is a file (an absent folder is made).
+fn folders_on_the_way(room: &Path, rel: &str) -> bool {
+    let mut at = room.to_path_buf();
+    let parts: Vec<&str> = rel.split('/').collect();
+    parts[..parts.len() - 1].iter().all(|part| {
+        at.push(part);
+        at.symlink_metadata().map_or(true, |m| m.is_dir())
+    })
 }
 
 #[cfg(test)]

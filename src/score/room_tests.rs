@@ -36,11 +36,54 @@ fn edited(base: &Path, edit: impl FnOnce(&Path)) -> tempfile::TempDir {
     dir
 }
 
-/// The clean room of the edited tree `work/repo`, built at `work/room`.
+/// The clean room of the edited tree `work/repo`, built at `work/room` by moving the tree
+/// (as for a reply), after checking that a room copied from it (as for an agent) holds the
+/// same files, links, contents and modes and took and refused the same changes.
 fn room_of(task: &Task, bugs: &[&SeededBug], base: &Path, work: &Path) -> (CleanRoom, PathBuf) {
+    let edited = work.join("repo");
+    assert_eq!(
+        edited_paths(base, &edited).unwrap().changes,
+        git_edited_paths(base, &edited).unwrap().changes,
+        "the scan and libgit2 see different edits"
+    );
+    let copied_dir = work.join("room-copied");
+    let copied =
+        build_clean_room(task, bugs, base, &edited, &copied_dir, EditOrigin::Agent).unwrap();
+    assert!(edited.is_dir(), "an agent's tree is only read");
     let dir = work.join("room");
-    let room = build_clean_room(task, bugs, base, &work.join("repo"), &dir).unwrap();
+    let room = build_clean_room(task, bugs, base, &edited, &dir, EditOrigin::Harness).unwrap();
+    assert!(!edited.exists(), "a reply's tree is moved into the room");
+    assert_eq!(
+        contents(&dir),
+        contents(&copied_dir),
+        "moved and copied rooms differ"
+    );
+    assert_eq!(room.taken, copied.taken);
+    assert_eq!(room.refused, copied.refused);
+    assert_eq!(room.ignored, copied.ignored);
     (room, dir)
+}
+
+/// Every file and link of a tree: path, mode and content (a link's target).
+fn contents(dir: &Path) -> Vec<(String, u32, Vec<u8>)> {
+    use std::os::unix::fs::PermissionsExt;
+    walkdir(dir)
+        .unwrap()
+        .into_iter()
+        .map(|rel| {
+            let at = dir.join(&rel);
+            let meta = at.symlink_metadata().unwrap();
+            let bytes = if meta.file_type().is_symlink() {
+                std::fs::read_link(&at)
+                    .unwrap()
+                    .into_os_string()
+                    .into_encoded_bytes()
+            } else {
+                std::fs::read(&at).unwrap()
+            };
+            (rel, meta.permissions().mode(), bytes)
+        })
+        .collect()
 }
 
 fn write(root: &Path, rel: &str, text: &str) {
@@ -332,4 +375,237 @@ fn a_long_list_of_ignored_sources_ends_with_a_count() {
     assert_eq!(room.ignored.len(), MAX_IGNORED_LISTED + 1);
     assert_eq!(room.ignored[0], "gen/m00.rs");
     assert_eq!(room.ignored.last().unwrap(), "... and 3 more");
+}
+
+#[test]
+fn folders_and_files_swapped_by_an_edit_come_out_alike_moved_or_copied() {
+    use std::os::unix::fs::symlink;
+    let base = base(&[
+        ("pkg/__init__.py", ""),
+        ("pkg/a.py", "A = 1\n"),
+        ("README.md", "# r\n"),
+        ("lib/x.py", "X = 1\n"),
+        ("tests/test_a.py", "def test_a(): pass\n"),
+    ]);
+    let task_dir = tree(&[("hidden/tests/test_hidden.py", "def test_h(): pass\n")]);
+    let t = task(Language::Python, task_dir.path(), &["README.md"]);
+    let work = edited(base.path(), |r| {
+        // A protected file turned into a folder of code: the file comes back, the folder
+        // (and what the edit put in it) does not.
+        std::fs::remove_file(r.join("README.md")).unwrap();
+        write(r, "README.md/inner.py", "I = 1\n");
+        // A folder turned into a file: taken (nothing in it was the grader's).
+        std::fs::remove_dir_all(r.join("lib")).unwrap();
+        write(r, "lib", "not a folder\n");
+        // A folder of the grader's turned into a link: refused, the base's files come back.
+        std::fs::remove_dir_all(r.join("tests")).unwrap();
+        symlink("/etc", r.join("tests")).unwrap();
+        // A repository of its own inside the tree: its files are taken, its .git is not.
+        write(r, "vendor/dep.py", "D = 1\n");
+        git2::Repository::init(r.join("vendor")).unwrap();
+    });
+    let (room, room_dir) = room_of(&t, &[], base.path(), work.path());
+    let read = |p: &str| std::fs::read_to_string(room_dir.join(p)).ok();
+    assert_eq!(read("README.md").as_deref(), Some("# r\n"));
+    assert_eq!(read("lib").as_deref(), Some("not a folder\n"));
+    assert_eq!(
+        read("tests/test_a.py").as_deref(),
+        Some("def test_a(): pass\n")
+    );
+    assert!(!room_dir
+        .join("tests")
+        .symlink_metadata()
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(read("vendor/dep.py").as_deref(), Some("D = 1\n"));
+    assert!(!room_dir.join("vendor/.git").exists());
+    assert!(!room_dir.join(".git").exists());
+    let refused: Vec<String> = refused(&room).into_iter().map(|(p, _)| p).collect();
+    assert!(refused.contains(&"README.md".to_string()), "{refused:?}");
+    assert!(refused.contains(&"tests".to_string()), "{refused:?}");
+}
+
+#[test]
+fn every_file_of_a_moved_room_is_newer_than_what_came_before_it() {
+    let base = base(&[
+        ("src/lib.rs", "pub fn a() {}\n"),
+        ("Cargo.toml", "[package]\n"),
+    ]);
+    let task_dir = tempfile::tempdir().unwrap();
+    let t = task(Language::Rust, task_dir.path(), &[]);
+    let work = edited(base.path(), |r| write(r, "src/lib.rs", "pub fn b() {}\n"));
+    // What a build slot's last build wrote after the edited tree was made.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let mark = tempfile::NamedTempFile::new().unwrap();
+    let built_at = mark.as_file().metadata().unwrap().modified().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let room_dir = work.path().join("room");
+    build_clean_room(
+        &t,
+        &[],
+        base.path(),
+        &work.path().join("repo"),
+        &room_dir,
+        EditOrigin::Harness,
+    )
+    .unwrap();
+    for rel in ["src/lib.rs", "Cargo.toml"] {
+        let modified = room_dir.join(rel).metadata().unwrap().modified().unwrap();
+        assert!(modified > built_at, "{rel} looks older than the last build");
+    }
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        room_dir.metadata().unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+}
+
+fn git(context: &'static str) -> impl FnOnce(git2::Error) -> RoomError {
+    move |source| RoomError::Git { context, source }
+}
+
+/// The edit as libgit2 sees it (the base commit's tree against the edited files): the oracle
+/// [`edited_paths`] is checked against.
+fn git_edited_paths(base: &Path, edited: &Path) -> Result<EditScan, RoomError> {
+    let repo = git2::Repository::open(base).map_err(git("opening the base"))?;
+    let tree = repo
+        .head()
+        .and_then(|h| h.peel_to_tree())
+        .map_err(git("reading the base commit"))?;
+    // In memory only: the base repository compares its commit with the edited files.
+    repo.set_workdir(edited, false)
+        .map_err(git("pointing the base at the edited tree"))?;
+    let mut options = git2::DiffOptions::new();
+    options
+        .include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .include_typechange(true)
+        .include_ignored(true)
+        .ignore_submodules(false);
+    let diff = repo
+        .diff_tree_to_workdir(Some(&tree), Some(&mut options))
+        .map_err(git("comparing the edit with the base"))?;
+    let mut out = Vec::new();
+    let mut ignored = Vec::new();
+    for delta in diff.deltas() {
+        let change = match delta.status() {
+            git2::Delta::Added | git2::Delta::Untracked => PathChange::Added,
+            git2::Delta::Deleted => PathChange::Deleted,
+            git2::Delta::Ignored => {
+                if let Some(path) = delta.new_file().path() {
+                    ignored.push(slash_path(path));
+                }
+                continue;
+            }
+            git2::Delta::Unmodified => continue,
+            _ => PathChange::Modified,
+        };
+        let file = if change == PathChange::Deleted {
+            delta.old_file()
+        } else {
+            delta.new_file()
+        };
+        let Some(path) = file.path() else { continue };
+        let path = slash_path(path);
+        let path = path.trim_end_matches('/').to_string();
+        let on_disk = edited.join(&path);
+        let meta = on_disk.symlink_metadata();
+        if change != PathChange::Deleted && meta.as_ref().is_ok_and(|m| m.is_dir()) {
+            // A folder git did not enter (it holds a repository of its own): each file in it,
+            // and its `.git` as one path.
+            let mut inner_paths: Vec<String> = walkdir(&on_disk)?
+                .into_iter()
+                .map(|inner| match inner.split('/').position(|p| p == ".git") {
+                    Some(at) => inner.split('/').take(at + 1).collect::<Vec<_>>().join("/"),
+                    None => inner,
+                })
+                .collect();
+            inner_paths.dedup();
+            for inner in inner_paths {
+                let full = format!("{path}/{inner}");
+                let symlink = edited
+                    .join(&full)
+                    .symlink_metadata()
+                    .is_ok_and(|m| m.file_type().is_symlink());
+                out.push(EditedPath {
+                    path: full,
+                    change: PathChange::Added,
+                    symlink,
+                });
+            }
+            continue;
+        }
+        let symlink = change != PathChange::Deleted
+            && meta.as_ref().is_ok_and(|m| m.file_type().is_symlink());
+        out.push(EditedPath {
+            path,
+            change,
+            symlink,
+        });
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out.dedup_by(|a, b| a.path == b.path);
+    ignored.sort();
+    Ok(EditScan {
+        changes: out,
+        ignored,
+        special: Vec::new(),
+    })
+}
+
+#[test]
+fn a_tree_holding_a_pipe_is_copied_from_and_the_pipe_never_graded() {
+    let base = base(&[("a.py", "A = 1\n")]);
+    let task_dir = tempfile::tempdir().unwrap();
+    let t = task(Language::Python, task_dir.path(), &[]);
+    let work = edited(base.path(), |r| {
+        write(r, "a.py", "A = 2\n");
+        nix::unistd::mkfifo(&r.join("pipe"), nix::sys::stat::Mode::S_IRWXU).unwrap();
+    });
+    let edited = work.path().join("repo");
+    let scan = edited_paths(base.path(), &edited).unwrap();
+    assert_eq!(scan.special, vec!["pipe".to_string()]);
+    let room_dir = work.path().join("room");
+    let room = build_clean_room(
+        &t,
+        &[],
+        base.path(),
+        &edited,
+        &room_dir,
+        EditOrigin::Harness,
+    )
+    .unwrap();
+    assert!(edited.is_dir(), "not moved");
+    assert!(room_dir.join("pipe").symlink_metadata().is_err());
+    assert_eq!(
+        std::fs::read_to_string(room_dir.join("a.py")).unwrap(),
+        "A = 2\n"
+    );
+    assert_eq!(room.taken.len(), 1);
+}
+
+#[test]
+fn nested_gitignores_and_negations_decide_what_an_edit_added_as_git_would() {
+    let base = base(&[("pkg/a.py", "A = 1\n"), (".gitignore", "*.log\nbuild/\n")]);
+    let task_dir = tempfile::tempdir().unwrap();
+    let t = task(Language::Python, task_dir.path(), &[]);
+    let work = edited(base.path(), |r| {
+        write(r, "pkg/.gitignore", "gen_*.py\n!gen_keep.py\n");
+        write(r, "pkg/gen_a.py", "G = 1\n");
+        write(r, "pkg/gen_keep.py", "K = 1\n");
+        write(r, "out.log", "x\n");
+        write(r, "build/lib/b.py", "B = 1\n");
+        write(r, "pkg/new.py", "N = 1\n");
+    });
+    let edited = work.path().join("repo");
+    let scan = edited_paths(base.path(), &edited).unwrap();
+    let added: Vec<&str> = scan.changes.iter().map(|c| c.path.as_str()).collect();
+    assert_eq!(added, ["pkg/.gitignore", "pkg/gen_keep.py", "pkg/new.py"]);
+    let mut ignored = scan.ignored.clone();
+    ignored.sort();
+    assert_eq!(ignored, ["build/lib/b.py", "out.log", "pkg/gen_a.py"]);
+    let (_, room_dir) = room_of(&t, &[], base.path(), work.path());
+    assert!(!room_dir.join("build").exists() && !room_dir.join("out.log").exists());
+    assert!(room_dir.join("pkg/gen_keep.py").is_file());
 }

@@ -388,10 +388,11 @@ pub(crate) fn runs_own_code_at_build(tree: &Path) -> Option<String> {
 }
 
 /// Replaces `tree` with a copy of `repo` (its `.git` left out: cargo does not read it), every
-/// file written now. (Copied, not moved in: cargo tells a changed source by its mtime, and a
-/// tree made before the previous attempt's build, by another worker, would look older than
-/// that build and be taken as unchanged.) The folder is made anew, private, and never through a link that someone
-/// else left at its (predictable) name.
+/// file written now. (cargo tells a changed source by its mtime: a tree made before the
+/// previous attempt's build, by another worker, and moved in as it is would look older than
+/// that build and be taken as unchanged; whatever makes the tree after [`Toolchain::take_slot`]
+/// must write or touch every file.) The folder is made anew, private, and never through a
+/// link that someone else left at its (predictable) name.
 pub(crate) fn refresh_slot_tree(repo: &Path, tree: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     if tree.symlink_metadata().is_ok() {
@@ -425,8 +426,26 @@ impl Toolchain {
     /// Takes a build slot for grading `task` in `repo`: for Rust, the first free cargo target
     /// dir of the fixture (`cargo-target/FIXTURE-wN`), waiting for `-w0` if all are taken.
     pub fn build_slot(&self, task: &Task, repo: &Path) -> Result<BuildSlot, ToolchainError> {
+        let slot = self.take_slot(task, repo)?;
+        if slot.target_dir.is_some() {
+            refresh_slot_tree(repo, &slot.tree).map_err(|e| ToolchainError::Runner {
+                language: task.language,
+                detail: format!(
+                    "copying {} into the build cache at {}: {e}",
+                    repo.display(),
+                    slot.tree.display()
+                ),
+            })?;
+        }
+        Ok(slot)
+    }
+
+    /// [`Toolchain::build_slot`] without the copy: for Rust, the slot's [`BuildSlot::tree`] is
+    /// absent and the caller makes it (after taking the slot, so that every file in it is
+    /// newer than the slot's last build); other languages run in `own_tree`.
+    pub fn take_slot(&self, task: &Task, own_tree: &Path) -> Result<BuildSlot, ToolchainError> {
         if task.language != Language::Rust {
-            return Ok(BuildSlot::none(repo));
+            return Ok(BuildSlot::none(own_tree));
         }
         use nix::fcntl::{Flock, FlockArg};
         let root = self.cache.cargo_targets();
@@ -536,13 +555,9 @@ impl Toolchain {
                 tree.parent().unwrap_or(&tree).display()
             )));
         }
-        refresh_slot_tree(repo, &tree).map_err(|e| {
-            runner(format!(
-                "copying {} into the build cache at {}: {e}",
-                repo.display(),
-                tree.display()
-            ))
-        })?;
+        if tree.symlink_metadata().is_ok() {
+            remove_all(&tree).map_err(|e| runner(format!("removing {}: {e}", tree.display())))?;
+        }
         // Tests' scratch space (CARGO_TARGET_TMPDIR) starts empty: nothing an earlier
         // attempt's tests left there is seen by this one's.
         let tmp = dir(n).join("tmp");
