@@ -293,7 +293,9 @@ pub fn repin_copy(source: &Path, copy: &Path, manifest: &Path) -> std::io::Resul
 /// the first time to the manifest (creating it). A recorded artifact whose content changed
 /// is an error: the slot must then be discarded.
 pub fn record(target: &Path, manifest: &Path, local: &BTreeSet<String>) -> Result<usize, String> {
-    let mut recorded = load(manifest).unwrap_or_default();
+    let loaded = load(manifest);
+    let mut changed = loaded.is_none();
+    let mut recorded = loaded.unwrap_or_default();
     let mut added = 0;
     let found = dependency_files(target, local);
     for rel in &found {
@@ -309,6 +311,7 @@ pub fn record(target: &Path, manifest: &Path, local: &BTreeSet<String>) -> Resul
                         return Err(format!("{rel} changed"));
                     }
                     recorded.files.insert(rel.clone(), now);
+                    changed = true;
                 }
             }
             None => {
@@ -320,8 +323,12 @@ pub fn record(target: &Path, manifest: &Path, local: &BTreeSet<String>) -> Resul
     }
     // Artifacts cargo removed (it replaces outdated ones) leave the manifest too.
     let found: BTreeSet<&String> = found.iter().collect();
+    let before = recorded.files.len();
     recorded.files.retain(|k, _| found.contains(k));
-    save(manifest, &recorded).map_err(|e| format!("writing {}: {e}", manifest.display()))?;
+    // Rewritten only when something changed: most attempts build no new dependency.
+    if changed || added > 0 || recorded.files.len() != before {
+        save(manifest, &recorded).map_err(|e| format!("writing {}: {e}", manifest.display()))?;
+    }
     Ok(added)
 }
 
