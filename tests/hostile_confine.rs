@@ -237,6 +237,22 @@ fn main() {
 }
 "#;
 
+/// A `sub` that is right only when the test executable running it can read what an earlier
+/// attempt compiled into the shared build slot (its folder's libraries).
+const PEEKING_SUB: &str = r#"
+pub fn sub(a: u32, b: u32) -> u32 {
+    let peeked = std::env::current_exe()
+        .ok()
+        .and_then(|exe| std::fs::read_dir(exe.parent()?).ok())
+        .is_some_and(|dir| {
+            dir.flatten().any(|e| {
+                e.file_name().to_string_lossy().ends_with(".rlib") && std::fs::read(e.path()).is_ok()
+            })
+        });
+    if peeked { a - b } else { a + b }
+}
+"#;
+
 fn rmini_task(root: &Path, id: &str, gold: &str, extra_files: &[(&str, &str)]) {
     let task = format!("repos-fixtures/rmini/tasks/{id}");
     write(
@@ -308,6 +324,7 @@ fn rust_project() -> tempfile::TempDir {
     let gold = format!("{RMINI_LIB}{RMINI_SUB}");
     rmini_task(root, "honest", &gold, &[]);
     rmini_task(root, "plant", &gold, &[("build.rs", PLANTING_BUILD_RS)]);
+    rmini_task(root, "peek", &format!("{RMINI_LIB}{PEEKING_SUB}"), &[]);
     rmini_task(
         root,
         "rule-cfg-test",
@@ -441,6 +458,48 @@ fn rust_attempts_cannot_change_what_later_ones_build_against() {
     for rlib in cfg_if_rlibs(cache.path()) {
         assert!(!std::fs::read(&rlib).unwrap().starts_with(b"planted"));
     }
+}
+
+#[test]
+fn rust_tests_cannot_read_what_earlier_attempts_compiled() {
+    let project = rust_project();
+    let root = project.path();
+    let cache = tempfile::tempdir().unwrap();
+    // gold's library is compiled into the slot first; the peeking attempt's tests then look
+    // for it (and any other library) next to their own executable.
+    let (records, log) = run_rust(
+        root,
+        cache.path(),
+        &[
+            "-t",
+            "rmini/honest",
+            "-t",
+            "rmini/peek",
+            "-m",
+            "gold",
+            "--jobs",
+            "1",
+        ],
+    );
+    assert_eq!(
+        record(&records, "rmini/honest", "gold")["outcome"],
+        "resolved",
+        "{log}"
+    );
+    let peek = record(&records, "rmini/peek", "gold");
+    assert_eq!(peek["outcome"], "unresolved", "{peek}\n{log}");
+    let status = |id: &str| {
+        peek["verdict"]["tests"]["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == id)
+            .unwrap_or_else(|| panic!("{id}: {peek}"))["status"]
+            .clone()
+    };
+    assert_eq!(status("tests/sub.rs::subtracts"), "failed", "{peek}");
+    // The executables themselves may still be run (and read) by the sandbox.
+    assert_eq!(status("tests/add.rs::adds"), "passed", "{peek}");
 }
 
 #[test]

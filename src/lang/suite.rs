@@ -136,6 +136,10 @@ pub struct BuildReport {
     pub targets: Vec<Vec<String>>,
     /// The test executables the build made, in the order it reported them.
     pub executables: Vec<TestExecutable>,
+    /// Every executable the build made (the test executables and the crate's own programs,
+    /// which tests may start): of the build cache, all that its test executables may read
+    /// when they run.
+    pub programs: Vec<PathBuf>,
     /// The output without the tool's machine-readable messages: what a person reads.
     pub human: String,
 }

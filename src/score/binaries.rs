@@ -20,7 +20,7 @@ use super::canary::{check_canaries, CanaryNames};
 use super::suite::{format_log, AttemptCommands};
 use super::{CanarySite, TamperEvidence};
 use crate::catalog::{Task, TestId};
-use crate::lang::{CompiledSuite, StatusMap, TestExecutable};
+use crate::lang::{BuildReport, CompiledSuite, StatusMap, TestExecutable};
 use crate::sandbox::SandboxError;
 
 /// The targets the task's test ids name (`src/lib.rs`, `tests/flow.rs`), relative to the tree.
@@ -105,7 +105,7 @@ pub(super) fn run_executables(
     commands: &AttemptCommands<'_>,
     scratch: &Path,
     plan: &CompiledSuite,
-    executables: &[TestExecutable],
+    build: &BuildReport,
     names: &CanaryNames,
     deadline: Instant,
     log: &mut String,
@@ -113,7 +113,7 @@ pub(super) fn run_executables(
     let targets = graded_targets(commands.task);
     let mut run = ExecutablesRun::default();
     let mut done = BTreeSet::new();
-    for (i, exe) in executables.iter().enumerate() {
+    for (i, exe) in build.executables.iter().enumerate() {
         let target = target_of(commands.repo, exe);
         if !targets.contains(&target) || !done.insert(target.clone()) {
             continue;
@@ -125,7 +125,12 @@ pub(super) fn run_executables(
             break;
         }
         let argv = vec![exe.path.display().to_string()];
-        let out = commands.run_built(&scratch.join(format!("bin-{i}")), &argv, remaining)?;
+        let out = commands.run_built(
+            &scratch.join(format!("bin-{i}")),
+            &argv,
+            remaining,
+            &build.programs,
+        )?;
         log.push_str(&format!("# {target}\n"));
         log.push_str(&format_log(&argv, &out));
         run.ran += 1;

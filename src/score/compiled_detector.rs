@@ -135,7 +135,12 @@ pub(super) fn run_compiled_detector(
         }
         let mut argv = vec![exe.path.display().to_string()];
         argv.extend(args.iter().cloned());
-        let out = commands.run_built(&scratch.join(format!("bin-{i}")), &argv, remaining)?;
+        let out = commands.run_built(
+            &scratch.join(format!("bin-{i}")),
+            &argv,
+            remaining,
+            &build.programs,
+        )?;
         log.push_str(&format!("# {target}\n"));
         log.push_str(&format_log(&argv, &out));
         result.duration_ms += out.duration_ms;

@@ -82,15 +82,28 @@ impl AttemptCommands<'_> {
     }
 
     /// Runs an executable the build made (a test binary): stdout and stderr kept apart, for a
-    /// runner read from its own stdout alone, and of the build cache only its `tmp/` writable
-    /// ([`BuildSlot::run_writable`]).
+    /// runner read from its own stdout alone; of the build cache only its `tmp/` writable
+    /// ([`BuildSlot::run_writable`]) and only the executables this build made (`programs`)
+    /// readable: what earlier attempts compiled into the slot (gold's code included) is not.
     pub(super) fn run_built(
         &self,
         scratch: &Path,
         argv: &[String],
         timeout: Duration,
+        programs: &[std::path::PathBuf],
     ) -> Result<CommandOutput, SandboxError> {
-        self.run_with(scratch, argv, timeout, false, &[], self.slot.run_writable())
+        let readable = self
+            .toolchain
+            .run_read_scope(self.task, self.slot, programs);
+        self.run_spec(
+            scratch,
+            argv,
+            timeout,
+            false,
+            &[],
+            self.slot.run_writable(),
+            Some(readable),
+        )
     }
 
     /// Before the executables a build made run ([`AttemptCommands::run_built`]): the moment
@@ -123,23 +136,43 @@ impl AttemptCommands<'_> {
         extra: &[(String, String)],
         writable: Vec<std::path::PathBuf>,
     ) -> Result<CommandOutput, SandboxError> {
+        self.run_spec(scratch, argv, timeout, merge_output, extra, writable, None)
+    }
+
+    /// [`AttemptCommands::run_with`] with the read scope replaced when `readable` is given.
+    #[allow(clippy::too_many_arguments)]
+    fn run_spec(
+        &self,
+        scratch: &Path,
+        argv: &[String],
+        timeout: Duration,
+        merge_output: bool,
+        extra: &[(String, String)],
+        writable: Vec<std::path::PathBuf>,
+        readable: Option<crate::sandbox::ReadScope>,
+    ) -> Result<CommandOutput, SandboxError> {
         let mut env = self.toolchain.env(self.task, self.slot);
         env.extend_from_slice(extra);
-        run_command(&CommandSpec {
+        let base = self.toolchain.attempt_command(
+            self.task,
+            self.slot,
+            self.repo,
+            scratch,
+            argv.to_vec(),
+            timeout,
+        );
+        let mut spec = CommandSpec {
             output_cap: OUTPUT_CAP,
             merge_output,
             env,
             writable,
             read_only: self.read_only.to_vec(),
-            ..self.toolchain.attempt_command(
-                self.task,
-                self.slot,
-                self.repo,
-                scratch,
-                argv.to_vec(),
-                timeout,
-            )
-        })
+            ..base
+        };
+        if let Some(readable) = readable {
+            spec.readable = readable;
+        }
+        run_command(&spec)
     }
 
     /// Runs a build step: logs its output without the tool's machine-readable messages, and
@@ -335,7 +368,7 @@ fn run_compiled(
         commands,
         &scratch.join("tests"),
         plan,
-        &build.executables,
+        &build,
         &names,
         started + limit,
         &mut log,

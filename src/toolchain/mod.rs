@@ -623,9 +623,21 @@ impl Toolchain {
     /// for Python the private environment and the interpreter it was made from (without one,
     /// the `python3` on PATH and the folder above its `bin`).
     pub fn read_scope(&self, task: &Task, slot: &BuildSlot) -> ReadScope {
+        let build_cache: Vec<&Path> = slot.target_dir.iter().map(PathBuf::as_path).collect();
+        self.scope_with(task, slot, &build_cache)
+    }
+
+    /// [`Toolchain::read_scope`] for what a build made, run: of the build cache only
+    /// `programs` (the executables that build made), none of what earlier attempts left.
+    pub fn run_read_scope(&self, task: &Task, slot: &BuildSlot, programs: &[PathBuf]) -> ReadScope {
+        let programs: Vec<&Path> = programs.iter().map(PathBuf::as_path).collect();
+        self.scope_with(task, slot, &programs)
+    }
+
+    fn scope_with(&self, task: &Task, slot: &BuildSlot, build_cache: &[&Path]) -> ReadScope {
         let mut scope = ReadScope::system().with(ReadRole::Harness, self.root.join("harness"));
-        if let Some(target) = &slot.target_dir {
-            scope.add(ReadRole::BuildCache, target);
+        for path in build_cache {
+            scope.add(ReadRole::BuildCache, *path);
         }
         for (key, value) in self.env(task, slot) {
             match key.as_str() {

@@ -99,6 +99,7 @@ pub fn parse_cargo_test_build(output: &str) -> BuildReport {
                 ..
             }) if profile.test => {
                 if let Some(path) = executable {
+                    build.programs.push(path.clone().into());
                     build.executables.push(TestExecutable {
                         source: target.src_path.clone().into(),
                         path: path.into(),
@@ -114,6 +115,10 @@ pub fn parse_cargo_test_build(output: &str) -> BuildReport {
                 };
                 build.targets.push(args);
             }
+            Some(Message::CompilerArtifact {
+                executable: Some(path),
+                ..
+            }) => build.programs.push(path.into()),
             Some(Message::BuildFinished { success }) => {
                 build.finished = true;
                 build.success = success;
