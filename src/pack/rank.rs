@@ -425,7 +425,13 @@ mod tests {
     #[test]
     fn a_prose_text_ranks_the_file_with_its_words_over_their_neighbour() {
         // words.rs holds the text's rare words; hub.rs is used by it and by everyone else.
-        let paths = ["src/a.rs", "src/b.rs", "src/c.rs", "src/hub.rs", "src/words.rs"];
+        let paths = [
+            "src/a.rs",
+            "src/b.rs",
+            "src/c.rs",
+            "src/hub.rs",
+            "src/words.rs",
+        ];
         let texts = [
             "fn a() { hub(); }",
             "fn b() { hub(); }",
