@@ -466,6 +466,14 @@ mod tests {
             None,
         );
         assert_eq!(order(&r, &paths)[0], "src/words.rs", "{:?}", r.ranked);
+        // The hub has the most graph rank and none of the words: with no names in the text
+        // the graph brings it only its prose share (it would bring GRAPH_SHARE).
+        let hub = r.ranked.iter().find(|x| x.file == 3).unwrap();
+        assert!(
+            (hub.score - PROSE_GRAPH_SHARE).abs() < 1e-9,
+            "{:?}",
+            r.ranked
+        );
     }
 
     #[test]
