@@ -19,10 +19,20 @@
 //!   hub every file imports does not outrank the files around the seeds just for being
 //!   central.
 //!
-//! The final score is `GRAPH_SHARE * graph + (1 - GRAPH_SHARE) * lexical`, each scaled to a
-//! maximum of 1 (the lexical score above the repository's median: a term every file matches
-//! lifts no file), times `TEST_FACTOR` for test files: tests use the names of the code they
-//! exercise as much as the code does, but a refactor changes the code. Without a query the walk restarts uniformly and the score is plain PageRank.
+//! The final score is `share * graph + (1 - share) * lexical`, each scaled to a maximum of 1
+//! (the lexical score above the repository's median: a term every file matches lifts no
+//! file), times `TEST_FACTOR` for test files: tests use the names of the code they exercise
+//! as much as the code does, but a refactor changes the code. Without a query the walk
+//! restarts uniformly and the score is plain PageRank.
+//!
+//! The graph's share follows how much the text names ([`graph_share`]): `GRAPH_SHARE` when
+//! the files it names by path or module and the definers of the identifiers it writes as code
+//! add up to `NAMED_SATURATION` seeds or more (a task with an interface), down to
+//! `PROSE_GRAPH_SHARE` when they add up to nothing (a prose commit message such as "time:
+//! expire timers directly on shutdown without rotating wheel"). Without names the walk
+//! restarts only at the best lexical matches, so its scores are a smoothed copy of the
+//! lexical ones plus the hubs around them, and the words of the text, where they are rare in
+//! the repository, are the better evidence.
 //!
 //! Deterministic: the iteration visits nodes and edges in path order, the lexical scan's
 //! results are in file order, and the result is sorted by score, then path.
@@ -48,8 +58,15 @@ const NAMED_SEED: f64 = 2.0;
 const MODULE_SEED: f64 = 0.5;
 /// How many of the best lexical matches seed the walk.
 const LEXICAL_SEEDS: usize = 10;
-/// Share of the graph score in the fused score.
+/// Share of the graph score in the fused score when the text names enough (see
+/// [`graph_share`]).
 const GRAPH_SHARE: f64 = 0.5;
+/// Share of the graph score when the text names no file and no identifier that a file
+/// defines.
+const PROSE_GRAPH_SHARE: f64 = 0.3;
+/// Seed weight of named files and definers of code names from which the graph gets its full
+/// share: two files named by path, or a few definers of the interface's names.
+const NAMED_SATURATION: f64 = 2.0;
 /// Factor on the fused score of a test file (see [`is_test_path`]): tests use every name of
 /// the code they exercise, so they match a task's terms and neighbour its files as well as
 /// the code does, but a refactor changes the code and keeps the tests passing.
@@ -170,6 +187,7 @@ pub fn rank(
     for i in 0..n {
         seed[i] += ident[i].min(1.0);
     }
+    let share = graph_share(seed.iter().sum());
     let mut by_lex: Vec<usize> = (0..n).filter(|&i| lex[i] > 0.0).collect();
     by_lex.sort_by(|&a, &b| lex[b].total_cmp(&lex[a]).then(a.cmp(&b)));
     for &i in by_lex.iter().take(LEXICAL_SEEDS) {
@@ -199,7 +217,7 @@ pub fn rank(
     let score: Vec<f64> = (0..n)
         .map(|i| {
             let fused = if max_lex > 0.0 {
-                GRAPH_SHARE * pprn[i] / max_graph + (1.0 - GRAPH_SHARE) * lex[i]
+                share * pprn[i] / max_graph + (1.0 - share) * lex[i]
             } else {
                 pprn[i] / max_graph
             };
@@ -243,6 +261,13 @@ pub fn rank(
         query,
         lexical,
     }
+}
+
+/// The graph's share in the fused score for a text whose named files and code names' definers
+/// seed the walk with `named` in all: from `PROSE_GRAPH_SHARE` at 0 up to `GRAPH_SHARE` at
+/// `NAMED_SATURATION`, linearly.
+fn graph_share(named: f64) -> f64 {
+    PROSE_GRAPH_SHARE + (GRAPH_SHARE - PROSE_GRAPH_SHARE) * (named / NAMED_SATURATION).min(1.0)
 }
 
 /// Lexical scores relative to the repository's background: `(s - median) / (max - median)`,
@@ -386,6 +411,69 @@ mod tests {
         assert!(pos("src/caller.rs") < pos("src/y.rs"), "{got:?}");
         assert!(pos("src/helper.rs") < pos("src/x.rs"), "{got:?}");
         assert_eq!(r.ranked[0].reason, Reason::Named);
+    }
+
+    #[test]
+    fn prose_leans_on_the_words_and_named_code_on_the_graph() {
+        assert_eq!(graph_share(0.0), PROSE_GRAPH_SHARE);
+        assert_eq!(graph_share(NAMED_SATURATION), GRAPH_SHARE);
+        assert_eq!(graph_share(10.0 * NAMED_SATURATION), GRAPH_SHARE);
+        let half = graph_share(NAMED_SATURATION / 2.0);
+        assert!(PROSE_GRAPH_SHARE < half && half < GRAPH_SHARE, "{half}");
+    }
+
+    #[test]
+    fn a_prose_text_ranks_the_file_with_its_words_over_their_neighbour() {
+        // words.rs holds the text's rare words; hub.rs is used by it and by everyone else.
+        let paths = [
+            "src/a.rs",
+            "src/b.rs",
+            "src/c.rs",
+            "src/hub.rs",
+            "src/words.rs",
+        ];
+        let texts = [
+            "fn a() { hub(); }",
+            "fn b() { hub(); }",
+            "fn c() { hub(); }",
+            "fn hub() {}",
+            "// expire timers on shutdown without rotating the wheel\nfn expire() { hub(); }",
+        ];
+        let files: Vec<SourceFile> = paths
+            .iter()
+            .zip(texts)
+            .map(|(p, t)| SourceFile {
+                text: Some(t.into()),
+                ..bare(p)
+            })
+            .collect();
+        let edge = |from| LinkEdge {
+            from,
+            to: 3,
+            imports: 1,
+            names: Vec::new(),
+        };
+        let links = FileLinks {
+            paths: paths.to_vec(),
+            modules: vec![None; paths.len()],
+            edges: vec![edge(0), edge(1), edge(2), edge(4)],
+            definers: Default::default(),
+        };
+        let r = rank(
+            &links,
+            &files,
+            "time: expire timers directly on shutdown without rotating wheel",
+            None,
+        );
+        assert_eq!(order(&r, &paths)[0], "src/words.rs", "{:?}", r.ranked);
+        // The hub has the most graph rank and none of the words: with no names in the text
+        // the graph brings it only its prose share (it would bring GRAPH_SHARE).
+        let hub = r.ranked.iter().find(|x| x.file == 3).unwrap();
+        assert!(
+            (hub.score - PROSE_GRAPH_SHARE).abs() < 1e-9,
+            "{:?}",
+            r.ranked
+        );
     }
 
     #[test]
