@@ -25,7 +25,7 @@
 //! as much as the code does, but a refactor changes the code. Without a query the walk
 //! restarts uniformly and the score is plain PageRank.
 //!
-//! The graph's share follows how much the text names ([`graph_share`]): `GRAPH_SHARE` when
+//! The graph's share follows how much the text names (`graph_share`): `GRAPH_SHARE` when
 //! the files it names by path or module and the definers of the identifiers it writes as code
 //! add up to `NAMED_SATURATION` seeds or more (a task with an interface), down to
 //! `PROSE_GRAPH_SHARE` when they add up to nothing (a prose commit message such as "time:
