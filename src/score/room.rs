@@ -440,7 +440,10 @@ fn put_back_refused(
     }
     for edit in refused.iter().filter(|e| e.change != PathChange::Added) {
         let from = base.join(&edit.path);
-        if !from.symlink_metadata().is_ok_and(|m| m.is_file()) {
+        let Ok(kind) = from.symlink_metadata().map(|m| m.file_type()) else {
+            continue;
+        };
+        if !kind.is_file() && !kind.is_symlink() {
             continue;
         }
         // Every folder on the way is a folder again (the edit may have put a file there).
@@ -456,7 +459,13 @@ fn put_back_refused(
             std::fs::create_dir(&at).map_err(io("creating", &at))?;
         }
         let dest = room.join(&edit.path);
-        std::fs::copy(&from, &dest).map_err(io("copying", &from))?;
+        if kind.is_symlink() {
+            // One of the base's own links, put back as a link (a copy of the base keeps it).
+            let target = std::fs::read_link(&from).map_err(io("reading link", &from))?;
+            std::os::unix::fs::symlink(&target, &dest).map_err(io("linking", &dest))?;
+        } else {
+            std::fs::copy(&from, &dest).map_err(io("copying", &from))?;
+        }
     }
     Ok(())
 }

@@ -609,3 +609,25 @@ fn nested_gitignores_and_negations_decide_what_an_edit_added_as_git_would() {
     assert!(!room_dir.join("build").exists() && !room_dir.join("out.log").exists());
     assert!(room_dir.join("pkg/gen_keep.py").is_file());
 }
+
+#[test]
+fn a_link_of_the_base_whose_removal_is_refused_comes_back_as_a_link() {
+    let dir = tree(&[("pkg/a.py", "A = 1\n"), ("README.md", "# r\n")]);
+    std::os::unix::fs::symlink("pkg/a.py", dir.path().join("current.py")).unwrap();
+    let repo = git2::Repository::init(dir.path()).unwrap();
+    crate::materialize::commit_all(&repo, "base").unwrap();
+    let task_dir = tempfile::tempdir().unwrap();
+    let t = task(Language::Python, task_dir.path(), &["current.py"]);
+    let work = edited(dir.path(), |r| {
+        std::fs::remove_file(r.join("current.py")).unwrap();
+        write(r, "pkg/a.py", "A = 2\n");
+    });
+    let (room, room_dir) = room_of(&t, &[], dir.path(), work.path());
+    let link = room_dir.join("current.py");
+    assert!(link.symlink_metadata().unwrap().file_type().is_symlink());
+    assert_eq!(std::fs::read_link(&link).unwrap(), Path::new("pkg/a.py"));
+    assert_eq!(
+        refused(&room),
+        vec![("current.py".to_string(), RefusalReason::Protected)]
+    );
+}
