@@ -176,7 +176,10 @@ impl AttemptCommands<'_> {
     }
 
     /// Runs a build step: logs its output without the tool's machine-readable messages, and
-    /// taints the slot if the build ran the tree's own code.
+    /// taints the slot if the build ran the tree's own code. The messages are read from the
+    /// tool's stdout alone: the compiler's rendered diagnostics go to stderr, and they quote
+    /// the attempt's code (a `compile_error!` text), which must not pass for a message naming
+    /// an executable.
     pub(super) fn build(
         &self,
         scratch: &Path,
@@ -184,7 +187,7 @@ impl AttemptCommands<'_> {
         timeout: Duration,
         log: &mut String,
     ) -> Result<(CommandOutput, BuildReport), SandboxError> {
-        let out = self.run(scratch, &step.argv, timeout)?;
+        let out = self.run_with(scratch, &step.argv, timeout, false, &[], self.slot.writable())?;
         let build = (step.parse)(&out.stdout);
         let human = CommandOutput {
             stdout: build.human.clone(),
