@@ -187,7 +187,14 @@ impl AttemptCommands<'_> {
         timeout: Duration,
         log: &mut String,
     ) -> Result<(CommandOutput, BuildReport), SandboxError> {
-        let out = self.run_with(scratch, &step.argv, timeout, false, &[], self.slot.writable())?;
+        let out = self.run_with(
+            scratch,
+            &step.argv,
+            timeout,
+            false,
+            &[],
+            self.slot.writable(),
+        )?;
         let build = (step.parse)(&out.stdout);
         let human = CommandOutput {
             stdout: build.human.clone(),

@@ -138,6 +138,7 @@ pub fn parse_cargo_test_build(output: &str) -> BuildReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     #[test]
     fn cargo_build_time_is_read_from_the_finished_line() {
@@ -159,6 +160,7 @@ mod tests {
 error[E0432]: unresolved import `rsauth::events`
 {"reason":"compiler-artifact","package_id":"path+file:///t#rsauth@0.7.3","target":{"kind":["test"],"crate_types":["bin"],"name":"login_flow","src_path":"/t/tests/login_flow.rs","test":true},"profile":{"opt_level":"0","debuginfo":0,"test":true},"features":[],"executable":"/t/target/debug/deps/login_flow-ab12","fresh":true}
 {"reason":"compiler-artifact","package_id":"path+file:///t#rsauth@0.7.3","target":{"kind":["bin"],"crate_types":["bin"],"name":"admin","src_path":"/t/src/main.rs","test":true},"profile":{"opt_level":"0","debuginfo":0,"test":true},"features":[],"fresh":true}
+{"reason":"compiler-artifact","package_id":"path+file:///t#rsauth@0.7.3","target":{"kind":["bin"],"crate_types":["bin"],"name":"admin","src_path":"/t/src/main.rs","test":true},"profile":{"opt_level":"0","debuginfo":0,"test":false},"features":[],"executable":"/t/target/debug/admin","fresh":true}
 error: could not compile `rsauth` (test "event_bus") due to 1 previous error
 {"reason":"build-finished","success":false}
 "#;
@@ -172,6 +174,15 @@ error: could not compile `rsauth` (test "event_bus") due to 1 previous error
                 source: "/t/tests/login_flow.rs".into(),
                 path: "/t/target/debug/deps/login_flow-ab12".into(),
             }]
+        );
+        // What the tests may run and read of the build cache: the test executable and the
+        // crate's own program.
+        assert_eq!(
+            build.programs,
+            vec![
+                PathBuf::from("/t/target/debug/deps/login_flow-ab12"),
+                PathBuf::from("/t/target/debug/admin"),
+            ]
         );
         assert_eq!(
             build.targets,
