@@ -67,7 +67,15 @@ impl AttemptCommands<'_> {
         argv: &[String],
         timeout: Duration,
     ) -> Result<CommandOutput, SandboxError> {
-        self.run_with(scratch, argv, timeout, true, &[], self.slot.writable())
+        self.run_with(
+            scratch,
+            argv,
+            timeout,
+            true,
+            &[],
+            self.slot.writable(),
+            None,
+        )
     }
 
     /// [`AttemptCommands::run`] with `extra` environment entries.
@@ -78,7 +86,15 @@ impl AttemptCommands<'_> {
         timeout: Duration,
         extra: &[(String, String)],
     ) -> Result<CommandOutput, SandboxError> {
-        self.run_with(scratch, argv, timeout, true, extra, self.slot.writable())
+        self.run_with(
+            scratch,
+            argv,
+            timeout,
+            true,
+            extra,
+            self.slot.writable(),
+            None,
+        )
     }
 
     /// Runs an executable the build made (a test binary): stdout and stderr kept apart, for a
@@ -95,7 +111,7 @@ impl AttemptCommands<'_> {
         let readable = self
             .toolchain
             .run_read_scope(self.task, self.slot, programs);
-        self.run_spec(
+        self.run_with(
             scratch,
             argv,
             timeout,
@@ -127,21 +143,11 @@ impl AttemptCommands<'_> {
         }
     }
 
-    fn run_with(
-        &self,
-        scratch: &Path,
-        argv: &[String],
-        timeout: Duration,
-        merge_output: bool,
-        extra: &[(String, String)],
-        writable: Vec<std::path::PathBuf>,
-    ) -> Result<CommandOutput, SandboxError> {
-        self.run_spec(scratch, argv, timeout, merge_output, extra, writable, None)
-    }
-
-    /// [`AttemptCommands::run_with`] with the read scope replaced when `readable` is given.
+    /// Runs `argv` in the attempt's tree with the toolchain's command spec: its output merged
+    /// or not, `extra` environment, `writable` paths, and the read scope replaced when
+    /// `readable` is given.
     #[allow(clippy::too_many_arguments)]
-    fn run_spec(
+    fn run_with(
         &self,
         scratch: &Path,
         argv: &[String],
@@ -194,6 +200,7 @@ impl AttemptCommands<'_> {
             false,
             &[],
             self.slot.writable(),
+            None,
         )?;
         let build = (step.parse)(&out.stdout);
         let human = CommandOutput {

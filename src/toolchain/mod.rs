@@ -387,17 +387,15 @@ pub(crate) fn runs_own_code_at_build(tree: &Path) -> Option<String> {
     None
 }
 
-/// Replaces `tree` with a copy of `repo` (its `.git` left out: cargo does not read it), every
+/// Makes `tree` (absent) a copy of `repo` (its `.git` left out: cargo does not read it), every
 /// file written now. (cargo tells a changed source by its mtime: a tree made before the
 /// previous attempt's build, by another worker, and moved in as it is would look older than
 /// that build and be taken as unchanged; whatever makes the tree after [`Toolchain::take_slot`]
 /// must write or touch every file.) The folder is made anew, private, and never through a
-/// link that someone else left at its (predictable) name.
+/// link that someone else left at its (predictable) name: [`Toolchain::take_slot`] removed
+/// whatever stood there, and making it fails if anything does again.
 pub(crate) fn refresh_slot_tree(repo: &Path, tree: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
-    if tree.symlink_metadata().is_ok() {
-        remove_all(tree)?;
-    }
     std::fs::DirBuilder::new().mode(0o700).create(tree)?;
     crate::materialize::copy_tree_filtered(repo, tree, &|rel| rel != Path::new(".git"))
         .map_err(std::io::Error::other)
