@@ -250,11 +250,6 @@ pub(crate) struct PidsCgroup {
 impl PidsCgroup {
     fn create(root: &Path, max_pids: u64) -> Result<PidsCgroup, SandboxError> {
         static NEXT: AtomicU64 = AtomicU64::new(0);
-        let dir = root.join(format!(
-            "cmd-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
         let io = |action: &'static str, path: &Path| {
             let path = path.to_path_buf();
             move |source| SandboxError::Io {
@@ -263,7 +258,25 @@ impl PidsCgroup {
                 source,
             }
         };
-        std::fs::create_dir(&dir).map_err(io("creating the pids cgroup", &dir))?;
+        // A name already taken was left by a process that had this one's PID and was killed
+        // before it removed its groups: the stale group is removed (an empty group can be),
+        // else the next name is tried.
+        let dir = loop {
+            let dir = root.join(format!(
+                "cmd-{}-{}",
+                std::process::id(),
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            ));
+            match std::fs::create_dir(&dir) {
+                Ok(()) => break dir,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    if std::fs::remove_dir(&dir).is_ok() && std::fs::create_dir(&dir).is_ok() {
+                        break dir;
+                    }
+                }
+                Err(e) => return Err(io("creating the pids cgroup", &dir)(e)),
+            }
+        };
         let max = dir.join("pids.max");
         std::fs::write(&max, max_pids.to_string()).map_err(io("writing", &max))?;
         let procs_path = dir.join("cgroup.procs");
