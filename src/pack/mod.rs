@@ -37,6 +37,7 @@
 
 pub mod bags;
 pub mod baseline;
+pub mod docs;
 pub mod eval;
 pub mod hash;
 pub mod lexical;

@@ -146,12 +146,17 @@ fn enclosing(defs: &[crate::codegraph::parse::Def]) -> Vec<Option<usize>> {
 }
 
 /// The definitions of `file` in the order a partial outline adds them: those of `relevant`
-/// first (in its order), then the top-level ones, then the nested ones, each by line.
+/// first (in its order), then the top-level ones, then the nested ones, each by line. A
+/// document's titles (`docs.rs`) go in the document's order: a changelog's newest releases
+/// come first, under its title.
 pub fn partial_order(file: &SourceFile, relevant: &[usize]) -> Vec<usize> {
     let Some(facts) = &file.facts else {
         return Vec::new();
     };
     let n = facts.defs.len();
+    if file.lang.is_none() {
+        return (0..n).collect();
+    }
     let mut out: Vec<usize> = relevant.iter().copied().filter(|&d| d < n).collect();
     let mut taken = vec![false; n];
     out.iter().for_each(|&d| taken[d] = true);

@@ -396,7 +396,13 @@ fn subject_hints(text: &str) -> Vec<&str> {
     }
 }
 
-/// Paths (`a/b.py`, `ledger.py`) and module paths (`a.b.c`, `a::b`) the text mentions,
+/// Extensions that make a word a file name (`ledger.py`, `CHANGES.rst`, `setup.cfg`): sources,
+/// and the documentation and configuration files a change is often asked to touch too.
+const MENTIONED_EXTENSIONS: &[&str] = &[
+    "rs", "py", "pyi", "md", "markdown", "rst", "txt", "toml", "cfg", "ini", "yaml", "yml", "json",
+];
+
+/// Paths (`a/b.py`, `ledger.py`, `CHANGES.rst`) and module paths (`a.b.c`, `a::b`) the text mentions,
 /// lowercased, `/`-separated.
 fn path_mentions(text: &str) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut paths = BTreeSet::new();
@@ -409,9 +415,9 @@ fn path_mentions(text: &str) -> (BTreeSet<String>, BTreeSet<String>) {
         if token.is_empty() || token.contains("://") {
             continue;
         }
-        let file_like = token
-            .rsplit_once('.')
-            .is_some_and(|(_, ext)| matches!(ext, "rs" | "py" | "pyi"));
+        let file_like = token.rsplit_once('.').is_some_and(|(stem, ext)| {
+            !stem.is_empty() && MENTIONED_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())
+        });
         if token.contains('/') || file_like {
             if token
                 .bytes()
@@ -529,5 +535,18 @@ mod tests {
         );
         assert_eq!(q.mentions_file("src/other.rs", Some("other")), None);
         assert!(q.code_names.contains("login"));
+    }
+
+    #[test]
+    fn documentation_and_configuration_files_are_mentioned_by_name() {
+        let q = Query::parse("Note in CHANGES.rst what changed, e.g. the setup.cfg keys.");
+        assert_eq!(q.mentions_file("CHANGES.rst", None), Some(Mention::Path));
+        assert_eq!(q.mentions_file("setup.cfg", None), Some(Mention::Path));
+        assert_eq!(
+            q.mentions_file("docs/changes.rst", None),
+            Some(Mention::Path)
+        );
+        assert_eq!(q.mentions_file("e.g", None), None);
+        assert!(!q.modules.contains("changes/rst"), "{:?}", q.modules);
     }
 }

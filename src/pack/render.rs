@@ -29,6 +29,7 @@
 
 use std::path::Path;
 
+use super::docs::doc_source;
 use super::outline::{outline_in, outline_of_lines, partial_order, Form};
 use super::rank::{Ranked, Ranking};
 use super::tokens::TokenCache;
@@ -375,16 +376,35 @@ fn place(
     let outline_cap = budget * OUTLINE_SHARE / 100;
     let file_cap = budget * FILE_SHARE / 100;
     let cheap_cap = budget / CHEAP_PARTS;
+    // Documentation files (not parsed by the walk) are outlined by their headings.
+    let docs: Vec<std::cell::OnceCell<Option<SourceFile>>> =
+        files.iter().map(|_| std::cell::OnceCell::new()).collect();
+    let outlined = |f: usize| -> &SourceFile {
+        if files[f].facts.is_some() {
+            return &files[f];
+        }
+        docs[f]
+            .get_or_init(|| doc_source(root, &files[f]))
+            .as_ref()
+            .unwrap_or(&files[f])
+    };
     let split: Vec<std::cell::OnceCell<Vec<&str>>> =
         files.iter().map(|_| std::cell::OnceCell::new()).collect();
-    let lined = |f: usize| Lined {
-        file: &files[f],
-        lines: split[f].get_or_init(|| {
-            files[f]
-                .text
-                .as_deref()
-                .map_or_else(Vec::new, |t| t.lines().collect())
-        }),
+    let lined = |f: usize| {
+        let file = outlined(f);
+        Lined {
+            file,
+            lines: split[f].get_or_init(|| {
+                file.text
+                    .as_deref()
+                    .map_or_else(Vec::new, |t| t.lines().collect())
+            }),
+            cap: if file.lang.is_some() {
+                usize::MAX
+            } else {
+                budget / TAIL_PARTS
+            },
+        }
     };
     let mut used = header_tokens;
     let mut reserved = 0;
@@ -409,7 +429,7 @@ fn place(
                 outline_misses = 0;
                 outlines[rank] = Some(Section::new(r.file, rank, Mode::Outline, s, t));
             }
-            None => outline_misses += usize::from(files[r.file].facts.is_some()),
+            None => outline_misses += usize::from(outlined(r.file).facts.is_some()),
         }
     }
     // Counting tokens costs time: after this many files in a row that did not fit in a mode,
@@ -424,6 +444,13 @@ fn place(
         if misses >= MAX_MISSES || room == 0 {
             break;
         }
+        // What is not source code (a changelog, a README, data) is worth its full text only
+        // while that is small; a long one is shown by its outline.
+        let room = if file.lang.is_some() {
+            room
+        } else {
+            room.min(cheap_cap)
+        };
         // A token is rarely more than 8 bytes of source: skip counting what cannot fit.
         let fits = ((file.bytes as usize) <= room.saturating_mul(8))
             .then(|| full_text(root, file))
@@ -466,7 +493,7 @@ fn place(
                 misses = 0;
                 outlines[rank] = Some(Section::new(r.file, rank, Mode::Outline, s, t));
             }
-            None => misses += usize::from(files[r.file].facts.is_some()),
+            None => misses += usize::from(outlined(r.file).facts.is_some()),
         }
     }
     // The reserved outlines, with bodies where they fit.
@@ -499,7 +526,6 @@ fn place(
         if full[rank] || outlines[rank].is_some() {
             continue;
         }
-        let file = &files[r.file];
         if misses < MAX_MISSES {
             let room = outline_cap.saturating_sub(used).min(budget / TAIL_PARTS);
             if let Some((s, t)) =
@@ -510,7 +536,7 @@ fn place(
                 outlines[rank] = Some(Section::new(r.file, rank, Mode::Outline, s, t));
                 continue;
             }
-            if file.facts.is_some() {
+            if outlined(r.file).facts.is_some() {
                 misses += 1;
             }
         }
@@ -521,11 +547,14 @@ fn place(
 }
 
 /// A parsed file and its text split into lines (once per pack: outlines of one file are
-/// tried several times).
+/// tried several times), and the most tokens an outline of it may take: no limit for a
+/// source, 1/`TAIL_PARTS` of the budget for a documentation file, whose first titles show
+/// where an entry goes while every further one is worth less than another file's outline.
 #[derive(Clone, Copy)]
 struct Lined<'a> {
     file: &'a SourceFile,
     lines: &'a [&'a str],
+    cap: usize,
 }
 
 /// The fullest outline section of `file` within `room` tokens: its signatures (with as many
@@ -544,15 +573,18 @@ fn fitting_outline(
 
 /// The signatures outline of `file` within `room` tokens: with all of `bodies`, then
 /// dropping the least relevant one at a time, down to signatures only; `None` if even that
-/// does not fit (or the file has no outline).
+/// does not fit (or the file has no outline). A documentation file (`docs.rs`) has none: every
+/// title of a long changelog is worth less than the room it would take, so it is shown in a
+/// cheap form (its first sections) only.
 fn fitting_signatures(
     lined: Lined<'_>,
     bodies: &[usize],
     room: usize,
     tokens: &mut TokenCache,
 ) -> Option<(String, usize)> {
-    let Lined { file, lines } = lined;
+    let Lined { file, lines, .. } = lined;
     file.text.as_ref()?;
+    file.lang?;
     let mut keep = bodies.len();
     loop {
         let o = outline_of_lines(file, lines, &bodies[..keep], Form::Signatures)?;
@@ -602,7 +634,8 @@ fn fitting_cheap(
     room: usize,
     tokens: &mut TokenCache,
 ) -> Option<(String, usize)> {
-    let Lined { file, lines } = lined;
+    let Lined { file, lines, cap } = lined;
+    let room = room.min(cap);
     if room == 0 || file.text.is_none() {
         return None;
     }

@@ -310,3 +310,51 @@ fn pack_tree(files: &[(&str, &str)], query: &str, budget: usize) -> Packed {
     assert!(packed.tokens <= budget);
     packed
 }
+
+#[test]
+fn a_named_changelog_too_long_for_full_text_is_outlined_by_its_newest_titles() {
+    let mut changes = String::from("Changes\n=======\n\n");
+    for v in (1..=400).rev() {
+        changes.push_str(&format!(
+            "1.{v}.0 (2020-01-01)\n------------------\n\n- Fixed item {v} of the pool.\n- Changed another thing.\n\n"
+        ));
+    }
+    let mut files: Vec<(String, String)> = (0..6)
+        .map(|i| {
+            (
+                format!("pkg/m{i}.py"),
+                format!("def f{i}(x):\n    return x\n"),
+            )
+        })
+        .collect();
+    files.push(("CHANGES.rst".into(), changes));
+    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (&p[..], &t[..])).collect();
+    let dir = crate::test_support::tree(&files);
+    let options = PackOptions {
+        budget: 8192,
+        cache_dir: None,
+    };
+    let packed = pack_dir(
+        dir.path(),
+        "Rework f3; note in CHANGES.rst what changed.",
+        &options,
+    )
+    .unwrap();
+    let changelog = packed
+        .files
+        .iter()
+        .find(|f| f.path == "CHANGES.rst")
+        .expect("listed");
+    assert_eq!(changelog.reason, "named in the task");
+    assert_eq!(changelog.mode, Mode::Outline, "{}", packed.text);
+    assert!(changelog.tokens <= 8192 / 64, "{} tokens", changelog.tokens);
+    let at = packed.text.find("## CHANGES.rst (outline)").unwrap();
+    let section = &packed.text[at..];
+    // In the document's order: the title, then the newest releases.
+    assert!(
+        section.contains("\nChanges\n⋮\n1.400.0 (2020-01-01)\n⋮\n1.399.0 (2020-01-01)\n"),
+        "{section}"
+    );
+    assert!(!section.contains("Fixed item"), "titles only: {section}");
+    assert!(packed.tokens <= 8192);
+}
