@@ -5,7 +5,7 @@
 //! When every file fits in full, every file is in full. Otherwise (see `place`), breadth
 //! before depth: first cheap outlines (headlines or partial, `outline.rs`, at most 1/
 //! `CHEAP_PARTS` of the budget each) of the best-ranked files are reserved, up to
-//! `RESERVE_SHARE` of the budget, so that the next relevant files are shown even when a few
+//! [`reserve_share`] of the budget, so that the next relevant files are shown even when a few
 //! large ones could take the room in full; then in rank order, full text for each file that
 //! fits within `FILE_SHARE` of the budget (a few huge central files must not eat it) and
 //! within the room left once the outlines reserved for other files and those of the
@@ -178,8 +178,13 @@ pub(crate) fn full_text(root: &Path, file: &SourceFile) -> Option<String> {
 /// Share of the budget that full files may take when not every file fits (what the outlines
 /// reserved for better-ranked files leave).
 const FULL_SHARE: usize = 94;
-/// Share of the budget reserved first for the plain outlines of the best-ranked files.
+/// Share of the budget reserved first for the plain outlines of the best-ranked files (from
+/// `SMALL_BUDGET` tokens up; see [`reserve_share`]).
 const RESERVE_SHARE: usize = 25;
+/// The reserve's share at `SMALL_BUDGET / 2` tokens and below.
+const SMALL_RESERVE_SHARE: usize = 15;
+/// From this budget up the reserve takes `RESERVE_SHARE`.
+const SMALL_BUDGET: usize = 8192;
 /// Share of the budget one file may take in full (or as an outline) when not every file fits.
 const FILE_SHARE: usize = 50;
 /// Share of the budget full files and outlines may take together (names get the rest).
@@ -187,7 +192,7 @@ const OUTLINE_SHARE: usize = 94;
 /// An outline in a cheaper form than signatures (headlines, or top-level definitions and the
 /// most relevant nested ones) takes at most this part of the budget: the cheap forms are
 /// there to show many files, so none may take the room of many others.
-const CHEAP_PARTS: usize = 16;
+const CHEAP_PARTS: usize = 32;
 /// The outlines of the files ranked below those placed so far take at most this part of the
 /// budget each.
 const TAIL_PARTS: usize = 64;
@@ -352,7 +357,7 @@ fn choose_bodies(files: &[SourceFile], ranking: &Ranking) -> Vec<Bodies> {
 /// Places files when not all fit in full, in four passes:
 ///
 /// 0. the plain outlines of the best-ranked files, in rank order, reserved while they fit in
-///    `RESERVE_SHARE` of the budget;
+///    [`reserve_share`] of the budget;
 /// 1. in rank order, full text for each file that fits within its share of the budget and
 ///    the room left for full files once the outlines of the better-ranked files that did not
 ///    fit are reserved (a file that does not fit is skipped, not waited for, and a small
@@ -412,9 +417,9 @@ fn place(
     let mut outlines: Vec<Option<Section>> = vec![None; ranked.len()];
     let mut full = vec![false; ranked.len()];
     // Breadth first: the plain outlines of the best-ranked files are reserved up to
-    // `RESERVE_SHARE` of the budget, so that a few large files in full cannot leave every
+    // [`reserve_share`] of the budget, so that a few large files in full cannot leave every
     // other relevant file a bare name; a file that goes in full gives its outline's room back.
-    let reserve_cap = budget * RESERVE_SHARE / 100;
+    let reserve_cap = budget * reserve_share(budget) / 100;
     let mut outline_misses = 0;
     for (rank, r) in ranked.iter().enumerate() {
         if outline_misses >= MAX_MISSES || reserved >= reserve_cap {
@@ -546,6 +551,22 @@ fn place(
     (sections, names)
 }
 
+/// The reserve's share of `budget` (percent): `SMALL_RESERVE_SHARE` up to half of
+/// `SMALL_BUDGET`, `RESERVE_SHARE` from `SMALL_BUDGET` up, growing with the budget's
+/// logarithm in between. A small budget holds two or three files in full, and each of them
+/// is worth more than the outlines of a few more files (which the cheap forms still show).
+fn reserve_share(budget: usize) -> usize {
+    let small = SMALL_BUDGET / 2;
+    if budget <= small {
+        return SMALL_RESERVE_SHARE;
+    }
+    if budget >= SMALL_BUDGET {
+        return RESERVE_SHARE;
+    }
+    let at = (budget as f64 / small as f64).log2();
+    SMALL_RESERVE_SHARE + ((RESERVE_SHARE - SMALL_RESERVE_SHARE) as f64 * at).round() as usize
+}
+
 /// A parsed file and its text split into lines (once per pack: outlines of one file are
 /// tried several times), and the most tokens an outline of it may take: no limit for a
 /// source, 1/`TAIL_PARTS` of the budget for a documentation file, whose first titles show
@@ -648,16 +669,19 @@ fn fitting_cheap(
         Err(t) => t,
     };
     let order = partial_order(file, bodies);
-    // Fewer definitions until it fits, guessing the count from the overshoot first.
-    let mut n = order.len() * room / over.max(1);
+    if order.is_empty() {
+        return None;
+    }
+    // Fewer definitions until it fits, guessing the count from the overshoot first (an
+    // overshoot in bytes, from text too long to count, guesses low: one definition is always
+    // tried).
+    let mut n = (order.len() * room / over.max(1)).clamp(1, order.len());
     loop {
-        if n == 0 {
-            return None;
-        }
         let form = Form::Partial { order: &order, n };
         match fits(outline_of_lines(file, lines, &[], form)?, tokens) {
             Ok(hit) => return Some(hit),
-            Err(t) => n = (n * room / t.max(1)).min(n - 1),
+            Err(_) if n == 1 => return None,
+            Err(t) => n = (n * room / t.max(1)).clamp(1, n - 1),
         }
     }
 }
