@@ -18,6 +18,9 @@
 //! holds and where the task's code is, for a fraction of the tokens, so that many more
 //! of a task's files are shown in the same budget (aider's repository map shows a file the
 //! same way: the lines of its most important definitions).
+//!
+//! Every form also keeps the lines a caller lists for a definition it shows (the lock and
+//! atomic lines of synchronising functions, `render.rs`).
 
 use crate::catalog::Language as Lang;
 use crate::codegraph::walk::SourceFile;
@@ -48,16 +51,20 @@ pub fn outline_in(file: &SourceFile, bodies: &[usize], form: Form<'_>) -> Option
         &file.text.as_ref()?.lines().collect::<Vec<_>>(),
         bodies,
         form,
+        &[],
     )
 }
 
 /// [`outline_in`] with the file's text already split into `lines`, for callers that try
-/// several outlines of one file.
+/// several outlines of one file, also keeping the lines `sync` lists (definition, line; both
+/// as in the facts) whenever that definition is shown: a function's lock and atomic lines
+/// say in which order it takes what, which is where a race or a deadlock shows.
 pub fn outline_of_lines(
     file: &SourceFile,
     lines: &[&str],
     bodies: &[usize],
     form: Form<'_>,
+    sync: &[(u32, u32)],
 ) -> Option<String> {
     let facts = file.facts.as_ref()?;
     let mut keep = vec![false; lines.len() + 1];
@@ -96,6 +103,11 @@ pub fn outline_of_lines(
             if closing == "}" || closing == "};" {
                 keep[def.end_line as usize] = true;
             }
+        }
+    }
+    for &(d, line) in sync {
+        if shown.get(d as usize) == Some(&true) && (line as usize) <= lines.len() {
+            keep[line as usize] = true;
         }
     }
     if form == Form::Signatures {
@@ -193,6 +205,36 @@ mod tests {
         assert_eq!(
             outline_in(&file, &[], Form::Headlines).unwrap(),
             "class A(B):\n    def f(self,\n⋮\n    def g(self):\n⋮\ndef h():\n⋮\n"
+        );
+    }
+
+    #[test]
+    fn the_lock_lines_of_a_shown_definition_are_kept_in_every_form() {
+        let src = "class Q:\n    def put(self, x):\n        with self.a:\n            y = x\n        with self.b:\n            return y\n\n    def get(self):\n        with self.b:\n            pass\n";
+        let file = py(src);
+        let defs = &file.facts.as_ref().unwrap().defs;
+        let at = |name: &str| defs.iter().position(|d| d.name == name).unwrap() as u32;
+        let sync = [(at("put"), 3), (at("put"), 5), (at("get"), 9)];
+        let lines: Vec<&str> = src.lines().collect();
+        assert_eq!(
+            outline_of_lines(&file, &lines, &[], Form::Headlines, &sync).unwrap(),
+            "class Q:\n    def put(self, x):\n        with self.a:\n⋮\n        with self.b:\n⋮\n    def get(self):\n        with self.b:\n⋮\n"
+        );
+        let order = [at("put") as usize];
+        assert_eq!(
+            outline_of_lines(
+                &file,
+                &lines,
+                &[],
+                Form::Partial {
+                    order: &order,
+                    n: 1
+                },
+                &sync
+            )
+            .unwrap(),
+            "class Q:\n    def put(self, x):\n        with self.a:\n⋮\n        with self.b:\n⋮\n",
+            "only the shown definitions' lines"
         );
     }
 

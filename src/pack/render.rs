@@ -5,7 +5,7 @@
 //! When every file fits in full, every file is in full. Otherwise (see `place`), breadth
 //! before depth: first cheap outlines (headlines or partial, `outline.rs`, at most 1/
 //! `CHEAP_PARTS` of the budget each) of the best-ranked files are reserved, up to
-//! [`reserve_share`] of the budget, so that the next relevant files are shown even when a few
+//! `reserve_share` of the budget, so that the next relevant files are shown even when a few
 //! large ones could take the room in full; then in rank order, full text for each file that
 //! fits within `FILE_SHARE` of the budget (a few huge central files must not eat it) and
 //! within the room left once the outlines reserved for other files and those of the
@@ -23,14 +23,26 @@
 //! file left a bare name is invisible to the model; showing many files briefly, then
 //! deepening the best, is how a reader surveys an unfamiliar repository too.
 //!
+//! In every outline form, a function that synchronises threads (of the first
+//! `BODY_CANDIDATES` ranked files) keeps, under its line, the lines of its body that use a
+//! lock or atomic word (`sync_lines`): which locks it takes in which order, and where it
+//! reads and writes atomics, is where a lock-order deadlock or a lost update shows, for a
+//! line each rather than a whole body.
+//!
+//! Documentation files (Markdown, reStructuredText) are outlined by their titles (`docs.rs`)
+//! within 1/`TAIL_PARTS` of the budget; what is not source code goes in full only within
+//! 1/`CHEAP_PARTS`.
+//!
 //! Whole sections and whole lines only: nothing is ever cut mid-line. The finished text is
 //! counted again and trailing entries are dropped until it fits, so the budget holds exactly
 //! even where token boundaries merge across sections.
 
 use std::path::Path;
 
+use super::bags::SYNC_WORDS;
 use super::docs::doc_source;
 use super::outline::{outline_in, outline_of_lines, partial_order, Form};
+use super::query::subwords;
 use super::rank::{Ranked, Ranking};
 use super::tokens::TokenCache;
 use crate::codegraph::walk::SourceFile;
@@ -233,7 +245,17 @@ pub fn render(
             Some(sections) => (sections, Vec::new()),
             None => {
                 let bodies = choose_bodies(files, ranking);
-                place(root, files, ranked, &bodies, budget, header_tokens, tokens)
+                let sync = sync_lines(files, ranking);
+                place(
+                    root,
+                    files,
+                    ranked,
+                    &bodies,
+                    &sync,
+                    budget,
+                    header_tokens,
+                    tokens,
+                )
             }
         };
     let mut used = header_tokens + sections.iter().map(|s| s.tokens).sum::<usize>();
@@ -354,6 +376,47 @@ fn choose_bodies(files: &[SourceFile], ranking: &Ranking) -> Vec<Bodies> {
     out
 }
 
+/// The lock and atomic lines (a [`SYNC_WORDS`] word in them) of the synchronising functions
+/// of the first [`BODY_CANDIDATES`] ranked files, as (definition, line) by file index.
+fn sync_lines(files: &[SourceFile], ranking: &Ranking) -> Vec<Vec<(u32, u32)>> {
+    let mut out = vec![Vec::new(); files.len()];
+    for r in ranking.ranked.iter().take(BODY_CANDIDATES) {
+        let file = &files[r.file];
+        let (Some(facts), Some(text)) = (&file.facts, &file.text) else {
+            continue;
+        };
+        let defs = ranking.lexical.bags.synchronising(r.file);
+        if defs.is_empty() {
+            continue;
+        }
+        let lines: Vec<&str> = text.lines().collect();
+        for &d in defs {
+            let Some(def) = facts.defs.get(d as usize) else {
+                continue;
+            };
+            let body = (def.sig_end.max(def.line) as usize + 1)..=(def.end_line as usize);
+            for l in body.filter(|&l| l <= lines.len()) {
+                if uses_sync_word(lines[l - 1]) {
+                    out[r.file].push((d, l as u32));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether `line` has an identifier one of whose subwords is a [`SYNC_WORDS`] word.
+fn uses_sync_word(line: &str) -> bool {
+    line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .any(|word| {
+            let mut hit = false;
+            subwords(word, |s| {
+                hit |= SYNC_WORDS.iter().any(|w| s.eq_ignore_ascii_case(w));
+            });
+            hit
+        })
+}
+
 /// Places files when not all fit in full, in four passes:
 ///
 /// 0. the plain outlines of the best-ranked files, in rank order, reserved while they fit in
@@ -368,11 +431,13 @@ fn choose_bodies(files: &[SourceFile], ranking: &Ranking) -> Vec<Bodies> {
 ///
 /// Returns the sections (full first, then outlines, each in rank order) and the files left
 /// as names.
+#[allow(clippy::too_many_arguments)]
 fn place(
     root: &Path,
     files: &[SourceFile],
     ranked: &[Ranked],
     bodies: &[Bodies],
+    sync: &[Vec<(u32, u32)>],
     budget: usize,
     header_tokens: usize,
     tokens: &mut TokenCache,
@@ -409,6 +474,7 @@ fn place(
             } else {
                 budget / TAIL_PARTS
             },
+            sync: &sync[f],
         }
     };
     let mut used = header_tokens;
@@ -576,6 +642,8 @@ struct Lined<'a> {
     file: &'a SourceFile,
     lines: &'a [&'a str],
     cap: usize,
+    /// Its synchronising functions' lock and atomic lines ([`sync_lines`]).
+    sync: &'a [(u32, u32)],
 }
 
 /// The fullest outline section of `file` within `room` tokens: its signatures (with as many
@@ -603,12 +671,14 @@ fn fitting_signatures(
     room: usize,
     tokens: &mut TokenCache,
 ) -> Option<(String, usize)> {
-    let Lined { file, lines, .. } = lined;
+    let Lined {
+        file, lines, sync, ..
+    } = lined;
     file.text.as_ref()?;
     file.lang?;
     let mut keep = bodies.len();
     loop {
-        let o = outline_of_lines(file, lines, &bodies[..keep], Form::Signatures)?;
+        let o = outline_of_lines(file, lines, &bodies[..keep], Form::Signatures, sync)?;
         match counted(&file.path, o, room, tokens) {
             Ok(hit) => return Some(hit),
             // Estimate how many bodies to drop from the overshoot rather than one by one.
@@ -655,7 +725,12 @@ fn fitting_cheap(
     room: usize,
     tokens: &mut TokenCache,
 ) -> Option<(String, usize)> {
-    let Lined { file, lines, cap } = lined;
+    let Lined {
+        file,
+        lines,
+        cap,
+        sync,
+    } = lined;
     let room = room.min(cap);
     if room == 0 || file.text.is_none() {
         return None;
@@ -664,7 +739,10 @@ fn fitting_cheap(
         Ok(hit) => Ok(hit),
         Err(Miss::Long(n) | Miss::Over(n)) => Err(n),
     };
-    let over = match fits(outline_of_lines(file, lines, &[], Form::Headlines)?, tokens) {
+    let over = match fits(
+        outline_of_lines(file, lines, &[], Form::Headlines, sync)?,
+        tokens,
+    ) {
         Ok(hit) => return Some(hit),
         Err(t) => t,
     };
@@ -678,7 +756,7 @@ fn fitting_cheap(
     let mut n = (order.len() * room / over.max(1)).clamp(1, order.len());
     loop {
         let form = Form::Partial { order: &order, n };
-        match fits(outline_of_lines(file, lines, &[], form)?, tokens) {
+        match fits(outline_of_lines(file, lines, &[], form, sync)?, tokens) {
             Ok(hit) => return Some(hit),
             Err(_) if n == 1 => return None,
             Err(t) => n = (n * room / t.max(1)).clamp(1, n - 1),

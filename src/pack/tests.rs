@@ -358,3 +358,40 @@ fn a_named_changelog_too_long_for_full_text_is_outlined_by_its_newest_titles() {
     assert!(!section.contains("Fixed item"), "titles only: {section}");
     assert!(packed.tokens <= 8192);
 }
+
+#[test]
+fn an_outline_keeps_the_lock_lines_of_the_functions_it_shows() {
+    // A store whose methods take its two locks, too big for full text: the outline shows,
+    // under each function's line, the lines that use a lock, and elides the rest.
+    let mut store = String::from(
+        "import threading\n\n\nclass Store:\n    def __init__(self):\n        self._items_lock = threading.Lock()\n        self._index_lock = threading.Lock()\n        self._items = {}\n        self._index = {}\n\n",
+    );
+    for j in 0..120 {
+        store.push_str(&format!(
+            "    def put_{j}(self, key, value):\n        with self._items_lock:\n            previous = self._items.get(key)\n            self._items[key] = value\n        with self._index_lock:\n            self._index[key] = previous\n        return previous\n\n"
+        ));
+    }
+    let mut files = vec![("app/store.py".to_string(), store)];
+    for i in 0..8 {
+        files.push((
+            format!("app/handler{i}.py"),
+            format!("from app.store import Store\n\ndef handle_{i}(store: Store):\n    return store.put_{i}('k', {i})\n"),
+        ));
+    }
+    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (&p[..], &t[..])).collect();
+    let packed = pack_tree(
+        &files,
+        "Route every handler's writes through one helper",
+        6000,
+    );
+    let store = packed.file("app/store.py").unwrap();
+    assert_eq!(store.mode, Mode::Outline, "{:?}", packed.files);
+    let at = packed.text.find("## app/store.py (outline)").unwrap();
+    let section = &packed.text[at..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |e| e + 3)];
+    assert!(
+        section.contains("    def __init__(self):\n        self._items_lock = threading.Lock()\n        self._index_lock = threading.Lock()\n⋮\n"),
+        "{section}"
+    );
+    assert!(!section.contains("self._items = {}"), "{section}");
+}
