@@ -6,9 +6,9 @@
 //! before depth: first cheap outlines (headlines or partial, `outline.rs`, at most 1/
 //! `CHEAP_PARTS` of the budget each) of the best-ranked files are reserved, up to
 //! `reserve_share` of the budget, so that the next relevant files are shown even when a few
-//! large ones could take the room in full; then in rank order, full text for each file that
-//! fits within `FILE_SHARE` of the budget (a few huge central files must not eat it) and
-//! within the room left once the outlines reserved for other files and those of the
+//! large ones could take the room in full; then in rank order (at large budgets, by relevance
+//! per token: `size_weight`), full text for each file that fits within `FILE_SHARE` of the
+//! budget (a few huge central files must not eat it) and within the room left once the outlines reserved for other files and those of the
 //! better-ranked files that did not fit are set aside (a file in full gives its own reserved
 //! outline back); then cheap outlines (at most 1/`TAIL_PARTS` of the budget each) of the
 //! files ranked below; then, in rank order, each reserved outline is upgraded with what is
@@ -195,8 +195,11 @@ const FULL_SHARE: usize = 94;
 const RESERVE_SHARE: usize = 25;
 /// The reserve's share at `SMALL_BUDGET / 2` tokens and below.
 const SMALL_RESERVE_SHARE: usize = 15;
-/// From this budget up the reserve takes `RESERVE_SHARE`.
+/// From this budget up the reserve takes `RESERVE_SHARE`; above it full text is chosen by
+/// relevance per token ([`size_weight`]).
 const SMALL_BUDGET: usize = 8192;
+/// The exponent of a file's size in its worth for full text from `2 * SMALL_BUDGET` tokens up.
+const SIZE_WEIGHT: f64 = 0.25;
 /// Share of the budget one file may take in full (or as an outline) when not every file fits.
 const FILE_SHARE: usize = 50;
 /// Share of the budget full files and outlines may take together (names get the rest).
@@ -421,7 +424,8 @@ fn uses_sync_word(line: &str) -> bool {
 ///
 /// 0. the plain outlines of the best-ranked files, in rank order, reserved while they fit in
 ///    [`reserve_share`] of the budget;
-/// 1. in rank order, full text for each file that fits within its share of the budget and
+/// 1. in rank order (above `SMALL_BUDGET`, in order of relevance per token), full text for
+///    each file that fits within its share of the budget and
 ///    the room left for full files once the outlines of the better-ranked files that did not
 ///    fit are reserved (a file that does not fit is skipped, not waited for, and a small
 ///    file far down the ranking cannot take the room of a relevant file's outline);
@@ -506,7 +510,19 @@ fn place(
     // Counting tokens costs time: after this many files in a row that did not fit in a mode,
     // stop trying that mode (a large tree would otherwise be tokenized whole).
     let mut misses = 0;
-    for (rank, r) in ranked.iter().enumerate() {
+    // Full text by relevance per token (`size_weight`): at a large budget many files fit, and
+    // which of them is a matter of how much each is worth for its room.
+    let alpha = size_weight(budget);
+    let mut by_worth: Vec<usize> = (0..ranked.len()).collect();
+    if alpha > 0.0 {
+        let worth: Vec<f64> = ranked
+            .iter()
+            .map(|r| r.score / (files[r.file].bytes as f64 / 4.0).max(1.0).powf(alpha))
+            .collect();
+        by_worth.sort_by(|&a, &b| worth[b].total_cmp(&worth[a]).then(a.cmp(&b)));
+    }
+    for rank in by_worth {
+        let r = &ranked[rank];
         let file = &files[r.file];
         let own = outlines[rank].as_ref().map_or(0, |o| o.tokens);
         let room = (full_cap + own)
@@ -631,6 +647,17 @@ fn reserve_share(budget: usize) -> usize {
     }
     let at = (budget as f64 / small as f64).log2();
     SMALL_RESERVE_SHARE + ((RESERVE_SHARE - SMALL_RESERVE_SHARE) as f64 * at).round() as usize
+}
+
+/// The exponent of a file's size (in tokens, guessed from its bytes) that its score is
+/// divided by when choosing files for full text: 0 (rank order) up to `SMALL_BUDGET` tokens,
+/// `SIZE_WEIGHT` from twice that up, growing with the budget's logarithm in between. A small
+/// budget holds the first two or three files, and rank order is the best guess which; a large
+/// one holds many, and a large file must then be more relevant than the smaller ones it would
+/// displace (BM25 filling 32k with mid-sized files beat rank order on real code).
+fn size_weight(budget: usize) -> f64 {
+    let at = (budget as f64 / SMALL_BUDGET as f64).log2().clamp(0.0, 1.0);
+    SIZE_WEIGHT * at
 }
 
 /// A parsed file and its text split into lines (once per pack: outlines of one file are
@@ -798,6 +825,20 @@ mod tests {
             o,
             "class A(B):\n    def f(self, x):\n⋮\n    def g(self):\n⋮\n"
         );
+    }
+
+    #[test]
+    fn small_budgets_keep_rank_order_and_a_small_reserve() {
+        assert_eq!(size_weight(4096), 0.0);
+        assert_eq!(size_weight(8192), 0.0);
+        assert!((size_weight(11_585) - SIZE_WEIGHT / 2.0).abs() < 0.01);
+        assert_eq!(size_weight(16_384), SIZE_WEIGHT);
+        assert_eq!(size_weight(65_536), SIZE_WEIGHT);
+        assert_eq!(reserve_share(2048), SMALL_RESERVE_SHARE);
+        assert_eq!(reserve_share(4096), SMALL_RESERVE_SHARE);
+        assert_eq!(reserve_share(5793), 20);
+        assert_eq!(reserve_share(8192), RESERVE_SHARE);
+        assert_eq!(reserve_share(32_768), RESERVE_SHARE);
     }
 
     #[test]
