@@ -37,6 +37,7 @@
 
 pub mod bags;
 pub mod baseline;
+mod bodies;
 pub mod docs;
 pub mod eval;
 pub mod hash;

@@ -25,7 +25,7 @@
 //!
 //! In every outline form, a function that synchronises threads (of the first
 //! `BODY_CANDIDATES` ranked files) keeps, under its line, the lines of its body that use a
-//! lock or atomic word (`sync_lines`): which locks it takes in which order, and where it
+//! lock or atomic word (`sync_lines`; the bodies and lines are chosen in `bodies.rs`): which locks it takes in which order, and where it
 //! reads and writes atomics, is where a lock-order deadlock or a lost update shows, for a
 //! line each rather than a whole body.
 //!
@@ -39,10 +39,9 @@
 
 use std::path::Path;
 
-use super::bags::SYNC_WORDS;
+use super::bodies::{choose_bodies, sync_lines, Bodies};
 use super::docs::doc_source;
 use super::outline::{outline_in, outline_of_lines, partial_order, Form};
-use super::query::subwords;
 use super::rank::{Ranked, Ranking};
 use super::tokens::TokenCache;
 use crate::codegraph::walk::SourceFile;
@@ -211,20 +210,6 @@ const CHEAP_PARTS: usize = 32;
 /// The outlines of the files ranked below those placed so far take at most this part of the
 /// budget each.
 const TAIL_PARTS: usize = 64;
-/// A definition's body is kept in an outline when its relevance is at least this share of the
-/// best definition's among the files outlined.
-const BODY_BAR: f64 = 0.3;
-/// Added to a function's relevance (a share of the best one's) when its body synchronises
-/// threads: code that takes locks or touches atomics is where a refactor that moves code
-/// around breaks things, so its body is worth showing even when the task does not name it.
-const SYNC_BONUS: f64 = 0.5;
-/// Files whose definitions are scored for bodies, beyond those in full.
-const BODY_CANDIDATES: usize = 50;
-
-/// What a file's outline keeps beyond headers: the bodies of these definitions (indexes into
-/// its `facts.defs`), best first.
-type Bodies = Vec<usize>;
-
 /// Renders `ranking`'s files under `budget` tokens; counts come from `tokens` when it has
 /// them.
 pub fn render(
@@ -333,91 +318,6 @@ fn all_in_full(
         sections.push(Section::new(r.file, rank, Mode::Full, s, t));
     }
     Some(sections)
-}
-
-/// The bodies worth keeping in each file's outline (by file index): definitions whose
-/// relevance to the query reaches [`BODY_BAR`] of the best among the first
-/// [`BODY_CANDIDATES`] ranked files, best first.
-fn choose_bodies(files: &[SourceFile], ranking: &Ranking) -> Vec<Bodies> {
-    let mut out = vec![Bodies::new(); files.len()];
-    if ranking.lexical.vocab.is_empty() {
-        return out;
-    }
-    let candidates: Vec<usize> = ranking
-        .ranked
-        .iter()
-        .take(BODY_CANDIDATES)
-        .map(|r| r.file)
-        .collect();
-    let of: Vec<&SourceFile> = candidates.iter().map(|&f| &files[f]).collect();
-    let scored: Vec<(usize, Vec<f64>)> = candidates
-        .iter()
-        .copied()
-        .zip(ranking.lexical.def_scores_of(&of))
-        .collect();
-    // Relevance as a share of the best function's (bodies that only synchronise still count
-    // when no function uses the query's terms).
-    let best = scored
-        .iter()
-        .flat_map(|(_, s)| s.iter().copied())
-        .fold(0.0, f64::max);
-    let best = if best > 0.0 { best } else { 1.0 };
-    for (file, mut scores) in scored {
-        let sync = ranking.lexical.bags.synchronising(file);
-        for (d, s) in scores.iter_mut().enumerate() {
-            *s /= best;
-            if sync.binary_search(&(d as u32)).is_ok() {
-                *s += SYNC_BONUS;
-            }
-        }
-        let mut keep: Vec<usize> = (0..scores.len())
-            .filter(|&d| scores[d] >= BODY_BAR)
-            .collect();
-        keep.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
-        out[file] = keep;
-    }
-    out
-}
-
-/// The lock and atomic lines (a [`SYNC_WORDS`] word in them) of the synchronising functions
-/// of the first [`BODY_CANDIDATES`] ranked files, as (definition, line) by file index.
-fn sync_lines(files: &[SourceFile], ranking: &Ranking) -> Vec<Vec<(u32, u32)>> {
-    let mut out = vec![Vec::new(); files.len()];
-    for r in ranking.ranked.iter().take(BODY_CANDIDATES) {
-        let file = &files[r.file];
-        let (Some(facts), Some(text)) = (&file.facts, &file.text) else {
-            continue;
-        };
-        let defs = ranking.lexical.bags.synchronising(r.file);
-        if defs.is_empty() {
-            continue;
-        }
-        let lines: Vec<&str> = text.lines().collect();
-        for &d in defs {
-            let Some(def) = facts.defs.get(d as usize) else {
-                continue;
-            };
-            let body = (def.sig_end.max(def.line) as usize + 1)..=(def.end_line as usize);
-            for l in body.filter(|&l| l <= lines.len()) {
-                if uses_sync_word(lines[l - 1]) {
-                    out[r.file].push((d, l as u32));
-                }
-            }
-        }
-    }
-    out
-}
-
-/// Whether `line` has an identifier one of whose subwords is a [`SYNC_WORDS`] word.
-fn uses_sync_word(line: &str) -> bool {
-    line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .any(|word| {
-            let mut hit = false;
-            subwords(word, |s| {
-                hit |= SYNC_WORDS.iter().any(|w| s.eq_ignore_ascii_case(w));
-            });
-            hit
-        })
 }
 
 /// Places files when not all fit in full, in four passes:
