@@ -20,7 +20,7 @@
 //! same way: the lines of its most important definitions).
 //!
 //! Every form also keeps the lines a caller lists for a definition it shows (the lock and
-//! atomic lines of synchronising functions, `render.rs`).
+//! atomic lines of synchronising functions, chosen in `bodies.rs`).
 
 use crate::catalog::Language as Lang;
 use crate::codegraph::walk::SourceFile;

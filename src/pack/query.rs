@@ -12,8 +12,8 @@
 //! - **Code names**: words written as code (backticks, `snake_case`, `camelCase`, `a::b`,
 //!   `a.b`, `f(`) are also kept as spelled; the ranking seeds the files that define them.
 //!   Words of plain prose are not taken for names.
-//! - **Path mentions**: `src/ratelimit.rs`, `ledger.py`, `app.auth.service`, `auth::service`
-//!   (matched against file paths case-insensitively, at `/` boundaries).
+//! - **Path mentions**: `src/ratelimit.rs`, `ledger.py`, `CHANGES.rst`, `app.auth.service`,
+//!   `auth::service` (matched against file paths case-insensitively, at `/` boundaries).
 //! - **Path hints**: a commit-subject prefix such as `time:` or `net/tcp, io:` names folders
 //!   or modules; its parts become terms that match paths only, at twice the weight.
 
@@ -402,8 +402,8 @@ const MENTIONED_EXTENSIONS: &[&str] = &[
     "rs", "py", "pyi", "md", "markdown", "rst", "txt", "toml", "cfg", "ini", "yaml", "yml", "json",
 ];
 
-/// Paths (`a/b.py`, `ledger.py`, `CHANGES.rst`) and module paths (`a.b.c`, `a::b`) the text mentions,
-/// lowercased, `/`-separated.
+/// Paths (`a/b.py`, `ledger.py`, `CHANGES.rst`) and module paths (`a.b.c`, `a::b`) the text
+/// mentions, lowercased, `/`-separated.
 fn path_mentions(text: &str) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut paths = BTreeSet::new();
     let mut modules = BTreeSet::new();
