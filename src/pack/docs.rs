@@ -107,21 +107,18 @@ fn markdown_headings(lines: &[&str]) -> Vec<Heading> {
         let indent = raw.len() - raw.trim_start_matches(' ').len();
         let line = raw.trim();
         let fence_run = |c: char| line.chars().take_while(|&x| x == c).count();
-        if indent <= 3 {
-            if let Some((c, n)) = fence {
-                if fence_run(c) >= n && line.chars().all(|x| x == c) {
-                    fence = None;
-                }
-                continue;
-            }
-            if let Some(c) = ['`', '~'].into_iter().find(|&c| fence_run(c) >= 3) {
-                fence = Some((c, fence_run(c)));
-                continue;
-            }
-        } else if fence.is_some() {
+        // Indented code, or a line inside a fence: neither a heading nor a fence's end.
+        if indent > 3 {
             continue;
         }
-        if indent > 3 {
+        if let Some((c, n)) = fence {
+            if fence_run(c) >= n && line.chars().all(|x| x == c) {
+                fence = None;
+            }
+            continue;
+        }
+        if let Some(c) = ['`', '~'].into_iter().find(|&c| fence_run(c) >= 3) {
+            fence = Some((c, fence_run(c)));
             continue;
         }
         let hashes = line.chars().take_while(|&c| c == '#').count();

@@ -67,15 +67,7 @@ impl AttemptCommands<'_> {
         argv: &[String],
         timeout: Duration,
     ) -> Result<CommandOutput, SandboxError> {
-        self.run_with(
-            scratch,
-            argv,
-            timeout,
-            true,
-            &[],
-            self.slot.writable(),
-            None,
-        )
+        self.run_env(scratch, argv, timeout, &[])
     }
 
     /// [`AttemptCommands::run`] with `extra` environment entries.
