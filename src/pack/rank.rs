@@ -37,7 +37,6 @@
 //! Deterministic: the iteration visits nodes and edges in path order, the lexical scan's
 //! results are in file order, and the result is sorted by score, then path.
 
-use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::lexical::Lexical;
@@ -71,6 +70,10 @@ const NAMED_SATURATION: f64 = 2.0;
 /// the code they exercise, so they match a task's terms and neighbour its files as well as
 /// the code does, but a refactor changes the code and keeps the tests passing.
 const TEST_FACTOR: f64 = 0.5;
+
+/// Least seed weight of a name given in a file's reason (see [`telling_names`]): a common or
+/// private name (weight 0.1 at most), or one more than five files define, is left out.
+const REASON_WEIGHT: f64 = 0.2;
 
 /// Whether `path` (relative, `/`-separated) is a test file: under a `tests`, `test`,
 /// `testing` or `__tests__` folder, or named `test_*`, `*_test(s).*`, `tests.rs` or
@@ -169,7 +172,8 @@ pub fn rank(
         }
         named[i] = true;
     }
-    let mut defines: Vec<BTreeSet<&str>> = vec![BTreeSet::new(); n];
+    // The names each file defines, with their seed weight (for the reason).
+    let mut defines: Vec<Vec<(f64, &str)>> = vec![Vec::new(); n];
     let mut ident = vec![0.0f64; n];
     for name in &query.code_names {
         let Some(list) = links.definers.get(name.as_str()) else {
@@ -181,7 +185,7 @@ pub fn rank(
         let w = name_discount(name) / list.len() as f64;
         for &i in list {
             ident[i] += w;
-            defines[i].insert(name);
+            defines[i].push((w, name));
         }
     }
     for i in 0..n {
@@ -237,8 +241,8 @@ pub fn rank(
             score: score[i],
             reason: if named[i] {
                 Reason::Named
-            } else if !defines[i].is_empty() {
-                Reason::Defines(defines[i].iter().take(3).map(|s| s.to_string()).collect())
+            } else if let Some(names) = telling_names(&mut defines[i]) {
+                Reason::Defines(names)
             } else if lex[i] >= 0.1 {
                 Reason::Matches(
                     lexical.top_terms[i]
@@ -261,6 +265,21 @@ pub fn rank(
         query,
         lexical,
     }
+}
+
+/// The names worth giving as a file's reason, from those it defines that the text writes as
+/// code with their seed weights: the (at most three) heaviest of weight at least
+/// `REASON_WEIGHT`, ties by name; `None` when every one is generic (`__init__`, `new`) or
+/// shared by many files, which says nothing about why the file ranks where it does.
+fn telling_names(names: &mut [(f64, &str)]) -> Option<Vec<String>> {
+    names.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    let out: Vec<String> = names
+        .iter()
+        .filter(|(w, _)| *w >= REASON_WEIGHT)
+        .take(3)
+        .map(|(_, n)| n.to_string())
+        .collect();
+    (!out.is_empty()).then_some(out)
 }
 
 /// The graph's share in the fused score for a text whose named files and code names' definers
@@ -365,6 +384,22 @@ fn pagerank(links: &FileLinks<'_>, query: &Query, personal: &[f64]) -> (Vec<f64>
 mod tests {
     use super::*;
     use crate::codegraph::graph::LinkEdge;
+
+    #[test]
+    fn a_reason_names_what_tells_files_apart_not_generic_names() {
+        let mut names = vec![
+            (name_discount("__init__"), "__init__"),
+            (1.0, "SessionStore"),
+            (0.5, "AuthService"),
+            (name_discount("new") / 3.0, "new"),
+        ];
+        assert_eq!(
+            telling_names(&mut names),
+            Some(vec!["SessionStore".to_string(), "AuthService".to_string()])
+        );
+        let mut generic = vec![(name_discount("__init__"), "__init__")];
+        assert_eq!(telling_names(&mut generic), None, "then another reason");
+    }
 
     fn bare(path: &str) -> SourceFile {
         SourceFile {
