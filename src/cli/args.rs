@@ -332,7 +332,7 @@ pub(super) struct PackEvalArgs {
     pub(super) output: Option<PathBuf>,
     /// Evaluate these cases instead of the catalog's tasks: one JSON object per line,
     /// {"id", "repo" (relative to the file), "query", "gold": [paths], "bugs": [{"file",
-    /// "lines"}]}.
+    /// "lines", "at" (optional: each line's 1-based place in the file)}]}.
     #[arg(long)]
     pub(super) cases: Option<PathBuf>,
     /// Also compare aider's RepoMap, run by this Python (one where `import aider` works).

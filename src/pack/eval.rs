@@ -1,10 +1,11 @@
 //! pack-eval: how well the packer serves refactoring tasks, next to its peers.
 //!
 //! In: cases (a repository, a task's text, the gold files, the seeded bugs' files and the
-//! lines their injection added): every fixture task's base, or any repositories listed in a
-//! cases file. Out: per case, packer and budget, an [`EvalRow`]: recall of the gold files in
-//! full, shown (full or outline) and named (anywhere in the pack), whether every seeded
-//! bug's code lines are visible (in the bug file's full text or outline), the tokens used, and
+//! lines that show them, `bug_lines.rs`): every fixture task's base, or any repositories
+//! listed in a cases file. Out: per case, packer and budget, an [`EvalRow`]: recall of the
+//! gold files in full, shown (full or outline) and named (anywhere in the pack), whether every
+//! seeded bug's lines are visible at their places (in the bug file's full text or outline),
+//! the tokens used, and
 //! [`render_table`]'s Markdown with per-budget means and the issue's bars.
 //!
 //! Packers: refbench, the built-in peers of `baseline.rs` (BM25 over whole files, path
@@ -16,6 +17,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::baseline::{pack_peer, Peer};
+pub use super::bug_lines::{added_code_lines, BugLines};
 use super::{count_tokens, pack_dir, task_text, Mode, PackError, PackOptions};
 use crate::catalog::{patch_paths, Catalog, Task};
 
@@ -64,16 +66,6 @@ pub struct Case {
     /// Seeded bugs: their files and the code lines their injection added.
     #[serde(default)]
     pub bugs: Vec<BugLines>,
-}
-
-/// A seeded bug's file and the code lines it added.
-#[derive(Debug, Clone, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BugLines {
-    /// The file, relative to the repository.
-    pub file: String,
-    /// Trimmed code lines that must be visible.
-    pub lines: Vec<String>,
 }
 
 /// One case, packer and budget.
@@ -176,32 +168,6 @@ pub enum EvalError {
     },
 }
 
-/// The code lines an inject patch adds to `file` (trimmed; blank and comment-only lines
-/// left out, since outlines and maps may leave comments out).
-pub fn added_code_lines(patch: &str, file: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut in_file = false;
-    for line in patch.lines() {
-        if let Some(p) = line.strip_prefix("+++ ") {
-            in_file = p.trim().trim_start_matches("b/") == file;
-            continue;
-        }
-        if line.starts_with("--- ") || line.starts_with("diff ") {
-            continue;
-        }
-        if let (true, Some(added)) = (in_file, line.strip_prefix('+')) {
-            let t = added.trim();
-            let comment = ["//", "#", "/*", "*", "\"\"\""]
-                .iter()
-                .any(|c| t.starts_with(c));
-            if !t.is_empty() && !comment {
-                out.push(t.to_string());
-            }
-        }
-    }
-    out
-}
-
 /// The case of a fixture task on its base in `base_dir`.
 pub fn task_case(catalog: &Catalog, task: &Task, base_dir: &Path) -> Result<Case, EvalError> {
     let id = task.id.to_string();
@@ -212,9 +178,17 @@ pub fn task_case(catalog: &Catalog, task: &Task, base_dir: &Path) -> Result<Case
     let bugs = catalog
         .bugs_of(task)
         .iter()
-        .map(|b| BugLines {
-            file: b.file.clone(),
-            lines: added_code_lines(&b.inject_patch, &b.file),
+        .map(|b| {
+            let text = std::fs::read_to_string(base_dir.join(&b.file)).ok();
+            let lines = BugLines::from_patch(&b.inject_patch, &b.file, text.as_deref());
+            if lines.at.is_empty() {
+                tracing::warn!(
+                    task = %id,
+                    file = %b.file,
+                    "the seeded bug's injected lines are not where its patch puts them in the task's base; its lines count wherever they are shown"
+                );
+            }
+            lines
         })
         .collect();
     Ok(Case {
@@ -242,10 +216,26 @@ pub fn read_cases(path: &Path) -> Result<Vec<Case>, EvalError> {
         let mut case: Case = serde_json::from_str(line).map_err(|e| EvalError::Cases {
             path: path.to_path_buf(),
             message: format!(
-                "line {}: {e}; expected {{\"id\", \"repo\", \"query\", \"gold\": [..], \"bugs\": [{{\"file\", \"lines\": [..]}}]}}",
+                "line {}: {e}; expected {{\"id\", \"repo\", \"query\", \"gold\": [..], \"bugs\": [{{\"file\", \"lines\": [..], \"at\": [..]}}]}}",
                 n + 1
             ),
         })?;
+        if let Some(b) = case
+            .bugs
+            .iter()
+            .find(|b| !b.at.is_empty() && b.at.len() != b.lines.len())
+        {
+            return Err(EvalError::Cases {
+                path: path.to_path_buf(),
+                message: format!(
+                    "line {}: bug in {} lists {} lines but {} places (`at`); give one 1-based line number per line, or no `at`",
+                    n + 1,
+                    b.file,
+                    b.lines.len(),
+                    b.at.len()
+                ),
+            });
+        }
         case.repo = base.join(&case.repo);
         cases.push(case);
     }
@@ -285,18 +275,17 @@ fn view_of_markdown(text: &str, tokens: usize, modes: &[(String, Mode)]) -> View
     View { tokens, files }
 }
 
-fn bug_visible(view: &View, bug: &BugLines) -> bool {
+/// Whether `view` shows every line of `bug` (at its place, when known) in the bug file's
+/// section; the file is read from `repo` to place an outline's lines.
+fn bug_visible(view: &View, bug: &BugLines, repo: &Path) -> bool {
     let Some((mode, text)) = view.files.get(&bug.file) else {
         return false;
     };
     if *mode == Mode::Name {
         return false;
     }
-    let shown: std::collections::BTreeSet<&str> = text
-        .lines()
-        .map(|l| l.trim_start_matches('│').trim())
-        .collect();
-    bug.lines.iter().all(|l| shown.contains(l.as_str()))
+    let file_text = std::fs::read_to_string(repo.join(&bug.file)).ok();
+    bug.visible_in(*mode == Mode::Full, text, file_text.as_deref())
 }
 
 fn row(case: &Case, packer: Packer, budget: usize, view: &View) -> EvalRow {
@@ -320,7 +309,11 @@ fn row(case: &Case, packer: Packer, budget: usize, view: &View) -> EvalRow {
         gold_shown: count(&|m| m != Mode::Name),
         gold_named: count(&|_| true),
         bugs: case.bugs.len(),
-        bugs_visible: case.bugs.iter().filter(|b| bug_visible(view, b)).count(),
+        bugs_visible: case
+            .bugs
+            .iter()
+            .filter(|b| bug_visible(view, b, &case.repo))
+            .count(),
     }
 }
 
@@ -508,7 +501,7 @@ pub fn render_table(rows: &[EvalRow]) -> String {
         out.push('\n');
     }
     out.push_str(
-        "\nCells: gold files in full / shown (full or outline) / named (anywhere) of those in the repository; `bug`: every code line the seeded bug added is visible, `-`: not; `OVER`: more tokens than the budget.\n\n",
+        "\nCells: gold files in full / shown (full or outline) / named (anywhere) of those in the repository; `bug`: every line that shows the seeded bug (the code lines it added; for a removal, the line before it) is visible at its place, `-`: not; `OVER`: more tokens than the budget.\n\n",
     );
     for budget in BUDGETS {
         let at = |p: Packer| -> Vec<&EvalRow> {
@@ -591,6 +584,29 @@ mod tests {
     }
 
     #[test]
+    fn a_cases_file_gives_bug_places_one_per_line_or_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("cases.jsonl");
+        let line = |at: &str| {
+            format!(
+                "{{\"id\": \"a\", \"repo\": \"r\", \"query\": \"q\", \"gold\": [\"a.py\"], \"bugs\": [{{\"file\": \"a.py\", \"lines\": [\"x = 1\", \"y = 2\"]{at}}}]}}\n"
+            )
+        };
+        std::fs::write(&file, format!("# a comment\n{}", line(", \"at\": [3, 4]"))).unwrap();
+        let cases = read_cases(&file).unwrap();
+        assert_eq!(cases[0].bugs[0].at, vec![3, 4]);
+        assert_eq!(cases[0].repo, dir.path().join("r"));
+        std::fs::write(&file, line("")).unwrap();
+        assert!(read_cases(&file).unwrap()[0].bugs[0].at.is_empty());
+        std::fs::write(&file, format!("\n{}", line(", \"at\": [3]"))).unwrap();
+        let err = read_cases(&file).unwrap_err().to_string();
+        assert!(
+            err.contains("line 2") && err.contains("2 lines but 1 places"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn bug_visibility_needs_every_line_in_the_file_section() {
         let text = "# Repository map\n\n## a.py (outline)\n\n```python\ndef f():\n    x = 1\n⋮\n```\n\n## b.py\n\n```python\ny = 2\n```\n";
         let modes = vec![
@@ -601,10 +617,15 @@ mod tests {
         let bug = |lines: &[&str]| BugLines {
             file: "a.py".into(),
             lines: lines.iter().map(|s| s.to_string()).collect(),
+            at: Vec::new(),
         };
-        assert!(bug_visible(&view, &bug(&["x = 1"])));
+        assert!(bug_visible(
+            &view,
+            &bug(&["x = 1"]),
+            Path::new("/nonexistent")
+        ));
         assert!(
-            !bug_visible(&view, &bug(&["x = 1", "y = 2"])),
+            !bug_visible(&view, &bug(&["x = 1", "y = 2"]), Path::new("/nonexistent")),
             "y is in another file"
         );
     }

@@ -38,6 +38,7 @@
 pub mod bags;
 pub mod baseline;
 mod bodies;
+pub mod bug_lines;
 pub mod docs;
 pub mod eval;
 pub mod hash;

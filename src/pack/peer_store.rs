@@ -10,7 +10,8 @@
 //! The inputs hash ([`inputs_hash`]) covers everything an aider row depends on besides
 //! aider itself: the repository's files (every path and content outside `.git` and aider's
 //! own `.aider*` caches, which its RepoMap writes into the repository), the task's
-//! text, the gold files, the seeded bugs' files and lines, the budget and the script's text.
+//! text, the gold files, the seeded bugs' files, lines and places, the budget, the script's
+//! text and the version of how a row is measured (`METRIC`).
 //! A different aider-chat install is not seen; say so when the file is shared.
 
 use std::collections::BTreeMap;
@@ -18,6 +19,11 @@ use std::path::{Path, PathBuf};
 
 use super::eval::{aider_row, AiderPeer, Case, EvalError, EvalRow};
 use super::hash::hash128;
+
+/// Names how a row is measured from a pack (bump it when that changes, so rows measured the
+/// old way are measured again): version 2 places a bug's lines in its file
+/// (`bug_lines.rs`).
+const METRIC: &str = "pack-eval rows v2: bug lines at their places";
 
 /// One line of a peer results file.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -77,6 +83,7 @@ pub fn inputs_hash(case: &Case, budget: usize, script: &[u8]) -> Result<String, 
         buf.extend_from_slice(bytes);
     };
     field(script);
+    field(METRIC.as_bytes());
     field(&(budget as u64).to_le_bytes());
     field(case.query.as_bytes());
     for g in &case.gold {
@@ -86,6 +93,9 @@ pub fn inputs_hash(case: &Case, budget: usize, script: &[u8]) -> Result<String, 
         field(b.file.as_bytes());
         for l in &b.lines {
             field(l.as_bytes());
+        }
+        for a in &b.at {
+            field(&a.to_le_bytes());
         }
     }
     for (rel, path) in &files {
@@ -198,6 +208,7 @@ mod tests {
             bugs: vec![BugLines {
                 file: "a.py".into(),
                 lines: vec!["x = 1".into()],
+                at: vec![3],
             }],
         }
     }
