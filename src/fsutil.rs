@@ -1,11 +1,15 @@
 //! File-system helpers shared by the stages.
 //!
-//! In: folders that an attempt's code wrote into. Out: those folders gone.
+//! In: folders that an attempt's code wrote into. Out: those folders gone, or readable again.
 //!
-//! An attempt's tests run under the user who runs refbench, and may take the permissions off
-//! the folders they make (`chmod 000 junk`). For any user but root, `remove_dir_all` then stops
-//! at such a folder and leaves the whole tree behind, one per attempt. [`remove_all`] opens
-//! the tree's own folders up first (never through a link) and removes it again.
+//! An attempt's tests and an agent's commands run under the user who runs refbench, and may
+//! take the permissions off the files and folders they make (`chmod 000 junk`). For any user
+//! but root, `remove_dir_all` then stops at such a folder and leaves the whole tree behind, one
+//! per attempt: [`remove_all`] opens the tree's own folders up first (never through a link)
+//! and removes it again. And the clean room could not read an agent's locked file, which would
+//! end the attempt in a harness error (kept out of the resolve rate, and asked again by
+//! `--retry-errors`) instead of grading it: [`open_for_reading`] gives the owner read access
+//! back first.
 
 use std::path::Path;
 
@@ -32,6 +36,46 @@ pub fn remove_all(dir: &Path) -> std::io::Result<()> {
     }
     open_up(dir);
     std::fs::remove_dir_all(dir)
+}
+
+/// Gives the owner back read access to everything in `dir` (folders: read, write, search;
+/// files: read), never through a link: an agent's commands may take the permissions off the
+/// files and folders of its tree (`chmod 000 src/a.py`), and the harness, for any user but
+/// root, could then not read its own copy of the work it grades. Entries the owner cannot
+/// change (made by another user) are left as they are.
+pub fn open_for_reading(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(meta) = dir.symlink_metadata() else {
+        return;
+    };
+    if !meta.is_dir() {
+        return;
+    }
+    let mode = meta.permissions().mode();
+    if mode & 0o700 != 0o700 {
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode | 0o700));
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        match entry.file_type() {
+            Ok(t) if t.is_dir() => open_for_reading(&path),
+            Ok(t) if t.is_file() => {
+                if let Ok(m) = path.symlink_metadata() {
+                    let mode = m.permissions().mode();
+                    if mode & 0o400 == 0 {
+                        let _ = std::fs::set_permissions(
+                            &path,
+                            std::fs::Permissions::from_mode(mode | 0o400),
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Lower-case hexadecimal of `bytes`.
@@ -87,7 +131,7 @@ mod cut_tests {
 
 #[cfg(test)]
 mod tests {
-    use super::remove_all;
+    use super::{open_for_reading, remove_all};
     use std::os::unix::fs::PermissionsExt;
     use std::path::Path;
 
@@ -119,22 +163,22 @@ mod tests {
         );
     }
 
-    /// Root's `remove_dir_all` goes through locked folders anyway, so as root the check runs
-    /// again in a child process under an unprivileged uid, where it can fail.
-    #[test]
-    fn locked_folders_are_removed() {
+    /// Root reads and removes through locked folders anyway, so as root a check runs again in
+    /// a child process (a copy of this test binary) under uid 65534, where it can fail: `test`
+    /// is the test's full name, `check` its body on a scratch folder.
+    fn as_root_and_unprivileged(test: &str, check: fn(&Path)) {
         if std::env::var_os("REFBENCH_FSUTIL_UNPRIVILEGED").is_some() {
             let scratch = std::env::var_os("REFBENCH_FSUTIL_SCRATCH").expect("scratch folder");
-            check_removal(Path::new(&scratch));
+            check(Path::new(&scratch));
             return;
         }
         let scratch = tempfile::tempdir().unwrap();
         if !nix::unistd::geteuid().is_root() {
-            check_removal(scratch.path());
+            check(scratch.path());
             return;
         }
-        // Also as root: the unprivileged child makes and removes its own tree.
-        check_removal(scratch.path());
+        // Also as root: the unprivileged child makes and checks its own tree.
+        check(scratch.path());
         let child_scratch = scratch.path().join("child");
         std::fs::create_dir(&child_scratch).unwrap();
         std::fs::set_permissions(scratch.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -147,7 +191,7 @@ mod tests {
             .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
             .arg(&exe)
             .current_dir(scratch.path())
-            .args(["--exact", "fsutil::tests::locked_folders_are_removed"])
+            .args(["--exact", test])
             .env("REFBENCH_FSUTIL_UNPRIVILEGED", "1")
             .env("REFBENCH_FSUTIL_SCRATCH", &child_scratch)
             .output()
@@ -158,6 +202,44 @@ mod tests {
             "as uid 65534: {}\n{stdout}{}",
             out.status,
             String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    #[test]
+    fn locked_folders_are_removed() {
+        as_root_and_unprivileged("fsutil::tests::locked_folders_are_removed", check_removal);
+    }
+
+    fn check_reading(scratch: &Path) {
+        let (root, outside) = (scratch.join("tree"), scratch.join("outside"));
+        locked_tree(&root, &outside);
+        std::fs::write(root.join("a.py"), "A = 1\n").unwrap();
+        let lock =
+            |p: &Path| std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o000)).unwrap();
+        lock(&root.join("a.py"));
+        open_for_reading(&root);
+        assert_eq!(
+            std::fs::read_to_string(root.join("a.py")).unwrap(),
+            "A = 1\n"
+        );
+        assert_eq!(
+            std::fs::read_to_string(root.join("junk/deeper/deepest/f")).unwrap(),
+            "x"
+        );
+        let kept = std::fs::metadata(outside.join("kept")).unwrap();
+        assert_eq!(
+            kept.permissions().mode() & 0o777,
+            0,
+            "not opened through the link"
+        );
+        remove_all(&root).unwrap();
+    }
+
+    #[test]
+    fn locked_files_and_folders_are_opened_for_reading() {
+        as_root_and_unprivileged(
+            "fsutil::tests::locked_files_and_folders_are_opened_for_reading",
+            check_reading,
         );
     }
 }

@@ -152,6 +152,9 @@ fn agent_edit(
     let fresh = work.join("base");
     base.checkout(&fresh)
         .map_err(|e| HarnessError::checkout(&e))?;
+    // The agent may have locked files or folders of its tree: what it left is graded, not
+    // turned into a harness error by a file the diff cannot read.
+    crate::fsutil::open_for_reading(repo);
     let patch = tree_diff(&fresh, repo).map_err(|e| {
         harness(
             HarnessErrorKind::Git,

@@ -276,6 +276,11 @@ pub fn build_clean_room(
     origin: EditOrigin,
 ) -> Result<CleanRoom, RoomError> {
     let clock = std::time::Instant::now();
+    if origin == EditOrigin::Agent {
+        // An agent may have locked files and folders of its tree; what it left is graded, not
+        // turned into a harness error by an unreadable file.
+        crate::fsutil::open_for_reading(edited);
+    }
     let EditScan {
         changes: edits,
         ignored: ignored_paths,

@@ -98,7 +98,8 @@ fn differs(a: &Path, b: &Path) -> Result<bool, RoomError> {
     {
         return Ok(true);
     }
-    // An unreadable file (graded code cannot make one here, but an agent can) is changed.
+    // An unreadable file (graded code cannot make one here, and an agent's tree is opened
+    // for reading before it is scanned) is changed.
     match (std::fs::read(a), std::fs::read(b)) {
         (Ok(x), Ok(y)) => Ok(x != y),
         _ => Ok(true),

@@ -631,3 +631,47 @@ fn a_link_of_the_base_whose_removal_is_refused_comes_back_as_a_link() {
         vec![("current.py".to_string(), RefusalReason::Protected)]
     );
 }
+
+#[test]
+fn an_agent_s_locked_files_and_folders_are_opened_and_graded() {
+    use std::os::unix::fs::PermissionsExt;
+    let base = base(&[("pkg/a.py", "A = 1\n"), ("pkg/b.py", "B = 1\n")]);
+    let task_dir = tempfile::tempdir().unwrap();
+    let t = task(Language::Python, task_dir.path(), &[]);
+    let lock = |p: &Path| std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o000));
+    let work = edited(base.path(), |r| {
+        write(r, "pkg/a.py", "A = 2\n");
+        lock(&r.join("pkg/a.py")).unwrap();
+        lock(&r.join("pkg/b.py")).unwrap();
+        std::fs::create_dir(r.join("locked")).unwrap();
+        write(r, "locked/c.py", "C = 1\n");
+        lock(&r.join("locked")).unwrap();
+    });
+    let edited = work.path().join("repo");
+    let room_dir = work.path().join("room");
+    // For any user but root an unreadable file failed the copy (a harness error); root reads
+    // it anyway, so the check here is that the agent's tree was opened up before it was read
+    // (src/fsutil.rs tests opening up as an unprivileged user).
+    let room =
+        build_clean_room(&t, &[], base.path(), &edited, &room_dir, EditOrigin::Agent).unwrap();
+    let mode = |p: &str| {
+        edited
+            .join(p)
+            .symlink_metadata()
+            .unwrap()
+            .permissions()
+            .mode()
+    };
+    assert_ne!(mode("pkg/a.py") & 0o400, 0, "opened for reading");
+    assert_eq!(mode("locked") & 0o700, 0o700);
+    let read = |p: &str| std::fs::read_to_string(room_dir.join(p)).unwrap();
+    assert_eq!(read("pkg/a.py"), "A = 2\n", "the agent's change is graded");
+    assert_eq!(
+        read("pkg/b.py"),
+        "B = 1\n",
+        "a file only locked is not a change"
+    );
+    assert_eq!(read("locked/c.py"), "C = 1\n");
+    let taken: Vec<&str> = room.taken.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(taken, vec!["locked/c.py", "pkg/a.py"]);
+}
