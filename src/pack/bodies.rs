@@ -23,10 +23,30 @@ const BODY_CANDIDATES: usize = 50;
 /// its `facts.defs`), best first.
 pub(crate) type Bodies = Vec<usize>;
 
+/// What each file's outline keeps beyond its definitions' lines (by file index): the bodies
+/// worth keeping ([`choose_bodies`]) and the lock and atomic lines of its synchronising
+/// functions ([`sync_lines`]).
+pub(crate) struct Kept {
+    /// Definitions whose whole bodies are kept, best first.
+    pub(crate) bodies: Vec<Bodies>,
+    /// (definition, line) of each lock or atomic line kept.
+    pub(crate) sync: Vec<Vec<(u32, u32)>>,
+}
+
+impl Kept {
+    /// What the outlines of `files` keep for the task of `ranking`.
+    pub(crate) fn of(files: &[SourceFile], ranking: &Ranking) -> Kept {
+        Kept {
+            bodies: choose_bodies(files, ranking),
+            sync: sync_lines(files, ranking),
+        }
+    }
+}
+
 /// The bodies worth keeping in each file's outline (by file index): definitions whose
 /// relevance to the query reaches [`BODY_BAR`] of the best among the first
 /// [`BODY_CANDIDATES`] ranked files, best first.
-pub(crate) fn choose_bodies(files: &[SourceFile], ranking: &Ranking) -> Vec<Bodies> {
+fn choose_bodies(files: &[SourceFile], ranking: &Ranking) -> Vec<Bodies> {
     let mut out = vec![Bodies::new(); files.len()];
     if ranking.lexical.vocab.is_empty() {
         return out;
@@ -69,7 +89,7 @@ pub(crate) fn choose_bodies(files: &[SourceFile], ranking: &Ranking) -> Vec<Bodi
 
 /// The lock and atomic lines (a [`SYNC_WORDS`] word in them) of the synchronising functions
 /// of the first [`BODY_CANDIDATES`] ranked files, as (definition, line) by file index.
-pub(crate) fn sync_lines(files: &[SourceFile], ranking: &Ranking) -> Vec<Vec<(u32, u32)>> {
+fn sync_lines(files: &[SourceFile], ranking: &Ranking) -> Vec<Vec<(u32, u32)>> {
     let mut out = vec![Vec::new(); files.len()];
     for r in ranking.ranked.iter().take(BODY_CANDIDATES) {
         let file = &files[r.file];

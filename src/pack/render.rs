@@ -25,9 +25,9 @@
 //!
 //! In every outline form, a function that synchronises threads (of the first
 //! `BODY_CANDIDATES` ranked files) keeps, under its line, the lines of its body that use a
-//! lock or atomic word (`sync_lines`; the bodies and lines are chosen in `bodies.rs`): which locks it takes in which order, and where it
-//! reads and writes atomics, is where a lock-order deadlock or a lost update shows, for a
-//! line each rather than a whole body.
+//! lock or atomic word (the bodies and lines are chosen in `bodies.rs`, `Kept`): which locks
+//! it takes in which order, and where it reads and writes atomics, is where a lock-order
+//! deadlock or a lost update shows, for a line each rather than a whole body.
 //!
 //! Documentation files (Markdown, reStructuredText) are outlined by their titles (`docs.rs`)
 //! within 1/`TAIL_PARTS` of the budget; what is not source code goes in full only within
@@ -39,7 +39,7 @@
 
 use std::path::Path;
 
-use super::bodies::{choose_bodies, sync_lines, Bodies};
+use super::bodies::Kept;
 use super::docs::doc_source;
 use super::outline::{outline_in, outline_of_lines, partial_order, Form};
 use super::rank::{Ranked, Ranking};
@@ -231,20 +231,15 @@ pub fn render(
     let (mut sections, mut names) =
         match all_in_full(root, files, ranked, budget, header_tokens, tokens) {
             Some(sections) => (sections, Vec::new()),
-            None => {
-                let bodies = choose_bodies(files, ranking);
-                let sync = sync_lines(files, ranking);
-                place(
-                    root,
-                    files,
-                    ranked,
-                    &bodies,
-                    &sync,
-                    budget,
-                    header_tokens,
-                    tokens,
-                )
-            }
+            None => place(
+                root,
+                files,
+                ranked,
+                &Kept::of(files, ranking),
+                budget,
+                header_tokens,
+                tokens,
+            ),
         };
     let mut used = header_tokens + sections.iter().map(|s| s.tokens).sum::<usize>();
     if !names.is_empty() {
@@ -335,17 +330,16 @@ fn all_in_full(
 ///
 /// Returns the sections (full first, then outlines, each in rank order) and the files left
 /// as names.
-#[allow(clippy::too_many_arguments)]
 fn place(
     root: &Path,
     files: &[SourceFile],
     ranked: &[Ranked],
-    bodies: &[Bodies],
-    sync: &[Vec<(u32, u32)>],
+    kept: &Kept,
     budget: usize,
     header_tokens: usize,
     tokens: &mut TokenCache,
 ) -> (Vec<Section>, Vec<(usize, usize)>) {
+    let Kept { bodies, sync } = kept;
     let full_cap = budget * FULL_SHARE / 100;
     let outline_cap = budget * OUTLINE_SHARE / 100;
     let file_cap = budget * FILE_SHARE / 100;
@@ -569,7 +563,7 @@ struct Lined<'a> {
     file: &'a SourceFile,
     lines: &'a [&'a str],
     cap: usize,
-    /// Its synchronising functions' lock and atomic lines ([`sync_lines`]).
+    /// Its synchronising functions' lock and atomic lines ([`Kept::sync`]).
     sync: &'a [(u32, u32)],
 }
 
