@@ -16,6 +16,8 @@
 //! file's, each to the next line of the file with the same text (outlines and maps copy
 //! lines in file order, a definition's header before its body lines).
 
+use super::Mode;
+
 /// A seeded bug's file and the code lines that show it.
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -144,11 +146,14 @@ impl BugLines {
         }
     }
 
-    /// Whether a section showing `file_text` as `mode` (`Full`, else an outline or map whose
-    /// text is `shown`) shows every one of the bug's lines.
-    pub fn visible_in(&self, full: bool, shown: &str, file_text: Option<&str>) -> bool {
-        if full {
-            return true;
+    /// Whether the section of the bug file shown as `mode` (its text `shown`; the file's own
+    /// text `file_text`, to place an outline's or map's lines) shows every one of the bug's
+    /// lines: all of them in full text, none as a bare name.
+    pub fn visible_in(&self, mode: Mode, shown: &str, file_text: Option<&str>) -> bool {
+        match mode {
+            Mode::Full => return true,
+            Mode::Name => return false,
+            Mode::Outline => {}
         }
         let shown_lines: Vec<&str> = shown
             .lines()
@@ -226,29 +231,36 @@ mod tests {
         let bug = BugLines::from_patch(SPLIT, "q.py", Some(FILE));
         // The same `with self._lock:` under put only: not the bug's.
         let put_only = "```python\nclass Q:\n    def put(self, x):\n        with self._lock:\n⋮\n    def take(self):\n⋮\n```\n";
-        assert!(!bug.visible_in(false, put_only, Some(FILE)));
+        assert!(!bug.visible_in(Mode::Outline, put_only, Some(FILE)));
         // Both critical sections of take, as lock lines under its header.
         let take = "```python\n⋮\n    def take(self):\n        with self._lock:\n⋮\n        with self._lock:\n⋮\n```\n";
-        assert!(bug.visible_in(false, take, Some(FILE)));
+        assert!(bug.visible_in(Mode::Outline, take, Some(FILE)));
         // aider's map style.
         let map = "⋮\n│    def take(self):\n│        with self._lock:\n│            x = self._items.pop()\n│        with self._lock:\n⋮\n";
-        assert!(bug.visible_in(false, map, Some(FILE)));
-        assert!(bug.visible_in(true, "", Some(FILE)), "full text shows all");
+        assert!(bug.visible_in(Mode::Outline, map, Some(FILE)));
+        assert!(
+            bug.visible_in(Mode::Full, "", Some(FILE)),
+            "full text shows all"
+        );
+        assert!(
+            !bug.visible_in(Mode::Name, take, Some(FILE)),
+            "a name shows none"
+        );
         // Without places, the text anywhere counts (cases files that give none).
         let loose = BugLines {
             at: Vec::new(),
             ..bug.clone()
         };
-        assert!(loose.visible_in(false, put_only, Some(FILE)));
+        assert!(loose.visible_in(Mode::Outline, put_only, Some(FILE)));
     }
 
     #[test]
     fn a_removal_needs_its_function_s_lines_not_just_the_file() {
         let bug = BugLines::from_patch(UNNOTIFIED, "q.py", Some(FILE));
         let headers = "class Q:\n    def close(self):\n⋮\n    def get(self):\n⋮\n";
-        assert!(!bug.visible_in(false, headers, Some(FILE)));
+        assert!(!bug.visible_in(Mode::Outline, headers, Some(FILE)));
         let body = "    def close(self):\n        self._closed = True\n⋮\n";
-        assert!(bug.visible_in(false, body, Some(FILE)));
+        assert!(bug.visible_in(Mode::Outline, body, Some(FILE)));
     }
 
     #[test]
@@ -259,7 +271,7 @@ mod tests {
         let bug = BugLines::from_patch(patch, "a.rs", Some(file));
         assert_eq!(bug.at, vec![2, 3]);
         let outline = "fn commit(&self) {\n    sync::lock(&self.m, \"m\").insert(1);\n⋮\n";
-        assert!(bug.visible_in(false, outline, Some(file)));
+        assert!(bug.visible_in(Mode::Outline, outline, Some(file)));
     }
 
     #[test]

@@ -281,11 +281,10 @@ fn bug_visible(view: &View, bug: &BugLines, repo: &Path) -> bool {
     let Some((mode, text)) = view.files.get(&bug.file) else {
         return false;
     };
-    if *mode == Mode::Name {
-        return false;
-    }
-    let file_text = std::fs::read_to_string(repo.join(&bug.file)).ok();
-    bug.visible_in(*mode == Mode::Full, text, file_text.as_deref())
+    let file_text = (*mode == Mode::Outline)
+        .then(|| std::fs::read_to_string(repo.join(&bug.file)).ok())
+        .flatten();
+    bug.visible_in(*mode, text, file_text.as_deref())
 }
 
 fn row(case: &Case, packer: Packer, budget: usize, view: &View) -> EvalRow {
