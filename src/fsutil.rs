@@ -42,7 +42,9 @@ pub fn remove_all(dir: &Path) -> std::io::Result<()> {
 /// files: read), never through a link: an agent's commands may take the permissions off the
 /// files and folders of its tree (`chmod 000 src/a.py`), and the harness, for any user but
 /// root, could then not read its own copy of the work it grades. Entries the owner cannot
-/// change (made by another user) are left as they are.
+/// change (made by another user) are left as they are. Called once the agent's commands are
+/// over (in the sandbox each ran in a PID namespace killed with it), so nothing of the agent
+/// swaps an entry for a link between its check and its change.
 pub fn open_for_reading(dir: &Path) {
     use std::os::unix::fs::PermissionsExt;
     let Ok(meta) = dir.symlink_metadata() else {
