@@ -17,6 +17,7 @@
 //! lines in file order, a definition's header before its body lines).
 
 use super::Mode;
+use crate::patch::udiff::HunkLine;
 
 /// A seeded bug's file and the code lines that show it.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -50,40 +51,29 @@ struct Hunk {
     removed_at: Vec<usize>,
 }
 
+/// The hunks `patch` makes to `file` (read by the patch stage's diff parser).
 fn hunks_of(patch: &str, file: &str) -> Vec<Hunk> {
-    let mut out: Vec<Hunk> = Vec::new();
-    let mut in_file = false;
-    for line in patch.lines() {
-        if let Some(p) = line.strip_prefix("+++ ") {
-            in_file = p.trim().trim_start_matches("b/") == file;
-            continue;
-        }
-        if line.starts_with("--- ") || line.starts_with("diff ") || line.starts_with("index ") {
-            continue;
-        }
-        if !in_file {
-            continue;
-        }
-        if line.starts_with("@@") {
-            out.push(Hunk::default());
-            continue;
-        }
-        let Some(h) = out.last_mut() else { continue };
-        if let Some(added) = line.strip_prefix('+') {
-            h.new.push((true, added.to_string()));
-        } else if line.starts_with('-') {
-            let at = h.new.len();
-            if h.removed_at.last() != Some(&at) {
-                h.removed_at.push(at);
+    crate::patch::udiff::parse(patch)
+        .into_iter()
+        .filter(|p| p.new_path.as_deref() == Some(file))
+        .flat_map(|p| p.hunks)
+        .map(|h| {
+            let mut out = Hunk::default();
+            for line in h.lines {
+                match line {
+                    HunkLine::Add(t) => out.new.push((true, t)),
+                    HunkLine::Context(t) => out.new.push((false, t)),
+                    HunkLine::Remove(_) => {
+                        let at = out.new.len();
+                        if out.removed_at.last() != Some(&at) {
+                            out.removed_at.push(at);
+                        }
+                    }
+                }
             }
-        } else if let Some(context) = line.strip_prefix(' ') {
-            h.new.push((false, context.to_string()));
-        } else if line.is_empty() {
-            // Some tools drop the space of an empty context line.
-            h.new.push((false, String::new()));
-        }
-    }
-    out
+            out
+        })
+        .collect()
 }
 
 /// The code lines an inject patch adds to `file` (trimmed; blank, comment-only and
