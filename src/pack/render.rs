@@ -8,9 +8,9 @@
 //! `reserve_share` of the budget, so that the next relevant files are shown even when a few
 //! large ones could take the room in full; then in rank order (at large budgets, by relevance
 //! per token: `size_weight`), full text for each file that fits within `FILE_SHARE` of the
-//! budget (a few huge central files must not eat it) and within the room left once the outlines reserved for other files and those of the
-//! better-ranked files that did not fit are set aside (a file in full gives its own reserved
-//! outline back); then cheap outlines (at most 1/`TAIL_PARTS` of the budget each) of the
+//! budget (a few huge central files must not eat it) and within the room left once the
+//! outlines reserved for other files and those of the better-ranked files that did not fit
+//! are set aside (a file in full gives its own reserved outline back); then cheap outlines (at most 1/`TAIL_PARTS` of the budget each) of the
 //! files ranked below; then, in rank order, each reserved outline is upgraded with what is
 //! left: headers and signatures plus the whole bodies of the definitions most relevant to
 //! the task (BM25 of the query's terms over each function's lines, at least `BODY_BAR` of the
@@ -532,15 +532,14 @@ fn place(
 /// logarithm in between. A small budget holds two or three files in full, and each of them
 /// is worth more than the outlines of a few more files (which the cheap forms still show).
 fn reserve_share(budget: usize) -> usize {
-    let small = SMALL_BUDGET / 2;
-    if budget <= small {
-        return SMALL_RESERVE_SHARE;
-    }
-    if budget >= SMALL_BUDGET {
-        return RESERVE_SHARE;
-    }
-    let at = (budget as f64 / small as f64).log2();
+    let at = doubling_from(budget, SMALL_BUDGET / 2);
     SMALL_RESERVE_SHARE + ((RESERVE_SHARE - SMALL_RESERVE_SHARE) as f64 * at).round() as usize
+}
+
+/// How far `budget` is through the doubling that starts at `from`: 0 at `from` and below, 1
+/// at twice it and above, by the budget's logarithm in between.
+fn doubling_from(budget: usize, from: usize) -> f64 {
+    (budget as f64 / from as f64).log2().clamp(0.0, 1.0)
 }
 
 /// The exponent of a file's size (in tokens, guessed from its bytes) that its score is
@@ -550,8 +549,7 @@ fn reserve_share(budget: usize) -> usize {
 /// one holds many, and a large file must then be more relevant than the smaller ones it would
 /// displace (BM25 filling 32k with mid-sized files beat rank order on real code).
 fn size_weight(budget: usize) -> f64 {
-    let at = (budget as f64 / SMALL_BUDGET as f64).log2().clamp(0.0, 1.0);
-    SIZE_WEIGHT * at
+    SIZE_WEIGHT * doubling_from(budget, SMALL_BUDGET)
 }
 
 /// A parsed file and its text split into lines (once per pack: outlines of one file are
