@@ -79,9 +79,13 @@ fn hunks_of(patch: &str, file: &str) -> Vec<Hunk> {
 /// The code lines an inject patch adds to `file` (trimmed; blank, comment-only and
 /// punctuation-only lines left out).
 pub fn added_code_lines(patch: &str, file: &str) -> Vec<String> {
-    hunks_of(patch, file)
-        .into_iter()
-        .flat_map(|h| h.new)
+    added_code(&hunks_of(patch, file))
+}
+
+fn added_code(hunks: &[Hunk]) -> Vec<String> {
+    hunks
+        .iter()
+        .flat_map(|h| &h.new)
         .filter(|(added, _)| *added)
         .map(|(_, l)| l.trim().to_string())
         .filter(|t| is_code(t))
@@ -93,9 +97,10 @@ impl BugLines {
     /// with the bug injected). Where a hunk's new side is not found in `text` (the base moved
     /// on), the lines are given without places.
     pub fn from_patch(patch: &str, file: &str, text: Option<&str>) -> BugLines {
+        let hunks = hunks_of(patch, file);
         let unlocated = BugLines {
             file: file.to_string(),
-            lines: added_code_lines(patch, file),
+            lines: added_code(&hunks),
             at: Vec::new(),
         };
         let Some(text) = text else {
@@ -104,7 +109,7 @@ impl BugLines {
         let file_lines: Vec<&str> = text.lines().map(str::trim_end).collect();
         let mut lines = Vec::new();
         let mut at = Vec::new();
-        for hunk in hunks_of(patch, file) {
+        for hunk in &hunks {
             let block: Vec<&str> = hunk.new.iter().map(|(_, l)| l.trim_end()).collect();
             let Some(start) = find_block(&file_lines, &block) else {
                 return unlocated;
