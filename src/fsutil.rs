@@ -19,22 +19,7 @@ pub fn remove_all(dir: &Path) -> std::io::Result<()> {
     if std::fs::remove_dir_all(dir).is_ok() {
         return Ok(());
     }
-    fn open_up(dir: &Path) {
-        use std::os::unix::fs::PermissionsExt;
-        // Never through a link: only the folders of the tree itself are opened up.
-        if !dir.symlink_metadata().is_ok_and(|m| m.is_dir()) {
-            return;
-        }
-        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
-        if let Ok(entries) = std::fs::read_dir(dir) {
-            for entry in entries.flatten() {
-                if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                    open_up(&entry.path());
-                }
-            }
-        }
-    }
-    open_up(dir);
+    open_for_reading(dir);
     std::fs::remove_dir_all(dir)
 }
 
@@ -42,9 +27,10 @@ pub fn remove_all(dir: &Path) -> std::io::Result<()> {
 /// files: read), never through a link: an agent's commands may take the permissions off the
 /// files and folders of its tree (`chmod 000 src/a.py`), and the harness, for any user but
 /// root, could then not read its own copy of the work it grades. Entries the owner cannot
-/// change (made by another user) are left as they are. Called once the agent's commands are
-/// over (in the sandbox each ran in a PID namespace killed with it), so nothing of the agent
-/// swaps an entry for a link between its check and its change.
+/// change (made by another user) are left as they are. Called once the commands that wrote
+/// the tree are over (in the sandbox each ran in a PID namespace killed with it), so nothing
+/// of theirs swaps an entry for a link between its check and its change. [`remove_all`]
+/// opens a tree up this way too before removing it again.
 pub fn open_for_reading(dir: &Path) {
     use std::os::unix::fs::PermissionsExt;
     let Ok(meta) = dir.symlink_metadata() else {
